@@ -445,10 +445,10 @@ def adam(
     ----------
     lr : step size η > 0. b1, b2 : decay rates ρ1, ρ2 in [0, 1). eps : δ > 0.
     eps_inside_sqrt : where δ sits (see above).
-    bias_correction : divide by ``1 − ρ^t``. Without it the first steps are too small by
-        a factor about ``(1−ρ1)/sqrt(1−ρ2)`` (0.1/0.0316 ≈ 3.2 with the defaults... the
-        ratio ``ŝ/sqrt(r̂)`` is 1 for a constant gradient with correction, ``0.1/sqrt(0.001)
-        ≈ 3.16`` without: the *first* uncorrected step is 3.16 times too *large*).
+    bias_correction : divide by ``1 − ρ^t``. With it the first step for a constant gradient
+        has length η exactly; without it the first step is ``(1−ρ1)/sqrt(1−ρ2)`` times η
+        (0.1/sqrt(0.001) ≈ 3.16 with the defaults: too *large*, because r starts even
+        further below its running average than s does).
     amsgrad : keep the running maximum of the second moment (PyTorch's convention: the
         maximum of the *uncorrected* r, then bias-corrected). Reddi et al.'s Algorithm 2
         has no bias correction: ``adam(..., amsgrad=True, bias_correction=False)``.
