@@ -47,6 +47,7 @@ import html
 import inspect
 import itertools
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -57,8 +58,10 @@ from lecture_code.plotting import figure_html
 __all__ = ["Slider", "Explorer", "explore"]
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: Environment variable the book's build sets to ``"static"`` (see :func:`_live_kernel`).
+STATIC_ENV = "LECTURE_CODE_BUILD"
 #: Height (px) added below the plot for each static slider.
-_SLIDER_ROOM = 70
+_SLIDER_ROOM = 85
 
 
 @dataclass(frozen=True)
@@ -289,12 +292,26 @@ class Explorer:
             "text/plain": f"<interactive figure: {getattr(self.demo, '__name__', 'demo')}({names})>",
             "text/html": self.static_html(),
         }
-        try:
+        if _live_kernel():
             box = self.widget()
-        except ImportError:  # pragma: no cover - ipywidgets is a dependency
-            return bundle
-        bundle[_WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": box.model_id}
+            bundle[_WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": box.model_id}
         return bundle
+
+
+def _live_kernel() -> bool:
+    """True in a Jupyter kernel a person is using; False in the book's build and plain Python.
+
+    The book's Sphinx build sets ``LECTURE_CODE_BUILD=static`` for the kernels it starts, so
+    executed chapters carry only the static view (no widget state to store in the page).
+    """
+    if os.environ.get(STATIC_ENV) == "static":
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def explore(

@@ -24,8 +24,8 @@ Conventions (stated once, repeated in each docstring)
   ``Δw(m) = −γ ∇E(w(m)) + α Δw(m−1)``; PyTorch keeps the raw gradient sum
   ``v ← β v + g``, ``w ← w − η v``. With a *constant* learning rate the two produce the
   same iterates with ``γ = η`` and ``α = β`` (multiply PyTorch's ``v`` by ``−η`` to get the
-  lecture's ``Δw``). The exponential-moving-average form ``v ← β v + (1−β) g`` (PyTorch's
-  ``dampening=β``, Adam's first moment) needs ``η_ema = η / (1−β)`` to match. They differ
+  lecture's ``Δw``). The exponential-moving-average form ``v ← β v + (1−β) g`` with
+  ``v(0) = 0`` (Adam's first moment) needs the learning rate rescaled, ``η_ema = η / (1−β)``. They differ
   when the learning rate changes during a run: the lecture's ``Δw`` remembers steps taken
   with the old rate. :func:`lecture_momentum` and :func:`momentum` implement the two;
   ``tests/test_optimizers.py`` shows they coincide.
@@ -269,10 +269,10 @@ def momentum(lr: float, beta: float = 0.9, nesterov: bool = False, dampening: fl
     Parameters
     ----------
     lr : η > 0. beta : momentum β in [0, 1). nesterov : PyTorch's Nesterov (gradient at
-        the iterate, which is the lecture's look-ahead point). dampening : in [0, 1);
-        ``dampening=β`` is the moving-average form ``v ← βv + (1−β)g``, which matches the
-        undampened form with ``η → η/(1−β)`` (after the first step: PyTorch does not
-        dampen the first gradient).
+        the iterate, which is the lecture's look-ahead point). dampening : in [0, 1), as
+        in PyTorch, which does not dampen the first gradient (``v(1) = g(1)``); so
+        ``dampening=β`` is *not* exactly the moving average ``v(0) = 0, v ← βv + (1−β)g``
+        (the latter equals the undampened form with ``η → η/(1−β)``; tested).
 
     Matches ``torch.optim.SGD(lr, momentum=β, nesterov=…, dampening=…)`` to rounding.
     """

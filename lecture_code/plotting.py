@@ -210,6 +210,7 @@ def figure_html(fig: go.Figure, *, post_script: str | None = None) -> str:
         include_mathjax=False,
         full_html=False,
         post_script=post_script,
+        auto_play=False,
         config={"displaylogo": False, "responsive": True},
     )
 

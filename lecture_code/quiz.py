@@ -102,12 +102,12 @@ _SCRIPT = """
       opts.forEach(function (o) {
         var ticked = o.querySelector('input').checked;
         var correct = o.getAttribute('data-correct') === '1';
-        o.classList.remove('lc-right', 'lc-wrong');
         var ok = (ticked === correct);
-        if (ticked || correct) { o.classList.add(ok ? 'lc-right' : 'lc-wrong'); }
+        o.classList.remove('lc-right', 'lc-wrong');
+        o.classList.add(ok ? 'lc-right' : 'lc-wrong');
         if (ok) { right += 1; }
-        var mark = o.querySelector('.lc-mark');
-        mark.textContent = (ticked || correct) ? (ok ? (correct ? ' ✔ ' : ' ') : (correct ? ' ✘ missed: ' : ' ✘ ')) : '';
+        o.querySelector('.lc-mark').textContent =
+          (ok ? '✔ ' : '✘ ') + (correct ? 'True. ' : 'False. ');
       });
       q.querySelector('.lc-score').textContent = (right === opts.length)
         ? 'All correct.' : right + ' of ' + opts.length + ' options right.';
@@ -132,7 +132,7 @@ class Quiz:
         self.id = "lc-quiz-" + uuid.uuid4().hex[:10]
 
     def to_html(self) -> str:
-        parts = [_STYLE, f'<div class="lc-quiz" id="{self.id}"><p><strong>{_format(self.title)}</strong></p>']
+        parts = [_STYLE, f'<div class="lc-quiz mathjax_process" id="{self.id}"><p><strong>{_format(self.title)}</strong></p>']
         for qi, q in enumerate(self.questions):
             kind = "checkbox" if q.multiple else "radio"
             hint = "tick all that apply" if q.multiple else "one answer"

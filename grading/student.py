@@ -1,0 +1,302 @@
+"""Student-side checks: ``check("q1")`` runs a question's public checks in the notebook's kernel.
+
+A student notebook starts with::
+
+    from grading.student import Checker
+    check = Checker("narrow_valley")
+
+and every question ends with ``check("q1")``, which prints one line: what passed, or the first
+thing that is wrong ("step 2: expected w = (9.8, -5.0), got (9.8, 2.5)"). ``check.all()`` runs
+every question and prints the total. The public checks live in ``exercises/tests/<name>.py``
+(generated from ``solutions/<name>.md``) and need no network.
+
+These checks run inside the student's own kernel, so they are feedback, not grading: the grader
+(:mod:`grading.grade`) recomputes everything in a separate, trusted process.
+
+Public-check authors use :func:`public` and the ``expect_*`` helpers below; each helper raises
+:class:`CheckFailure` with a message that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import linecache
+import math
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "Checker",
+    "CheckFailure",
+    "public",
+    "call",
+    "expect_close",
+    "expect_rows",
+    "expect_equal",
+    "expect_shape",
+    "fmt",
+]
+
+
+class CheckFailure(AssertionError):
+    """A public check failed; the message is shown to the student as is."""
+
+
+# ---------------------------------------------------------------------------------------------
+# registration of public checks (used inside exercises/tests/<name>.py)
+
+_REGISTRY: list[tuple[str, Callable[..., Any]]] | None = None
+
+
+def public(question: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a public check for ``question``.
+
+    The check's parameter names are looked up in the student's namespace (``def _(gd_steps):``
+    receives the student's ``gd_steps``). A check passes when it returns without raising.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if _REGISTRY is not None:
+            _REGISTRY.append((question, fn))
+        return fn
+
+    return decorate
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers for check authors
+
+
+def fmt(x: Any) -> str:
+    """Short human form of a number, vector or matrix: ``(9.8, -5)``."""
+    if isinstance(x, (str, bytes)):
+        return repr(x)
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        return repr(x)
+    if a.ndim == 0:
+        v = float(a)
+        return f"{v:.6g}"
+    if a.ndim == 1:
+        return "(" + ", ".join(f"{v:.6g}" for v in a) + ")"
+    return "[" + ", ".join(fmt(row) for row in a) + "]"
+
+
+def _as_float_array(name: str, got: Any) -> np.ndarray:
+    if got is None:
+        raise CheckFailure(f"{name} is None: did the function `return` its result?")
+    if got is Ellipsis:
+        raise CheckFailure(f"{name} is still `...`: replace it with your answer")
+    try:
+        return np.asarray(got, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise CheckFailure(f"{name} should be numbers, got {type(got).__name__} ({exc})") from None
+
+
+def expect_shape(name: str, got: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``got`` as a float array of the given shape, or a CheckFailure naming both shapes."""
+    a = _as_float_array(name, got)
+    if a.shape != tuple(shape):
+        raise CheckFailure(f"{name} should have shape {tuple(shape)}, got shape {a.shape}")
+    return a
+
+
+def expect_close(name: str, got: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-9) -> None:
+    """Numbers/arrays equal up to tolerance; the message shows both values."""
+    exp = np.asarray(expected, dtype=float)
+    a = expect_shape(name, got, exp.shape)
+    if np.isnan(a).any() and not np.isnan(exp).any():
+        raise CheckFailure(f"{name} contains NaN: expected {fmt(exp)}, got {fmt(a)}")
+    if not np.allclose(a, exp, rtol=rtol, atol=atol, equal_nan=True):
+        raise CheckFailure(f"{name}: expected {fmt(exp)}, got {fmt(a)}")
+
+
+def expect_equal(name: str, got: Any, expected: Any) -> None:
+    """Exact equality (integers, strings, labels)."""
+    if got is Ellipsis:
+        raise CheckFailure(f"{name} is still `...`: replace it with your answer")
+    if isinstance(expected, str):
+        if not isinstance(got, str) or got.strip().lower() != expected.lower():
+            raise CheckFailure(f"{name}: expected {expected!r}, got {got!r}")
+        return
+    if got != expected:
+        raise CheckFailure(f"{name}: expected {expected!r}, got {got!r}")
+
+
+def expect_rows(
+    name: str,
+    got: Any,
+    expected: Any,
+    row_label: str = "step",
+    first_row: int = 0,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> None:
+    """Row-by-row comparison of a trajectory; names the first wrong row.
+
+    ``expect_rows("w", path, [[10, 10], [9.9, 2.5]])`` fails with
+    ``"step 1: expected w = (9.9, 2.5), got (9.9, 10)"``.
+    """
+    exp = np.asarray(expected, dtype=float)
+    a = _as_float_array(name, got)
+    if a.ndim != exp.ndim or a.shape[1:] != exp.shape[1:]:
+        raise CheckFailure(
+            f"{name} should have shape {exp.shape} (one row per {row_label}), got shape {a.shape}"
+        )
+    for i in range(min(len(a), len(exp))):
+        if not np.allclose(a[i], exp[i], rtol=rtol, atol=atol):
+            raise CheckFailure(
+                f"{row_label} {i + first_row}: expected {name} = {fmt(exp[i])}, got {fmt(a[i])}"
+            )
+    if len(a) != len(exp):
+        raise CheckFailure(
+            f"{name} should have {len(exp)} rows ({row_label}s {first_row}..{first_row + len(exp) - 1}),"
+            f" got {len(a)}"
+        )
+
+
+def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` and fail if it changed any of its array/list arguments in place."""
+    before = [copy.deepcopy(a) for a in args]
+    before_kw = {k: copy.deepcopy(v) for k, v in kwargs.items()}
+    result = fn(*args, **kwargs)
+    names = _param_names(fn, len(args))
+    for i, (b, a) in enumerate(zip(before, args)):
+        if not _same(b, a):
+            raise CheckFailure(
+                f"{fn.__name__} changed its argument {names[i]} in place; work on a copy instead"
+            )
+    for k, b in before_kw.items():
+        if not _same(b, kwargs[k]):
+            raise CheckFailure(f"{fn.__name__} changed its argument {k} in place; work on a copy instead")
+    return result
+
+
+def _param_names(fn: Callable[..., Any], n: int) -> list[str]:
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"#{i + 1}" for i in range(n)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
+        except Exception:
+            return False
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b) or (isinstance(a, float) and math.isnan(a) and math.isnan(b))
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# the checker
+
+
+def _find_tests(exercise: str) -> Path:
+    here = Path.cwd()
+    candidates = [
+        here / "tests" / f"{exercise}.py",
+        here / "exercises" / "tests" / f"{exercise}.py",
+        Path(__file__).resolve().parents[1] / "exercises" / "tests" / f"{exercise}.py",
+    ]
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise FileNotFoundError(
+        f"public checks for {exercise!r} not found (looked in "
+        + ", ".join(str(c) for c in candidates)
+        + "); open the notebook from the repository's exercises/ folder"
+    )
+
+
+def _student_frame_hint(tb: Any, skip: set[str]) -> str:
+    """' (line 4: `return w - eta * g`)' for the innermost frame outside the check files."""
+    frames = [f for f in traceback.extract_tb(tb) if f.filename not in skip]
+    if not frames:
+        return ""
+    f = frames[-1]
+    line = (f.line or linecache.getline(f.filename, f.lineno)).strip()
+    where = f"line {f.lineno}" + (f" of {f.name}" if f.name not in ("<module>", "") else "")
+    return f" ({where}: `{line}`)" if line else f" ({where})"
+
+
+class Checker:
+    """``check = Checker("narrow_valley")``; then ``check("q1")`` and ``check.all()``."""
+
+    def __init__(self, exercise: str, tests_file: str | Path | None = None) -> None:
+        global _REGISTRY
+        self.exercise = exercise
+        path = Path(tests_file) if tests_file else _find_tests(exercise)
+        self._path = str(path.resolve())
+        registry: list[tuple[str, Callable[..., Any]]] = []
+        namespace: dict[str, Any] = {"__name__": f"grading_public_{exercise}", "__file__": self._path}
+        _REGISTRY = registry
+        try:
+            code = compile(path.read_text(encoding="utf-8"), self._path, "exec")
+            exec(code, namespace)  # noqa: S102 - the repository's own public checks
+        finally:
+            _REGISTRY = None
+        self.points: dict[str, float] = dict(namespace.get("POINTS", {}))
+        self.tests: dict[str, list[Callable[..., Any]]] = {}
+        for q, fn in registry:
+            self.tests.setdefault(q, []).append(fn)
+        self.questions = list(self.points) or list(self.tests)
+
+    def __repr__(self) -> str:
+        return f"Checker({self.exercise!r}: questions {', '.join(self.questions)})"
+
+    def _run(self, question: str, ns: dict[str, Any]) -> tuple[bool, str]:
+        if question not in self.tests:
+            return False, f"unknown question {question!r}; questions are {', '.join(self.questions)}"
+        tests = self.tests[question]
+        for fn in tests:
+            args = []
+            for name in inspect.signature(fn).parameters:
+                if name not in ns:
+                    return False, f"`{name}` is not defined yet: run the cell that defines it"
+                value = ns[name]
+                if value is Ellipsis:
+                    return False, f"`{name}` is still `...`: replace it with your answer"
+                args.append(value)
+            try:
+                fn(*args)
+            except CheckFailure as exc:
+                return False, str(exc)
+            except Exception as exc:  # the student's code raised
+                hint = _student_frame_hint(exc.__traceback__, {self._path, __file__})
+                return False, f"your code raised {type(exc).__name__}: {exc}{hint}"
+        n = len(tests)
+        return True, f"all {n} public check{'s' if n != 1 else ''} pass"
+
+    def __call__(self, question: str) -> None:
+        ns = sys._getframe(1).f_globals
+        ok, msg = self._run(question, ns)
+        mark = "✔" if ok else "✘"
+        print(f"{question} {mark} {msg}")
+
+    def all(self) -> None:
+        """Run every question's public checks and print the total."""
+        ns = sys._getframe(1).f_globals
+        got = total = 0.0
+        for q in self.questions:
+            ok, msg = self._run(q, ns)
+            pts = float(self.points.get(q, 1))
+            total += pts
+            got += pts if ok else 0.0
+            print(f"{q} {'✔' if ok else '✘'} {msg}")
+        print(
+            f"Total: {got:g}/{total:g} points from the public checks "
+            "(the grader also runs hidden checks)"
+        )

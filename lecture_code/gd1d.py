@@ -1,0 +1,94 @@
+"""Gradient descent on a one-dimensional quadratic: the smallest interactive figure.
+
+``E(w) = ½ λ w²`` has gradient ``λ w``, so one step of gradient descent multiplies the
+distance to the minimum by ``1 − ηλ``:
+
+    w_{t+1} = w_t − η λ w_t = (1 − ηλ) w_t.
+
+The iteration converges if and only if ``|1 − ηλ| < 1``, i.e. ``0 < η < 2/λ``; it
+oscillates when ``η > 1/λ`` and diverges beyond ``2/λ``. The introduction uses it to show
+how the book's interactive figures work; the chapters on curvature and momentum build on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lecture_code.plotting import color, new_figure, status_annotation
+
+__all__ = ["Run1D", "gd_on_parabola", "draw_parabola_run"]
+
+#: Iterates beyond this size count as divergence.
+BLOW_UP = 1e6
+
+
+@dataclass(frozen=True)
+class Run1D:
+    """Iterates of gradient descent on ``½ λ w²``."""
+
+    lr: float
+    curvature: float
+    w: np.ndarray            # w_0 ... w_T (stops early on divergence)
+    diverged_at: int | None  # first step whose iterate left |w| <= BLOW_UP, or None
+
+    @property
+    def factor(self) -> float:
+        """The contraction factor ``1 − ηλ`` of one step."""
+        return 1.0 - self.lr * self.curvature
+
+
+def gd_on_parabola(lr: float, steps: int, curvature: float = 1.0, w0: float = 1.0) -> Run1D:
+    """Run ``steps`` steps of gradient descent on ``½ λ w²`` from ``w0``.
+
+    Raises ``ValueError`` for ``lr <= 0``, ``curvature <= 0``, negative ``steps`` or a
+    non-finite ``w0``. Divergence is not an error: the run stops and reports the step.
+    """
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    if not np.isfinite(curvature) or curvature <= 0:
+        raise ValueError(f"curvature must be a finite number > 0, got {curvature!r}")
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    if not np.isfinite(w0):
+        raise ValueError(f"w0 must be finite, got {w0!r}")
+    w = [float(w0)]
+    diverged_at = None
+    for t in range(1, int(steps) + 1):
+        w.append(w[-1] - lr * curvature * w[-1])
+        if not abs(w[-1]) <= BLOW_UP:
+            diverged_at = t
+            break
+    return Run1D(lr=float(lr), curvature=float(curvature), w=np.array(w), diverged_at=diverged_at)
+
+
+def draw_parabola_run(run: Run1D) -> go.Figure:
+    """The parabola, the iterates on it, and the predicted factor ``|1 − ηλ|`` in the title."""
+    lam = run.curvature
+    span = 1.6
+    xs = np.linspace(-span, span, 121)
+    fig = new_figure(
+        f"η = {run.lr:.3g}: each step multiplies w by 1 − ηλ = {run.factor:+.2f}",
+        x_title="w",
+        y_title="E(w) = ½λw²",
+        height=380,
+    )
+    fig.add_trace(go.Scatter(x=xs, y=0.5 * lam * xs**2, mode="lines", name="E(w)",
+                             line=dict(color=color("theory"), width=1.5)))
+    w = np.clip(run.w, -10 * span, 10 * span)
+    fig.add_trace(go.Scatter(x=w, y=0.5 * lam * w**2, mode="lines+markers", name="iterates",
+                             line=dict(color=color("gd"), width=1.5), marker=dict(size=7)))
+    if run.diverged_at is not None:
+        msg, warn = f"diverged at step {run.diverged_at} (η > 2/λ = {2 / lam:.3g})", True
+    elif abs(run.factor) > 1:
+        msg, warn = f"diverging: |1 − ηλ| = {abs(run.factor):.2f} > 1", True
+    elif run.factor < 0:
+        msg, warn = "converging, but oscillating (η > 1/λ)", False
+    else:
+        msg, warn = "converging monotonically (η ≤ 1/λ)", False
+    fig.add_annotation(status_annotation(msg, warn=warn))
+    fig.update_xaxes(range=[-span, span])
+    fig.update_yaxes(range=[-0.05, 0.5 * lam * span**2])
+    return fig

@@ -1,0 +1,315 @@
+"""Our optimizers against torch.optim, the lectures' own algorithms and their worked numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lecture_code import optimizers as O
+from lecture_code.runner import run
+from lecture_code.surfaces import get_surface, quadratic
+
+torch.set_default_dtype(torch.float64)
+
+# (surface, start point) pairs on which the trajectories are compared
+CASES = [
+    (get_surface("beale"), (1.0, 1.5)),
+    (get_surface("y4_minus_x4"), (0.05, 0.9)),
+    (get_surface("rosenbrock"), (-1.2, 1.0)),
+    (quadratic(20.0, 0.4), (2.0, -1.5)),
+]
+IDS = ["beale", "y4-x4", "rosenbrock", "quadratic"]
+
+
+def torch_trajectory(make_opt, surface, x0, steps):
+    """Trajectory of a torch.optim optimizer fed with the surface's analytic gradient."""
+    p = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    opt = make_opt([p])
+    pts = [p.detach().numpy().copy()]
+    for _ in range(steps):
+        opt.zero_grad()
+        g = surface.grad(p.detach().numpy())
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        pts.append(p.detach().numpy().copy())
+    return np.array(pts)
+
+
+def ours(opt, surface, x0, steps, fast=False):
+    traj = run(opt, surface, x0, steps, fast=fast)
+    assert not traj.diverged
+    return traj.points
+
+
+# pairs (our optimizer, torch.optim constructor) whose definitions coincide
+PAIRS = {
+    "sgd": (lambda: O.sgd(0.002), lambda p: torch.optim.SGD(p, lr=0.002)),
+    "momentum": (lambda: O.momentum(0.001, 0.9), lambda p: torch.optim.SGD(p, lr=0.001, momentum=0.9, foreach=False)),
+    "nesterov": (lambda: O.nesterov(0.001, 0.8), lambda p: torch.optim.SGD(p, lr=0.001, momentum=0.8, nesterov=True, foreach=False)),
+    "dampened": (lambda: O.momentum(0.001, 0.9, dampening=0.5), lambda p: torch.optim.SGD(p, lr=0.001, momentum=0.9, dampening=0.5, foreach=False)),
+    "lecture_momentum": (lambda: O.lecture_momentum(0.001, 0.9), lambda p: torch.optim.SGD(p, lr=0.001, momentum=0.9, foreach=False)),
+    "lecture_nesterov": (lambda: O.lecture_momentum(0.001, 0.7, nesterov=True), lambda p: torch.optim.SGD(p, lr=0.001, momentum=0.7, nesterov=True, foreach=False)),
+    "adagrad": (lambda: O.adagrad(0.1, eps=1e-10), lambda p: torch.optim.Adagrad(p, lr=0.1, eps=1e-10, foreach=False)),
+    "adagrad_acc0": (lambda: O.adagrad(0.1, eps=1e-8, initial_accumulator_value=0.5), lambda p: torch.optim.Adagrad(p, lr=0.1, eps=1e-8, initial_accumulator_value=0.5, foreach=False)),
+    "rmsprop": (lambda: O.rmsprop(0.005, rho=0.9, eps=1e-8, eps_inside_sqrt=False), lambda p: torch.optim.RMSprop(p, lr=0.005, alpha=0.9, eps=1e-8, foreach=False)),
+    "adam": (lambda: O.adam(0.01, 0.9, 0.999, 1e-8, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.9, 0.999), eps=1e-8, foreach=False)),
+    "adam_b": (lambda: O.adam(0.02, 0.5, 0.9, 1e-6, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.02, betas=(0.5, 0.9), eps=1e-6, foreach=False)),
+    "amsgrad": (lambda: O.amsgrad(0.01, 0.9, 0.99, 1e-8, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.9, 0.99), eps=1e-8, amsgrad=True, foreach=False)),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("fast", [False, True], ids=["array", "fast"])
+def test_matches_torch_optim(name, case, fast):
+    ours_ctor, torch_ctor = PAIRS[name]
+    surface, x0 = case
+    steps = 150
+    expected = torch_trajectory(torch_ctor, surface, x0, steps)
+    got = ours(ours_ctor(), surface, x0, steps, fast=fast)
+    assert got.shape == expected.shape
+    assert np.max(np.abs(got - expected)) < 1e-10
+    # and the comparison is not vacuous: the optimizer moved
+    assert np.linalg.norm(expected[-1] - expected[0]) > 1e-3
+
+
+def test_lecture_and_pytorch_momentum_conventions_coincide():
+    """Δw = −γ∇E + αΔw (lecture) and v = βv + g, w −= ηv (PyTorch) with γ = η, α = β."""
+    s, x0 = CASES[3]
+    a = ours(O.lecture_momentum(0.05, 0.9), s, x0, 300)
+    b = ours(O.momentum(0.05, 0.9), s, x0, 300)
+    assert np.max(np.abs(a - b)) < 1e-12
+
+
+def test_moving_average_momentum_needs_rescaled_learning_rate():
+    """v = βv + (1−β)g, w −= η_ema v (v(0) = 0) equals heavy ball with η = (1−β) η_ema."""
+    s, x0 = CASES[3]
+    beta, eta_ema, steps = 0.9, 0.3, 200
+    w = np.array(x0, float)
+    v = np.zeros(2)
+    pts = [w.copy()]
+    for _ in range(steps):  # the moving-average form written out by hand
+        v = beta * v + (1 - beta) * s.grad(w)
+        w = w - eta_ema * v
+        pts.append(w.copy())
+    ema = np.array(pts)
+    rescaled = ours(O.momentum((1 - beta) * eta_ema, beta), s, x0, steps)
+    not_rescaled = ours(O.momentum(eta_ema, beta), s, x0, steps)
+    assert np.max(np.abs(ema - rescaled)) < 1e-12
+    assert np.max(np.abs(ema - not_rescaled)) > 0.1
+
+
+def test_conventions_differ_when_the_learning_rate_changes():
+    """After a change of learning rate the lecture's Δw still carries the old rate."""
+    g = np.array([1.0, -2.0])
+    lec, pt = O.lecture_momentum(0.1, 0.5), O.momentum(0.1, 0.5)
+    p = np.zeros(2)
+    u1, s1 = lec.update(g, lec.init(p), p)
+    v1, t1 = pt.update(g, pt.init(p), p)
+    assert np.allclose(u1, v1)
+    lec2, pt2 = O.lecture_momentum(0.2, 0.5), O.momentum(0.2, 0.5)
+    u2, _ = lec2.update(g, s1, p)
+    v2, _ = pt2.update(g, t1, p)
+    # lecture: −0.2 g + 0.5 (−0.1 g);  PyTorch: −0.2 (0.5 g + g)
+    assert np.allclose(u2, -0.25 * g) and np.allclose(v2, -0.3 * g)
+
+
+def test_nesterov_iterates_are_the_lectures_look_ahead_points():
+    """Lecture: Δw(m) = −γ∇E(w + αΔw(m−1)) + αΔw(m−1). Our iterate is u = w + αΔw."""
+    s, x0 = get_surface("beale"), (1.0, 1.5)
+    gamma, alpha, steps = 0.002, 0.9, 200
+    w = np.array(x0)
+    dw = np.zeros(2)
+    look = [w.copy()]
+    for _ in range(steps):
+        dw = -gamma * s.grad(w + alpha * dw) + alpha * dw
+        w = w + dw
+        look.append(w + alpha * dw)
+    got = ours(O.lecture_momentum(gamma, alpha, nesterov=True), s, x0, steps)
+    assert np.max(np.abs(got - np.array(look))) < 1e-12
+
+
+def test_rmsprop_nesterov_is_goodfellow_algorithm_8_6():
+    s, x0 = get_surface("beale"), (1.0, 1.5)
+    eps, rho, alpha, delta, steps = 0.001, 0.9, 0.8, 1e-6, 200
+    theta = np.array(x0)
+    v = np.zeros(2)
+    r = np.zeros(2)
+    interim = [theta.copy()]
+    for _ in range(steps):  # Alg. 8.6 line by line (δ inside the square root)
+        tt = theta + alpha * v
+        g = s.grad(tt)
+        r = rho * r + (1 - rho) * g * g
+        v = alpha * v - eps / np.sqrt(delta + r) * g
+        theta = theta + v
+        interim.append(theta + alpha * v)
+    for fast in (False, True):
+        got = ours(O.rmsprop_nesterov(eps, rho, alpha, delta), s, x0, steps, fast=fast)
+        assert np.max(np.abs(got - np.array(interim))) < 1e-12
+
+
+def test_adam_is_goodfellow_algorithm_8_7():
+    s, x0 = get_surface("beale"), (1.0, 1.5)
+    eps, r1, r2, delta, steps = 0.01, 0.9, 0.999, 1e-8, 200
+    theta, sm, r = np.array(x0), np.zeros(2), np.zeros(2)
+    pts = [theta.copy()]
+    for t in range(1, steps + 1):
+        g = s.grad(theta)
+        sm = r1 * sm + (1 - r1) * g
+        r = r2 * r + (1 - r2) * g * g
+        theta = theta - eps * (sm / (1 - r1**t)) / np.sqrt(r / (1 - r2**t) + delta)
+        pts.append(theta.copy())
+    assert np.max(np.abs(ours(O.adam(eps, r1, r2, delta), s, x0, steps) - np.array(pts))) < 1e-12
+
+
+def test_rmsprop_is_goodfellow_algorithm_8_5():
+    s, x0 = get_surface("beale"), (1.0, 1.5)
+    eps, rho, delta, steps = 0.005, 0.9, 1e-6, 200
+    theta, r = np.array(x0), np.zeros(2)
+    pts = [theta.copy()]
+    for _ in range(steps):
+        g = s.grad(theta)
+        r = rho * r + (1 - rho) * g * g
+        theta = theta - eps / np.sqrt(delta + r) * g
+        pts.append(theta.copy())
+    assert np.max(np.abs(ours(O.rmsprop(eps, rho, delta), s, x0, steps) - np.array(pts))) < 1e-12
+
+
+def test_epsilon_placement_difference_is_pinned():
+    """Lecture: g/sqrt(δ + r); torch: g/(sqrt(r) + ε). First step from a small gradient."""
+    g = np.array([1e-4, 3.0])
+    p = np.zeros(2)
+    lr, rho, eps = 0.01, 0.9, 1e-6
+    lecture = O.rmsprop(lr, rho, eps)  # eps inside (default)
+    u_in, _ = lecture.update(g, lecture.init(p), p)
+    t = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.RMSprop([t], lr=lr, alpha=rho, eps=eps)
+    t.grad = torch.tensor(g)
+    opt.step()
+    u_torch = t.detach().numpy()
+    r = (1 - rho) * g * g
+    assert np.allclose(u_in, -lr * g / np.sqrt(eps + r), rtol=1e-14)
+    assert np.allclose(u_torch, -lr * g / (np.sqrt(r) + eps), rtol=1e-12)
+    # for the small coordinate the two conventions differ by a factor ~1.27, not by rounding
+    ratio = u_torch[0] / u_in[0]
+    expected = np.sqrt(eps + r[0]) / (np.sqrt(r[0]) + eps)
+    assert ratio == pytest.approx(expected, rel=1e-10) and ratio > 1.2
+
+    adam_in = O.adam(lr, 0.9, 0.999, 1e-8)
+    u_a, _ = adam_in.update(g, adam_in.init(p), p)
+    t2 = torch.zeros(2, requires_grad=True)
+    opt2 = torch.optim.Adam([t2], lr=lr, eps=1e-8)
+    t2.grad = torch.tensor(g)
+    opt2.step()
+    # first Adam step: lecture −η g/sqrt(g² + δ); torch −η g/(|g| + ε)
+    assert np.allclose(u_a, -lr * g / np.sqrt(g * g + 1e-8), rtol=1e-12)
+    assert np.allclose(t2.detach().numpy(), -lr * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    assert abs(u_a[0]) < 0.75 * abs(t2.detach().numpy()[0])
+
+
+def test_bias_correction_first_step():
+    """With correction the first Adam step has length η per coordinate; without, (1−ρ1)/sqrt(1−ρ2) η."""
+    g = np.array([0.3, -5.0])
+    p = np.zeros(2)
+    for corrected, factor in ((True, 1.0), (False, 0.1 / math.sqrt(0.001))):
+        o = O.adam(0.1, 0.9, 0.999, 1e-30, bias_correction=corrected)
+        u, _ = o.update(g, o.init(p), p)
+        assert np.allclose(np.abs(u), 0.1 * factor, rtol=1e-9)
+
+
+def test_clip_by_norm():
+    clip = O.clip_by_norm(2.0)
+    g = np.array([3.0, 4.0])
+    out, _ = clip.update(g, clip.init(g), g)
+    assert np.linalg.norm(out) == pytest.approx(2.0) and np.allclose(out / 2.0, g / 5.0)
+    small = np.array([0.3, -0.4])
+    out2, _ = clip.update(small, clip.init(g), g)
+    assert np.array_equal(out2, small)
+    # as a piece of a chain: the first step of clipped GD has length η h
+    o = O.chain(O.clip_by_norm(1.0), O.sgd(0.5))
+    u, _ = o.update(np.array([30.0, -40.0]), o.init(np.zeros(2)), np.zeros(2))
+    assert np.linalg.norm(u) == pytest.approx(0.5)
+    # and torch's clip_grad_norm_ agrees up to its 1e-6 in the denominator
+    t = torch.zeros(2, requires_grad=True)
+    t.grad = torch.tensor([30.0, -40.0])
+    torch.nn.utils.clip_grad_norm_([t], 1.0)
+    assert np.allclose(-0.5 * t.grad.numpy(), u, rtol=1e-6)
+
+
+def test_unitwise_learning_rates():
+    o = O.sgd([1.0, 1 / 75])
+    u, _ = o.update(np.array([1.0, 75.0]), o.init(np.zeros(2)), np.zeros(2))
+    assert np.allclose(u, [-1.0, -1.0])
+
+
+@pytest.mark.parametrize(
+    "ctor, kwargs, message",
+    [
+        (O.sgd, {"lr": 0.0}, "lr must be > 0"),
+        (O.sgd, {"lr": -0.1}, "lr must be > 0"),
+        (O.sgd, {"lr": [1.0, -1.0]}, "lr must be > 0"),
+        (O.momentum, {"lr": 0.1, "beta": 1.0}, r"beta must be in \[0, 1\)"),
+        (O.momentum, {"lr": 0.1, "beta": -0.1}, r"beta must be in \[0, 1\)"),
+        (O.lecture_momentum, {"lr": 0.1, "alpha": 1.5}, r"alpha must be in \[0, 1\)"),
+        (O.nesterov, {"lr": -1.0}, "lr must be > 0"),
+        (O.adagrad, {"lr": 0.1, "eps": 0.0}, "eps must be > 0"),
+        (O.rmsprop, {"lr": 0.1, "rho": 1.0}, r"rho must be in \[0, 1\)"),
+        (O.rmsprop, {"lr": 0.1, "eps": -1e-8}, "eps must be > 0"),
+        (O.rmsprop_nesterov, {"lr": 0.1, "alpha": 1.0}, r"alpha must be in \[0, 1\)"),
+        (O.adam, {"lr": 0.1, "b1": 1.0}, r"b1 must be in \[0, 1\)"),
+        (O.adam, {"lr": 0.1, "b2": -0.5}, r"b2 must be in \[0, 1\)"),
+        (O.adam, {"lr": float("nan")}, "lr must be > 0"),
+        (O.amsgrad, {"lr": 0.1, "eps": 0.0}, "eps must be > 0"),
+        (O.clip_by_norm, {"max_norm": 0.0}, "max_norm must be > 0"),
+    ],
+)
+def test_bad_hyperparameters(ctor, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ctor(**kwargs)
+
+
+def test_make_by_name():
+    assert O.make("adam", lr=0.1).name == "Adam"
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        O.make("lbfgs")
+
+
+# ------------------------------------------------------------- the lecture's narrow valley
+
+
+def test_narrow_valley_gradient_descent_numbers():
+    """E = |w1| + 75|w2| from (10, 10), η = 0.1: the lecture's four steps oscillate in w2."""
+    from lecture_code.optim_problems import narrow_valley
+
+    pts = run(O.sgd(0.1), narrow_valley(), (10.0, 10.0), 4).points
+    assert np.allclose(pts, [[10, 10], [9.9, 2.5], [9.8, -5.0], [9.7, 2.5], [9.6, -5.0]])
+    # unit-wise learning rates η1 = 1, η2 = 1/75: straight to the minimum in 10 steps
+    pts = run(O.sgd([1.0, 1 / 75]), narrow_valley(), (10.0, 10.0), 12).points
+    assert np.allclose(pts[10:], 0.0, atol=1e-12) and np.all(pts[:10, 0] > 0)
+
+
+def test_narrow_valley_momentum_numbers():
+    """η = 0.2, α = 0.5 for three steps (worked by hand from the lecture's formula)."""
+    from lecture_code.optim_problems import narrow_valley
+
+    pts = run(O.lecture_momentum(0.2, 0.5), narrow_valley(), (10.0, 10.0), 3).points
+    # Δw(1) = −0.2 (1, 75); Δw(2) = −0.2 (1, −75) + 0.5 Δw(1); Δw(3) = −0.2 (1, 75) + 0.5 Δw(2)
+    assert np.allclose(pts, [[10, 10], [9.8, -5.0], [9.5, 2.5], [9.15, -8.75]])
+
+
+def test_momentum_limit_with_alternating_gradient():
+    """g1 = 1 always, g2 = ±75 alternating: Δw → (−η/(1−α), ±75η/(1+α))."""
+    from lecture_code.optim_problems import momentum_limit
+
+    eta, alpha = 0.2, 0.5
+    o = O.lecture_momentum(eta, alpha)
+    p = np.zeros(2)
+    st = o.init(p)
+    for t in range(200):
+        u, st = o.update(np.array([1.0, 75.0 * (-1) ** t]), st, p)
+    lim = momentum_limit(eta, alpha)
+    assert np.allclose(np.abs(u), np.abs(lim), rtol=1e-12)
+    assert np.allclose(lim, [-eta / (1 - alpha), 75 * eta / (1 + alpha)])
