@@ -56,7 +56,7 @@ PAIRS = {
     "adagrad_acc0": (lambda: O.adagrad(0.1, eps=1e-8, initial_accumulator_value=0.5), lambda p: torch.optim.Adagrad(p, lr=0.1, eps=1e-8, initial_accumulator_value=0.5, foreach=False)),
     "rmsprop": (lambda: O.rmsprop(0.005, rho=0.9, eps=1e-8, eps_inside_sqrt=False), lambda p: torch.optim.RMSprop(p, lr=0.005, alpha=0.9, eps=1e-8, foreach=False)),
     "adam": (lambda: O.adam(0.01, 0.9, 0.999, 1e-8, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.9, 0.999), eps=1e-8, foreach=False)),
-    "adam_b": (lambda: O.adam(0.02, 0.5, 0.9, 1e-6, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.02, betas=(0.5, 0.9), eps=1e-6, foreach=False)),
+    "adam_b": (lambda: O.adam(0.005, 0.5, 0.9, 1e-6, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.005, betas=(0.5, 0.9), eps=1e-6, foreach=False)),
     "amsgrad": (lambda: O.amsgrad(0.01, 0.9, 0.99, 1e-8, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.9, 0.99), eps=1e-8, amsgrad=True, foreach=False)),
 }
 
