@@ -149,7 +149,8 @@ def _grad_many(objective: Any, points: np.ndarray) -> np.ndarray:
 def _grad_one(objective: Any) -> Callable[[np.ndarray], np.ndarray]:
     if hasattr(objective, "grad_expr"):
         ge = objective.grad_expr
-        return lambda p: np.array(ge(float(p[0]), float(p[1])), dtype=np.float64)
+        f64 = np.float64  # numpy scalars overflow to inf instead of raising
+        return lambda p: np.array(ge(f64(p[0]), f64(p[1])), dtype=np.float64)
     return lambda p: np.asarray(objective.grad(p), dtype=np.float64)
 
 
