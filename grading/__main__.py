@@ -1,0 +1,139 @@
+"""Command line: ``python -m grading <command>`` (the Makefile targets call these).
+
+    build        generate exercises/ from solutions/ (student notebooks + public checks)
+    check-fresh  exit 1 when exercises/ is out of date with solutions/
+    verify       every reference solution passes its public checks and gets full marks
+    grade DIR    grade a folder of submissions into scores.csv + feedback/
+    instructor OUT   write the instructor notebooks (solutions shown) into OUT
+    autograder   build the Gradescope autograder archive
+    gradescope   (inside Gradescope) grade /autograder/submission into results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _verify() -> int:
+    import nbformat
+
+    from grading.grade import grade_notebook, reference_values
+    from grading.source import EXERCISES, load_all, render, solution_notebook, student_notebook
+    from grading.student import Checker
+
+    bad = 0
+    for ex in load_all():
+        # 1. the public checks pass on the reference solution (run here, trusted code)
+        import os
+
+        from grading.grade import solution_cells
+
+        ns: dict = {"__name__": "__main__"}
+        tests = Path(tempfile.mkdtemp()) / f"{ex.name}.py"
+        tests.write_text(render(ex)[f"tests/{ex.name}.py"], encoding="utf-8")
+        os.environ["GRADING_RUN"] = "1"  # the notebook's own check() lines become no-ops
+        try:
+            for src in solution_cells(ex):
+                if src.strip():
+                    exec(compile(src, ex.name, "exec"), ns)  # noqa: S102 - the reference solution
+        finally:
+            os.environ.pop("GRADING_RUN", None)
+        checker = Checker(ex.name, tests)
+        for q in ex.questions:
+            ok, msg = checker._run(q, ns)
+            if not ok:
+                print(f"{ex.name} {q}: public check fails on the solution: {msg}")
+                bad += 1
+        # 2. the solution gets full marks from the grader; the student notebook gets zero
+        refs = {ex.name: reference_values(ex)}
+        with tempfile.TemporaryDirectory() as tmp:
+            for kind, nb in (("solution", solution_notebook(ex)), ("student", student_notebook(ex))):
+                p = Path(tmp) / f"{ex.name}.ipynb"
+                p.write_text(nbformat.writes(nb), encoding="utf-8")
+                r = grade_notebook(p, kind, {ex.name: ex}, refs)
+                full = sum(q.points for q in ex.hidden)
+                want = full if kind == "solution" else 0.0
+                if abs(r.total - want) > 1e-9:
+                    bad += 1
+                    print(f"{ex.name}: the {kind} notebook scores {r.total}/{full}, expected {want}")
+                    for q, s in r.scores.items():
+                        print(f"   {q}: {s.points}/{s.max_points} {s.message}")
+                    for n in r.notes:
+                        print(f"   note: {n}")
+        print(f"{ex.name}: {'ok' if not bad else 'FAILED'} ({len(ex.questions)} questions)")
+        tests.unlink()
+    _ = EXERCISES
+    return 1 if bad else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("build")
+    sub.add_parser("check-fresh")
+    sub.add_parser("verify")
+    g = sub.add_parser("grade")
+    g.add_argument("submissions", type=Path)
+    g.add_argument("--out", type=Path, default=Path("."))
+    g.add_argument("--workers", type=int, default=2)
+    g.add_argument("--step-timeout", type=float, default=10.0)
+    g.add_argument("--total-timeout", type=float, default=60.0)
+    i = sub.add_parser("instructor")
+    i.add_argument("out", type=Path)
+    a = sub.add_parser("autograder")
+    a.add_argument("--out", type=Path, default=Path("_build/grading/autograder.zip"))
+    gs = sub.add_parser("gradescope")
+    gs.add_argument("--root", type=Path, default=Path("/autograder"))
+    args = ap.parse_args(argv)
+
+    if args.cmd == "build":
+        from grading.source import build
+
+        for p in build():
+            print(f"wrote {p}")
+        return 0
+    if args.cmd == "check-fresh":
+        from grading.source import EXERCISES, render_all
+
+        stale = [rel for rel, text in render_all().items()
+                 if not (EXERCISES / rel).is_file() or (EXERCISES / rel).read_text(encoding="utf-8") != text]
+        if stale:
+            print("exercises/ is out of date with solutions/ (run `make exercises`): " + ", ".join(stale))
+            return 1
+        return 0
+    if args.cmd == "verify":
+        return _verify()
+    if args.cmd == "grade":
+        from grading.grade import grade_folder
+        from grading.runner import Limits
+
+        limits = Limits(step_timeout=args.step_timeout, total_timeout=args.total_timeout)
+        res = grade_folder(args.submissions, args.out, workers=args.workers, limits=limits)
+        n = sum(len(v) for v in res.values())
+        print(f"graded {n} notebooks of {len(res)} students -> {args.out / 'scores.csv'}, "
+              f"{args.out / 'feedback'}/")
+        return 0
+    if args.cmd == "instructor":
+        from grading.source import build_instructor
+
+        for p in build_instructor(args.out):
+            print(f"wrote {p}")
+        return 0
+    if args.cmd == "autograder":
+        from grading.gradescope import build_zip
+
+        print(f"wrote {build_zip(args.out)}")
+        return 0
+    if args.cmd == "gradescope":
+        from grading.gradescope import run_in_gradescope
+
+        return run_in_gradescope(args.root)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
