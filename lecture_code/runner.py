@@ -452,7 +452,8 @@ def run(
         points = np.array(pts)
     losses = _f_many(objective, points)
     grads = _grad_many(objective, points)
-    gnorms = np.sqrt(np.sum(grads * grads, axis=1))
+    with np.errstate(all="ignore"):
+        gnorms = np.sqrt(np.sum(grads * grads, axis=1))
     if bad is None and not (np.all(np.isfinite(losses)) and np.all(np.isfinite(gnorms))):
         k = int(np.argmin(np.isfinite(losses) & np.isfinite(gnorms)))
         points, losses, gnorms, bad = points[:k], losses[:k], gnorms[:k], k

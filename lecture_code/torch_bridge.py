@@ -1,0 +1,129 @@
+"""Train torch models with the book's optimizers (:mod:`lecture_code.optimizers`).
+
+:class:`BridgeOptimizer` is a ``torch.optim.Optimizer``: it flattens all parameter
+gradients into one float64 numpy vector, calls the optimizer's pure ``update`` and writes
+``params + updates`` back. The same definitions that draw the 2-D figures therefore train
+networks, and can be compared step by step with ``torch.optim``::
+
+    from lecture_code.optimizers import adam
+    from lecture_code.torch_bridge import BridgeOptimizer, train
+
+    opt = BridgeOptimizer(model.parameters(), adam(1e-2))
+    history = train(model, data.X, data.y, opt, steps=200, batch=32, loss="cross_entropy")
+
+Flattening makes :func:`lecture_code.optimizers.clip_by_norm` act on the norm of *all*
+gradients together, as ``torch.nn.utils.clip_grad_norm_`` does. It costs a copy per step:
+fine for the book's small models, not meant for large ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, NamedTuple
+
+import numpy as np
+import torch
+
+from lecture_code.optimizers import Optimizer
+
+__all__ = ["BridgeOptimizer", "TrainHistory", "train"]
+
+
+class BridgeOptimizer(torch.optim.Optimizer):
+    """Wrap a :class:`lecture_code.optimizers.Optimizer` as a ``torch.optim.Optimizer``.
+
+    Parameters
+    ----------
+    params : iterable of tensors (one parameter group).
+    optimizer : the pure optimizer to apply.
+    """
+
+    def __init__(self, params: Iterable[torch.Tensor], optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise ValueError(f"optimizer must be a lecture_code.optimizers.Optimizer, got {type(optimizer).__name__}")
+        super().__init__(params, defaults={})
+        if len(self.param_groups) != 1:
+            raise ValueError(f"params must form a single parameter group, got {len(self.param_groups)}")
+        self.optimizer = optimizer
+        self._state: Any = None
+
+    def _params(self) -> list[torch.Tensor]:
+        return list(self.param_groups[0]["params"])
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> Any:
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        params = self._params()
+        flat = np.concatenate([p.detach().cpu().numpy().astype(np.float64).ravel() for p in params])
+        grads = np.concatenate([
+            (p.grad.detach().cpu().numpy().astype(np.float64).ravel() if p.grad is not None else np.zeros(p.numel()))
+            for p in params
+        ])
+        if self._state is None:
+            self._state = self.optimizer.init(flat)
+        updates, self._state = self.optimizer.update(grads, self._state, flat)
+        new = flat + updates
+        pos = 0
+        for p in params:
+            n = p.numel()
+            p.copy_(torch.as_tensor(new[pos:pos + n], dtype=p.dtype).reshape(p.shape))
+            pos += n
+        return loss
+
+
+class TrainHistory(NamedTuple):
+    losses: np.ndarray       # (steps,) minibatch loss before each step
+    full_losses: np.ndarray  # (steps+1,) loss on all data, before the first and after each step
+
+
+def train(
+    model: torch.nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    steps: int,
+    batch: int | None = None,
+    loss: str = "mse",
+    seed: int = 0,
+) -> TrainHistory:
+    """Minibatch training of ``model`` on (X, y) with any torch optimizer (bridged or not).
+
+    ``batch=None`` uses all data every step (full-batch gradient descent). Minibatches are
+    drawn by reshuffling once per epoch with a fixed ``seed``, so two optimizers trained
+    from the same model copy see the same batches.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    n = X.shape[0]
+    b = n if batch is None else batch
+    if isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= n:
+        raise ValueError(f"batch must be an integer in [1, {n}] or None, got {batch!r}")
+    if loss not in ("mse", "cross_entropy"):
+        raise ValueError(f"loss must be 'mse' or 'cross_entropy', got {loss!r}")
+    lf = torch.nn.functional.mse_loss if loss == "mse" else torch.nn.functional.cross_entropy
+    gen = np.random.default_rng(seed)
+    order = gen.permutation(n)
+    pos = 0
+    batch_losses = np.empty(steps)
+    full = np.empty(steps + 1)
+
+    def full_loss() -> float:
+        with torch.no_grad():
+            return float(lf(model(X), y))
+
+    full[0] = full_loss()
+    for t in range(steps):
+        if pos + b > n:
+            order = gen.permutation(n)
+            pos = 0
+        idx = torch.as_tensor(order[pos:pos + b])
+        pos += b
+        optimizer.zero_grad()
+        out = lf(model(X[idx]), y[idx])
+        out.backward()
+        optimizer.step()
+        batch_losses[t] = float(out.detach())
+        full[t + 1] = full_loss()
+    return TrainHistory(batch_losses, full)
