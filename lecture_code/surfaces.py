@@ -334,9 +334,15 @@ def cliff(height: float = 3.0, sharpness: float = 20.0, slope: float = 0.2) -> S
         dds = h * k * k * s * (1 - s) * (1 - 2 * s)
         return (a + dds, -0.3 * dds), (-0.3 * dds, a + 0.09 * dds)
 
+    # the sigmoid's tail shifts the minimum slightly from (-1, 0): a few Newton steps find it
+    m = np.array([-1.0, 0.0])
+    for _ in range(20):
+        (hxx, hxy), (_, hyy) = hess_expr(m[0], m[1])
+        gx, gy = grad_expr(m[0], m[1])
+        m = m - np.linalg.solve(np.array([[hxx, hxy], [hxy, hyy]], float), np.array([gx, gy], float))
     return Surface(
         "cliff", expr, grad_expr, hess_expr,
-        (CriticalPoint((-1.0, 0.0), "minimum", "minimum"),),  # up to a ~1e-8 shift from the sigmoid tail
+        (CriticalPoint((float(m[0]), float(m[1])), "minimum", "minimum"),),
         ((-3.0, 3.0), (-2.0, 2.0)),
         rf"\tfrac{{{a:g}}}{{2}}\left((x+1)^2 + y^2\right) + {h:g}\,\sigma\!\left({k:g}\,(x - 0.3y)\right)",
         f"{a:g}/2·((x+1)² + y²) + {h:g}·σ({k:g}(x − 0.3y))",
