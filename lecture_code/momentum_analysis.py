@@ -108,21 +108,23 @@ def stability_boundary(beta: Any, L: float) -> np.ndarray:
 def measured_rate(points: np.ndarray, minimum: Any = (0.0, 0.0), window: int | None = None) -> float:
     """The per-step contraction of ‖w_t − w*‖ measured on a trajectory.
 
-    Geometric mean over the last ``window`` steps (default: the second half), so that the
-    transient of the first steps does not count: ``(‖e_T‖ / ‖e_{T−k}‖)^(1/k)``. Uses the
-    max over a few steps at each end, because with complex eigenvalues ‖e_t‖ oscillates.
-    Returns ``nan`` for fewer than 4 steps or once the error reached zero.
+    A least-squares fit of ``log ‖e_t‖ ≈ a + t log ρ`` over the last ``window`` steps
+    (default: the second half, so the transient of the first steps does not count). With
+    complex eigenvalues ‖e_t‖ oscillates under its envelope ρ^t; then only the local maxima
+    (the envelope) are fitted. Returns ``nan`` for fewer than 4 steps or if the error hit 0.
     """
     p = np.asarray(points, dtype=float)
     T = len(p) - 1
     if T < 4:
         return float("nan")
     k = window if window is not None else T // 2
-    k = max(2, min(k, T))
-    e = np.linalg.norm(p - np.asarray(minimum, dtype=float), axis=1)
-    w = max(1, min(5, k // 4))
-    end = e[T - w + 1: T + 1].max()
-    start = e[T - k - w + 1: T - k + 1].max()
-    if not (start > 0 and end > 0):
+    k = max(3, min(int(k), T))
+    e = np.linalg.norm(p - np.asarray(minimum, dtype=float), axis=1)[T - k:]
+    if not np.all(e > 0):
         return float("nan")
-    return float((end / start) ** (1.0 / k))
+    t = np.arange(len(e))
+    inner = np.arange(1, len(e) - 1)
+    peaks = inner[(e[inner] >= e[inner - 1]) & (e[inner] >= e[inner + 1])]
+    idx = peaks if len(peaks) >= 3 and peaks[-1] - peaks[0] >= len(e) // 2 else t
+    slope = np.polyfit(t[idx], np.log(e[idx]), 1)[0]
+    return float(np.exp(slope))

@@ -1,0 +1,84 @@
+"""Predicted convergence rates on quadratics against measured trajectories and brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lecture_code.momentum_analysis import (
+    gd_rate,
+    measured_rate,
+    momentum_rate,
+    optimal_gd,
+    optimal_momentum,
+    rate_map,
+    stability_boundary,
+)
+from lecture_code.optimizers import momentum, sgd
+from lecture_code.runner import run
+from lecture_code.surfaces import quadratic
+
+KAPPA = 25.0
+EIGS = [1.0, 1.0 / KAPPA]
+
+
+@pytest.mark.parametrize("lr, beta", [(1.0, 0.5), (0.5, 0.9), (1.5, 0.2), (0.3, 0.0), (1.9, 0.7)])
+def test_predicted_rate_matches_measured(lr, beta):
+    s = quadratic(KAPPA, 0.7)
+    t = run(momentum(lr, beta), s, (1.0, -2.0), 400)
+    assert not t.diverged
+    assert measured_rate(t.points) == pytest.approx(float(momentum_rate(lr, beta, EIGS)), abs=3e-3)
+
+
+def test_predicted_rate_matches_the_matrix_power():
+    """ρ is the spectral radius: compare with ‖Mᵗ‖^(1/t) for a large t (brute force)."""
+    for lr, beta in [(1.0, 0.5), (0.2, 0.95), (2.5, 0.4)]:
+        radii = []
+        for lam in EIGS:
+            M = np.array([[1 - lr * lam, beta], [-lr * lam, beta]])
+            radii.append(np.linalg.norm(np.linalg.matrix_power(M, 2000), 2) ** (1 / 2000))
+        assert float(momentum_rate(lr, beta, EIGS)) == pytest.approx(max(radii), rel=5e-3)
+
+
+def test_gd_is_momentum_with_beta_zero():
+    lrs = np.linspace(0.01, 2.5, 50)
+    assert np.allclose(gd_rate(lrs, EIGS), momentum_rate(lrs, 0.0, EIGS))
+
+
+def test_optimal_parameters_beat_every_grid_point():
+    mu, L = EIGS[1], EIGS[0]
+    eta, rho = optimal_gd(mu, L)
+    lrs = np.linspace(0.01, 2.2, 2001)
+    assert gd_rate(lrs, EIGS).min() >= rho - 1e-12
+    assert float(gd_rate(eta, EIGS)) == pytest.approx(rho)
+    eta_m, beta_m, rho_m = optimal_momentum(mu, L)
+    grid = rate_map(EIGS, np.linspace(0.05, 4.0, 400), np.linspace(0.0, 0.99, 400))
+    assert grid.rates.min() >= rho_m - 1e-9
+    assert float(momentum_rate(eta_m, beta_m, EIGS)) == pytest.approx(rho_m, rel=1e-6)
+    assert rho_m == pytest.approx((np.sqrt(KAPPA) - 1) / (np.sqrt(KAPPA) + 1))
+    assert rho_m < rho  # momentum is faster: 1 − 2/√κ instead of 1 − 2/κ
+
+
+def test_stability_region():
+    """ρ < 1 exactly when η L < 2(1 + β) (with η μ > 0)."""
+    betas = np.linspace(0, 0.95, 20)
+    for b in betas:
+        edge = float(stability_boundary(b, 1.0))
+        assert float(momentum_rate(edge * 0.999, b, EIGS)) < 1
+        assert float(momentum_rate(edge * 1.001, b, EIGS)) > 1
+    # and the runner reports divergence just beyond it
+    t = run(momentum(float(stability_boundary(0.5, 1.0)) * 1.05, 0.5), quadratic(KAPPA, 0.0), (1.0, 1.0), 2000)
+    assert t.diverged
+
+
+def test_gd_optimum_rate_measured():
+    eta, rho = optimal_gd(EIGS[1], EIGS[0])
+    t = run(sgd(eta), quadratic(KAPPA, 0.3), (1.0, 2.0), 300)
+    assert measured_rate(t.points) == pytest.approx(rho, abs=1e-3)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="eigenvalues must be"):
+        momentum_rate(0.1, 0.5, [-1.0])
+    with pytest.raises(ValueError, match="need 0 < mu <= L"):
+        optimal_gd(2.0, 1.0)
