@@ -1,0 +1,1 @@
+"""Speed and size measurements (`make bench`); targets are recorded, never asserted in tests."""

@@ -1,0 +1,88 @@
+"""The book's build and page weight.
+
+* clean build of the whole book (empty execution cache, fresh output folder): target < 60 s;
+* no-op rebuild of the same output: target < 10 s;
+* each page's own weight (its HTML plus images it references, not the shared JS/CSS
+  under ``_static``): target < 1.5 MB;
+* one slider move of the introduction's figure (demo + draw): target < 5 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JB = Path(sys.executable).parent / "jupyter-book"
+
+
+def _build(out: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(
+        [str(JB), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going", "--path-output", str(out)],
+        check=True, capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    return time.perf_counter() - t0
+
+
+def page_weights(site: Path) -> dict[str, int]:
+    """Bytes of each page's HTML plus the non-shared files (images) under ``_images``."""
+    weights = {}
+    for page in sorted(site.rglob("*.html")):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        text = page.read_text(errors="ignore")
+        size = page.stat().st_size
+        for img in (site / "_images").glob("*") if (site / "_images").is_dir() else []:
+            if img.name in text:
+                size += img.stat().st_size
+        weights[str(page.relative_to(site))] = size
+    return weights
+
+
+def slider_move_ms(repeats: int = 200) -> float:
+    from lecture_code.gd1d import draw_parabola_run, gd_on_parabola
+
+    t0 = time.perf_counter()
+    for i in range(repeats):
+        gd_on_parabola(lr=0.1 + 0.01 * (i % 50), steps=25)
+    compute = (time.perf_counter() - t0) / repeats
+    t0 = time.perf_counter()
+    for _ in range(20):
+        draw_parabola_run(gd_on_parabola(lr=0.3, steps=25))
+    draw = (time.perf_counter() - t0) / 20
+    return compute * 1e3, draw * 1e3
+
+
+def run() -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        clean = _build(out)
+        noop = _build(out)
+        weights = page_weights(out / "_build" / "html")
+    rows.append(dict(name="clean build of the book", value=clean, unit="s", target="< 60"))
+    rows.append(dict(name="no-op rebuild", value=noop, unit="s", target="< 10"))
+    for page, size in weights.items():
+        if page in ("genindex.html", "search.html", "index.html"):
+            continue
+        rows.append(dict(name=f"page weight {page}", value=size / 1e6, unit="MB", target="< 1.5",
+                         note="HTML + own images, shared _static assets excluded"))
+    shared = sum(p.stat().st_size for p in (ROOT / "_vendor").rglob("*") if p.is_file()) if (ROOT / "_vendor").is_dir() else 0
+    rows.append(dict(name="shared JS assets (_vendor: MathJax, plotly.js, widget manager)", value=shared / 1e6,
+                     unit="MB", target="", note="served once, cached by the browser"))
+    compute, draw = slider_move_ms()
+    rows.append(dict(name="intro slider move: recompute (gd on a parabola, 25 steps)", value=compute, unit="ms", target="< 5"))
+    rows.append(dict(name="intro slider move: redraw the plotly figure (live view)", value=draw, unit="ms", target="",
+                     note="JupyterLab view only"))
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)

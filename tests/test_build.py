@@ -1,0 +1,109 @@
+"""The build is strict and never serves stale outputs.
+
+These tests build tiny throw-away books with the project's own configuration
+(`_config.yml` and the `book/_ext` extension), so they check the real settings.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+JB = Path(sys.executable).parent / "jupyter-book"
+pytestmark = pytest.mark.build
+
+PAGE = """---
+jupytext:
+  text_representation: {{extension: .md, format_name: myst}}
+kernelspec: {{name: python3, display_name: Python 3, language: python}}
+---
+
+# Page
+
+Some math: $a^2 + b^2$.
+
+```{{code-cell}} ipython3
+{code}
+```
+"""
+
+
+def _book(tmp_path: Path, code: str) -> Path:
+    book = tmp_path / "book"
+    (book / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
+    (book / "_vendor").symlink_to(ROOT / "_vendor")
+    (book / "lecture_code").mkdir()
+    (book / "lecture_code" / "marker.py").write_text("VALUE = 'first'\n")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/page\n")
+    (book / "book" / "page.md").write_text(PAGE.format(code=code))
+    return book
+
+
+def _build(book: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(JB), "build", str(book), "--builder", "html", "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+
+
+def test_assets_are_installed():
+    for asset in ("mathjax/tex-mml-chtml.js", "html-manager/embed.js", "plotly/plotly.min.js"):
+        assert (ROOT / "_vendor" / asset).is_file(), f"{asset} missing: run `make assets`"
+
+
+def test_a_failing_cell_fails_the_build(tmp_path):
+    result = _build(_book(tmp_path, "raise RuntimeError('boom in a cell')"))
+    assert result.returncode != 0
+    assert "boom in a cell" in result.stdout + result.stderr
+
+
+def test_a_warning_fails_the_build(tmp_path):
+    book = _book(tmp_path, "print('fine')")
+    page = book / "book" / "page.md"
+    page.write_text(page.read_text() + "\nSee {doc}`no-such-page`.\n")
+    result = _build(book)
+    assert result.returncode != 0
+    assert "unknown document" in result.stdout + result.stderr
+
+
+def test_changing_lecture_code_re_executes_the_pages(tmp_path):
+    # The page prints a value read from lecture_code/; the execution cache is keyed on the
+    # page's code only, so only the extension's package hash can make the build notice.
+    code = "print(open('../lecture_code/marker.py').read())"
+    book = _book(tmp_path, code)
+    html = book / "_build" / "html" / "book" / "page.html"
+    assert _build(book).returncode == 0
+    assert "first" in html.read_text()
+    (book / "lecture_code" / "marker.py").write_text("VALUE = 'second'\n")
+    assert _build(book).returncode == 0
+    assert "second" in html.read_text()
+    # and a rebuild with nothing changed keeps the cache (no re-execution message)
+    again = _build(book)
+    assert again.returncode == 0 and "discarding the execution cache" not in again.stdout + again.stderr
+
+
+def test_pages_offer_their_notebook_for_download():
+    site = ROOT / "_build" / "html"
+    assert site.is_dir(), "the site is not built: run `make book` first"
+    import nbformat
+
+    pages = sorted((ROOT / "book").glob("*.md"))
+    assert pages
+    for md in pages:
+        html = site / "book" / (md.stem + ".html")
+        if not html.exists():  # not in the table of contents
+            continue
+        nb_path = site / "_sources" / "book" / (md.stem + ".ipynb")
+        assert nb_path.is_file(), f"{nb_path} missing"
+        nb = nbformat.read(nb_path, as_version=4)
+        assert any(c.cell_type == "code" for c in nb.cells)
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+        assert f"_sources/book/{md.stem}.ipynb" in html.read_text()

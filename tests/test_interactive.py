@@ -1,0 +1,137 @@
+"""The interactive-figure pattern: sliders, precomputed frames, the two views."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from lecture_code.gd1d import draw_parabola_run, gd_on_parabola
+from lecture_code.interactive import STATIC_ENV, Explorer, Slider, explore
+from lecture_code.plotting import new_figure, status_annotation
+
+
+def _explorer():
+    return explore(
+        gd_on_parabola,
+        draw_parabola_run,
+        Slider("lr", [0.1, 1.5, 2.5], default=0.1, label="η"),
+        Slider("steps", [2, 5], default=5, fmt="{:d}"),
+    )
+
+
+def test_one_frame_per_combination_with_the_demo_data():
+    ex = _explorer()
+    fig = ex.static_figure()
+    assert len(fig.frames) == 6
+    frames = {f.name: f for f in fig.frames}
+    # frame "i_j" holds draw(demo(lr=values[i], steps=values[j])): compare with a direct call
+    for i, lr in enumerate([0.1, 1.5, 2.5]):
+        for j, steps in enumerate([2, 5]):
+            run = gd_on_parabola(lr=lr, steps=steps)
+            frame = frames[f"{i}_{j}"]
+            np.testing.assert_allclose(np.asarray(frame.data[1].x, dtype=float), np.clip(run.w, -16, 16), rtol=1e-6)
+            assert frame.layout.title.text.startswith(f"η = {lr:.3g}")
+
+
+def test_default_frame_is_what_the_page_shows_first():
+    ex = _explorer()
+    fig = ex.static_figure()
+    direct = draw_parabola_run(gd_on_parabola(lr=0.1, steps=5))
+    assert fig.layout.title.text == direct.layout.title.text
+    assert [s.active for s in fig.layout.sliders] == [0, 1]
+    np.testing.assert_allclose(np.asarray(fig.data[1].x, dtype=float), np.asarray(direct.data[1].x, dtype=float))
+
+
+def test_diverging_parameters_are_reported_not_raised():
+    ex = _explorer()
+    frames = {f.name: f for f in ex.static_figure().frames}
+    # lr = 2.5 > 2/λ: the status line of that frame says it diverges
+    assert "diverg" in frames["2_1"].layout.annotations[0].text
+    assert "diverg" not in frames["0_1"].layout.annotations[0].text
+
+
+def test_slider_steps_carry_their_indices_for_the_page_script():
+    fig = _explorer().static_figure()
+    for k, slider in enumerate(fig.layout.sliders):
+        assert [tuple(step.args) for step in slider.steps] == [(k, i) for i in range(len(slider.steps))]
+        assert all(step.method == "skip" for step in slider.steps)
+
+
+def test_static_html_is_self_contained_and_switches_frames():
+    html = _explorer().static_html()
+    assert "plotly_sliderchange" in html and "Plotly.animate" in html
+    assert "cdn" not in html.lower()
+    assert "<script src" not in html  # plotly.js is loaded once by the page
+
+
+def test_mimebundle_static_only_outside_a_kernel(monkeypatch):
+    monkeypatch.setenv(STATIC_ENV, "static")
+    bundle = _explorer()._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}
+
+
+def test_widget_view_recomputes_on_slider_change(monkeypatch):
+    ex = _explorer()
+    calls = []
+    original = ex.demo
+
+    def spy(**kw):
+        calls.append(kw)
+        return original(**kw)
+
+    ex = Explorer(spy, ex.draw, ex.sliders)
+    box = ex.widget()
+    lr_slider = box.children[0]
+    lr_slider.value = 1.5
+    assert calls[-1]["lr"] == 1.5 and calls[-1]["steps"] == 5
+
+
+def test_live_values_offer_a_finer_grid():
+    ex = explore(gd_on_parabola, draw_parabola_run,
+                 Slider("lr", [0.1, 1.0], default=0.1, live_values=np.linspace(0.1, 1.0, 10)))
+    assert len(ex.widget().children[0].options) == 10
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(name="lr", values=[]), "non-empty"),
+        (dict(name="lr", values=[0.1, 0.2], default=0.3), "default must be one of"),
+        (dict(name="not an identifier", values=[1]), "identifier"),
+        (dict(name="lr", values=[0.1], live_values=[0.2, 0.3]), "live_values must contain"),
+    ],
+)
+def test_bad_sliders_are_rejected(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Slider(**kwargs)
+
+
+def test_unknown_parameter_and_duplicate_names_are_rejected():
+    with pytest.raises(ValueError, match="no parameter"):
+        explore(gd_on_parabola, draw_parabola_run, Slider("momentum", [0.5]))
+    with pytest.raises(ValueError, match="unique"):
+        explore(gd_on_parabola, draw_parabola_run, Slider("lr", [0.1]), Slider("lr", [0.2]))
+    with pytest.raises(ValueError, match="at least one"):
+        explore(gd_on_parabola, draw_parabola_run)
+
+
+def test_frames_with_different_traces_are_rejected():
+    def demo(n):
+        return n
+
+    def draw(n):
+        fig = new_figure()
+        for _ in range(n):
+            fig.add_trace(go.Scatter(x=[0], y=[0]))
+        fig.add_annotation(status_annotation(""))
+        return fig
+
+    with pytest.raises(ValueError, match="same traces"):
+        explore(demo, draw, Slider("n", [1, 2], default=1)).static_figure()
+
+
+def test_frames_are_json_serialisable_and_small():
+    fig = _explorer().static_figure()
+    payload = json.dumps(fig.to_plotly_json(), cls=__import__("plotly").utils.PlotlyJSONEncoder)
+    assert len(payload) < 200_000
