@@ -133,15 +133,23 @@ def mlp_logits(net: MLP, theta: Array, X: Array) -> Array:
     return _forward(net, theta, np.asarray(X, dtype=float))[0]
 
 
-def mlp_loss_grad(net: MLP, theta: Array, X: Array, Y: Array) -> tuple[Array, Array]:
-    """Mean binary cross-entropy per batch row and its gradient (manual backprop).
+def mlp_loss_grad(net: MLP, theta: Array, X: Array, Y: Array, loss: str = "bce") -> tuple[Array, Array]:
+    """Mean loss per batch row and its gradient (manual backprop).
 
-    ``Y`` is ``(B, n)`` in {0, 1}. Returns ``(loss (B,), grad (B, P))``."""
+    ``loss="bce"``: binary cross-entropy on the logit, ``Y`` ``(B, n)`` in {0, 1};
+    ``loss="mse"``: mean squared error of the output, ``Y`` real.
+    Returns ``(loss (B,), grad (B, P))``."""
+    if loss not in ("bce", "mse"):
+        raise ValueError(f"loss must be 'bce' or 'mse', got {loss!r}")
     X = np.asarray(X, dtype=float)
     logits, acts, pres = _forward(net, theta, X)
     n = logits.shape[1]
-    loss = (np.logaddexp(0.0, logits) - Y * logits).mean(axis=1)
-    dZ = ((1.0 / (1.0 + np.exp(-logits)) - Y) / n)[..., None]
+    if loss == "bce":
+        value = (np.logaddexp(0.0, logits) - Y * logits).mean(axis=1)
+        dZ = ((1.0 / (1.0 + np.exp(-logits)) - Y) / n)[..., None]
+    else:
+        value = ((logits - Y) ** 2).mean(axis=1)
+        dZ = (2.0 * (logits - Y) / n)[..., None]
     layers = net.unpack(theta)
     grads: list[Array] = []
     for i in range(len(layers) - 1, -1, -1):
@@ -153,22 +161,23 @@ def mlp_loss_grad(net: MLP, theta: Array, X: Array, Y: Array) -> tuple[Array, Ar
         if i > 0:
             dA = dZ @ np.swapaxes(W, 1, 2)
             dZ = dA * (1.0 - A**2) if net.activation == "tanh" else dA * (pres[i - 1] > 0)
-    return loss, np.concatenate(grads, axis=1)
+    return value, np.concatenate(grads, axis=1)
 
 
 def train_mlp(net: MLP, X: Array, Y: Array, *, steps: int = 300, lr: float = 0.05, seed: int = 0,
-              theta0: Array | None = None) -> tuple[Array, Array]:
-    """Train ``B = len(Y)`` copies of ``net`` side by side with the book's Adam.
+              theta0: Array | None = None, loss: str = "bce") -> tuple[Array, Array]:
+    """Train ``B = len(Y)`` copies of ``net`` side by side with the book's Adam
+    (full batch). ``theta0`` (``(B, P)``) overrides the common initialisation.
 
     Returns ``(theta (B, P), loss history (steps, B))``."""
     Y = np.atleast_2d(np.asarray(Y, dtype=float))
     theta = mlp_init(net, Y.shape[0], seed) if theta0 is None else np.array(theta0, dtype=float)
     opt = adam(lr)
     state = opt.init(theta)
-    hist = np.empty((steps, Y.shape[0]))
+    hist = np.empty((steps, theta.shape[0]))
     for t in range(steps):
-        loss, g = mlp_loss_grad(net, theta, X, Y)
-        hist[t] = loss
+        value, g = mlp_loss_grad(net, theta, X, Y, loss)
+        hist[t] = value
         upd, state = opt.update(g, state, theta)
         theta = apply_updates(theta, upd)
     return theta, hist

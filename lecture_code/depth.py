@@ -1,0 +1,401 @@
+"""Why many regions are not enough, and what depth adds (seed 000, part 7).
+
+* :func:`separable` / :func:`region_labelings`: one layer of hyperplanes carves many
+  regions, but a single output unit on top can give them only few of all possible
+  labelings; XOR (two lines, four regions) is the first labeling it misses. Exact, by LP.
+* :func:`parity_data`, :func:`nn_parity_loo`, :func:`parity_fit`: ``d``-bit parity, the
+  generalized XOR. A local representation (nearest neighbour) is wrong on *every*
+  left-out point; shallow and deep networks at equal parameter count are trained on it.
+* :func:`sawtooth_net`, :func:`count_breakpoints`, :func:`sawtooth_fit`: composing ``k``
+  tent maps (depth ``k``, 2 units per layer) makes ``2^k`` linear pieces; one hidden
+  layer of ``n`` units makes at most ``n + 1``.
+* :func:`distributed_vs_local_demo`: ``n`` hyperplanes carve ``1 + n + C(n, 2)`` regions
+  of the plane, ``n`` prototypes of a nearest-neighbour classifier carve ``n``.
+
+Training uses the batched numpy MLP of :mod:`lecture_code.nfl` and the book's Adam.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import product
+from math import comb
+from typing import Sequence
+
+import numpy as np
+from scipy.optimize import linprog
+
+from lecture_code.nfl import MLP, mlp_init, mlp_logits, train_mlp
+from lecture_code.regions import check_count, count_regions, max_regions
+
+__all__ = [
+    "separable",
+    "region_codes",
+    "region_labelings",
+    "parity_data",
+    "nn_parity_loo",
+    "shallow_parity_weights",
+    "equal_params_widths",
+    "parity_fit",
+    "tent",
+    "sawtooth_net",
+    "count_breakpoints",
+    "sawtooth_fit",
+    "LocalDistributedData",
+    "distributed_vs_local_demo",
+    "draw_distributed_vs_local",
+]
+
+Array = np.ndarray
+
+
+# --------------------------------------------------------------------------- one layer, many regions, few labelings
+
+
+def separable(X: Array, y: Array) -> bool:
+    """Is there a hyperplane ``w·x + b`` with ``y = 1`` strictly on one side and ``y = 0``
+    on the other? Exact up to the LP solver (margin >= 1e-7 after normalising |w|_inf <= 1)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    n, d = X.shape
+    s = np.where(y > 0, 1.0, -1.0)
+    # maximise t s.t. s_i (w·x_i + b) >= t, -1 <= w, b <= 1
+    A = np.hstack([-s[:, None] * X, -s[:, None], np.ones((n, 1))])
+    res = linprog(np.r_[np.zeros(d + 1), -1.0], A_ub=A, b_ub=np.zeros(n),
+                  bounds=[(-1, 1)] * (d + 1) + [(None, 1.0)], method="highs")
+    return bool(res.status == 0 and -res.fun > 1e-7)
+
+
+def region_codes(W: Array, b: Array, box: float = 50.0) -> Array:
+    """Binary codes (which side of each line) of the regions of a line arrangement:
+    the hidden-layer activities of one layer of threshold units, one row per region."""
+    from lecture_code.regions import split_box_by_lines
+
+    cells = split_box_by_lines(W, b, (-box, box, -box, box))
+    W = np.asarray(W, dtype=float)
+    b = np.asarray(b, dtype=float)
+    codes = []
+    for poly in cells:
+        c = np.mean([[float(x), float(y)] for x, y in poly], axis=0)
+        codes.append((W @ c + b > 0).astype(int))
+    if len(cells) != count_regions(W, b):
+        raise ValueError(f"box={box} is too small to contain every crossing of the lines")
+    return np.array(codes)
+
+
+@dataclass
+class RegionLabelings:
+    n_lines: int
+    n_regions: int
+    all_labelings: int          # 2^regions
+    realizable: int             # labelings one output threshold unit can give
+    missed_example: Array | None  # one labeling it cannot give (0/1 per region)
+
+
+def region_labelings(n_lines: int, seed: int = 0) -> RegionLabelings:
+    """Of the ``2^R`` ways to label the ``R`` regions of ``n`` random lines, how many can
+    one output threshold unit on the hidden codes produce? Exact enumeration with an LP
+    per labeling (``n <= 4``: at most 2048 LPs)."""
+    from lecture_code.regions import random_arrangement
+
+    n = check_count(n_lines, "n_lines", minimum=1, maximum=4)
+    W, b = random_arrangement(n, 2, seed=seed)
+    codes = region_codes(W, b)
+    R = len(codes)
+    ok, missed = 0, None
+    for bits in product((0, 1), repeat=R):
+        y = np.array(bits)
+        if y.min() == y.max() or separable(codes, y):
+            ok += 1
+        elif missed is None:
+            missed = y
+    return RegionLabelings(n, R, 2**R, ok, missed)
+
+
+# --------------------------------------------------------------------------- parity
+
+
+def parity_data(d: int) -> tuple[Array, Array]:
+    """All ``2^d`` bit strings (rows, in {0, 1}) and their parity."""
+    d = check_count(d, "d (number of bits)", minimum=1, maximum=12)
+    X = ((np.arange(2**d)[:, None] >> np.arange(d)[None, :]) & 1).astype(float)
+    return X, X.sum(axis=1) % 2
+
+
+def nn_parity_loo(d: int) -> Fraction:
+    """Leave-one-out accuracy of 1-nearest-neighbour (Hamming distance) on ``d``-bit parity.
+
+    Every nearest neighbour differs in one bit, hence in parity: the accuracy is 0. A
+    local representation needs one unit per region of constant label: ``2^{d-1}`` of each."""
+    X, y = parity_data(d)
+    D = np.abs(X[:, None, :] - X[None, :, :]).sum(axis=2)
+    np.fill_diagonal(D, np.inf)
+    correct = 0
+    for i in range(len(X)):
+        nbrs = np.flatnonzero(D[i] == D[i].min())
+        vote = y[nbrs].mean()
+        correct += int((vote > 0.5) == (y[i] > 0.5)) if vote != 0.5 else 0
+    return Fraction(correct, len(X))
+
+
+def shallow_parity_weights(d: int) -> tuple[Array, Array, Array, float]:
+    """One hidden layer of ``d`` threshold units that computes ``d``-bit parity.
+
+    Hidden unit ``k`` fires when ``sum(x) >= k - 1/2`` (``d`` *parallel* hyperplanes cut the
+    cube into ``d + 1`` slabs); the output adds them with alternating signs ``+1, -1, ...``
+    and thresholds at 1/2. Returns ``(W1 (d, d), b1 (d,), w2 (d,), b2)``."""
+    d = check_count(d, "d (number of bits)", minimum=1, maximum=12)
+    W1 = np.ones((d, d))
+    b1 = -(np.arange(1, d + 1) - 0.5)
+    w2 = np.array([(-1.0) ** k for k in range(d)])
+    return W1, b1, w2, -0.5
+
+
+def equal_params_widths(n_params: int, d_in: int, depth: int) -> tuple[int, ...]:
+    """Equal hidden widths ``w`` for ``depth`` layers whose parameter count (with a 1-unit
+    output) is as close as possible to ``n_params``."""
+    P = check_count(n_params, "n_params", minimum=1)
+    d_in = check_count(d_in, "d_in", minimum=1)
+    L = check_count(depth, "depth", minimum=1, maximum=10)
+    best = min(range(1, 200), key=lambda w: abs(MLP((d_in,) + (w,) * L + (1,)).n_params - P))
+    return (best,) * L
+
+
+@dataclass
+class FitResult:
+    name: str
+    widths: tuple[int, ...]
+    n_params: int
+    success: float          # fraction of seeds that fit every training point
+    train_acc: list[float]  # per seed
+    final_loss: list[float]
+
+
+def _train_seeds(net: MLP, X: Array, Y: Array, seeds: int, steps: int, lr: float, loss: str) -> tuple[Array, Array]:
+    theta0 = np.vstack([mlp_init(net, 1, seed=s) for s in range(seeds)])
+    return train_mlp(net, X, np.atleast_2d(Y), steps=steps, lr=lr, theta0=theta0, loss=loss)
+
+
+def parity_fit(d: int = 6, n_params: int = 50, depths: Sequence[int] = (1, 2, 3), seeds: int = 8,
+               steps: int = 1500, lr: float = 0.02) -> list[FitResult]:
+    """Train tanh MLPs of each depth (same parameter budget) on all ``2^d`` parity points,
+    ``seeds`` initialisations each, with the book's Adam; report how often they fit it."""
+    X, y = parity_data(d)
+    seeds = check_count(seeds, "seeds", minimum=1)
+    steps = check_count(steps, "steps", minimum=1)
+    out = []
+    Xs = 2 * X - 1
+    for L in depths:
+        w = equal_params_widths(n_params, d, L)
+        net = MLP((d,) + w + (1,))
+        theta, hist = _train_seeds(net, Xs, y, seeds, steps, lr, "bce")
+        acc = ((mlp_logits(net, theta, Xs) > 0) == (y > 0.5)).mean(axis=1)
+        out.append(FitResult(f"{L} hidden layer{'s' if L > 1 else ''}", w, net.n_params,
+                             float(np.mean(acc == 1.0)), acc.tolist(), hist[-1].tolist()))
+    return out
+
+
+# --------------------------------------------------------------------------- deep vs shallow on a sawtooth
+
+
+def tent(x: Array) -> Array:
+    """Tent map on [0, 1]: ``2x`` then ``2 - 2x``; equals ``2 relu(x) - 4 relu(x - 1/2)``."""
+    x = np.asarray(x, dtype=float)
+    return 2 * np.maximum(x, 0) - 4 * np.maximum(x - 0.5, 0)
+
+
+def sawtooth_net(k: int) -> list[tuple[Array, Array]]:
+    """A ReLU net with ``k`` hidden layers of 2 units computing ``tent^k`` on [0, 1]
+    (Telgarsky's construction): layer weights ``[(W, b), ...]`` and a final linear read-out."""
+    k = check_count(k, "k (depth)", minimum=1, maximum=20)
+    layers = []
+    a = np.array([[1.0], [1.0]])
+    c = np.array([0.0, -0.5])
+    read = np.array([[2.0, -4.0]])
+    layers.append((a, c))
+    for _ in range(k - 1):
+        layers.append((a @ read, c.copy()))
+    layers.append((read, np.zeros(1)))
+    return layers
+
+
+def _eval_layers(layers: list[tuple[Array, Array]], x: Array) -> Array:
+    h = np.asarray(x, dtype=float).reshape(-1, 1)
+    for W, b in layers[:-1]:
+        h = np.maximum(h @ W.T + b, 0.0)
+    W, b = layers[-1]
+    return (h @ W.T + b)[:, 0]
+
+
+def count_breakpoints(layers: list[tuple[Array, Array]], lo: float = 0.0, hi: float = 1.0) -> int:
+    """Exact number of linear pieces of a 1-D-input ReLU net on ``[lo, hi]``: split the
+    interval at every unit's zero crossing, layer by layer (intervals, not a grid), then
+    merge neighbouring pieces with the same slope and value."""
+    pieces = [(lo, hi, np.ones((1, 1)), np.zeros(1))]  # h = M x + m on [a, b]
+    for W, b in layers[:-1]:
+        nxt = []
+        for a, bb, M, m in pieces:
+            A, c = W @ M, W @ m + b
+            cuts = sorted({float(-c[j] / A[j, 0]) for j in range(len(c)) if A[j, 0] != 0 and a < -c[j] / A[j, 0] < bb})
+            pts = [a] + cuts + [bb]
+            for u, v in zip(pts[:-1], pts[1:]):
+                mid = 0.5 * (u + v)
+                s = (A[:, 0] * mid + c > 0).astype(float)
+                nxt.append((u, v, s[:, None] * A, s * c))
+        pieces = nxt
+    W, b = layers[-1]
+    slopes = [(float((W @ M)[0, 0]), float((W @ m + b)[0])) for _, _, M, m in pieces]
+    count = 1
+    for (s1, i1), (s2, i2) in zip(slopes[:-1], slopes[1:]):
+        if not (abs(s1 - s2) <= 1e-9 * max(1.0, abs(s1)) and abs(i1 - i2) <= 1e-9 * max(1.0, abs(i1))):
+            count += 1
+    return count
+
+
+def sawtooth_fit(k: int = 3, depths: Sequence[int] = (1, 3), n_params: int | None = 100, seeds: int = 8,
+                 steps: int = 3000, lr: float = 0.01, n_points: int = 257) -> tuple[list[FitResult], Array, dict[str, Array]]:
+    """Fit ``tent^k`` (``2^k`` pieces) with ReLU MLPs of each depth at the same parameter
+    budget (``n_params=None``: that of the width-2 depth-``k`` construction). Returns the results (``success`` = fraction of seeds with MSE < 1e-3),
+    the grid ``x`` and the best fit of each depth on it."""
+    k = check_count(k, "k (depth)", minimum=1, maximum=8)
+    x = np.linspace(0, 1, n_points)
+    y = x.copy()
+    for _ in range(k):
+        y = tent(y)
+    P = n_params if n_params is not None else MLP((1,) + (2,) * k + (1,)).n_params
+    out, curves = [], {}
+    for L in depths:
+        w = equal_params_widths(P, 1, L)
+        net = MLP((1,) + w + (1,), activation="relu")
+        theta, hist = _train_seeds(net, x[:, None], y, seeds, steps, lr, "mse")
+        pred = mlp_logits(net, theta, x[:, None])
+        mse = ((pred - y) ** 2).mean(axis=1)
+        name = f"{L} hidden layer{'s' if L > 1 else ''}"
+        out.append(FitResult(name, w, net.n_params, float(np.mean(mse < 1e-3)), [], mse.tolist()))
+        curves[name] = pred[int(np.argmin(mse))].astype(np.float32)
+    return out, x.astype(np.float32), curves
+
+
+# --------------------------------------------------------------------------- distributed vs local
+
+
+def _clip(poly: Array, a: Array, c: float) -> Array | None:
+    """Part of convex polygon where ``a·x + c <= 0`` (floats)."""
+    v = poly @ a + c
+    out = []
+    m = len(poly)
+    for i in range(m):
+        p, q, vp, vq = poly[i], poly[(i + 1) % m], v[i], v[(i + 1) % m]
+        if vp <= 0:
+            out.append(p)
+        if (vp < 0 < vq) or (vq < 0 < vp):
+            out.append(p + vp / (vp - vq) * (q - p))
+    return np.array(out) if len(out) >= 3 else None
+
+
+@dataclass
+class LocalDistributedData:
+    n_units: int
+    lines: Array            # (n, 2, 2) segments of the hyperplanes (clipped to the box)
+    prototypes: Array       # (n, 2)
+    voronoi: Array          # NaN-separated outlines of the nearest-neighbour cells
+    region_fills: list[Array]  # 6 classes of NaN-separated polygons (distributed regions)
+    cell_fills: list[Array]    # 6 classes of NaN-separated polygons (local cells)
+    n_regions: int
+    n_cells: int
+
+
+def distributed_vs_local_demo(n_units: int, seed: int = 3) -> LocalDistributedData:
+    """``n`` hidden units (lines) vs ``n`` prototypes (nearest neighbour) in the square
+    ``[-1, 1]^2``: the lines carve up to ``1 + n + C(n, 2)`` regions, the prototypes ``n``."""
+    from lecture_code.regions import split_box_by_lines
+
+    n = check_count(n_units, "n_units", minimum=1, maximum=12)
+    rng = np.random.default_rng(seed)
+    # lines through random points of the inner square with random directions (integers / 8)
+    pts = rng.integers(-5, 6, size=(12, 2)) / 8.0
+    ang = rng.uniform(0, np.pi, size=12)
+    Wl = np.round(np.column_stack([np.cos(ang), np.sin(ang)]) * 16).astype(int)
+    bl = -np.round((Wl * pts).sum(axis=1) * 8).astype(int)  # w·x*8 + b8 = 0 with x in 1/8 units
+    W, b = Wl[:n], bl[:n]
+    box8 = (-8, 8, -8, 8)
+    cells = split_box_by_lines(W, b, box8)
+    polys = [np.array([[float(x) / 8, float(y) / 8] for x, y in c]) for c in cells]
+    segs = []
+    square = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], dtype=float)
+    for w, c in zip(W, b):
+        v = square @ w * 8 + c
+        ends = []
+        for i in range(4):
+            p, q, vp, vq = square[i], square[(i + 1) % 4], v[i], v[(i + 1) % 4]
+            if vp == 0:
+                ends.append(p)
+            elif vp * vq < 0:
+                ends.append(p + vp / (vp - vq) * (q - p))
+        segs.append(np.array(ends[:2]))
+    protos = rng.uniform(-0.9, 0.9, size=(12, 2))[:n]
+    vor = []
+    for i in range(n):
+        poly = square.copy()
+        for j in range(n):
+            if i != j and poly is not None:
+                a = protos[j] - protos[i]
+                c = -(protos[j] @ protos[j] - protos[i] @ protos[i]) / 2
+                poly = _clip(poly, a, c)
+        if poly is not None:
+            vor.append(poly)
+    nan = np.full((1, 2), np.nan)
+
+    def classes(ps: list[Array]) -> list[Array]:
+        out = []
+        for k in range(6):
+            sel = [np.vstack([p, p[:1], nan]) for i, p in enumerate(ps) if i % 6 == k]
+            out.append(np.vstack(sel).astype(np.float32) if sel else np.zeros((0, 2), np.float32))
+        return out
+
+    return LocalDistributedData(
+        n_units=n,
+        lines=np.array(segs, dtype=np.float32).reshape(n, 2, 2),
+        prototypes=protos.astype(np.float32),
+        voronoi=np.vstack([np.vstack([p, p[:1], nan]) for p in vor]).astype(np.float32),
+        region_fills=classes(polys),
+        cell_fills=classes(vor),
+        n_regions=len(polys),
+        n_cells=len(vor),
+    )
+
+
+def draw_distributed_vs_local(data: LocalDistributedData):
+    """Left: regions carved by ``n`` hyperplanes; right: cells of ``n`` prototypes."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from lecture_code.plotting import CYCLE, color, status_annotation
+
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06,
+                        subplot_titles=("distributed: n hidden units (hyperplanes)", "local: n prototypes (nearest neighbour)"))
+    for col, fills in ((1, data.region_fills), (2, data.cell_fills)):
+        for k, f in enumerate(fills):
+            fig.add_trace(go.Scatter(x=f[:, 0], y=f[:, 1], mode="lines", fill="toself", fillcolor=CYCLE[k], opacity=0.3,
+                                     line=dict(width=0), hoverinfo="skip", showlegend=False), row=1, col=col)
+    xs, ys = [], []
+    for s in data.lines:
+        xs += [float(s[0, 0]), float(s[1, 0]), None]
+        ys += [float(s[0, 1]), float(s[1, 1]), None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#333", width=1.5), name="hyperplanes",
+                             showlegend=False), row=1, col=1)
+    fig.add_trace(go.Scatter(x=data.voronoi[:, 0], y=data.voronoi[:, 1], mode="lines", line=dict(color="#333", width=1),
+                             name="cell borders", showlegend=False), row=1, col=2)
+    fig.add_trace(go.Scatter(x=data.prototypes[:, 0], y=data.prototypes[:, 1], mode="markers", name="prototypes",
+                             marker=dict(color=color("start"), size=7), showlegend=False), row=1, col=2)
+    n = data.n_units
+    text = (f"n = {n}: hyperplanes carve {data.n_regions} regions (≤ 1 + n + n(n−1)/2 = {max_regions(n, 2)}); "
+            f"prototypes carve {data.n_cells}")
+    fig.update_layout(template="plotly_white", height=430, margin=dict(l=40, r=20, t=70, b=40),
+                      annotations=list(fig.layout.annotations) + [status_annotation(text)])
+    fig.layout.annotations[-1].update(y=-0.08, yanchor="top")
+    for c in (1, 2):
+        fig.update_xaxes(range=[-1, 1], row=1, col=c, showticklabels=False)
+        fig.update_yaxes(range=[-1, 1], row=1, col=c, showticklabels=False, scaleanchor="x" if c == 1 else "x2")
+    return fig
