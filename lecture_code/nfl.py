@@ -315,7 +315,7 @@ class NFLResult:
     names: list[str]
     all_avg: list[Fraction]
     smooth_avg: list[Fraction]
-    rest_avg: list[Fraction]
+    rest_avg: list[Fraction | None]  # None when the smooth family is everything
     n_all: int
     n_smooth: int
     histograms: list[dict[Fraction, int]] = field(default_factory=list)  # accuracy -> #labelings (all)
@@ -333,7 +333,7 @@ def nfl_experiment(n_points: int = 8, max_changes: int = 1, learners: dict[str, 
     res = NFLResult(n_points, tr, c, list(learners), [], [], [], len(L), int(smooth.sum()))
     for name, learner in learners.items():
         accs = off_training_accuracies(learner, L, tr)
-        mean = lambda xs: sum(xs, Fraction(0)) / len(xs)  # noqa: E731
+        mean = lambda xs: sum(xs, Fraction(0)) / len(xs) if xs else None  # noqa: E731
         res.all_avg.append(mean(accs))
         res.smooth_avg.append(mean([a for a, s in zip(accs, smooth) if s]))
         res.rest_avg.append(mean([a for a, s in zip(accs, smooth) if not s]))
@@ -356,8 +356,9 @@ def draw_nfl(res: NFLResult):
     fig.add_trace(go.Bar(x=res.names, y=[float(a) for a in res.smooth_avg],
                          name=f"{res.n_smooth} smooth targets (≤ {res.max_changes} label change)",
                          marker_color=color("gd"), text=[f"{float(a):.2f}" for a in res.smooth_avg], textposition="outside"))
-    fig.add_trace(go.Bar(x=res.names, y=[float(a) for a in res.rest_avg], name="the other targets",
-                         marker_color=color("rmsprop"), text=[f"{float(a):.3f}" for a in res.rest_avg], textposition="outside"))
+    fig.add_trace(go.Bar(x=res.names, y=[None if a is None else float(a) for a in res.rest_avg], name="the other targets",
+                         marker_color=color("rmsprop"), text=["" if a is None else f"{float(a):.3f}" for a in res.rest_avg],
+                         textposition="outside"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 1.12])
     return fig
