@@ -56,7 +56,7 @@ chromium:
 
 # ---- the book --------------------------------------------------------------------------
 book: setup
-	$(JB) build . --builder html -W -n --keep-going
+	$(JB) build . --builder html -W -n --keep-going $(if $(TOC),--toc $(TOC))
 
 serve:
 	@test -d _build/html || { echo "run 'make book' first"; exit 1; }
