@@ -1,0 +1,240 @@
+"""Demos and figures of the chapter *Momentum* (``book/momentum.md``).
+
+Each interactive figure is a pure ``demo(**params) -> data`` and a ``draw(data) -> Figure``
+for :func:`lecture_code.interactive.explore`; static figures are plain functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lecture_code import optimizers as O
+from lecture_code.momentum_analysis import momentum_rate, optimal_gd, optimal_momentum, rate_map, stability_boundary
+from lecture_code.optim_plots import contours, draw_paths, status_text, thin
+from lecture_code.optim_problems import narrow_valley
+from lecture_code.plotting import SEQUENTIAL, color, new_figure, path_trace, point_trace, status_annotation
+from lecture_code.runner import Trajectory, run
+from lecture_code.surfaces import quadratic
+
+__all__ = [
+    "VALLEY_START",
+    "valley_runs",
+    "draw_valley",
+    "valley_lr_table",
+    "momentum_steps",
+    "draw_momentum_steps",
+    "QUAD_KAPPA",
+    "QUAD_ANGLE",
+    "QUAD_START",
+    "draw_rate_map",
+    "QuadraticRun",
+    "quadratic_demo",
+    "draw_quadratic",
+    "nesterov_comparison",
+]
+
+VALLEY_START = (10.0, 10.0)
+VALLEY_WINDOW = ((-1.0, 10.8), (-11.0, 11.0))
+
+
+# ------------------------------------------------------------------ narrow valley
+
+
+def valley_runs() -> list[Trajectory]:
+    """The lecture's exercise: GD η = 0.1 (4 steps), unit-wise η = (1, 1/75) (10 steps),
+    momentum η = 0.2, α = 0.5 (3 steps), all from (10, 10)."""
+    s = narrow_valley()
+    return [
+        run(O.sgd(0.1), s, VALLEY_START, 4),
+        run(O.sgd([1.0, 1 / 75]), s, VALLEY_START, 10),
+        run(O.lecture_momentum(0.2, 0.5), s, VALLEY_START, 3),
+    ]
+
+
+def draw_valley(trajectories: list[Trajectory], title: str | None = None) -> go.Figure:
+    """Equipotential lines of |w1| + 75|w2| (flat diamonds) and the runs."""
+    fig = draw_paths(narrow_valley(), trajectories, window=VALLEY_WINDOW, levels=20, n_grid=121,
+                     minimum=(0.0, 0.0), title=title)
+    for tr in fig.data[1:1 + len(trajectories)]:
+        tr.marker.size = 8
+    return fig
+
+
+def valley_lr_table(lrs=(0.01, 0.05, 0.1, 2 / 15, 0.2, 0.5), steps: int = 2000) -> list[dict]:
+    """For several η: steps until w1 has reached the valley floor (|w1| ≤ η), and where
+    gradient descent ends up after ``steps`` steps (its |w2| oscillation and its loss).
+
+    Gradient descent on the valley moves w1 by exactly η per step (so needs ~10/η steps)
+    and makes w2 jump by 75η: unless a jump lands exactly on w2 = 0, it keeps bouncing
+    across the valley with an amplitude of order 75η.
+    """
+    s = narrow_valley()
+    rows = []
+    for lr in lrs:
+        t = run(O.sgd(lr), s, VALLEY_START, steps)
+        arrived = np.nonzero(np.abs(t.points[:, 0]) <= lr + 1e-12)[0]
+        rows.append(dict(lr=round(float(lr), 4), steps_w1=int(arrived[0]) if len(arrived) else None,
+                         w2_bounce=round(float(np.abs(t.points[-50:, 1]).max()), 3),
+                         final_E=round(float(t.losses[-1]), 3)))
+    return rows
+
+
+@dataclass(frozen=True)
+class MomentumSteps:
+    lr: float
+    alpha: float
+    steps: np.ndarray  # (T, 2) Δw(t) under g1 = 1, g2 = ±75 alternating
+    limit: np.ndarray  # (2,) predicted |limit|
+
+
+def momentum_steps(lr: float = 0.2, alpha: float = 0.5, steps: int = 30) -> MomentumSteps:
+    """Δw(t) of the lecture's momentum for g1 = 1 always and g2 = ±75 flipping every step."""
+    from lecture_code.optim_problems import momentum_limit
+
+    o = O.lecture_momentum(lr, alpha)
+    p = np.zeros(2)
+    st = o.init(p)
+    out = []
+    for t in range(int(steps)):
+        u, st = o.update(np.array([1.0, 75.0 * (-1) ** t]), st, p)
+        out.append(u)
+    return MomentumSteps(float(lr), float(alpha), np.array(out), np.abs(momentum_limit(lr, alpha)))
+
+
+def draw_momentum_steps(data: MomentumSteps) -> go.Figure:
+    """|Δw1| grows to η/(1−α) (speed-up), |Δw2| shrinks to 75η/(1+α) (damped oscillation)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("boring direction: Δw₁", "oscillating direction: Δw₂"))
+    t = np.arange(1, len(data.steps) + 1)
+    for col, k, lim_name in ((1, 0, "−η/(1−α)"), (2, 1, "±75η/(1+α)")):
+        fig.add_trace(go.Scatter(x=t, y=data.steps[:, k].astype(np.float32), mode="lines+markers", name=f"Δw{k + 1}(t)",
+                                 line=dict(color=color("momentum"))), row=1, col=col)
+        sign = -1.0 if k == 0 else 1.0
+        for s in ([sign] if k == 0 else [1.0, -1.0]):
+            fig.add_trace(go.Scatter(x=[1, t[-1]], y=[s * data.limit[k]] * 2, mode="lines", name=f"limit {lim_name}",
+                                     showlegend=(s > 0 or k == 0), line=dict(color=color("theory"), dash="dash")),
+                          row=1, col=col)
+        fig.add_trace(go.Scatter(x=[1, t[-1]], y=[sign * data.lr * (75.0 if k else 1.0)] * 2, mode="lines",
+                                 name="plain GD step η·g", line=dict(color=color("gd"), dash="dot"), showlegend=k == 0),
+                      row=1, col=col)
+    fig.update_layout(template="plotly_white", height=380, margin=dict(l=60, r=20, t=60, b=50),
+                      legend=dict(orientation="h", y=-0.2))
+    fig.update_xaxes(title_text="step t")
+    return fig
+
+
+# ------------------------------------------------------------------ quadratics
+
+QUAD_KAPPA = 25.0
+QUAD_ANGLE = 0.5
+QUAD_START = (-4.5, 3.0)
+_QUAD_EIGS = (1.0, 1.0 / QUAD_KAPPA)
+
+
+def draw_rate_map(kappa: float = QUAD_KAPPA, n: int = 121) -> go.Figure:
+    """Convergence rate ρ(η, β) on a quadratic with condition number κ (λ_max = 1).
+
+    Colour: ρ (white where ρ ≥ 1, no convergence); dashed: the stability edge
+    η = 2(1+β)/λ_max; markers: the optimal GD and momentum parameters.
+    """
+    eigs = (1.0, 1.0 / kappa)
+    lrs = np.linspace(0.0, 4.0, n)[1:]
+    betas = np.linspace(0.0, 0.99, n)
+    m = rate_map(eigs, lrs, betas)
+    z = np.where(m.rates < 1, m.rates, np.nan).astype(np.float32)
+    fig = new_figure(f"convergence rate ρ per step, κ = {kappa:g} (smaller is faster)", x_title="learning rate η",
+                     y_title="momentum β", height=460)
+    fig.add_trace(go.Heatmap(x=lrs.astype(np.float32), y=betas.astype(np.float32), z=z, colorscale=SEQUENTIAL,
+                             zmin=float(np.nanmin(z)), zmax=1.0, colorbar=dict(title="ρ"),
+                             hovertemplate="η=%{x:.3f}<br>β=%{y:.3f}<br>ρ=%{z:.4f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=stability_boundary(betas, 1.0), y=betas, mode="lines", name="stability edge η = 2(1+β)/λmax",
+                             line=dict(color=color("theory"), dash="dash")))
+    eta_gd, rho_gd = optimal_gd(eigs[1], eigs[0])
+    eta_m, beta_m, rho_m = optimal_momentum(eigs[1], eigs[0])
+    fig.add_trace(point_trace([(eta_gd, 0.0)], name=f"best GD: η={eta_gd:.2f}, ρ={rho_gd:.3f}", role="gd", symbol="diamond", size=12))
+    fig.add_trace(point_trace([(eta_m, beta_m)], name=f"best momentum: η={eta_m:.2f}, β={beta_m:.2f}, ρ={rho_m:.3f}",
+                              role="momentum", symbol="star", size=15))
+    fig.update_xaxes(range=[0, 4.0])
+    fig.update_yaxes(range=[0, 0.99])
+    return fig
+
+
+@dataclass(frozen=True)
+class QuadraticRun:
+    lr: float
+    beta: float
+    trajectory: Trajectory
+    errors: np.ndarray     # ‖w_t − w*‖
+    predicted: float       # ρ(η, β) from the eigenvalues
+    nesterov: Trajectory
+
+
+def quadratic_demo(lr: float = 1.0, momentum: float = 0.5, steps: int = 100) -> QuadraticRun:
+    """Momentum (and Nesterov, same η and β) on ½ wᵀAw with κ = 25, from QUAD_START."""
+    s = quadratic(QUAD_KAPPA, QUAD_ANGLE)
+    t = run(O.momentum(lr, momentum), s, QUAD_START, steps)
+    n = run(O.nesterov(lr, momentum), s, QUAD_START, steps)
+    return QuadraticRun(float(lr), float(momentum), t, np.linalg.norm(t.points, axis=1),
+                        float(momentum_rate(lr, momentum, _QUAD_EIGS)), n)
+
+
+def _ellipses(s, levels=(0.02, 0.1, 0.3, 0.7, 1.4, 2.4, 3.8), n: int = 48) -> go.Scatter:
+    """Level sets ½ wᵀAw = c as one line trace (lighter than a contour in every frame)."""
+    lam, vec = np.linalg.eigh(s.hess([0.0, 0.0]))
+    a = np.linspace(0, 2 * np.pi, n)
+    xs, ys = [], []
+    for c in levels:
+        u = vec @ np.vstack([np.sqrt(2 * c / lam[0]) * np.cos(a), np.sqrt(2 * c / lam[1]) * np.sin(a)])
+        xs += [*u[0], np.nan]
+        ys += [*u[1], np.nan]
+    return go.Scatter(x=np.array(xs, np.float32), y=np.array(ys, np.float32), mode="lines", name="level sets",
+                      line=dict(color="#bbbbbb", width=1), hoverinfo="skip", showlegend=False)
+
+
+def draw_quadratic(data: QuadraticRun) -> go.Figure:
+    """Left: the path over the contour lines. Right: ‖w_t − w*‖ measured vs ‖w_0‖ ρ^t predicted."""
+    s = quadratic(QUAD_KAPPA, QUAD_ANGLE)
+    win = ((-6.0, 6.0), (-6.0, 6.0))
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55],
+                        subplot_titles=("path on ½wᵀAw, κ = 25", "distance to the minimum (log scale)"))
+    fig.add_trace(_ellipses(s), row=1, col=1)
+    fig.add_trace(path_trace(thin(data.nesterov.points, 120), name="Nesterov", role="nesterov", dash="dot"), row=1, col=1)
+    fig.add_trace(path_trace(thin(data.trajectory.points, 120), name="momentum", role="momentum"), row=1, col=1)
+    idx = thin(np.arange(len(data.errors)), 100)
+    fig.add_trace(go.Scatter(x=idx.astype(np.float32), y=np.maximum(data.errors[idx], 1e-30).astype(np.float32),
+                             mode="lines", name="measured ‖w_t − w*‖",
+                             line=dict(color=color("momentum"), width=2)), row=1, col=2)
+    steps = data.trajectory.steps
+    tt = thin(np.arange(steps + 1), 100)
+    e0 = float(np.linalg.norm(QUAD_START))
+    pred = e0 * data.predicted ** tt.astype(float)
+    pred = np.where(np.isfinite(pred) & (pred < 1e8), pred, np.nan)
+    fig.add_trace(go.Scatter(x=tt.astype(np.float32), y=pred.astype(np.float32), mode="lines", name=f"predicted ‖w₀‖ρᵗ, ρ = {data.predicted:.4f}",
+                             line=dict(color=color("theory"), dash="dash")), row=1, col=2)
+    fig.update_xaxes(range=list(win[0]), row=1, col=1)
+    fig.update_yaxes(range=list(win[1]), scaleanchor="x", row=1, col=1)
+    fig.update_yaxes(type="log", range=[-12, 4], exponentformat="power", row=1, col=2)
+    fig.update_xaxes(range=[0, steps], title_text="step t", row=1, col=2)
+    msg = status_text([data.trajectory, data.nesterov])
+    if not msg and data.predicted >= 1:
+        msg = f"ρ = {data.predicted:.3f} ≥ 1: no convergence"
+    fig.update_layout(template="plotly_white", height=470, margin=dict(l=60, r=20, t=60, b=50),
+                      legend=dict(orientation="h", y=-0.15), annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=True)])
+    return fig
+
+
+def nesterov_comparison(steps: int = 150) -> list[Trajectory]:
+    """GD and heavy ball with their optimal parameters, Nesterov with η = 1/L, β = (√κ−1)/(√κ+1)."""
+    s = quadratic(QUAD_KAPPA, QUAD_ANGLE)
+    eta_gd, _ = optimal_gd(_QUAD_EIGS[1], _QUAD_EIGS[0])
+    eta_m, beta_m, _ = optimal_momentum(_QUAD_EIGS[1], _QUAD_EIGS[0])
+    sk = np.sqrt(QUAD_KAPPA)
+    return [
+        run(O.sgd(eta_gd), s, QUAD_START, steps),
+        run(O.momentum(eta_m, beta_m), s, QUAD_START, steps),
+        # Nesterov's classical choice for strongly convex functions: η = 1/L, β = (√κ−1)/(√κ+1)
+        run(O.nesterov(1.0 / _QUAD_EIGS[0], (sk - 1) / (sk + 1)), s, QUAD_START, steps),
+    ]
