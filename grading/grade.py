@@ -21,7 +21,7 @@ from typing import Any
 
 import nbformat
 
-from grading.compare import BadValue, compare, decode
+from grading.compare import BadValue, Unanswered, compare, decode
 from grading.runner import Limits, run_submission
 from grading.source import Exercise, keep_solutions, load_all
 from grading.spec import HiddenQuestion
@@ -106,9 +106,10 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
         msg: str | None
         if not isinstance(rec, dict):
             msg = "no value"
+        elif "missing" in rec:
+            msg = f"`{str(rec['missing'])[:100]}` is not defined (did its cell run without errors?)"
         elif "error" in rec:
-            err = str(rec["error"])[:300]
-            msg = "not defined yet" if err.startswith("NameError") else f"raised {err}"
+            msg = f"raised {str(rec['error'])[:300]}"
         elif "ok" not in rec:
             msg = "no value"
         else:
@@ -118,7 +119,9 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
                 got, msg = None, f"unreadable value ({exc})"
             else:
                 try:
-                    if q.check is not None:
+                    if isinstance(got, Unanswered):
+                        msg = "not answered (still `...`)"
+                    elif q.check is not None:
                         msg = q.check(got, ref, p)
                     else:
                         msg = compare(got, ref, q.rtol, q.atol, p.show)
@@ -134,7 +137,7 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
     n = len(q.probes)
     pts = q.points * passed / n
     if passed == n:
-        text = f"all {n} cases pass"
+        text = f"all {n} cases pass" if n > 1 else "passes"
     else:
         text = f"{passed}/{n} cases pass; {first_fail}"
     return QuestionScore(round(pts, 4), q.points, text)

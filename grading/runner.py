@@ -153,10 +153,10 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
                 if code is not None:
                     break
                 if step is not None and now - step_t0 > limits.step_timeout:
-                    reason = f"ran longer than {limits.step_timeout:g} s and was stopped"
+                    reason = f"it ran longer than {limits.step_timeout:g} s and was stopped"
                     break
                 if now - t0 > limits.total_timeout:
-                    reason = f"was stopped: the whole submission exceeded {limits.total_timeout:g} s"
+                    reason = f"it was stopped: the whole submission exceeded {limits.total_timeout:g} s"
                     break
                 time.sleep(0.02)
             _kill_group(proc.pid)
@@ -178,11 +178,11 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
             why = reason or f"the process {_describe_exit(code)}"
             if what.startswith("cell "):
                 i = int(what.split()[1])
-                out.incidents.append(f"cell {i + 1} {why}; it was skipped and the notebook re-run without it")
+                out.incidents.append(f"cell {i + 1}: {why}; it was skipped and the notebook re-run without it")
                 skip_cells.append(i)
             elif what.startswith("probe "):
                 q = what.split()[1]
-                out.skipped_questions[q] = f"checking {q} {why}"
+                out.skipped_questions[q] = f"checking {q}: {why}"
                 skip_q.append(q)
             else:
                 out.incidents.append(f"the grader could not start the notebook ({why})")
