@@ -89,7 +89,13 @@ def serialize(x: Any, depth: int = 0) -> dict[str, Any]:
 def _arg(v: Any, arrays: bool) -> Any:
     if arrays and isinstance(v, list):
         try:
-            return np.asarray(v, dtype=float)
+            a = np.asarray(v)
+        except (TypeError, ValueError):
+            return v
+        if a.dtype.kind in "iub":  # integer lists (indices, permutations) stay integer
+            return a
+        try:
+            return a.astype(float)
         except (TypeError, ValueError):
             return v
     return v
