@@ -46,6 +46,7 @@ __all__ = [
     "hessian_spectrum",
     "condition_number",
     "blas_threads",
+    "single_threaded",
 ]
 
 # Effective only if this happens before numpy loads OpenBLAS (e.g. a fresh worker process);
@@ -83,6 +84,26 @@ def _openblas_handles() -> list[tuple[Callable[[], int], Callable[[int], None]]]
 
 
 _HANDLES: list | None = None
+
+
+@contextlib.contextmanager
+def single_threaded(enabled: bool = True) -> Iterator[None]:
+    """Run the block with torch's intra-op pool and OpenBLAS limited to one thread.
+
+    The Hessians of this book are small enough that intra-op parallelism buys little, and
+    on a busy 2-core machine (a book build running notebooks side by side) torch's spinning
+    threads made exact Hessians and Lanczos 5-20x *slower*. ``enabled=False`` does nothing.
+    """
+    if not enabled:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with blas_threads(1):
+            yield
+    finally:
+        torch.set_num_threads(old)
 
 
 @contextlib.contextmanager
@@ -127,19 +148,22 @@ def _check_loss_fn(loss_fn: Any) -> None:
 
 # --- the Hessian ----------------------------------------------------------------------------
 
-def exact_hessian(loss_fn: LossFn, params: torch.Tensor, *, chunk_size: int | None = 256) -> torch.Tensor:
+def exact_hessian(
+    loss_fn: LossFn, params: torch.Tensor, *, chunk_size: int | None = 256, single_thread: bool = True
+) -> torch.Tensor:
     """The full Hessian ``H[i, j] = ∂²L/∂θᵢ∂θⱼ`` at ``params`` (float64, shape (n, n)).
 
     Computed by ``torch.func.jacrev(torch.func.grad(loss_fn))``: the gradient's Jacobian, one
     vmapped backward pass per ``chunk_size`` rows (``None``: all rows at once, more memory).
     Memory and time grow like n²: use it up to a few thousand parameters and
-    :func:`extreme_eigenvalues` beyond.
+    :func:`extreme_eigenvalues` beyond. ``single_thread``: see :func:`single_threaded`.
     """
     _check_loss_fn(loss_fn)
     p = _check_params(params)
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
-    H = _fjacrev(_fgrad(loss_fn), chunk_size=chunk_size)(p)
+    with single_threaded(single_thread):
+        H = _fjacrev(_fgrad(loss_fn), chunk_size=chunk_size)(p)
     if H.shape != (p.numel(), p.numel()):
         raise ValueError(f"loss_fn must return a scalar, got a Hessian of shape {tuple(H.shape)}")
     return H.detach()
@@ -220,12 +244,14 @@ def extreme_eigenvalues(
     which: str = "both",
     seed: int = 0,
     maxiter: int | None = None,
+    single_thread: bool = True,
 ) -> ExtremeEigenvalues:
     """The k largest and k smallest Hessian eigenvalues by Lanczos (ARPACK ``eigsh``).
 
     Algorithm: ``scipy.sparse.linalg.eigsh`` with ``which="LA"`` (largest algebraic) and
     ``which="SA"`` (smallest algebraic) on :func:`hessian_operator`; each Lanczos step costs
-    one Hessian-vector product. OpenBLAS is limited to one thread meanwhile.
+    one Hessian-vector product. torch and OpenBLAS run single-threaded meanwhile (ARPACK and
+    torch's thread pools fight each other otherwise; see :func:`single_threaded`).
 
     Parameters
     ----------
@@ -241,6 +267,8 @@ def extreme_eigenvalues(
         Seed of the random starting vector (results are reproducible).
     maxiter : int or None
         ARPACK's restart limit (default 10·n as in scipy).
+    single_thread : bool
+        Limit torch and OpenBLAS to one thread while computing (default True).
     """
     _check_loss_fn(loss_fn)
     p = _check_params(params)
@@ -251,12 +279,12 @@ def extreme_eigenvalues(
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     if which not in ("both", "top", "bottom"):
         raise ValueError(f"which must be one of 'both', 'top', 'bottom', got {which!r}")
-    op = hessian_operator(loss_fn, p)
     v0 = np.random.default_rng(seed).standard_normal(n)
     t0 = time.perf_counter()
     top = bottom = np.empty(0)
     ncv = min(n, max(2 * int(k) + 1, 20))
-    with blas_threads(1):
+    with single_threaded(single_thread):
+        op = hessian_operator(loss_fn, p)
         if which in ("both", "top"):
             top = _eigsh(op, int(k), "LA", tol, v0, ncv, maxiter)[::-1]
         if which in ("both", "bottom"):
@@ -274,9 +302,9 @@ def _eigsh(op: LinearOperator, k: int, which: str, tol: float, v0: np.ndarray, n
     return np.sort(np.asarray(vals, dtype=float))
 
 
-def hessian_spectrum(loss_fn: LossFn, params: torch.Tensor) -> np.ndarray:
+def hessian_spectrum(loss_fn: LossFn, params: torch.Tensor, *, single_thread: bool = True) -> np.ndarray:
     """All Hessian eigenvalues, ascending (``eigvalsh`` of :func:`exact_hessian`)."""
-    H = exact_hessian(loss_fn, params)
+    H = exact_hessian(loss_fn, params, single_thread=single_thread)
     return np.linalg.eigvalsh(H.numpy())
 
 
