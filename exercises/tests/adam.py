@@ -1,0 +1,50 @@
+"""Public checks for exercises/adam.ipynb.
+
+Generated from solutions/adam.md by `make exercises`; do not edit.
+Run them from the notebook with check("q1") / check.all().
+"""
+
+import numpy as np
+
+from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
+                             expect_shape, fmt, public)
+
+POINTS = {"q1": 3.0, "q2": 2.0, "q3": 1.0}
+
+
+@public("q1")
+def _(adam_init, adam_update):
+    state = adam_init(np.zeros(2))
+    out = call(adam_update, np.array([0.5, -2.0]), state, 0.1, 0.9, 0.999, 1e-8)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise CheckFailure("adam_update should return the pair (updates, new_state)")
+    # with bias correction the first step is -lr * sign(g), whatever the size of g
+    expect_close("update at step 1", out[0], [-0.1, 0.1], rtol=1e-6)
+    # step 2 with g = -1 after g = 1 (1-D): s = -0.01, r = 0.001999,
+    # s_hat = -0.01 / 0.19, r_hat = 1, update = 0.1 * 0.01 / 0.19
+    u1, st = adam_update(np.array([1.0]), adam_init(np.zeros(1)), 0.1, 0.9, 0.999, 1e-8)
+    u2, st = adam_update(np.array([-1.0]), st, 0.1, 0.9, 0.999, 1e-8)
+    expect_close("update at step 2", u2, [0.1 * 0.01 / 0.19 / (1 + 1e-8)], rtol=1e-6)
+
+@public("q2")
+def _(adam_minimize):
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])
+    b = np.array([1.0, -2.0])
+    theta0 = np.array([2.0, 1.0])
+    path = call(adam_minimize, lambda th: A @ th - b, theta0, 500, 0.05, 0.9, 0.999, 1e-8)
+    path = expect_shape("the path", path, (501, 2))
+    expect_close("theta at step 0", path[0], theta0)
+    g0 = A @ theta0 - b
+    expect_close("theta at step 1 (bias-corrected first step: -lr * sign(g))", path[1],
+                 theta0 - 0.05 * np.sign(g0), rtol=1e-6)
+    minimum = np.linalg.solve(A, b)
+    err = np.abs(path[-1] - minimum).max()
+    if not err < 0.05:
+        raise CheckFailure(f"after 500 steps theta = {fmt(path[-1])}, still {err:.3g} from the"
+                           f" minimum {fmt(minimum)}")
+
+@public("q3")
+def _(first_step_without_correction):
+    # rho1 = rho2 = 0.75: (1 - 0.75) / sqrt(0.25) = 0.5
+    expect_close("first_step_without_correction(1.0, 0.75, 0.75)",
+                 first_step_without_correction(1.0, 0.75, 0.75), 0.5)
