@@ -204,8 +204,22 @@ def _loop(step: Callable[[float, float, int], tuple[float, float]], grad, x, y, 
     """Shared driver: gradient, noise, clipping, rule, divergence check."""
     xs = [x]
     ys = [y]
-    for t in range(steps):
-        try:
+    xs_append = xs.append
+    ys_append = ys.append
+    t = 0
+    try:
+        if nx is None and not clip:  # the common case, kept lean: it is the slider's hot loop
+            for t in range(steps):
+                gx, gy = grad(x, y)
+                dx, dy = step(gx, gy, t)
+                x += dx
+                y += dy
+                if not (-limit < x < limit and -limit < y < limit):
+                    return xs, ys, t + 1
+                xs_append(x)
+                ys_append(y)
+            return xs, ys, None
+        for t in range(steps):
             gx, gy = grad(x, y)
             if nx is not None:
                 gx += nx[t]
@@ -215,12 +229,12 @@ def _loop(step: Callable[[float, float, int], tuple[float, float]], grad, x, y, 
             dx, dy = step(gx, gy, t)
             x += dx
             y += dy
-        except (OverflowError, ZeroDivisionError, ValueError):
-            return xs, ys, t + 1
-        if not (-limit < x < limit and -limit < y < limit):
-            return xs, ys, t + 1
-        xs.append(x)
-        ys.append(y)
+            if not (-limit < x < limit and -limit < y < limit):
+                return xs, ys, t + 1
+            xs_append(x)
+            ys_append(y)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return xs, ys, t + 1
     return xs, ys, None
 
 
@@ -239,13 +253,12 @@ def _rule_sgd(h: dict):
 
 def _rule_lecture_momentum(h: dict):
     g_, a, nest = h["lr"], h["alpha"], h["nesterov"]
-    st = [0.0, 0.0]
+    vx = vy = 0.0
 
     def step(gx, gy, t):
-        vx = -g_ * gx + a * st[0]
-        vy = -g_ * gy + a * st[1]
-        st[0] = vx
-        st[1] = vy
+        nonlocal vx, vy
+        vx = -g_ * gx + a * vx
+        vy = -g_ * gy + a * vy
         if nest:
             return a * vx - g_ * gx, a * vy - g_ * gy
         return vx, vy
@@ -255,16 +268,15 @@ def _rule_lecture_momentum(h: dict):
 
 def _rule_momentum(h: dict):
     lr, b, nest, damp = h["lr"], h["beta"], h["nesterov"], 1.0 - h["dampening"]
-    st = [0.0, 0.0]
+    vx = vy = 0.0
 
     def step(gx, gy, t):
+        nonlocal vx, vy
         if t == 0:
             vx, vy = gx, gy
         else:
-            vx = b * st[0] + damp * gx
-            vy = b * st[1] + damp * gy
-        st[0] = vx
-        st[1] = vy
+            vx = b * vx + damp * gx
+            vy = b * vy + damp * gy
         if nest:
             return -lr * (gx + b * vx), -lr * (gy + b * vy)
         return -lr * vx, -lr * vy
@@ -274,14 +286,13 @@ def _rule_momentum(h: dict):
 
 def _rule_adagrad(h: dict):
     lr, eps = h["lr"], h["eps"]
-    st = [h["acc0"], h["acc0"]]
+    sx = sy = h["acc0"]
     sqrt = math.sqrt
 
     def step(gx, gy, t):
-        sx = st[0] + gx * gx
-        sy = st[1] + gy * gy
-        st[0] = sx
-        st[1] = sy
+        nonlocal sx, sy
+        sx = sx + gx * gx
+        sy = sy + gy * gy
         return -lr * gx / (sqrt(sx) + eps), -lr * gy / (sqrt(sy) + eps)
 
     return step
@@ -290,14 +301,13 @@ def _rule_adagrad(h: dict):
 def _rule_rmsprop(h: dict):
     lr, rho, eps, inside = h["lr"], h["rho"], h["eps"], h["inside"]
     c = 1.0 - rho
-    st = [0.0, 0.0]
+    rx = ry = 0.0
     sqrt = math.sqrt
 
     def step(gx, gy, t):
-        rx = rho * st[0] + c * gx * gx
-        ry = rho * st[1] + c * gy * gy
-        st[0] = rx
-        st[1] = ry
+        nonlocal rx, ry
+        rx = rho * rx + c * gx * gx
+        ry = rho * ry + c * gy * gy
         if inside:
             return -lr * gx / sqrt(eps + rx), -lr * gy / sqrt(eps + ry)
         return -lr * gx / (sqrt(rx) + eps), -lr * gy / (sqrt(ry) + eps)
@@ -308,17 +318,17 @@ def _rule_rmsprop(h: dict):
 def _rule_rmsprop_nesterov(h: dict):
     lr, rho, a, eps = h["lr"], h["rho"], h["alpha"], h["eps"]
     c = 1.0 - rho
-    st = [0.0, 0.0, 0.0, 0.0]  # rx, ry, vx, vy
+    rx = ry = vx = vy = 0.0
     sqrt = math.sqrt
 
     def step(gx, gy, t):
-        rx = rho * st[0] + c * gx * gx
-        ry = rho * st[1] + c * gy * gy
+        nonlocal rx, ry, vx, vy
+        rx = rho * rx + c * gx * gx
+        ry = rho * ry + c * gy * gy
         sx = lr * gx / sqrt(eps + rx)
         sy = lr * gy / sqrt(eps + ry)
-        vx = a * st[2] - sx
-        vy = a * st[3] - sy
-        st[0], st[1], st[2], st[3] = rx, ry, vx, vy
+        vx = a * vx - sx
+        vy = a * vy - sy
         return a * vx - sx, a * vy - sy
 
     return step
@@ -328,29 +338,31 @@ def _rule_adam(h: dict):
     lr, b1, b2, eps = h["lr"], h["b1"], h["b2"], h["eps"]
     inside, bias, ams = h["inside"], h["bias_correction"], h["amsgrad"]
     c1, c2 = 1.0 - b1, 1.0 - b2
-    st = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # mx, my, rx, ry, rmax_x, rmax_y
+    mx = my = rx = ry = qx = qy = 0.0  # q: running max of r (AMSGrad)
     sqrt = math.sqrt
 
     def step(gx, gy, t):
-        mx = b1 * st[0] + c1 * gx
-        my = b1 * st[1] + c1 * gy
-        rx = b2 * st[2] + c2 * gx * gx
-        ry = b2 * st[3] + c2 * gy * gy
-        st[0], st[1], st[2], st[3] = mx, my, rx, ry
+        nonlocal mx, my, rx, ry, qx, qy
+        mx = b1 * mx + c1 * gx
+        my = b1 * my + c1 * gy
+        rx = b2 * rx + c2 * gx * gx
+        ry = b2 * ry + c2 * gy * gy
+        ux, uy = rx, ry
         if ams:
-            if rx > st[4]:
-                st[4] = rx
-            if ry > st[5]:
-                st[5] = ry
-            rx, ry = st[4], st[5]
+            if rx > qx:
+                qx = rx
+            if ry > qy:
+                qy = ry
+            ux, uy = qx, qy
+        sx, sy = mx, my
         if bias:
             k = t + 1
             bc1 = 1.0 - b1**k
             bc2 = 1.0 - b2**k
-            mx, my, rx, ry = mx / bc1, my / bc1, rx / bc2, ry / bc2
+            sx, sy, ux, uy = sx / bc1, sy / bc1, ux / bc2, uy / bc2
         if inside:
-            return -lr * mx / sqrt(rx + eps), -lr * my / sqrt(ry + eps)
-        return -lr * mx / (sqrt(rx) + eps), -lr * my / (sqrt(ry) + eps)
+            return -lr * sx / sqrt(ux + eps), -lr * sy / sqrt(uy + eps)
+        return -lr * sx / (sqrt(ux) + eps), -lr * sy / (sqrt(uy) + eps)
 
     return step
 
