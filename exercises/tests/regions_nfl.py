@@ -1,0 +1,48 @@
+"""Public checks for exercises/regions_nfl.ipynb.
+
+Generated from solutions/regions_nfl.md by `make exercises`; do not edit.
+Run them from the notebook with check("q1") / check.all().
+"""
+
+import numpy as np
+
+from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
+                             expect_shape, fmt, public)
+
+POINTS = {"q1": 1.0, "q2": 2.0, "q3": 2.0, "q4": 1.0}
+
+
+@public("q1")
+def _(n_regions):
+    for n in (0, 1, 4):
+        expect_equal(f"n_regions({n}, 1)", n_regions(n, 1), n + 1)
+    for n in (3, 4, 10):
+        expect_equal(f"n_regions({n}, 2)", n_regions(n, 2), 1 + n + n * (n - 1) // 2)
+    expect_equal("n_regions(3, 3)", n_regions(3, 3), 8)  # three planes: the octants
+
+@public("q2")
+def _(count_line_regions):
+    general = [[1, 0, 0], [0, 1, 0], [1, 1, -1]]  # a triangle: 1 + 3 + 3
+    expect_equal("count_line_regions(three lines in general position)",
+                 call(count_line_regions, np.array(general)), 7)
+    concurrent = [[1, 0, 0], [0, 1, 0], [1, 1, 0]]  # all through the origin: 6 sectors
+    expect_equal("count_line_regions(three lines through one point)",
+                 call(count_line_regions, np.array(concurrent)), 6)
+    parallel = [[1, 0, 0], [1, 0, -1], [0, 1, 0]]  # two parallel lines and one across
+    expect_equal("count_line_regions(two parallel lines and a crossing one)",
+                 call(count_line_regions, np.array(parallel)), 6)
+
+@public("q3")
+def _(off_training_accuracies, always_zero, nearest_neighbor):
+    acc = expect_shape("off_training_accuracies(always_zero, 2, [0])",
+                       call(off_training_accuracies, always_zero, 2, [0]), (4,))
+    # targets 0..3 label point 1 with (t >> 1) & 1 = 0, 0, 1, 1; always_zero is right on 0 and 1
+    expect_close("off_training_accuracies(always_zero, 2, [0])", acc, [1, 1, 0, 0])
+    acc = call(off_training_accuracies, nearest_neighbor, 3, [0, 2])
+    expect_close("mean accuracy of nearest_neighbor over all 8 targets", np.mean(acc), 0.5)
+
+@public("q4")
+def _(smooth_targets):
+    # 3 points, no label change: 000 (t = 0) and 111 (t = 7)
+    expect_close("smooth_targets(3, 0)", call(smooth_targets, 3, 0), [0, 7])
+    expect_close("smooth_targets(3, 1)", call(smooth_targets, 3, 1), [0, 1, 3, 4, 6, 7])
