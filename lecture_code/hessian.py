@@ -248,9 +248,10 @@ def extreme_eigenvalues(
 ) -> ExtremeEigenvalues:
     """The k largest and k smallest Hessian eigenvalues by Lanczos (ARPACK ``eigsh``).
 
-    Algorithm: ``scipy.sparse.linalg.eigsh`` with ``which="LA"`` (largest algebraic) and
-    ``which="SA"`` (smallest algebraic) on :func:`hessian_operator`; each Lanczos step costs
-    one Hessian-vector product. torch and OpenBLAS run single-threaded meanwhile (ARPACK and
+    Algorithm: ``scipy.sparse.linalg.eigsh`` on :func:`hessian_operator`, ``which="BE"``
+    (2k eigenvalues, k from each end of the spectrum, in one Lanczos run) for ``"both"``,
+    ``"LA"`` (largest algebraic) or ``"SA"`` (smallest algebraic) for one end; each Lanczos
+    step costs one Hessian-vector product. torch and OpenBLAS run single-threaded meanwhile (ARPACK and
     torch's thread pools fight each other otherwise; see :func:`single_threaded`).
 
     Parameters
@@ -285,10 +286,15 @@ def extreme_eigenvalues(
     ncv = min(n, max(2 * int(k) + 1, 20))
     with single_threaded(single_thread):
         op = hessian_operator(loss_fn, p)
-        if which in ("both", "top"):
-            top = _eigsh(op, int(k), "LA", tol, v0, ncv, maxiter)[::-1]
-        if which in ("both", "bottom"):
-            bottom = _eigsh(op, int(k), "SA", tol, v0, ncv, maxiter)
+        if which == "both" and 2 * k < n:
+            # one Krylov space for both ends: half the products of an "LA" and an "SA" run
+            vals = _eigsh(op, 2 * int(k), "BE", tol, v0, min(n, max(4 * int(k) + 1, 30)), maxiter)
+            top, bottom = vals[::-1][:k], vals[:k]
+        else:
+            if which in ("both", "top"):
+                top = _eigsh(op, int(k), "LA", tol, v0, ncv, maxiter)[::-1]
+            if which in ("both", "bottom"):
+                bottom = _eigsh(op, int(k), "SA", tol, v0, ncv, maxiter)
     return ExtremeEigenvalues(np.asarray(top), np.asarray(bottom), op.counter.n, time.perf_counter() - t0)
 
 
