@@ -5,6 +5,7 @@
     verify       every reference solution passes its public checks and gets full marks
     grade DIR    grade a folder of submissions into scores.csv + feedback/
     instructor OUT   write the instructor notebooks (solutions shown) into OUT
+                 (--tree: a whole build root for the instructor site)
     autograder   build the Gradescope autograder archive
     gradescope   (inside Gradescope) grade /autograder/submission into results.json
 """
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--total-timeout", type=float, default=60.0)
     i = sub.add_parser("instructor")
     i.add_argument("out", type=Path)
+    i.add_argument("--tree", action="store_true",
+                   help="write a whole instructor build root (repository symlinks + solutions)")
     a = sub.add_parser("autograder")
     a.add_argument("--out", type=Path, default=Path("_build/grading/autograder.zip"))
     gs = sub.add_parser("gradescope")
@@ -118,8 +121,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.out / 'feedback'}/")
         return 0
     if args.cmd == "instructor":
-        from grading.source import build_instructor
+        from grading.source import build_instructor, build_instructor_tree
 
+        if args.tree:
+            print(f"wrote {build_instructor_tree(args.out)}")
+            return 0
         for p in build_instructor(args.out):
             print(f"wrote {p}")
         return 0

@@ -264,3 +264,25 @@ def build_instructor(out: Path, solutions: Path = SOLUTIONS) -> list[Path]:
         p.write_text(nbformat.writes(solution_notebook(ex)) + "\n", encoding="utf-8")
         paths.append(p)
     return paths
+
+
+def build_instructor_tree(dest: Path, root: Path = ROOT) -> Path:
+    """A build root for the instructor site: the repository with exercises/ holding solutions.
+
+    Every top-level entry of the repository is symlinked into ``dest`` except ``exercises/``
+    (replaced by the instructor notebooks, same file names, so ``_toc.yml`` works unchanged) and
+    the build/VCS folders. ``jupyter-book build dest`` then gives the instructor version.
+    """
+    import shutil
+
+    dest = Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    skip = {"exercises", "_build", ".git", ".venv", "node_modules", ".jupyter_cache", ".pytest_cache"}
+    for entry in sorted(Path(root).iterdir()):
+        if entry.name in skip:
+            continue
+        (dest / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+    build_instructor(dest / "exercises")
+    return dest

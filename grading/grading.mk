@@ -1,0 +1,44 @@
+# Graded exercises (included by the top-level Makefile: `-include grading/grading.mk`).
+# Uses PY, JB, STAMP and SOLUTIONS from the Makefile.
+#
+#   make exercises                 regenerate exercises/ from solutions/ and verify every solution
+#   make grade SUBMISSIONS=dir     grade a folder of notebooks -> scores.csv + feedback/
+#   make autograder                Gradescope archive -> _build/grading/autograder.zip
+#   make book-solutions            instructor site (solutions shown) -> _build/instructor/_build/html
+#   make book SOLUTIONS=1          the same, through the book target
+PY ?= .venv/bin/python
+JB ?= .venv/bin/jupyter-book
+SUBMISSIONS ?=
+GRADE_OUT ?= .
+GRADE_WORKERS ?= 2
+GRADE_STEP_TIMEOUT ?= 10
+GRADE_TOTAL_TIMEOUT ?= 60
+
+.PHONY: exercises exercises-check grade autograder book-solutions
+
+exercises: $(STAMP)
+	$(PY) -m grading build
+	$(PY) -m grading verify
+
+# fails when exercises/ is stale (also a test: tests/test_grading.py)
+exercises-check: $(STAMP)
+	$(PY) -m grading check-fresh
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADE_OUT=.]"; exit 2; }
+	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --workers $(GRADE_WORKERS) \
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT)
+
+autograder: $(STAMP)
+	$(PY) -m grading autograder --out _build/grading/autograder.zip
+
+# The instructor site: the same book, with exercises/ replaced by the solution notebooks
+# (same file names, so _toc.yml is unchanged). Hidden tests are never part of it.
+book-solutions: setup
+	$(PY) -m grading instructor --tree _build/instructor-src
+	$(JB) build _build/instructor-src --path-output _build/instructor --builder html -W -n --keep-going
+	@echo "instructor site: _build/instructor/_build/html/index.html"
+
+ifeq ($(SOLUTIONS),1)
+book: book-solutions
+endif
