@@ -26,7 +26,7 @@ from lecture_code.optim_problems import (
     wilson_data,
 )
 from lecture_code.plotting import color, contour_trace, new_figure, path_trace, point_trace, status_annotation
-from lecture_code.runner import Trajectory, run
+from lecture_code.runner import Trajectory, run, run_many
 from lecture_code.surfaces import get_surface
 
 __all__ = [
@@ -169,7 +169,7 @@ def race_demo(lr_scale: float = 1.0, steps: int = 500, surface: str = "beale") -
     if surface not in RACES:
         raise ValueError(f"surface must be one of {sorted(RACES)}, got {surface!r}")
     cfg = RACES[surface]
-    trajs = [run(o, get_surface(surface), cfg["start"], steps, limit=cfg["limit"]) for o in race_optimizers(surface, lr_scale)]
+    trajs = run_many(race_optimizers(surface, lr_scale), get_surface(surface), cfg["start"], steps, limit=cfg["limit"])
     return Race(surface, float(lr_scale), trajs)
 
 

@@ -396,6 +396,66 @@ def _fast_plan(specs: Sequence[Spec]) -> tuple[float, Spec] | None:
 # ----------------------------------------------------------------------------- runners
 
 
+def _points(optimizer, objective, x0, steps, noise, limit, fast) -> tuple[np.ndarray, int | None]:
+    """Validate the input and compute the iterates; returns (points, diverged_at)."""
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be an Optimizer (see lecture_code.optimizers), got {type(optimizer).__name__}")
+    steps = _check_steps(steps)
+    x = _check_start(x0, objective)
+    noise_arr = _check_noise(noise, steps, x.shape[0])
+    lim = _check_limit(limit)
+    plan = _fast_plan(optimizer.specs) if x.shape[0] == 2 else None
+    grad2 = fast_grad(objective) if plan is not None else None
+    use_fast = plan is not None and grad2 is not None if fast is None else bool(fast)
+    if use_fast and (plan is None or grad2 is None):
+        raise ValueError("fast must be False or None for this optimizer/objective (the fast path needs 2-D, grad_expr and one rule)")
+
+    if use_fast:
+        clip, spec = plan
+        nx = ny = None
+        if noise_arr is not None:
+            nx, ny = noise_arr[:, 0].tolist(), noise_arr[:, 1].tolist()
+        step = _RULES[spec.kind](spec.hyper)
+        xs, ys, bad = _loop(step, grad2, float(x[0]), float(x[1]), steps, lim, clip, nx, ny)
+        points = np.empty((len(xs), 2))
+        points[:, 0] = xs
+        points[:, 1] = ys
+        return points, bad
+    grad1 = _grad_one(objective)
+    state = optimizer.init(x)
+    pts = [x]
+    bad = None
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            g = grad1(x)
+            if noise_arr is not None:
+                g = g + noise_arr[t]
+            u, state = optimizer.update(g, state, x)
+            x_new = x + u
+            if not (np.all(np.isfinite(x_new)) and np.max(np.abs(x_new)) < lim):
+                bad = t + 1
+                break
+            x = x_new
+            pts.append(x)
+    return np.array(pts), bad
+
+
+def _finish(points, losses, gnorms, bad, name, steps) -> Trajectory:
+    """Cut the run at the first non-finite loss or gradient norm (overflow in f itself)."""
+    if bad is None and not (np.all(np.isfinite(losses)) and np.all(np.isfinite(gnorms))):
+        k = int(np.argmin(np.isfinite(losses) & np.isfinite(gnorms)))
+        points, losses, gnorms, bad = points[:k], losses[:k], gnorms[:k], k
+    return Trajectory(points, losses, gnorms, name, int(steps), bad)
+
+
+def _losses_and_norms(objective, points) -> tuple[np.ndarray, np.ndarray]:
+    losses = _f_many(objective, points)
+    grads = _grad_many(objective, points)
+    with np.errstate(all="ignore"):
+        gnorms = np.sqrt(np.sum(grads * grads, axis=1))
+    return losses, gnorms
+
+
 def run(
     optimizer: Optimizer,
     objective: Any,
@@ -424,52 +484,9 @@ def run(
     -------
     Trajectory
     """
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be an Optimizer (see lecture_code.optimizers), got {type(optimizer).__name__}")
-    steps = _check_steps(steps)
-    x = _check_start(x0, objective)
-    noise_arr = _check_noise(noise, steps, x.shape[0])
-    lim = _check_limit(limit)
-    plan = _fast_plan(optimizer.specs) if x.shape[0] == 2 else None
-    grad2 = fast_grad(objective) if plan is not None else None
-    use_fast = plan is not None and grad2 is not None if fast is None else bool(fast)
-    if use_fast and (plan is None or grad2 is None):
-        raise ValueError("fast must be False or None for this optimizer/objective (the fast path needs 2-D, grad_expr and one rule)")
-
-    if use_fast:
-        clip, spec = plan
-        nx = ny = None
-        if noise_arr is not None:
-            nx, ny = noise_arr[:, 0].tolist(), noise_arr[:, 1].tolist()
-        step = _RULES[spec.kind](spec.hyper)
-        xs, ys, bad = _loop(step, grad2, float(x[0]), float(x[1]), steps, lim, clip, nx, ny)
-        points = np.column_stack([xs, ys]) if xs else x[None, :]
-    else:
-        grad1 = _grad_one(objective)
-        state = optimizer.init(x)
-        pts = [x]
-        bad = None
-        with np.errstate(all="ignore"):
-            for t in range(steps):
-                g = grad1(x)
-                if noise_arr is not None:
-                    g = g + noise_arr[t]
-                u, state = optimizer.update(g, state, x)
-                x_new = x + u
-                if not (np.all(np.isfinite(x_new)) and np.max(np.abs(x_new)) < lim):
-                    bad = t + 1
-                    break
-                x = x_new
-                pts.append(x)
-        points = np.array(pts)
-    losses = _f_many(objective, points)
-    grads = _grad_many(objective, points)
-    with np.errstate(all="ignore"):
-        gnorms = np.sqrt(np.sum(grads * grads, axis=1))
-    if bad is None and not (np.all(np.isfinite(losses)) and np.all(np.isfinite(gnorms))):
-        k = int(np.argmin(np.isfinite(losses) & np.isfinite(gnorms)))
-        points, losses, gnorms, bad = points[:k], losses[:k], gnorms[:k], k
-    return Trajectory(points, losses, gnorms, optimizer.name, steps, bad)
+    points, bad = _points(optimizer, objective, x0, steps, noise, limit, fast)
+    losses, gnorms = _losses_and_norms(objective, points)
+    return _finish(points, losses, gnorms, bad, optimizer.name, steps)
 
 
 def run_many(
@@ -481,5 +498,19 @@ def run_many(
     noise: Any = None,
     limit: float = DEFAULT_LIMIT,
 ) -> list[Trajectory]:
-    """:func:`run` for several optimizers from the same start (one slider move of a race)."""
-    return [run(o, objective, x0, steps, noise=noise, limit=limit) for o in optimizers]
+    """:func:`run` for several optimizers from the same start (one slider move of a race).
+
+    Same results as calling :func:`run` for each; losses and gradient norms of all runs are
+    evaluated in one vectorized call.
+    """
+    runs = [_points(o, objective, x0, steps, noise, limit, None) for o in optimizers]
+    if not runs:
+        return []
+    losses, gnorms = _losses_and_norms(objective, np.concatenate([p for p, _ in runs]))
+    out = []
+    pos = 0
+    for o, (p, bad) in zip(optimizers, runs):
+        n = len(p)
+        out.append(_finish(p, losses[pos:pos + n], gnorms[pos:pos + n], bad, o.name, steps))
+        pos += n
+    return out

@@ -133,3 +133,14 @@ def test_bad_input(kwargs, message):
 def test_not_an_optimizer():
     with pytest.raises(ValueError, match="optimizer must be an Optimizer"):
         run(lambda g: g, get_surface("beale"), (1.0, 1.0), 3)
+
+
+def test_run_many_equals_run():
+    s = get_surface("beale")
+    opts = [O.sgd(0.05), O.sgd(0.5), O.adam(0.05), O.nesterov(0.01, 0.9)]  # GD at 0.5 diverges
+    many = run_many(opts, s, (1.0, 1.5), 200)
+    for o, t in zip(opts, many):
+        one = run(o, s, (1.0, 1.5), 200)
+        assert np.array_equal(one.points, t.points) and np.array_equal(one.losses, t.losses)
+        assert np.array_equal(one.grad_norms, t.grad_norms) and one.diverged_at == t.diverged_at
+    assert any(t.diverged for t in many) and not all(t.diverged for t in many)
