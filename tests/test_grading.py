@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -69,7 +70,7 @@ def test_no_canary_solution_or_hidden_test_in_exercises() -> None:
         if p.is_file() and "__pycache__" not in p.parts:
             text = p.read_text(encoding="utf-8", errors="replace")
             assert CANARY not in text, p
-            assert "BEGIN SOLUTION" not in text and "hidden(" not in text, p
+            assert "BEGIN SOLUTION" not in text and not re.search(r"(?<!\w)hidden\(", text), p
     for ex in load_all():
         nb = nbformat.read(EXERCISES / f"{ex.name}.ipynb", as_version=4)
         assert nb.metadata["grading"]["exercise"] == ex.name
@@ -99,7 +100,7 @@ def test_instructor_notebooks_show_solutions_without_tests() -> None:
         nb = solution_notebook(ex)
         code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         assert "YOUR CODE HERE" not in code and "BEGIN SOLUTION" not in code
-        assert "hidden(" not in code and "@public" not in code
+        assert not re.search(r"(?<!\w)hidden\(", code) and "@public" not in code
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,3 +246,78 @@ def test_gradescope_archive_grades_a_submission(tmp_path: Path) -> None:
     res = json.loads((tmp_path / "gs" / "results" / "results.json").read_text(encoding="utf-8"))
     assert res["score"] == pytest.approx(4.0)
     assert {t["name"] for t in res["tests"]} == {f"narrow_valley q{i}" for i in range(1, 6)}
+
+
+# ---------------------------------------------------------------------------------------------
+# the reference values against independent references
+
+
+def _refs(name: str) -> dict:
+    from grading.grade import reference_values
+    from grading.source import load
+
+    return reference_values(load(SOLUTIONS / f"{name}.md"))
+
+
+def test_hessian_references_match_autograd() -> None:
+    import torch
+
+    fns = {
+        "x^2+3y^2": lambda v: v[0] ** 2 + 3 * v[1] ** 2,
+        "-x^2+3y^2": lambda v: -v[0] ** 2 + 3 * v[1] ** 2,
+        "x^2+y^4": lambda v: v[0] ** 2 + v[1] ** 4,
+        "x^2-y^4": lambda v: v[0] ** 2 - v[1] ** 4,
+        "-x^4-y^4": lambda v: -v[0] ** 4 - v[1] ** 4,
+        "x^3-3xy^2": lambda v: v[0] ** 3 - 3 * v[0] * v[1] ** 2,
+    }
+    refs = _refs("hessian_critical_points")
+    hessians = refs["q1"][0]
+    for key, f in fns.items():
+        H = torch.autograd.functional.hessian(f, torch.zeros(2, dtype=torch.float64)).numpy()
+        np.testing.assert_allclose(hessians[key], H, atol=1e-12)
+    L2 = lambda w: (1 - w[0] * w[1]) ** 2  # noqa: E731
+    L3 = lambda w: (1 - w[0] * w[1] * w[2]) ** 2  # noqa: E731
+    types = []
+    for f, w in ((L2, [0.0, 0.0]), (L3, [0.0, 0.0, 0.0]), (L3, [0.0, 0.0, 1.0])):
+        lam = np.linalg.eigvalsh(torch.autograd.functional.hessian(f, torch.tensor(w, dtype=torch.float64)).numpy())
+        types.append("saddle" if lam.max() > 1e-9 and lam.min() < -1e-9 else "degenerate")
+    assert refs["q4"] == types == ["saddle", "degenerate", "saddle"]
+
+
+def test_region_references_match_an_independent_count() -> None:
+    from lecture_code.regions import count_regions
+
+    from grading.source import load
+
+    ex = load(SOLUTIONS / "regions_nfl.md")
+    refs = _refs("regions_nfl")
+    q2 = next(q for q in ex.hidden if q.name == "q2")
+    for probe, ref in zip(q2.probes, refs["q2"]):
+        lines = np.array(probe.args[0])
+        assert ref == count_regions(lines[:, :2], lines[:, 2], 2), probe.args[0]
+    # No Free Lunch: every learner averages exactly 1/2 over all targets
+    for acc in refs["q3"]:
+        assert np.mean(acc) == pytest.approx(0.5)
+
+
+def test_adam_variants_are_caught_by_the_torch_reference(tmp_path: Path) -> None:
+    """Adam without bias correction, or with delta inside the square root, loses points."""
+    from grading.grade import grade_notebook
+    from grading.source import load
+
+    ex = load(SOLUTIONS / "adam.md")
+    refs = {"adam": _refs("adam")}
+    sol = nbformat.writes(solution_notebook(ex))
+    variants = {
+        "no_correction": sol.replace("s / (1 - rho1**t)", "s").replace("r / (1 - rho2**t)", "r"),
+        "delta_inside": sol.replace("(np.sqrt(r_hat) + delta)", "np.sqrt(r_hat + delta)"),
+    }
+    for name, text in variants.items():
+        assert text != sol
+        p = tmp_path / f"{name}.ipynb"
+        p.write_text(text, encoding="utf-8")
+        r = grade_notebook(p, name, {"adam": ex}, refs, Limits(step_timeout=30))
+        assert r.scores["q1"].points < r.scores["q1"].max_points, name
+        assert r.scores["q2"].points < r.scores["q2"].max_points, name
+        assert "torch.optim.Adam" in r.scores["q2"].message
+        assert r.scores["q3"].points == r.scores["q3"].max_points
