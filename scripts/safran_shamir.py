@@ -21,7 +21,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from lecture_code.relu_minima import PUBLISHED, run_experiment  # noqa: E402
 
-CONFIGS = [(k, k) for k in range(6, 13)] + [(k, k + 1) for k in range(6, 13)] + [(k, k + 2) for k in (8, 10, 12)]
+# in order of priority: the file is rewritten after every setting, so a stopped run keeps its rows
+CONFIGS = ([(k, k) for k in range(6, 11)] + [(k, k + 1) for k in range(6, 11)] + [(k, k + 2) for k in (8, 10)]
+           + [(11, 11), (12, 12), (11, 12), (12, 13)])
 OUT = Path(__file__).resolve().parents[1] / "data" / "safran_shamir.json"
 
 
@@ -45,24 +47,30 @@ def main() -> None:
         row["published"] = None if pub is None else dict(
             percent_local=pub[0], mean_min_eigenvalue=pub[1], mean_loss_local=pub[2])
         rows.append(row)
+        if not args.quick:
+            _write(rows, runs, args.seed, time.perf_counter() - t_all)
         print(f"k={k:2d} n={n:2d}: {row['percent_local']:5.1f}% local ({row['local']}/{runs}, "
               f"{row['other']} other), λmin {row['mean_min_eigenvalue']}, "
               f"loss {row['mean_loss_local']}  [{row['seconds']:.1f} s]", flush=True)
+    if not args.quick:
+        _write(rows, runs, args.seed, time.perf_counter() - t_all)
+        print(f"wrote {OUT} ({OUT.stat().st_size} bytes) in {time.perf_counter() - t_all:.0f} s")
+
+
+def _write(rows: list, runs: int, seed: int, seconds: float) -> None:
     out = dict(
         description="Safran & Shamir (2018) reproduced with the closed-form population loss; "
                     "see lecture_code.relu_minima.run_experiment for the protocol.",
         protocol=dict(runs_per_setting=runs, paper_runs_per_setting=1000, lr=0.1, gd_steps=2000,
-                      polish="L-BFGS gtol 1e-11", global_tol=1e-6, grad_tol=1e-7, seed=args.seed),
-        total_seconds=round(time.perf_counter() - t_all, 1),
+                      polish="L-BFGS gtol 1e-11", global_tol=1e-6, grad_tol=1e-7, seed=seed),
+        total_seconds=round(seconds, 1),
         machine=f"{platform.machine()} {os.cpu_count()} cores",
         rows=rows,
     )
-    if args.quick:
-        print(json.dumps(out)[:300])
-        return
     OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(out, indent=1, allow_nan=False))
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes) in {out['total_seconds']} s")
+    tmp = OUT.with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, indent=1, allow_nan=False))
+    tmp.replace(OUT)
 
 
 if __name__ == "__main__":

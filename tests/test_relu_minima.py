@@ -100,3 +100,9 @@ def test_bad_input():
         rm.gradient_descent(np.ones((2, 3)), 2, -0.1, 3)
     with pytest.raises(ValueError, match="n must be an integer"):
         rm.run_experiment(3, 2.5)
+
+
+def test_batched_finite_difference_hessian_matches_autograd():
+    rng = np.random.default_rng(5)
+    W = rng.standard_normal((4, 4))
+    np.testing.assert_allclose(rm.hessian_fd(W, 4), rm.hessian(W, 4), atol=1e-7)

@@ -1,0 +1,336 @@
+"""Why saddles dominate: the coin-flip and random-matrix arguments, and gradient descent near a saddle.
+
+Contents (each a pure function returning data, with a ``draw_*`` function for the figure)::
+
+    from lecture_code.saddles import (prob_all_positive, simulate_signs,      # coin flips
+                                      semicircle_index, spectrum_demo,       # random matrices
+                                      saddle_gd, steps_to_escape,            # GD on x1² − x2²
+                                      stuck_run, escape_run)                 # a real small MLP
+
+Random-matrix model (the "modern statistical view" of the lecture): the Hessian at a
+critical point of loss ``ε`` (scaled to ``[0, 1]``) is ``H = W / sqrt(N) + μ(ε) I`` with ``W`` a
+GOE matrix (eigenvalues fill the semicircle on ``[-2, 2]``) and a shift ``μ(ε) = 2 (1 − 2ε)``
+that decreases with the loss: at ``ε = 0`` all eigenvalues are ``>= 0`` (a minimum), at
+``ε = 1/2`` half are negative. The index (fraction of negative eigenvalues) is the semicircle
+distribution function at ``−μ(ε)``, which grows like ``ε^{3/2}`` near the bottom -- the
+``α ∝ (ε/ε_c − 1)^{3/2}`` law of Pennington & Bahri (2017) quoted in the lecture.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lecture_code.plotting import color, contour_trace, new_figure, status_annotation
+from lecture_code.surfaces import get_surface, grid
+
+__all__ = [
+    "prob_all_positive",
+    "prob_index",
+    "simulate_signs",
+    "goe",
+    "semicircle_cdf",
+    "semicircle_index",
+    "loss_shift",
+    "Spectrum",
+    "spectrum_demo",
+    "draw_spectrum",
+    "SaddleRun",
+    "saddle_gd",
+    "steps_to_escape",
+    "draw_saddle",
+    "TrainingTrace",
+    "stuck_run",
+    "escape_run",
+    "draw_trace",
+]
+
+
+def _check_pos_int(v, name: str, minimum: int = 1) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
+    return int(v)
+
+
+# ------------------------------------------------------------------------------ coin flips
+
+
+def prob_all_positive(N: int, p: float = 0.5) -> float:
+    """Chance that all ``N`` eigenvalue signs are positive when each is positive with prob. ``p``."""
+    N = _check_pos_int(N, "N")
+    if not 0 <= p <= 1:
+        raise ValueError(f"p must be in [0, 1], got {p}")
+    return p**N
+
+
+def prob_index(N: int, k: int, p: float = 0.5) -> float:
+    """Chance of exactly ``k`` negative signs out of ``N`` (a k-th order saddle): binomial."""
+    N = _check_pos_int(N, "N")
+    k = _check_pos_int(k, "k", 0)
+    if k > N:
+        raise ValueError(f"k must be in [0, N={N}], got {k}")
+    return math.comb(N, k) * (1 - p) ** k * p ** (N - k)
+
+
+def goe(N: int, rng: np.random.Generator) -> np.ndarray:
+    """A GOE matrix scaled so that its spectrum fills the semicircle on [−2, 2] for large ``N``."""
+    A = rng.standard_normal((N, N))
+    return (A + A.T) / math.sqrt(2 * N)
+
+
+def simulate_signs(N: int, trials: int = 100_000, seed: int = 0) -> dict[str, float]:
+    """Monte Carlo of the coin-flip argument for ``N`` eigenvalues.
+
+    Returns the fraction of trials in which all eigenvalues are positive (a minimum) for
+    (a) independent signs (``N`` fair coins) and (b) the eigenvalues of a random symmetric
+    (GOE) matrix, where eigenvalues repel and a minimum is rarer still; and the exact ``2^-N``.
+    """
+    N = _check_pos_int(N, "N")
+    trials = _check_pos_int(trials, "trials")
+    rng = np.random.default_rng(seed)
+    coins = float(np.mean(np.all(rng.random((trials, N)) < 0.5, axis=1)))
+    m = min(trials, 20_000)
+    A = rng.standard_normal((m, N, N))
+    lam_min = np.linalg.eigvalsh((A + np.swapaxes(A, 1, 2)) / 2)[:, 0]
+    return {"N": N, "exact": 0.5**N, "coins": coins, "goe": float(np.mean(lam_min > 0)), "goe_trials": m}
+
+
+# ------------------------------------------------------------------------------ random matrices
+
+
+def semicircle_cdf(x: np.ndarray | float) -> np.ndarray:
+    """Distribution function of the semicircle law on [−2, 2]."""
+    x = np.clip(np.asarray(x, dtype=float), -2.0, 2.0)
+    return 0.5 + x * np.sqrt(4 - x**2) / (4 * math.pi) + np.arcsin(x / 2) / math.pi
+
+
+def loss_shift(loss: np.ndarray | float) -> np.ndarray:
+    """Shift ``μ(ε) = 2 (1 − 2ε)`` of the Hessian spectrum at loss level ``ε`` in [0, 1]."""
+    loss = np.asarray(loss, dtype=float)
+    if np.any((loss < 0) | (loss > 1)):
+        raise ValueError(f"loss must be in [0, 1], got {loss}")
+    return 2.0 * (1.0 - 2.0 * loss)
+
+
+def semicircle_index(loss: np.ndarray | float) -> np.ndarray:
+    """Fraction of negative eigenvalues of ``W/√N + μ(ε) I`` for large ``N``: ``F(−μ(ε))``."""
+    return semicircle_cdf(-loss_shift(loss))
+
+
+@dataclass
+class Spectrum:
+    """Eigenvalues of one random Hessian at one loss level."""
+
+    N: int
+    loss: float
+    eigenvalues: np.ndarray
+    index: float
+    predicted_index: float
+
+
+def spectrum_demo(loss: float, N: int = 200, seed: int = 0) -> Spectrum:
+    """Eigenvalues of ``H = W/√N + μ(loss) I`` for one GOE draw ``W`` (the same draw for every loss)."""
+    N = _check_pos_int(N, "N")
+    shift = float(loss_shift(loss))
+    lam = np.linalg.eigvalsh(goe(N, np.random.default_rng(seed))) + shift
+    return Spectrum(N, float(loss), lam.astype(np.float32), float(np.mean(lam < 0)),
+                    float(semicircle_index(loss)))
+
+
+_BINS = np.linspace(-4.5, 4.5, 46)
+
+
+def draw_spectrum(s: Spectrum) -> go.Figure:
+    """Histogram of the eigenvalues, the semicircle prediction and the index."""
+    fig = new_figure(x_title="eigenvalue λ", y_title="density", height=380)
+    counts, edges = np.histogram(s.eigenvalues, bins=_BINS, density=True)
+    mid = 0.5 * (edges[1:] + edges[:-1])
+    neg = mid < 0
+    fig.add_trace(go.Bar(x=mid.astype(np.float32), y=np.where(neg, counts, 0).astype(np.float32),
+                         width=edges[1] - edges[0], name="λ < 0 (directions down)", marker_color=color("saddle")))
+    fig.add_trace(go.Bar(x=mid.astype(np.float32), y=np.where(neg, 0, counts).astype(np.float32),
+                         width=edges[1] - edges[0], name="λ > 0 (directions up)", marker_color=color("minimum")))
+    x = np.linspace(-2, 2, 201)
+    shift = float(loss_shift(s.loss))
+    fig.add_trace(go.Scatter(x=(x + shift).astype(np.float32), y=(np.sqrt(4 - x**2) / (2 * math.pi)).astype(np.float32),
+                             mode="lines", name="semicircle law", line=dict(color=color("theory"), dash="dash")))
+    fig.update_layout(barmode="overlay", bargap=0,
+                      annotations=[status_annotation(
+                          f"loss ε = {s.loss:.2f}: index = {s.index:.3f} (semicircle: {s.predicted_index:.3f})")])
+    fig.update_xaxes(range=[-4.5, 4.5])
+    fig.update_yaxes(range=[0, 0.45])
+    return fig
+
+
+# ------------------------------------------------------------------------------ GD near x1² − x2²
+
+
+@dataclass
+class SaddleRun:
+    """A gradient-descent path on ``f = x1² − x2²``."""
+
+    path: np.ndarray  # (steps+1, 2) float32
+    lr: float
+    noise: float
+    x2_start: float
+    escape_step: int | None  # first step with |x2| >= 1 (None: never within the run)
+    near_saddle_steps: int  # steps spent within distance 0.1 of the saddle
+
+
+def steps_to_escape(x2_start: float, lr: float = 0.1, radius: float = 1.0) -> float:
+    """Noise-free steps until ``|x2|`` reaches ``radius``: x2 grows by ``(1 + 2 lr)`` per step.
+
+    ``inf`` for a start exactly on the stable manifold ``x2 = 0``.
+    """
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    if x2_start == 0:
+        return math.inf
+    return max(0.0, math.ceil(math.log(radius / abs(x2_start)) / math.log(1 + 2 * lr)))
+
+
+def saddle_gd(x2_start: float, noise: float = 0.0, lr: float = 0.1, steps: int = 80, x1_start: float = 1.0,
+              seed: int = 0) -> SaddleRun:
+    """Gradient descent on Goodfellow's saddle ``x1² − x2²`` from ``(x1_start, x2_start)``.
+
+    ``noise`` is the standard deviation of Gaussian noise added to every gradient (a stand-in
+    for minibatch noise). The run stops early once ``|x2| > 3`` (it has left the saddle for good).
+    """
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    steps = _check_pos_int(steps, "steps")
+    surf = get_surface("saddle_x1x2")
+    rng = np.random.default_rng(seed)
+    x = np.array([x1_start, x2_start], dtype=float)
+    path = [x.copy()]
+    escape = None
+    for t in range(1, steps + 1):
+        g = surf.grad(x) + noise * rng.standard_normal(2)
+        x = x - lr * g
+        path.append(x.copy())
+        if escape is None and abs(x[1]) >= 1.0:
+            escape = t
+        if abs(x[1]) > 3:
+            break
+    p = np.array(path)
+    near = int(np.sum(np.linalg.norm(p, axis=1) < 0.1))
+    return SaddleRun(p.astype(np.float32), lr, noise, x2_start, escape, near)
+
+
+_SADDLE_GRID = None
+
+
+def draw_saddle(run: SaddleRun) -> go.Figure:
+    """Contours of x1² − x2², the path, and how long it stayed near the saddle."""
+    global _SADDLE_GRID
+    if _SADDLE_GRID is None:
+        _SADDLE_GRID = grid(get_surface("saddle_x1x2"), 61, window=((-1.2, 1.2), (-1.6, 1.6)))
+    xs, ys, zs = _SADDLE_GRID
+    fig = new_figure(x_title="x1", y_title="x2", height=440)
+    fig.add_trace(contour_trace(xs, ys, zs, levels=20))
+    p = np.clip(run.path, -1.6, 1.6)
+    fig.add_trace(go.Scatter(x=p[:, 0], y=p[:, 1], mode="lines+markers", name="gradient descent",
+                             line=dict(color=color("gd"), width=2), marker=dict(size=4)))
+    fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name="saddle",
+                             marker=dict(color=color("saddle"), size=12, symbol="x")))
+    if run.escape_step is None:
+        msg = f"no escape in {len(run.path) - 1} steps; {run.near_saddle_steps} steps within 0.1 of the saddle"
+    else:
+        msg = f"escaped (|x2| ≥ 1) at step {run.escape_step}; {run.near_saddle_steps} steps within 0.1 of the saddle"
+    fig.update_layout(annotations=[status_annotation(msg, warn=run.escape_step is None)])
+    fig.update_xaxes(range=[-1.2, 1.2])
+    fig.update_yaxes(range=[-1.6, 1.6])
+    return fig
+
+
+# ------------------------------------------------------------------------------ real MLP runs
+
+
+@dataclass
+class TrainingTrace:
+    """Loss and gradient norm along a training run."""
+
+    label: str
+    loss: np.ndarray  # float32 (steps+1,)
+    grad_norm: np.ndarray  # float32 (steps+1,)
+
+
+def stuck_run(lr: float = 0.5, steps: int = 3000, hidden: int = 8, seed: int = 1) -> TrainingTrace:
+    """Full-batch gradient descent on the small tanh MLP of :mod:`lecture_code.critical_search`.
+
+    Records the loss and the norm of the full gradient at every step. With a learning rate
+    near the edge of stability the loss plateaus while the gradient stays large: the iterate
+    bounces across a narrow valley instead of sitting at a critical point.
+    """
+    from lecture_code.critical_search import TanhNet
+
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    steps = _check_pos_int(steps, "steps")
+    net = TanhNet.default(hidden=hidden)
+    theta = net.init(np.random.default_rng(seed))
+    losses, gns = [], []
+    for _ in range(steps + 1):
+        g = net.grad(theta)
+        losses.append(net.loss(theta))
+        gns.append(float(np.linalg.norm(g)))
+        if not math.isfinite(losses[-1]) or losses[-1] > 1e6:
+            break
+        theta = theta - lr * g
+    return TrainingTrace(f"GD, η = {lr:g}", np.array(losses, np.float32), np.array(gns, np.float32))
+
+
+def escape_run(theta0: np.ndarray, batch: int | None, lr: float = 0.05, steps: int = 2000, hidden: int = 8,
+               seed: int = 0) -> TrainingTrace:
+    """Gradient descent (``batch=None``) or minibatch SGD (``batch`` examples) started at ``theta0``.
+
+    Started at a saddle found by :func:`lecture_code.critical_search.find_critical_point`,
+    full-batch GD stays (its gradient is ~1e-12), SGD's noisy gradients push it off.
+    The recorded gradient norm is always that of the *full* loss.
+    """
+    from lecture_code.critical_search import TanhNet
+
+    net = TanhNet.default(hidden=hidden)
+    N = len(net.y)
+    if batch is not None:
+        batch = _check_pos_int(batch, "batch")
+        if batch > N:
+            raise ValueError(f"batch must be <= {N}, got {batch}")
+    steps = _check_pos_int(steps, "steps")
+    rng = np.random.default_rng(seed)
+    theta = np.array(theta0, dtype=float)
+    net.unpack(theta)
+    losses, gns = [], []
+    for _ in range(steps + 1):
+        g = net.grad(theta)
+        losses.append(net.loss(theta))
+        gns.append(float(np.linalg.norm(g)))
+        if batch is not None:
+            idx = rng.choice(N, size=batch, replace=False)
+            g = TanhNet(net.X[idx], net.y[idx], hidden).grad(theta)
+        theta = theta - lr * g
+    label = "full-batch GD" if batch is None else f"SGD, batch {batch}"
+    return TrainingTrace(label, np.array(losses, np.float32), np.array(gns, np.float32))
+
+
+def draw_trace(*traces: TrainingTrace, log_loss: bool = True) -> go.Figure:
+    """Loss (left panel) and gradient norm (right panel) against the step for some runs."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "gradient norm ‖∇L‖"))
+    for i, tr in enumerate(traces):
+        steps = np.arange(len(tr.loss), dtype=np.float32)
+        fig.add_trace(go.Scatter(x=steps, y=tr.loss, name=tr.label, line=dict(color=color(i))), 1, 1)
+        fig.add_trace(go.Scatter(x=steps, y=tr.grad_norm, name=tr.label, showlegend=False,
+                                 line=dict(color=color(i))), 1, 2)
+    fig.update_layout(template="plotly_white", height=380, margin=dict(l=60, r=20, t=50, b=50),
+                      legend=dict(orientation="h", y=-0.2))
+    fig.update_xaxes(title_text="step")
+    if log_loss:
+        fig.update_yaxes(type="log")
+    return fig

@@ -1,0 +1,283 @@
+"""The lecture's teacher-student squeezing experiment (Brea et al. 2019).
+
+A *committee machine* teacher ``y(x) = Σ_j tanh(v_j·x + c_j)`` (``n`` hidden neurons, all output
+weights one, 2-D inputs so every neuron is a line -- a "hyperplane" -- in input space) labels a
+fixed data set. The student has the same architecture with free weights in both layers (the
+:class:`~lecture_code.critical_search.TanhNet` of the book: exact gradient and Hessian).
+
+1. The student starts on the teacher's weights (loss 0).
+2. Two of its incoming weight vectors ``U_i = (w_i, b_i)`` and ``U_j`` are forced to distance
+   ``dist`` -- ``U_i = m + dist/2 · e``, ``U_j = m − dist/2 · e`` with a free centre ``m`` and a
+   free unit direction ``e`` -- while every other weight re-equilibrates (L-BFGS, warm-started
+   from the previous distance).
+3. At ``dist = 0`` the two neurons coincide: the student computes a network with ``n − 1``
+   neurons, and the output weights of the pair can be split as ``(a, w* − a)`` without changing
+   anything: a **line of critical points**, with a zero Hessian eigenvalue along the line.
+
+Usage::
+
+    from lecture_code.teacher_student import committee_problem, squeeze, critical_line
+    prob = committee_problem()
+    sq = squeeze(prob, pair=(0, 1), n_steps=12)      # loss against distance
+    line = critical_line(prob, sq)                   # gradient and Hessian along (a, w* − a)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lecture_code.critical_search import TanhNet, find_critical_point
+from lecture_code.plotting import color, new_figure, status_annotation
+
+__all__ = [
+    "TEACHER",
+    "CommitteeProblem",
+    "committee_problem",
+    "Squeeze",
+    "squeeze",
+    "CriticalLine",
+    "critical_line",
+    "hyperplane_segment",
+    "draw_squeeze",
+]
+
+#: The teacher's incoming weights ``(v_1, v_2, c)`` per neuron: four lines in the plane.
+TEACHER = np.array([
+    [2.0, 0.4, 1.0],
+    [1.6, 1.4, -0.8],
+    [-0.6, 2.0, 0.6],
+    [-1.8, 0.8, -1.2],
+])
+
+
+@dataclass(frozen=True)
+class CommitteeProblem:
+    """Teacher weights ``(n, 3)``, data and the student's loss (a :class:`TanhNet`)."""
+
+    teacher: np.ndarray
+    net: TanhNet
+
+    @property
+    def n(self) -> int:
+        return self.teacher.shape[0]
+
+    def teacher_theta(self) -> np.ndarray:
+        """The student's parameters equal to the teacher's (output weights 1, output bias 0)."""
+        return np.concatenate([self.teacher.ravel(), np.ones(self.n), [0.0]])
+
+
+def committee_problem(teacher: np.ndarray | None = None, n_data: int = 400, seed: int = 0) -> CommitteeProblem:
+    """Data ``x ~ N(0, I_2)`` labelled by the committee machine ``teacher`` (default :data:`TEACHER`)."""
+    T = TEACHER if teacher is None else np.asarray(teacher, dtype=float)
+    if T.ndim != 2 or T.shape[1] != 3 or T.shape[0] < 2:
+        raise ValueError(f"teacher must have shape (n, 3) with n >= 2 (rows (v1, v2, c)), got {T.shape}")
+    if isinstance(n_data, bool) or not isinstance(n_data, (int, np.integer)) or n_data < 10:
+        raise ValueError(f"n_data must be an integer >= 10, got {n_data!r}")
+    X = np.random.default_rng(seed).standard_normal((n_data, 2))
+    y = np.tanh(X @ T[:, :2].T + T[:, 2]).sum(1)
+    return CommitteeProblem(T, TanhNet(X, y, T.shape[0]))
+
+
+@dataclass
+class Squeeze:
+    """Result of :func:`squeeze`: one equilibrated student per distance."""
+
+    pair: tuple[int, int]
+    distances: np.ndarray  # decreasing, ends at 0
+    losses: np.ndarray
+    thetas: np.ndarray  # (steps, P)
+
+
+def _pack(net: TanhNet, theta: np.ndarray, pair) -> tuple[np.ndarray, np.ndarray]:
+    """Split θ into (free parameters without U_i, U_j) and (m, z)."""
+    i, j = pair
+    h, d1 = net.hidden, net.d + 1
+    U = theta[: h * d1].reshape(h, d1)
+    m = 0.5 * (U[i] + U[j])
+    z = U[i] - U[j]
+    if np.linalg.norm(z) < 1e-12:
+        z = np.ones(d1)
+    keep = np.ones(len(theta), bool)
+    keep[i * d1 : (i + 1) * d1] = False
+    keep[j * d1 : (j + 1) * d1] = False
+    return np.concatenate([theta[keep], m, z]), keep
+
+
+def _unpack(net: TanhNet, x: np.ndarray, keep: np.ndarray, pair, dist: float) -> tuple[np.ndarray, np.ndarray, float]:
+    i, j = pair
+    d1 = net.d + 1
+    nf = int(keep.sum())
+    free, m, z = x[:nf], x[nf : nf + d1], x[nf + d1 :]
+    nz = float(np.linalg.norm(z))
+    e = z / nz
+    theta = np.empty(len(keep))
+    theta[keep] = free
+    theta[i * d1 : (i + 1) * d1] = m + 0.5 * dist * e
+    theta[j * d1 : (j + 1) * d1] = m - 0.5 * dist * e
+    return theta, e, nz
+
+
+def squeeze(prob: CommitteeProblem, pair: tuple[int, int] = (0, 1), n_steps: int = 12, gtol: float = 1e-10) -> Squeeze:
+    """Move the incoming vectors of neurons ``pair`` together in ``n_steps`` equal steps, re-equilibrating."""
+    from scipy.optimize import minimize
+
+    n = prob.n
+    i, j = pair
+    if not (0 <= i < n and 0 <= j < n and i != j):
+        raise ValueError(f"pair must be two different neuron indices in [0, {n - 1}], got {pair}")
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or not 2 <= n_steps <= 80:
+        raise ValueError(f"n_steps must be an integer in [2, 80], got {n_steps!r}")
+    net = prob.net
+    d1 = net.d + 1
+    theta = prob.teacher_theta()
+    d0 = float(np.linalg.norm(theta[i * d1 : (i + 1) * d1] - theta[j * d1 : (j + 1) * d1]))
+    distances = np.linspace(d0, 0.0, n_steps)
+    x, keep = _pack(net, theta, pair)
+    nf = int(keep.sum())
+    losses, thetas = [], []
+    for dist in distances:
+        def fg(xv, dist=dist):
+            th, e, nz = _unpack(net, xv, keep, pair, dist)
+            g = net.grad(th)
+            gi, gj = g[i * d1 : (i + 1) * d1], g[j * d1 : (j + 1) * d1]
+            ge = 0.5 * dist * (gi - gj)
+            gz = (ge - e * (e @ ge)) / nz
+            return net.loss(th), np.concatenate([g[keep], gi + gj, gz])
+
+        res = minimize(fg, x, jac=True, method="L-BFGS-B", options=dict(gtol=gtol, ftol=1e-300, maxiter=5000))
+        x = res.x
+        th, _, _ = _unpack(net, x, keep, pair, dist)
+        losses.append(net.loss(th))
+        thetas.append(th)
+    del nf
+    return Squeeze((i, j), distances, np.array(losses), np.array(thetas))
+
+
+@dataclass
+class CriticalLine:
+    """The line ``(a, w* − a)`` of critical points at distance zero, and what the Hessian says there."""
+
+    total: float  # w* = a_i + a_j
+    splits: np.ndarray  # values of a
+    grad_norms: np.ndarray
+    losses: np.ndarray
+    n_zero: np.ndarray  # eigenvalues with |λ| <= tol
+    n_negative: np.ndarray
+    min_eigenvalue: np.ndarray
+    eigenvalues: np.ndarray  # (len(splits), P), ascending
+    reduced_grad_norm: float
+
+
+def critical_line(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | None = None, tol: float = 1e-7) -> CriticalLine:
+    """Polish the distance-zero point as a critical point of the ``n − 1`` network, then walk the line.
+
+    The merged network (neurons ``i`` and ``j`` replaced by one with output weight ``w*``) is
+    driven to ``∇L = 0`` by :func:`~lecture_code.critical_search.find_critical_point`; it is then
+    embedded back with output weights ``(a, w* − a)`` for each ``a`` in ``splits`` (default: ``w*``
+    times ``[-0.5, 0, 0.25, 0.5, 0.75, 1, 1.5]``), and the full gradient and Hessian are evaluated.
+    """
+    i, j = sq.pair
+    net = prob.net
+    n, d1 = prob.n, net.d + 1
+    theta = sq.thetas[-1]
+    U = theta[: n * d1].reshape(n, d1)
+    a = theta[n * d1 : n * d1 + n]
+    c = theta[-1]
+    others = [k for k in range(n) if k not in (i, j)]
+    small = TanhNet(net.X, net.y, n - 1)
+    Us = np.vstack([U[i], U[others]])
+    as_ = np.concatenate([[a[i] + a[j]], a[others]])
+    th_small, _ = find_critical_point(small, np.concatenate([Us.ravel(), as_, [c]]))
+    Us = th_small[: (n - 1) * d1].reshape(n - 1, d1)
+    as_ = th_small[(n - 1) * d1 : (n - 1) * d1 + n - 1]
+    total = float(as_[0])
+    splits = total * np.array([-0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5]) if splits is None else np.asarray(splits, float)
+    gns, losses, nz, nneg, lmin, eigs = [], [], [], [], [], []
+    for s in splits:
+        Uf = np.empty((n, d1))
+        af = np.empty(n)
+        Uf[i] = Uf[j] = Us[0]
+        af[i], af[j] = s, total - s
+        Uf[others] = Us[1:]
+        af[others] = as_[1:]
+        th = np.concatenate([Uf.ravel(), af, [th_small[-1]]])
+        lam = np.linalg.eigvalsh(net.hessian(th))
+        scale = max(1e-12, float(np.abs(lam).max()))
+        gns.append(float(np.linalg.norm(net.grad(th))))
+        losses.append(net.loss(th))
+        nz.append(int(np.sum(np.abs(lam) <= tol * scale)))
+        nneg.append(int(np.sum(lam < -tol * scale)))
+        lmin.append(float(lam[0]))
+        eigs.append(lam)
+    return CriticalLine(total, splits, np.array(gns), np.array(losses), np.array(nz), np.array(nneg),
+                        np.array(lmin), np.array(eigs), float(np.linalg.norm(small.grad(th_small))))
+
+
+def hyperplane_segment(w: np.ndarray, b: float, box: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """The part of the line ``w·x + b = 0`` inside ``[−box, box]²`` as ``(xs, ys)`` (2 points or NaNs)."""
+    w = np.asarray(w, float)
+    pts = []
+    if abs(w[1]) > 1e-12:
+        for x in (-box, box):
+            y = -(b + w[0] * x) / w[1]
+            if -box <= y <= box:
+                pts.append((x, y))
+    if abs(w[0]) > 1e-12:
+        for y in (-box, box):
+            x = -(b + w[1] * y) / w[0]
+            if -box <= x <= box:
+                pts.append((x, y))
+    if len(pts) < 2:
+        return np.array([np.nan, np.nan]), np.array([np.nan, np.nan])
+    p = np.array(pts[:2])
+    return p[:, 0], p[:, 1]
+
+
+def draw_squeeze(prob: CommitteeProblem, sq: Squeeze, step: int) -> go.Figure:
+    """Left: teacher (blue) and student (red) lines in input space at squeeze ``step``; right: loss vs distance."""
+    from plotly.subplots import make_subplots
+
+    if not 0 <= step < len(sq.distances):
+        raise ValueError(f"step must be in [0, {len(sq.distances) - 1}], got {step}")
+    n, d1 = prob.n, 3
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55],
+                        subplot_titles=("input space: teacher (blue) and student (red) lines", "loss against distance"))
+    xs, ys = [], []
+    for k in range(n):
+        sx, sy = hyperplane_segment(prob.teacher[k, :2], prob.teacher[k, 2])
+        xs += [*sx, None]
+        ys += [*sy, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="teacher", line=dict(color=color("gd"), width=5)), 1, 1)
+    U = sq.thetas[step][: n * d1].reshape(n, d1)
+    xs, ys = [], []
+    for k in range(n):
+        sx, sy = hyperplane_segment(U[k, :2], U[k, 2])
+        xs += [*sx, None]
+        ys += [*sy, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="student", line=dict(color=color("momentum"), width=2)), 1, 1)
+    i, j = sq.pair
+    sx, sy = [], []
+    for k in (i, j):
+        px, py = hyperplane_segment(U[k, :2], U[k, 2])
+        sx += [*px, None]
+        sy += [*py, None]
+    fig.add_trace(go.Scatter(x=sx, y=sy, mode="lines", name=f"squeezed pair ({i + 1}, {j + 1})",
+                             line=dict(color=color("momentum"), width=2, dash="dot")), 1, 1)
+    d = np.concatenate([-sq.distances, sq.distances[::-1]])
+    L = np.concatenate([sq.losses, sq.losses[::-1]])
+    fig.add_trace(go.Scatter(x=d.astype(np.float32), y=L.astype(np.float32), mode="lines+markers", name="loss (there and back, labels swapped)",
+                             line=dict(color=color("theory")), marker=dict(size=5)), 1, 2)
+    fig.add_trace(go.Scatter(x=[-sq.distances[step], sq.distances[step]], y=[sq.losses[step]] * 2, mode="markers",
+                             name="current", marker=dict(color=color("momentum"), size=12)), 1, 2)
+    fig.update_layout(template="plotly_white", height=430, margin=dict(l=50, r=20, t=60, b=50),
+                      legend=dict(orientation="h", y=-0.15),
+                      annotations=list(fig.layout.annotations) + [status_annotation(
+                          f"distance {sq.distances[step]:.2f}, loss {sq.losses[step]:.4f}")])
+    fig.update_xaxes(range=[-3, 3], row=1, col=1)
+    fig.update_yaxes(range=[-3, 3], scaleanchor="x", row=1, col=1)
+    fig.update_xaxes(title_text="signed distance ‖U_i − U_j‖ (left: before the swap, right: after)", row=1, col=2)
+    return fig

@@ -1,0 +1,135 @@
+"""Coin flips, the semicircle index, GD on x1² − x2², and the exact MLP Hessian of the critical-point search."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lecture_code import saddles as sd
+from lecture_code.critical_search import TanhNet, find_critical_point, search
+
+
+def test_coin_flip_numbers_from_lecture():
+    # N=1: 1/2 minima; N=2: 1/4 minima, 1/4 maxima, 1/2 saddles; N=10: 1/1024
+    assert sd.prob_all_positive(1) == 0.5
+    assert sd.prob_all_positive(2) == 0.25 and sd.prob_index(2, 2) == 0.25 and sd.prob_index(2, 1) == 0.5
+    assert sd.prob_all_positive(10) == 1 / 1024
+    assert sum(sd.prob_index(7, k) for k in range(8)) == pytest.approx(1.0)
+
+
+def test_simulated_signs_match_exact_and_goe_is_rarer():
+    r = sd.simulate_signs(4, trials=40_000, seed=1)
+    assert r["coins"] == pytest.approx(1 / 16, abs=0.006)
+    assert r["goe"] < r["exact"] / 3
+
+
+def test_semicircle_cdf_vs_numeric_integration_and_simulation():
+    x = np.linspace(-2, 2, 20001)
+    dens = np.sqrt(4 - x**2) / (2 * math.pi)
+    cdf = np.concatenate([[0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(x))])
+    for t in (-1.5, -0.3, 0.0, 1.2):
+        assert sd.semicircle_cdf(t) == pytest.approx(np.interp(t, x, cdf), abs=1e-6)
+    s = sd.spectrum_demo(0.3, N=800, seed=2)
+    assert s.index == pytest.approx(s.predicted_index, abs=0.03)
+    assert sd.semicircle_index(0.0) == pytest.approx(0.0) and sd.semicircle_index(0.5) == pytest.approx(0.5)
+
+
+def test_index_grows_like_three_halves_power_near_zero_loss():
+    e = np.array([1e-4, 1e-3])
+    a = sd.semicircle_index(e)
+    slope = math.log(a[1] / a[0]) / math.log(10)
+    assert slope == pytest.approx(1.5, abs=0.01)
+
+
+def test_gd_on_saddle_escape_times():
+    # on the stable manifold GD never leaves; off it, |x2| grows by (1 + 2η) per step
+    on = sd.saddle_gd(0.0, noise=0.0, steps=200)
+    assert on.escape_step is None and abs(on.path[-1][1]) == 0
+    for x2 in (1e-2, 1e-6):
+        run = sd.saddle_gd(x2, noise=0.0, lr=0.1, steps=200)
+        assert run.escape_step == sd.steps_to_escape(x2, 0.1)
+    assert sd.saddle_gd(0.0, noise=0.1, steps=200).escape_step is not None  # noise escapes
+    assert sd.steps_to_escape(1e-6, 0.1) > 10  # "stuck after ten steps"
+
+
+def test_saddle_gd_path_matches_closed_form():
+    run = sd.saddle_gd(1e-3, lr=0.1, steps=10)
+    t = np.arange(11)
+    np.testing.assert_allclose(run.path[:, 0], 0.8**t, rtol=1e-6)
+    np.testing.assert_allclose(run.path[:, 1], 1e-3 * 1.2**t, rtol=1e-6)
+
+
+def test_tanh_net_gradient_and_hessian_vs_autograd():
+    net = TanhNet.default(hidden=3, n_data=20)
+    theta = net.init(np.random.default_rng(0))
+    h, d1 = net.hidden, net.d + 1
+    Xt = torch.tensor(np.hstack([net.X, np.ones((len(net.X), 1))]))
+    y = torch.tensor(net.y)
+
+    def loss(t):
+        U, a, c = t[: h * d1].reshape(h, d1), t[h * d1 : h * d1 + h], t[-1]
+        return ((torch.tanh(Xt @ U.T) @ a + c - y) ** 2).mean()
+
+    T = torch.tensor(theta)
+    assert net.loss(theta) == pytest.approx(loss(T).item(), rel=1e-12)
+    np.testing.assert_allclose(net.grad(theta), torch.func.grad(loss)(T).numpy(), atol=1e-12)
+    np.testing.assert_allclose(net.hessian(theta), torch.func.hessian(loss)(T).numpy(), atol=1e-12)
+
+
+def test_find_critical_point_converges_to_a_saddle_from_small_init():
+    net = TanhNet.default(hidden=4, n_data=32)
+    theta0 = net.init(np.random.default_rng(3), scale=0.1)
+    theta, rec = find_critical_point(net, theta0)
+    assert rec.converged and np.linalg.norm(net.grad(theta)) < 1e-9
+    assert rec.kind == "saddle" and 0 < rec.index < 1
+
+
+def test_search_returns_only_converged_points():
+    pts = search(TanhNet.default(hidden=3, n_data=24), starts=4, seed=0, gd_steps=200)
+    assert all(p.converged and p.grad_norm < 1e-9 for p in pts)
+
+
+def test_stuck_is_not_zero_gradient():
+    stuck = sd.stuck_run(lr=0.3, steps=3000)
+    ok = sd.stuck_run(lr=0.05, steps=3000)
+    late = slice(2000, 3001)
+    assert stuck.loss[3000] > 0.5 * stuck.loss[2000]  # no progress over the last 1000 steps
+    assert np.median(stuck.grad_norm[late]) > 10 * np.median(ok.grad_norm[late])  # yet a large gradient
+
+
+def test_sgd_escapes_a_saddle_where_gd_stays():
+    net = TanhNet.default(hidden=8)
+    theta, rec = find_critical_point(net, net.init(np.random.default_rng(5), scale=0.1))
+    assert rec.converged and rec.kind == "saddle"
+    gd = sd.escape_run(theta, None, lr=0.05, steps=300)
+    sgd = sd.escape_run(theta, 8, lr=0.05, steps=300, seed=1)
+    assert gd.loss[-1] == pytest.approx(rec.loss, rel=1e-6)
+    assert sgd.loss[-1] < 0.8 * rec.loss
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: sd.prob_all_positive(0),
+        lambda: sd.prob_all_positive(3.5),
+        lambda: sd.prob_index(3, 4),
+        lambda: sd.loss_shift(1.5),
+        lambda: sd.saddle_gd(0.1, lr=-1),
+        lambda: sd.saddle_gd(0.1, noise=-0.1),
+        lambda: sd.escape_run(np.zeros(3), None),
+        lambda: TanhNet(np.zeros((3, 2)), np.zeros(4), 2),
+    ],
+)
+def test_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_demo_figures_have_the_same_traces_for_every_frame():
+    a = sd.draw_spectrum(sd.spectrum_demo(0.0, N=50))
+    b = sd.draw_spectrum(sd.spectrum_demo(0.8, N=50))
+    assert [t.type for t in a.data] == [t.type for t in b.data] and len(a.layout.annotations) == len(b.layout.annotations)
+    c = sd.draw_saddle(sd.saddle_gd(0.0, steps=30))
+    d = sd.draw_saddle(sd.saddle_gd(0.1, steps=30))
+    assert [t.type for t in c.data] == [t.type for t in d.data] and len(c.layout.annotations) == 1
