@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -167,8 +168,8 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
                 f = results / f"{q}.json"
                 if f.is_file() and f.stat().st_size <= MAX_RESULT_BYTES:
                     try:
-                        data = json.loads(f.read_text(encoding="utf-8"))
-                    except ValueError:
+                        data = json.loads(f.read_text(encoding="utf-8", errors="replace"))
+                    except Exception:  # noqa: BLE001 - malformed or hostile (deep nesting)
                         data = None
                     if isinstance(data, list):
                         out.results[q] = data
@@ -176,16 +177,18 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
                 break
             what = cur or "start-up"
             why = reason or f"the process {_describe_exit(code)}"
-            if what.startswith("cell "):
-                i = int(what.split()[1])
+            m_cell = re.fullmatch(r"cell (\d+)", what)
+            m_probe = re.fullmatch(r"probe (\w+)", what)
+            if m_cell and int(m_cell.group(1)) < len(cells) and int(m_cell.group(1)) not in skip_cells:
+                i = int(m_cell.group(1))
                 out.incidents.append(f"cell {i + 1}: {why}; it was skipped and the notebook re-run without it")
                 skip_cells.append(i)
-            elif what.startswith("probe "):
-                q = what.split()[1]
+            elif m_probe and m_probe.group(1) in remaining:
+                q = m_probe.group(1)
                 out.skipped_questions[q] = f"checking {q}: {why}"
                 skip_q.append(q)
             else:
-                out.incidents.append(f"the grader could not start the notebook ({why})")
+                out.incidents.append(f"the notebook could not be run to the end ({why})")
                 break
             if time.monotonic() - t0 > limits.total_timeout:
                 out.incidents.append(f"grading stopped after {limits.total_timeout:g} s in total")

@@ -214,7 +214,7 @@ def public_tests_file(ex: Exercise) -> str:
         'Run them from the notebook with check("q1") / check.all().\n"""\n\n'
         "import numpy as np\n\n"
         "from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,\n"
-        "                             expect_shape, fmt, public)\n\n"
+        "                             expect_shape, expect_tuple, fmt, public)\n\n"
         f"POINTS = {points}\n\n\n"
         f"{ex.public_code.strip()}\n"
     )

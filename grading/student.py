@@ -40,6 +40,7 @@ __all__ = [
     "expect_rows",
     "expect_equal",
     "expect_shape",
+    "expect_tuple",
     "fmt",
 ]
 
@@ -98,6 +99,18 @@ def _as_float_array(name: str, got: Any) -> np.ndarray:
         return np.asarray(got, dtype=float)
     except (TypeError, ValueError) as exc:
         raise CheckFailure(f"{name} should be numbers, got {type(got).__name__} ({exc})") from None
+
+
+def expect_tuple(name: str, got: Any, n: int) -> tuple[Any, ...]:
+    """``got`` as a tuple of ``n`` items (e.g. a function returning ``(m1, m2)``)."""
+    if got is None:
+        raise CheckFailure(f"{name} is None: did the function `return` its result?")
+    if got is Ellipsis:
+        raise CheckFailure(f"{name} is still `...`: replace it with your answer")
+    if not isinstance(got, (tuple, list)) or len(got) != n:
+        what = f"{len(got)} items" if isinstance(got, (tuple, list)) else type(got).__name__
+        raise CheckFailure(f"{name} should be {n} values (a tuple), got {what}")
+    return tuple(got)
 
 
 def expect_shape(name: str, got: Any, shape: tuple[int, ...]) -> np.ndarray:

@@ -7,7 +7,7 @@ Run them from the notebook with check("q1") / check.all().
 import numpy as np
 
 from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
-                             expect_shape, fmt, public)
+                             expect_shape, expect_tuple, fmt, public)
 
 POINTS = {"q1": 3.0, "q2": 2.0, "q3": 1.0}
 
@@ -15,9 +15,8 @@ POINTS = {"q1": 3.0, "q2": 2.0, "q3": 1.0}
 @public("q1")
 def _(adam_init, adam_update):
     state = adam_init(np.zeros(2))
-    out = call(adam_update, np.array([0.5, -2.0]), state, 0.1, 0.9, 0.999, 1e-8)
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise CheckFailure("adam_update should return the pair (updates, new_state)")
+    out = expect_tuple("adam_update(...) (updates, new_state)",
+                       call(adam_update, np.array([0.5, -2.0]), state, 0.1, 0.9, 0.999, 1e-8), 2)
     # with bias correction the first step is -lr * sign(g), whatever the size of g
     expect_close("update at step 1", out[0], [-0.1, 0.1], rtol=1e-6)
     # step 2 with g = -1 after g = 1 (1-D): s = -0.01, r = 0.001999,

@@ -7,7 +7,7 @@ Run them from the notebook with check("q1") / check.all().
 import numpy as np
 
 from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
-                             expect_shape, fmt, public)
+                             expect_shape, expect_tuple, fmt, public)
 
 POINTS = {"q1": 2.0, "q2": 2.0, "q3": 2.0, "q4": 1.0}
 

@@ -7,7 +7,7 @@ Run them from the notebook with check("q1") / check.all().
 import numpy as np
 
 from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
-                             expect_shape, fmt, public)
+                             expect_shape, expect_tuple, fmt, public)
 
 POINTS = {"q1": 2.0, "q2": 1.0, "q3": 2.0, "q4": 2.0}
 
@@ -17,10 +17,7 @@ def _(permute_hidden):
     W1 = np.array([[1.0, 0.0], [0.0, 2.0], [3.0, -1.0]])
     b1 = np.array([0.1, 0.2, 0.3])
     w2 = np.array([1.0, -1.0, 0.5])
-    result = call(permute_hidden, W1, b1, w2, np.array([2, 0, 1]))
-    if not isinstance(result, (tuple, list)) or len(result) != 3:
-        raise CheckFailure("permute_hidden should return three arrays (W1p, b1p, w2p)")
-    W1p, b1p, w2p = result
+    W1p, b1p, w2p = expect_tuple("permute_hidden(...)", call(permute_hidden, W1, b1, w2, np.array([2, 0, 1])), 3)
     expect_close("W1p", W1p, [[3.0, -1.0], [1.0, 0.0], [0.0, 2.0]])
     expect_close("b1p", b1p, [0.3, 0.1, 0.2])
     expect_close("w2p", w2p, [0.5, 1.0, -1.0])
@@ -40,10 +37,7 @@ def _(split_neuron, net):
     W1 = np.array([[1.0, 0.0], [0.0, 2.0]])
     b1 = np.array([0.1, 0.2])
     w2 = np.array([1.0, -1.0])
-    result = call(split_neuron, W1, b1, w2, 1, 0.25)
-    if not isinstance(result, (tuple, list)) or len(result) != 3:
-        raise CheckFailure("split_neuron should return three arrays (W1, b1, w2)")
-    W1n, b1n, w2n = result
+    W1n, b1n, w2n = expect_tuple("split_neuron(...)", call(split_neuron, W1, b1, w2, 1, 0.25), 3)
     expect_close("W1 of the new network", W1n, [[1.0, 0.0], [0.0, 2.0], [0.0, 2.0]])
     expect_close("b1 of the new network", b1n, [0.1, 0.2, 0.2])
     expect_close("w2 of the new network", w2n, [1.0, -1.25, 0.25])
