@@ -53,7 +53,7 @@ def run() -> list[dict]:
         matrix = ROOT / "tests" / "fixtures" / "grading" / "narrow_valley"
         t0 = time.perf_counter()
         grade_folder(matrix, Path(tmp) / "out2", workers=2, limits=Limits())
-        rows.append(dict(name="16-case pathological matrix, 2 workers (wall)",
+        rows.append(dict(name="17-case pathological matrix, 2 workers (wall)",
                          value=round(time.perf_counter() - t0, 1), unit="s", target="< 60",
                          note="default limits: 10 s per step, 4 GB, includes 2 timeouts"))
     return rows

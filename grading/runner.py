@@ -132,6 +132,7 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
             job = {"cells": cells, "skip_cells": skip_cells, "probes": remaining,
                    "skip_questions": skip_q, "status": str(status), "results": str(results)}
             env = _clean_env()
+            env["IPYTHONDIR"] = str(Path(tmp) / "ipython")  # IPython's profile stays in the temp folder
             env["PYTHONPATH"] = pythonpath + (os.pathsep + env["PYTHONPATH"] if "PYTHONPATH" in env else "")
             proc = subprocess.Popen(
                 [sys.executable, "-m", "grading.worker"],

@@ -155,8 +155,11 @@ def main() -> None:
     os.environ["PLOTLY_RENDERER"] = "json"
 
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
-    shell = InteractiveShell.instance(colors="nocolor")
+    config = Config()
+    config.HistoryManager.enabled = False  # no sqlite history file anywhere
+    shell = InteractiveShell.instance(config=config, colors="nocolor")
     shell.user_ns["__name__"] = "__main__"
     # nobody reads the tracebacks (stdout goes nowhere; errors are reported from the exception
     # object), and formatting them is slow: ~4 s after a MemoryError
