@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -22,11 +23,12 @@ def _verify() -> int:
     import nbformat
 
     from grading.grade import grade_notebook, reference_values
-    from grading.source import EXERCISES, load_all, render, solution_notebook, student_notebook
+    from grading.source import load_all, render, solution_notebook, student_notebook
     from grading.student import Checker
 
-    bad = 0
+    failed = 0
     for ex in load_all():
+        bad = 0
         # 1. the public checks pass on the reference solution (run here, trusted code)
         import os
 
@@ -65,9 +67,9 @@ def _verify() -> int:
                     for n in r.notes:
                         print(f"   note: {n}")
         print(f"{ex.name}: {'ok' if not bad else 'FAILED'} ({len(ex.questions)} questions)")
-        tests.unlink()
-    _ = EXERCISES
-    return 1 if bad else 0
+        shutil.rmtree(tests.parent, ignore_errors=True)
+        failed += bad
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
