@@ -189,7 +189,7 @@ def _arrow_annotations(center: np.ndarray, pairs: list[tuple[float, np.ndarray]]
     return anns
 
 
-def draw_eigen(surface: Surface, point: Any = (0.0, 0.0), *, n: int = 81, arrow: float | None = None,
+def draw_eigen(surface: Surface, point: Any = (0.0, 0.0), *, n: int = 61, arrow: float | None = None,
                title: str | None = None, height: int = 420) -> go.Figure:
     """Contour plot of ``surface`` with the Hessian's eigenvectors at ``point`` as arrows.
 
@@ -287,7 +287,7 @@ def newton_run(surface: Surface, start: Any, steps: int, *, limit: float = DEFAU
 
 
 def draw_paths(surface: Surface, runs: Sequence[Trajectory], roles: Sequence[str | int] | None = None, *,
-               title: str | None = None, n: int = 81, window=None, height: int = 440) -> go.Figure:
+               title: str | None = None, n: int = 61, window=None, height: int = 440) -> go.Figure:
     """Contour plot of ``surface`` with several trajectories and their start point."""
     win = window or surface.window
     xs, ys, zs = grid(surface, n, window=win)
@@ -309,7 +309,7 @@ def draw_paths(surface: Surface, runs: Sequence[Trajectory], roles: Sequence[str
 
 #: The ill-conditioned quadratic of the zig-zag demo: κ = 20, steep direction at 30°,
 #: λ_max = 1 (so GD is stable for η < 2 and α* along v_max is 1).
-ZIGZAG = dict(condition_number=20.0, angle=math.pi / 6, lambda_max=1.0, start=(-3.5, -3.5))
+ZIGZAG = dict(condition_number=20.0, angle=math.pi / 6, lambda_max=1.0, start=(-3.5, -3.5), limit=50.0)
 
 
 @dataclass(frozen=True)
@@ -339,11 +339,12 @@ def _level_sets(s: Surface, levels: Sequence[float], n: int = 60) -> tuple[np.nd
 def zigzag_demo(lr: float = 1.5, steps: int = 20) -> ZigzagData:
     """Gradient descent with learning rate ``lr`` for ``steps`` steps on the ZIGZAG quadratic.
 
-    Divergence (η > 2/λ_max) is reported in ``trajectory.diverged_at`` (the run stops when a
-    coordinate exceeds 10⁴), never raised.
+    Divergence (η > 2/λ_max) is reported in ``trajectory.diverged_at``: the run stops at the
+    first step where a coordinate exceeds ``ZIGZAG["limit"]`` (50, far outside the plot); it
+    never raises.
     """
     s = quadratic(ZIGZAG["condition_number"], ZIGZAG["angle"], ZIGZAG["lambda_max"])
-    tr = run(sgd(lr), s, ZIGZAG["start"], steps, limit=1e4)
+    tr = run(sgd(lr), s, ZIGZAG["start"], steps, limit=ZIGZAG["limit"])
     lam = np.linalg.eigvalsh(s.hess([0.0, 0.0]))
     lx, ly = _level_sets(s, (0.05, 0.2, 0.5, 1.0, 2.0, 3.5, 5.5))
     return ZigzagData(float(lr), tr, float(lam[1]), float(lam[0]), lx, ly)
@@ -363,7 +364,7 @@ def draw_zigzag(d: ZigzagData) -> go.Figure:
     fig.add_trace(go.Scatter(x=t, y=np.maximum(tr.losses, 1e-12).astype(np.float32), mode="lines+markers",
                              marker=dict(size=4), line=dict(color=color("gd")), showlegend=False, name="loss"), 1, 2)
     if tr.diverged:
-        msg = f"diverged at step {tr.diverged_at}: η = {d.lr:g} > 2/λ_max = {2 / d.lambda_max:g}"
+        msg = f"diverged at step {tr.diverged_at} (|θ| > 50): η = {d.lr:g} > 2/λ_max = {2 / d.lambda_max:g}"
     else:
         msg = f"after {len(t) - 1} steps: loss {tr.losses[-1]:.3g}"
     fig.update_xaxes(range=[-6, 6], row=1, col=1)
@@ -410,17 +411,17 @@ def clipping_demo(lr: float = 0.5, threshold: float = 1.0) -> ClipData:
     return ClipData(float(lr), float(threshold), plain, clipped, gmax)
 
 
-_CLIFF_GRID: tuple | None = None
+_CLIFF_GRID: dict = {}
 
 
 def draw_clipping(d: ClipData) -> go.Figure:
     """Left: both paths over the cliff's contour lines. Right: loss per step."""
-    global _CLIFF_GRID
     s = _cliff()
     win = ((-10.0, 4.0), (-3.5, 3.5))
-    if _CLIFF_GRID is None:
-        _CLIFF_GRID = grid(s, 48, window=win)
-    xs, ys, zs = _CLIFF_GRID
+    key = (CLIFF["height"], CLIFF["sharpness"], CLIFF["slope"])
+    if key not in _CLIFF_GRID:  # the same contour in every frame: compute it once
+        _CLIFF_GRID[key] = grid(s, 40, window=win)
+    xs, ys, zs = _CLIFF_GRID[key]
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], subplot_titles=(f"cliff: {s.unicode}", "loss"))
     fig.add_trace(contour_trace(xs, ys, zs, levels=30), 1, 1)
     fig.add_trace(path_trace(np.clip(d.plain.points, -60, 60), name=f"GD, η = {d.lr:g}", role="gd"), 1, 1)
