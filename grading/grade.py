@@ -22,7 +22,7 @@ from typing import Any
 import nbformat
 
 from grading.compare import BadValue, Unanswered, compare, decode
-from grading.runner import Limits, run_submission
+from grading.runner import Limits, cell_label, run_submission
 from grading.source import Exercise, keep_solutions, load_all
 from grading.spec import HiddenQuestion
 
@@ -180,8 +180,9 @@ def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
         res.scores[q.name] = judge(q, run.results.get(q.name), refs[ex_name][q.name],
                                    run.skipped_questions.get(q.name))
     res.notes.extend(run.incidents)
+    cells = _cells(nb)
     for i, msg in sorted(run.cell_errors.items())[:5]:
-        res.notes.append(f"cell {i + 1} raised {msg}")
+        res.notes.append(f"{cell_label(cells, i)} raised {msg}")
     if len(run.cell_errors) > 5:
         res.notes.append(f"... and {len(run.cell_errors) - 5} more cells raised errors")
     return res

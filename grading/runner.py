@@ -50,6 +50,14 @@ class RunOutcome:
     seconds: float = 0.0
 
 
+def cell_label(cells: list[str], i: int) -> str:
+    """'cell 17 (`hog = []`)': the notebook position and the first line of code."""
+    first = next((ln.strip() for ln in cells[i].splitlines() if ln.strip()), "") if i < len(cells) else ""
+    if len(first) > 50:
+        first = first[:47] + "..."
+    return f"cell {i + 1} (`{first}`)" if first else f"cell {i + 1}"
+
+
 def _preexec(limits: Limits) -> Any:
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -182,7 +190,8 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
             m_probe = re.fullmatch(r"probe (\w+)", what)
             if m_cell and int(m_cell.group(1)) < len(cells) and int(m_cell.group(1)) not in skip_cells:
                 i = int(m_cell.group(1))
-                out.incidents.append(f"cell {i + 1}: {why}; it was skipped and the notebook re-run without it")
+                out.incidents.append(f"{cell_label(cells, i)}: {why}; it was skipped and the notebook"
+                                     " re-run without it")
                 skip_cells.append(i)
             elif m_probe and m_probe.group(1) in remaining:
                 q = m_probe.group(1)
