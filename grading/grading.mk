@@ -1,7 +1,8 @@
 # Graded exercises (included by the top-level Makefile: `-include grading/grading.mk`).
 # Uses PY, JB, STAMP and SOLUTIONS from the Makefile.
 #
-#   make exercises                 regenerate exercises/ from solutions/ and verify every solution
+#   make exercises                 regenerate exercises/ from solutions/, verify every solution,
+#                                  rebuild the Gradescope archive
 #   make grade SUBMISSIONS=dir     grade a folder of notebooks -> scores.csv + feedback/
 #   make autograder                Gradescope archive -> _build/grading/autograder.zip
 #   make book-solutions            instructor site (solutions shown) -> _build/instructor/_build/html
@@ -19,6 +20,7 @@ GRADE_TOTAL_TIMEOUT ?= 60
 exercises: $(STAMP)
 	$(PY) -m grading build
 	$(PY) -m grading verify
+	$(PY) -m grading autograder --out _build/grading/autograder.zip
 
 # fails when exercises/ is stale (also a test: tests/test_grading.py)
 exercises-check: $(STAMP)
