@@ -220,7 +220,7 @@ def test_hidden_values_never_touch_the_submission_process_disk(tmp_path: Path) -
                      "check_inputs": False}]}
     out = run_submission(cells, probes, Limits(step_timeout=20))
     seen = [d["v"] for d in out.results["q"][0]["ok"]["v"]]
-    assert seen == ["results", "status.jsonl", "work"]
+    assert seen == ["ipython", "results", "status.jsonl", "work"]  # no job file
 
 
 # ---------------------------------------------------------------------------------------------
