@@ -26,7 +26,7 @@ from grading.runner import Limits, cell_label, run_submission
 from grading.source import Exercise, keep_solutions, load_all
 from grading.spec import HiddenQuestion
 
-MAX_NOTEBOOK_BYTES = 20_000_000
+MAX_NOTEBOOK_BYTES = 100_000_000  # outputs (plotly figures) can be large; only sources are used
 
 
 @dataclass
@@ -163,7 +163,7 @@ def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
     res = SubmissionResult(student, path, None)
     try:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            raise ValueError("file larger than 20 MB")
+            raise ValueError("file larger than 100 MB")
         nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
     except Exception as exc:  # noqa: BLE001
         res.notes.append(f"{path.name}: not a readable notebook ({type(exc).__name__}: {exc})")
