@@ -9,7 +9,7 @@ import numpy as np
 from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
                              expect_shape, expect_tuple, fmt, public)
 
-POINTS = {"q1": 2.0, "q2": 2.0, "q3": 2.0, "q4": 2.0}
+POINTS = {"q1": 3.0, "q2": 2.0, "q3": 2.0, "q4": 2.0}
 
 
 @public("q1")
