@@ -22,7 +22,7 @@ from typing import Any
 import nbformat
 
 from grading.compare import BadValue, Unanswered, compare, decode
-from grading.runner import Limits, cell_label, run_submission
+from grading.runner import Limits, cell_label, resume, run_submission, stop_all
 from grading.source import Exercise, keep_solutions, load_all
 from grading.spec import HiddenQuestion
 
@@ -223,6 +223,7 @@ def grade_folder(submissions: Path, out: Path, workers: int = 2, limits: Limits 
     """Grade every notebook under ``submissions``; write ``out/scores.csv`` and ``out/feedback/``."""
     exercises = {ex.name: ex for ex in (load_all(solutions) if solutions else load_all())}
     subs = find_submissions(Path(submissions))
+    resume()
     # only the exercises that appear need reference values
     wanted: set[str] = set()
     for _, p in subs:
@@ -234,9 +235,13 @@ def grade_folder(submissions: Path, out: Path, workers: int = 2, limits: Limits 
         if name:
             wanted.add(name)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        ref_list = list(pool.map(lambda n: (n, reference_values(exercises[n])), sorted(wanted)))
-        refs = dict(ref_list)
-        results = list(pool.map(lambda sp: grade_notebook(sp[1], sp[0], exercises, refs, limits), subs))
+        try:
+            ref_list = list(pool.map(lambda n: (n, reference_values(exercises[n])), sorted(wanted)))
+            refs = dict(ref_list)
+            results = list(pool.map(lambda sp: grade_notebook(sp[1], sp[0], exercises, refs, limits), subs))
+        except BaseException:  # Ctrl-C or an error: leave no worker running
+            stop_all()
+            raise
     by_student: dict[str, list[SubmissionResult]] = {}
     for r in results:
         by_student.setdefault(r.student, []).append(r)

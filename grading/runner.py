@@ -22,12 +22,31 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 MAX_RESULT_BYTES = 20_000_000
+
+_ACTIVE: set[int] = set()  # process groups of running workers
+_ACTIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def resume() -> None:
+    """Allow workers to start again (at the start of a grading run)."""
+    _STOPPING.clear()
+
+
+def stop_all() -> None:
+    """Kill every running worker's process group (the grader is interrupted) and start no more."""
+    _STOPPING.set()
+    with _ACTIVE_LOCK:
+        groups = list(_ACTIVE)
+    for pgid in groups:
+        _kill_group(pgid)
 
 
 @dataclass
@@ -126,7 +145,7 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
     skip_q: list[str] = []
     t0 = time.monotonic()
     pythonpath = str(Path(__file__).resolve().parents[1])
-    while out.attempts < limits.max_attempts:
+    while out.attempts < limits.max_attempts and not _STOPPING.is_set():
         out.attempts += 1
         remaining = {q: p for q, p in probes.items() if q not in out.results and q not in skip_q}
         tmp = tempfile.mkdtemp(prefix="grading-")
@@ -147,6 +166,8 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 cwd=work, env=env, start_new_session=True, preexec_fn=_preexec(limits),
             )
+            with _ACTIVE_LOCK:
+                _ACTIVE.add(proc.pid)
             assert proc.stdin is not None
             try:
                 proc.stdin.write(json.dumps(job).encode())
@@ -208,6 +229,8 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
                 _kill_group(proc.pid)
                 if proc.poll() is None:
                     proc.wait()
+                with _ACTIVE_LOCK:
+                    _ACTIVE.discard(proc.pid)
             shutil.rmtree(tmp, ignore_errors=True)
     out.seconds = time.monotonic() - t0
     return out

@@ -212,6 +212,26 @@ def test_matrix_leaves_no_process_and_no_file(matrix) -> None:
     assert not new_tmp, f"temporary folders left behind: {new_tmp}"
 
 
+def test_interrupted_grading_leaves_no_worker(tmp_path: Path) -> None:
+    """Ctrl-C in the middle of `make grade`: every worker's process group is killed."""
+    import signal
+    import time
+
+    tmp_root = Path(tempfile.gettempdir())
+    before = {p.name for p in tmp_root.glob("grading-*")}
+    proc = subprocess.Popen([PY, "-m", "grading", "grade", str(make_matrix.MATRIX), "--out", str(tmp_path)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not _worker_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    time.sleep(0.5)
+    assert not _worker_processes()
+    assert not ({p.name for p in tmp_root.glob("grading-*")} - before)
+
+
 def test_hidden_values_never_touch_the_submission_process_disk(tmp_path: Path) -> None:
     """The job (with the hidden inputs) goes through a pipe; the temp folder is gone after."""
     seen: list[str] = []
