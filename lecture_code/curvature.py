@@ -148,7 +148,9 @@ def directional_curvature(H: Any, angles: Any) -> np.ndarray:
 
 def draw_step_model(m: StepModel, title: str | None = None) -> go.Figure:
     """Loss change of one step against α: measured, first- and second-order predictions."""
-    fig = new_figure(title, x_title="step size α", y_title="R(θ − αg) − R(θ)", height=400)
+    fig = new_figure(title, x_title="step size α", y_title="R(θ − αg) − R(θ)", height=430)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
+                      margin=dict(b=90))
     fig.add_trace(go.Scatter(x=m.alphas, y=m.actual, name="actual change", line=dict(color=color("gd"), width=3)))
     fig.add_trace(go.Scatter(x=m.alphas, y=m.first_order, name="first order  −α gᵀg",
                              line=dict(color=color("theory"), dash="dot")))
@@ -178,14 +180,17 @@ def eigen_arrows(H: Any, scale: float = 1.0) -> list[tuple[float, np.ndarray]]:
 def _arrow_annotations(center: np.ndarray, pairs: list[tuple[float, np.ndarray]]) -> list[dict]:
     anns = []
     for lam, v in pairs:
+        col = color("maximum") if lam < 0 else (color("minimum") if lam > 0 else color("degenerate"))
         for sgn in (1, -1):
             tip = center + sgn * v
             anns.append(dict(
                 x=float(tip[0]), y=float(tip[1]), ax=float(center[0]), ay=float(center[1]),
                 xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2.5,
-                arrowcolor=color("maximum") if lam < 0 else (color("minimum") if lam > 0 else color("degenerate")),
-                text=f"λ = {lam:.3g}" if sgn == 1 else "", font=dict(size=13),
+                arrowcolor=col, text="",
             ))
+        label = center + 1.25 * v
+        anns.append(dict(x=float(label[0]), y=float(label[1]), xref="x", yref="y", showarrow=False,
+                         text=f"λ = {lam:.3g}", font=dict(size=14, color=col), bgcolor="rgba(255,255,255,0.8)"))
     return anns
 
 
@@ -207,8 +212,8 @@ def draw_eigen(surface: Surface, point: Any = (0.0, 0.0), *, n: int = 61, arrow:
     fig.add_trace(contour_trace(xs, ys, zs, levels=24))
     fig.add_trace(point_trace([p], name=f"critical point ({c.kind})", role=c.kind, text=None))
     fig.update_layout(annotations=_arrow_annotations(p, pairs), showlegend=False)
-    fig.update_xaxes(range=list(surface.window[0]))
-    fig.update_yaxes(range=list(surface.window[1]))
+    fig.update_xaxes(range=list(surface.window[0]), constrain="domain")
+    fig.update_yaxes(range=list(surface.window[1]), constrain="domain")
     return fig
 
 
@@ -228,7 +233,7 @@ def draw_surfaces_3d(names: Sequence[str], *, n: int = 41, height: int = 380) ->
         xs, ys, zs = grid(s, n, window=((-1.2, 1.2), (-1.2, 1.2)))
         fig.add_trace(go.Surface(x=xs.astype(np.float32), y=ys.astype(np.float32), z=zs.astype(np.float32),
                                  colorscale="Viridis", showscale=False, name=s.unicode), 1, i + 1)
-    scene = dict(xaxis_title="x", yaxis_title="y", zaxis_title="f", camera=dict(eye=dict(x=1.6, y=1.6, z=1.1)),
+    scene = dict(xaxis_title="x", yaxis_title="y", zaxis_title="f", camera=dict(eye=dict(x=1.9, y=1.9, z=1.3)),
                  aspectmode="cube")
     fig.update_layout(template="plotly_white", height=height, margin=dict(l=0, r=0, t=70, b=0),
                       **{f"scene{'' if i == 0 else i + 1}": scene for i in range(len(surfaces))})
@@ -300,8 +305,8 @@ def draw_paths(surface: Surface, runs: Sequence[Trajectory], roles: Sequence[str
         fig.add_trace(point_trace([runs[0].points[0]], name="start", role="start"))
     msg = "; ".join(r.status for r in runs if r.diverged)
     fig.update_layout(annotations=[status_annotation(msg, warn=bool(msg))])
-    fig.update_xaxes(range=list(win[0]))
-    fig.update_yaxes(range=list(win[1]))
+    fig.update_xaxes(range=list(win[0]), constrain="domain")
+    fig.update_yaxes(range=list(win[1]), constrain="domain")
     return fig
 
 
@@ -309,7 +314,7 @@ def draw_paths(surface: Surface, runs: Sequence[Trajectory], roles: Sequence[str
 
 #: The ill-conditioned quadratic of the zig-zag demo: κ = 20, steep direction at 30°,
 #: λ_max = 1 (so GD is stable for η < 2 and α* along v_max is 1).
-ZIGZAG = dict(condition_number=20.0, angle=math.pi / 6, lambda_max=1.0, start=(-3.5, -3.5), limit=50.0)
+ZIGZAG = dict(condition_number=20.0, angle=math.pi / 6, lambda_max=1.0, start=(-1.6, 4.8), limit=50.0)
 
 
 @dataclass(frozen=True)
@@ -371,8 +376,7 @@ def draw_zigzag(d: ZigzagData) -> go.Figure:
     fig.update_yaxes(range=[-6, 6], scaleanchor="x", row=1, col=1)
     fig.update_xaxes(title_text="step t", range=[0, max(1, tr.steps)], row=1, col=2)
     fig.update_yaxes(type="log", range=[-4, 3], exponentformat="power", row=1, col=2)
-    fig.update_layout(template="plotly_white", height=460, margin=dict(l=50, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.12),
+    fig.update_layout(template="plotly_white", height=460, margin=dict(l=50, r=20, t=60, b=50), showlegend=False,
                       annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=tr.diverged)])
     return fig
 
@@ -411,19 +415,40 @@ def clipping_demo(lr: float = 0.5, threshold: float = 1.0) -> ClipData:
     return ClipData(float(lr), float(threshold), plain, clipped, gmax)
 
 
-_CLIFF_GRID: dict = {}
+def _cliff_background(win) -> tuple[go.Scatter, list[dict], dict]:
+    """Level circles of the smooth bowl, the plateau as a shaded polygon, the cliff edge.
+
+    The loss is the bowl ½·slope·((x+1)² + y²) plus ``height`` on the shaded side of the edge
+    x = 0.3y (the step is 4/sharpness wide): drawn this way because a contour plot of a step
+    that sharp would need a grid too fine to store in every frame.
+    """
+    a, h = CLIFF["slope"], CLIFF["height"]
+    t = np.linspace(0, 2 * np.pi, 64)
+    xs, ys = [], []
+    for r in (0.5, 1.0, 2.0, 3.0, 4.0, 5.5, 7.0, 8.5, 10.0):
+        xs += [*(-1 + r * np.cos(t)), np.nan]
+        ys += [*(r * np.sin(t)), np.nan]
+    circles = go.Scatter(x=np.array(xs, np.float32), y=np.array(ys, np.float32), mode="lines",
+                         line=dict(color="#c8c8c8", width=1), hoverinfo="skip", showlegend=False,
+                         name=f"level sets of {a:g}/2·((x+1)² + y²)")
+    (x0, x1), (y0, y1) = win
+    plateau = dict(type="path", xref="x", yref="y", layer="below", line=dict(width=0),
+                   fillcolor="rgba(120,120,120,0.22)",
+                   path=f"M {0.3 * y0} {y0} L {x1} {y0} L {x1} {y1} L {0.3 * y1} {y1} Z")
+    edge = dict(type="line", xref="x", yref="y", x0=0.3 * y0, y0=y0, x1=0.3 * y1, y1=y1,
+                line=dict(color="#555", width=3))
+    label = dict(x=x1 - 0.2, y=y1 - 0.3, xref="x", yref="y", xanchor="right", yanchor="top", showarrow=False,
+                 text=f"plateau: loss + {h:g}<br>cliff edge x = 0.3y", font=dict(size=12, color="#444"))
+    return circles, [plateau, edge], label
 
 
 def draw_clipping(d: ClipData) -> go.Figure:
-    """Left: both paths over the cliff's contour lines. Right: loss per step."""
+    """Left: both paths over the cliff (shaded plateau, level circles). Right: loss per step."""
     s = _cliff()
     win = ((-10.0, 4.0), (-3.5, 3.5))
-    key = (CLIFF["height"], CLIFF["sharpness"], CLIFF["slope"])
-    if key not in _CLIFF_GRID:  # the same contour in every frame: compute it once
-        _CLIFF_GRID[key] = grid(s, 40, window=win)
-    xs, ys, zs = _CLIFF_GRID[key]
+    circles, shapes, label = _cliff_background(win)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], subplot_titles=(f"cliff: {s.unicode}", "loss"))
-    fig.add_trace(contour_trace(xs, ys, zs, levels=30), 1, 1)
+    fig.add_trace(circles, 1, 1)
     fig.add_trace(path_trace(np.clip(d.plain.points, -60, 60), name=f"GD, η = {d.lr:g}", role="gd"), 1, 1)
     fig.add_trace(path_trace(d.clipped.points, name=f"GD + clipping, h = {d.threshold:g}", role="momentum"), 1, 1)
     fig.add_trace(point_trace([d.plain.points[0]], name="start", role="start"), 1, 1)
@@ -440,14 +465,15 @@ def draw_clipping(d: ClipData) -> go.Figure:
         msgs.append(f"largest plain step: {jump[k]:.2g} at step {k + 1} (‖g‖ = {d.plain.grad_norms[k]:.3g})")
     if d.clipped.diverged:
         msgs.append(f"clipped GD diverged at step {d.clipped.diverged_at}")
-    fig.update_xaxes(range=list(win[0]), row=1, col=1)
-    fig.update_yaxes(range=list(win[1]), scaleanchor="x", row=1, col=1)
+    fig.update_xaxes(range=list(win[0]), constrain="domain", row=1, col=1)
+    fig.update_yaxes(range=list(win[1]), scaleanchor="x", constrain="domain", row=1, col=1)
     fig.update_xaxes(title_text="step t", row=1, col=2)
     fig.update_yaxes(type="log", range=[-4, 3], exponentformat="power", row=1, col=2)
     fig.update_layout(template="plotly_white", height=430, margin=dict(l=50, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.15),
-                      annotations=list(fig.layout.annotations) + [status_annotation("; ".join(msgs),
-                                                                                    warn=d.plain.diverged or d.clipped.diverged)])
+                      legend=dict(x=0.01, y=0.02, xanchor="left", yanchor="bottom", bgcolor="rgba(255,255,255,0.8)"),
+                      shapes=shapes,
+                      annotations=list(fig.layout.annotations) + [label, status_annotation(
+                          "; ".join(msgs), warn=d.plain.diverged or d.clipped.diverged)])
     return fig
 
 
@@ -551,7 +577,7 @@ def draw_ill_conditioning(c: TrainingCurves) -> go.Figure:
     fig.add_trace(go.Scatter(x=c.lambda_steps.astype(np.float32), y=c.lambda_max.astype(np.float32),
                              mode="markers+lines", name="λ_max(H)", line=dict(color=color("theory"), dash="dot")), 1, 3)
     fig.add_hline(y=2 / c.lr, line=dict(color="#B00020", dash="dash"), annotation_text="2/η", row=1, col=3)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=2)
     fig.update_xaxes(title_text="step")
     msg = f"diverged at step {c.diverged_at}" if c.diverged_at is not None else ""
     fig.update_layout(template="plotly_white", height=400, margin=dict(l=50, r=20, t=60, b=50),
