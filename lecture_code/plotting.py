@@ -18,6 +18,7 @@ Unicode, e.g. ``"η"``, ``"λ_max"``, ``"κ"``.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Iterable
 
 import numpy as np
@@ -219,9 +220,14 @@ class BookRenderer(MimetypeRenderer):
     """Emit both the plotly JSON (JupyterLab) and a ``text/html`` fragment (the book)."""
 
     def to_mimebundle(self, fig_dict: dict) -> dict[str, Any]:
+        html = figure_html(go.Figure(fig_dict))
+        if os.environ.get("LECTURE_CODE_BUILD") == "static":
+            # The book's build shows only the HTML; leaving out the JSON keeps myst-nb's
+            # "unknown mime type" warning meaningful (it fails the strict build).
+            return {"text/html": html}
         # plotly's JSON renderer does the numpy -> base64 encoding JupyterLab expects.
         bundle = dict(pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict))
-        bundle["text/html"] = figure_html(go.Figure(fig_dict))
+        bundle["text/html"] = html
         return bundle
 
 

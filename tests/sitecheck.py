@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import http.server
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "html"
+SITE = Path(os.environ.get("BOOK_SITE", ROOT / "_build" / "html"))
 CHROMIUM = "/usr/bin/chromium"
 # Flags that keep Chromium quiet on a machine with no internet (see toolchain notes).
 CHROMIUM_ARGS = [

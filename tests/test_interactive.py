@@ -135,3 +135,15 @@ def test_frames_are_json_serialisable_and_small():
     fig = _explorer().static_figure()
     payload = json.dumps(fig.to_plotly_json(), cls=__import__("plotly").utils.PlotlyJSONEncoder)
     assert len(payload) < 200_000
+
+
+def test_plain_figures_carry_json_for_jupyterlab_and_html_for_the_book(monkeypatch):
+    import plotly.io as pio
+
+    fig = draw_parabola_run(gd_on_parabola(0.3, steps=3))
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    bundle = pio.renderers["book"].to_mimebundle(fig.to_dict())
+    assert {"application/vnd.plotly.v1+json", "text/html"} <= set(bundle)
+    monkeypatch.setenv(STATIC_ENV, "static")
+    bundle = pio.renderers["book"].to_mimebundle(fig.to_dict())
+    assert set(bundle) == {"text/html"} and "Plotly.newPlot" in bundle["text/html"]
