@@ -42,6 +42,9 @@ __all__ = [
     "sawtooth_net",
     "count_breakpoints",
     "sawtooth_fit",
+    "SawtoothData",
+    "sawtooth_demo",
+    "draw_sawtooth",
     "LocalDistributedData",
     "distributed_vs_local_demo",
     "draw_distributed_vs_local",
@@ -277,6 +280,45 @@ def sawtooth_fit(k: int = 3, depths: Sequence[int] = (1, 3), n_params: int | Non
     return out, x.astype(np.float32), curves
 
 
+@dataclass
+class SawtoothData:
+    depth: int
+    x: Array
+    target: Array
+    best: Array
+    mse: list[float]
+    widths: tuple[int, ...]
+    n_params: int
+
+
+def sawtooth_demo(depth: int, k: int = 3, n_params: int = 100, seeds: int = 8, steps: int = 3000) -> SawtoothData:
+    """The best of ``seeds`` trained ReLU nets with ``depth`` hidden layers on ``tent^k``."""
+    depth = check_count(depth, "depth", minimum=1, maximum=10)
+    res, x, curves = sawtooth_fit(k=k, depths=(depth,), n_params=n_params, seeds=seeds, steps=steps)
+    y = x.astype(float)
+    for _ in range(k):
+        y = tent(y)
+    r = res[0]
+    return SawtoothData(depth, x, y.astype(np.float32), curves[r.name], r.final_loss, r.widths, r.n_params)
+
+
+def draw_sawtooth(data: SawtoothData):
+    """Target sawtooth and the best trained fit, with the per-run errors in the status line."""
+    import plotly.graph_objects as go
+
+    from lecture_code.plotting import color, new_figure, status_annotation
+
+    fig = new_figure(x_title="x", y_title="output", height=400)
+    fig.add_trace(go.Scatter(x=data.x, y=data.target, mode="lines", name="target", line=dict(color=color("theory"), width=3)))
+    fig.add_trace(go.Scatter(x=data.x, y=data.best, mode="lines", name="best trained net",
+                             line=dict(color=color("momentum"), width=2)))
+    text = (f"{data.depth} hidden layer(s) {'-'.join(map(str, data.widths))}, {data.n_params} parameters; "
+            f"MSE of the runs: {', '.join(f'{m:.3f}' for m in sorted(data.mse))}")
+    fig.update_layout(annotations=[status_annotation(text)])
+    fig.update_yaxes(range=[-0.2, 1.35])
+    return fig
+
+
 # --------------------------------------------------------------------------- distributed vs local
 
 
@@ -392,7 +434,7 @@ def draw_distributed_vs_local(data: LocalDistributedData):
     n = data.n_units
     text = (f"n = {n}: hyperplanes carve {data.n_regions} regions (≤ 1 + n + n(n−1)/2 = {max_regions(n, 2)}); "
             f"prototypes carve {data.n_cells}")
-    fig.update_layout(template="plotly_white", height=430, margin=dict(l=40, r=20, t=70, b=40),
+    fig.update_layout(template="plotly_white", height=450, margin=dict(l=40, r=20, t=70, b=70),
                       annotations=list(fig.layout.annotations) + [status_annotation(text)])
     fig.layout.annotations[-1].update(y=-0.08, yanchor="top")
     for c in (1, 2):

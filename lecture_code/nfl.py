@@ -60,6 +60,7 @@ __all__ = [
     "train_mlp",
     "noisy_looking_pair",
     "fit_pair",
+    "pair_demo",
     "draw_pair",
     "shift_task",
     "train_shift_models",
@@ -378,6 +379,7 @@ class PairData:
     yB: Array
     freq_A: float
     noise_B: float
+    show_fits: bool = True
 
 
 def noisy_looking_pair(n: int = 40, seed: int = 0, freq: float = 7.3, noise: float = 0.15) -> PairData:
@@ -435,8 +437,17 @@ def fit_pair(data: PairData, holdout: float = 0.25, seed: int = 1) -> dict[str, 
     return out
 
 
-def draw_pair(data: PairData, show_fits: bool = True):
-    """Side-by-side scatter of A and B, optionally with both priors' fits."""
+def pair_demo(show_fits: bool = False, seed: int = 0) -> PairData:
+    """The lecture's pair for a slider: ``show_fits=True`` lifts the "blue boxes"."""
+    data = noisy_looking_pair(seed=seed)
+    data.show_fits = bool(show_fits)
+    return data
+
+
+def draw_pair(data: PairData, show_fits: bool | None = None):
+    """Side-by-side scatter of A and B and both priors' fits (empty traces when
+    ``show_fits`` is false, so that every slider frame has the same traces)."""
+    show_fits = data.show_fits if show_fits is None else show_fits
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -447,14 +458,14 @@ def draw_pair(data: PairData, show_fits: bool = True):
     for col, (x, y) in enumerate(((data.xA, data.yA), (data.xB, data.yB)), start=1):
         fig.add_trace(go.Scatter(x=x.astype(np.float32), y=y.astype(np.float32), mode="markers", name="data",
                                  marker=dict(color="#222", size=6), showlegend=col == 1), row=1, col=col)
-        if show_fits:
-            sm = _fit_smooth(x, y)
-            pe, _ = _fit_periodic(x, y)
-            fig.add_trace(go.Scatter(x=t.astype(np.float32), y=sm(t).astype(np.float32), mode="lines",
-                                     name="smooth prior (cubic)", line=dict(color=color("gd")), showlegend=col == 1), row=1, col=col)
-            fig.add_trace(go.Scatter(x=t.astype(np.float32), y=pe(t).astype(np.float32), mode="lines",
-                                     name="periodic prior (sinusoid)", line=dict(color=color("momentum"), dash="dot"),
-                                     showlegend=col == 1), row=1, col=col)
+        sm = _fit_smooth(x, y)
+        pe, _ = _fit_periodic(x, y)
+        tt = t.astype(np.float32) if show_fits else np.zeros(0, np.float32)
+        fig.add_trace(go.Scatter(x=tt, y=sm(tt).astype(np.float32), mode="lines",
+                                 name="smooth prior (cubic)", line=dict(color=color("gd")), showlegend=col == 1), row=1, col=col)
+        fig.add_trace(go.Scatter(x=tt, y=pe(tt).astype(np.float32), mode="lines",
+                                 name="periodic prior (sinusoid)", line=dict(color=color("momentum"), dash="dot"),
+                                 showlegend=col == 1), row=1, col=col)
     fig.update_layout(template="plotly_white", height=380, margin=dict(l=50, r=20, t=50, b=40),
                       legend=dict(orientation="h", y=-0.15))
     fig.update_yaxes(range=[-1.4, 1.4])

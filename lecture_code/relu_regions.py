@@ -332,7 +332,7 @@ def draw_depth_comparison(res: DepthComparison):
                              name="folding construction (exact count)", line=dict(color=color("momentum"), width=3)))
     fig.add_trace(go.Scatter(x=x, y=res.random_mean, mode="lines+markers", name="random He-init nets (exact, mean)",
                              line=dict(color=color("gd"), width=3)))
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", range=[0, 4.5])
     fig.update_xaxes(tickvals=x, ticktext=[f"{L}: {'-'.join(map(str, w))}" for L, w in zip(x, res.widths)])
     return fig
 
