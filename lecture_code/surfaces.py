@@ -16,6 +16,7 @@ Conventions
 * ``Surface.expr(x, y)`` is the bare formula, written with arithmetic only, so it works on
   numpy arrays **and** torch tensors (the tests differentiate it with autograd as an
   independent reference for the hand-written derivatives). It does no input checking.
+  ``Surface.flat(theta)`` is the same taking one vector ``theta = (x, y)``.
 * Points containing NaN/inf or of the wrong shape raise ``ValueError`` naming the
   parameter (``point``).
 """
@@ -124,6 +125,13 @@ class Surface:
 
     def __call__(self, point: Any) -> np.ndarray | float:
         return self.f(point)
+
+    def flat(self, theta: Any) -> Any:
+        """The formula as a function of one vector θ = (x, y): ``expr(θ[0], θ[1])``.
+
+        No checks, works on torch tensors: ``exact_hessian(surface.flat, torch.tensor([x, y]))``.
+        """
+        return self.expr(theta[0], theta[1])
 
 
 # --- the surfaces ------------------------------------------------------------------------

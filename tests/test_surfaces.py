@@ -23,6 +23,13 @@ def _torch_f(s: Surface):
     return lambda p: s.expr(p[0], p[1])
 
 
+def test_flat_is_the_formula_of_a_vector():
+    s = get_surface("beale")
+    assert s.flat(np.array([1.2, -0.3])) == pytest.approx(s.f([1.2, -0.3]))
+    t = torch.tensor([1.2, -0.3], dtype=torch.float64)
+    np.testing.assert_allclose(thessian(s.flat)(t).numpy(), s.hess([1.2, -0.3]), rtol=1e-12)
+
+
 def _fd_grad(s: Surface, p: np.ndarray, h: float = 1e-6) -> np.ndarray:
     e = np.eye(2)
     return np.array([(s.f(p + h * e[i]) - s.f(p - h * e[i])) / (2 * h) for i in range(2)])
