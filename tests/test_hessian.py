@@ -29,7 +29,7 @@ def tiny():
 @pytest.fixture(scope="module")
 def small():
     d = spirals(60, seed=0)
-    m = mlp([2, 24, 24, 2], activation="tanh", seed=0)  # 722 parameters
+    m = mlp([2, 30, 30, 2], activation="tanh", seed=0)  # 1,082 parameters
     return make_loss_fn(m, d.X, d.y, "cross_entropy"), flatten_params(m)
 
 
@@ -141,3 +141,14 @@ def test_bad_inputs_name_the_parameter(tiny):
         condition_number([])
     with pytest.raises(ValueError, match="eigs"):
         condition_number([1.0, float("nan")])
+
+
+def test_lanczos_both_ends_when_they_overlap(tiny):
+    # 2k >= n: the two ends are computed by separate "LA" and "SA" runs
+    f, theta = tiny
+    n = theta.numel()
+    full = hessian_spectrum(f, theta)
+    k = n // 2 + 1
+    e = extreme_eigenvalues(f, theta, k=k, tol=1e-12)
+    np.testing.assert_allclose(e.top, full[::-1][:k], atol=1e-9)
+    np.testing.assert_allclose(e.bottom, full[:k], atol=1e-9)
