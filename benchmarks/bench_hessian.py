@@ -3,7 +3,8 @@
 * the exact Hessian and its full spectrum of a ~2,000-parameter MLP (``hessian_spectrum``:
   ``jacrev(grad)`` + ``numpy.linalg.eigvalsh``), the largest model the chapters diagonalize;
 * the top-5 and bottom-5 eigenvalues of a ~50,000-parameter MLP by Lanczos over
-  Hessian-vector products (``extreme_eigenvalues``: ARPACK ``eigsh``, which="LA" then "SA").
+  Hessian-vector products (``extreme_eigenvalues``: ARPACK ``eigsh``, which="BE", both ends in one
+  Lanczos run).
 
 Both at a random initialisation (tanh MLP, 128 points of 2-D spirals, cross-entropy, float64,
 full batch).
