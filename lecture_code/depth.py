@@ -312,7 +312,7 @@ def draw_sawtooth(data: SawtoothData):
     fig.add_trace(go.Scatter(x=data.x, y=data.target, mode="lines", name="target", line=dict(color=color("theory"), width=3)))
     fig.add_trace(go.Scatter(x=data.x, y=data.best, mode="lines", name="best trained net",
                              line=dict(color=color("momentum"), width=2)))
-    text = (f"{data.depth} hidden layer(s) {'-'.join(map(str, data.widths))}, {data.n_params} parameters; "
+    text = (f"{data.depth} hidden layer(s) {'-'.join(map(str, data.widths))}, {data.n_params} parameters<br>"
             f"MSE of the runs: {', '.join(f'{m:.3f}' for m in sorted(data.mse))}")
     fig.update_layout(annotations=[status_annotation(text)])
     fig.update_yaxes(range=[-0.2, 1.35])
@@ -432,7 +432,7 @@ def draw_distributed_vs_local(data: LocalDistributedData):
     fig.add_trace(go.Scatter(x=data.prototypes[:, 0], y=data.prototypes[:, 1], mode="markers", name="prototypes",
                              marker=dict(color=color("start"), size=7), showlegend=False), row=1, col=2)
     n = data.n_units
-    text = (f"n = {n}: hyperplanes carve {data.n_regions} regions (≤ 1 + n + n(n−1)/2 = {max_regions(n, 2)}); "
+    text = (f"n = {n}: hyperplanes carve {data.n_regions} regions of the square (≤ 1 + n + n(n−1)/2 = {max_regions(n, 2)}); "
             f"prototypes carve {data.n_cells}")
     fig.update_layout(template="plotly_white", height=450, margin=dict(l=40, r=20, t=70, b=70),
                       annotations=list(fig.layout.annotations) + [status_annotation(text)])

@@ -383,20 +383,20 @@ def random_arrangement(n: int, d: int, *, seed: int = 0, scale: int = 20) -> tup
 # --------------------------------------------------------------------------- interactive demo
 
 #: The line families the demo offers.
-LINE_FAMILIES = ("general position", "with parallel lines", "through common points")
+LINE_FAMILIES = ("general position", "parallel", "concurrent")
 
 
 def _family_lines(family: str, n: int) -> tuple[list[list[int]], list[int]]:
     """Deterministic integer lines ``a x + c y + e = 0`` for the demo, up to 12 of them."""
     if family == "general position":
         # slopes all different, no three concurrent (checked in tests)
-        pool = [(8, 9, 2), (3, -8, 6), (9, 6, -7), (2, 6, -5), (6, -9, -7), (-5, 6, 2),
-                (9, -4, -2), (1, -4, 2), (0, -5, 1), (7, -7, -6), (9, -6, -3), (8, 2, 2)]
-    elif family == "with parallel lines":
+        pool = [(6, -9, 0), (8, 9, -7), (-8, 9, 3), (8, -5, -3), (-1, -4, 3), (6, -1, 5),
+                (-5, 0, -7), (3, 6, 2), (1, -3, 4), (9, -7, 2), (5, -1, 3), (0, 9, 7)]
+    elif family == "parallel":
         # three directions, four parallel lines each (no three lines through a point)
         pool = [(1, -2, 5), (2, 1, -5), (1, 3, 5), (1, -2, 3), (2, 1, 0), (1, 3, 3),
                 (1, -2, 0), (2, 1, 7), (1, 3, -6), (1, -2, -4), (2, 1, 4), (1, 3, -2)]
-    elif family == "through common points":
+    elif family == "concurrent":
         # three pencils of four lines, through (0, 0), (2, 1) and (-2, 1)
         pool = [(1, 0, 0), (1, 1, -3), (1, -2, 4), (0, 1, 0), (2, -1, -3), (3, 1, 5),
                 (1, -1, 0), (1, -4, 2), (1, 3, -1), (1, 2, 0), (3, 1, -7), (1, 4, -2)]
@@ -507,8 +507,8 @@ def draw_line_arrangement(data: LineArrangementData):
     if n == 0:
         text = "0 lines: 1 region"
     else:
-        text = (f"{n} lines: {data.regions} regions (general-position formula 1 + n + n(n−1)/2 = {data.formula}); "
-                f"newest line: {m} distinct crossings → +{data.added_by_last} regions")
+        text = (f"{n} lines: {data.regions} regions (formula 1 + n + n(n−1)/2 = {data.formula})<br>"
+                f"newest line: {m} distinct crossing{'s' if m != 1 else ''} → +{data.added_by_last} regions")
     fig.update_layout(annotations=[status_annotation(text, warn=data.regions != data.formula)])
     x0, x1, y0, y1 = data.box
     fig.update_xaxes(range=[x0, x1])

@@ -389,7 +389,7 @@ def draw_relu_regions(data: ReluRegionsData):
                                  line=dict(width=0), hoverinfo="skip", showlegend=False))
     fig.add_trace(go.Scatter(x=data.outlines[:, 0], y=data.outlines[:, 1], mode="lines", line=dict(color="#333", width=0.7),
                              hoverinfo="skip", name="region boundaries", showlegend=False))
-    text = (f"{data.depth} × {data.width} units: {data.regions} regions (exact); "
+    text = (f"{data.depth} × {data.width} units: {data.regions} regions (exact)<br>"
             f"Montúfar lower bound {data.lower}, Serra upper bound {data.upper}")
     fig.update_layout(annotations=[status_annotation(text)])
     x0, x1, y0, y1 = data.box
