@@ -55,8 +55,11 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # ---- the book --------------------------------------------------------------------------
+# `make book SOLUTIONS=1` builds the instructor site instead (grading/grading.mk).
 book: setup
+ifneq ($(SOLUTIONS),1)
 	$(JB) build . --builder html -W -n --keep-going $(if $(TOC),--toc $(TOC))
+endif
 
 serve:
 	@test -d _build/html || { echo "run 'make book' first"; exit 1; }
