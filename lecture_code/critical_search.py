@@ -32,7 +32,7 @@ import numpy as np
 
 from lecture_code.critical import classify
 
-__all__ = ["TanhNet", "FoundPoint", "find_critical_point", "search"]
+__all__ = ["TanhNet", "FoundPoint", "find_critical_point", "search", "load_critical_points", "draw_index_vs_loss"]
 
 
 @dataclass(frozen=True)
@@ -209,3 +209,39 @@ def search(net: TanhNet, starts: int = 20, seed: int = 0, gd_steps: int = 4000, 
         if rec.converged:
             out.append(rec)
     return out
+
+
+def load_critical_points(path: str | None = None) -> dict:
+    """The committed result of ``scripts/find_critical_points.py`` (``data/critical_points.json``)."""
+    import json
+    from pathlib import Path
+
+    p = Path(path) if path is not None else Path(__file__).resolve().parents[1] / "data" / "critical_points.json"
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/find_critical_points.py`")
+    return json.loads(p.read_text())
+
+
+def draw_index_vs_loss(data: dict):
+    """Index against loss of the found critical points, one marker per distinct point (size = how often found)."""
+    import plotly.graph_objects as go
+
+    from lecture_code.plotting import color, new_figure
+
+    fig = new_figure(x_title="loss (mean squared error)", y_title="index α = fraction of negative eigenvalues",
+                     height=420, xaxis_type="log")
+    groups: dict[tuple, list] = {}
+    for p in data["points"]:
+        key = ("minimum (trained)" if p["start"] == "trained" else "critical point (Newton/LM)",
+               round(p["loss"], 5), round(p["index"], 4))
+        groups.setdefault(key, []).append(p)
+    for label, role in (("critical point (Newton/LM)", "saddle"), ("minimum (trained)", "minimum")):
+        keys = [k for k in groups if k[0] == label]
+        fig.add_trace(go.Scatter(
+            x=[k[1] for k in keys], y=[k[2] for k in keys], mode="markers", name=label,
+            marker=dict(color=color(role), size=[6 + 3 * math.log2(len(groups[k])) for k in keys], opacity=0.8,
+                        line=dict(width=1, color="white")),
+            text=[f"found {len(groups[k])}×, {groups[k][0]['n_negative']} negative and "
+                  f"{groups[k][0]['n_zero']} zero eigenvalues of {data['n_params']}" for k in keys],
+            hovertemplate="loss %{x:.4g}, index %{y:.3f}<br>%{text}<extra></extra>"))
+    return fig

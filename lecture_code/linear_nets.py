@@ -35,6 +35,8 @@ __all__ = [
     "resnet_small_norm_solution",
     "find_resnet_critical_point",
     "resnet_critical_survey",
+    "draw_chain_runs",
+    "draw_resnet_survey",
 ]
 
 
@@ -280,3 +282,37 @@ def resnet_critical_survey(R, H: int, starts: int = 30, scale: float = 0.8, seed
             norm.append(float(np.linalg.norm(Wc, 2, axis=(1, 2)).max()))
             gn.append(g)
     return {"loss": np.array(loss), "max_norm": np.array(norm), "grad_norm": np.array(gn)}
+
+
+# ------------------------------------------------------------------------------ figures
+
+
+def draw_chain_runs(runs: list[ChainRun]):
+    """Loss curves of gradient descent on ``(1 − w1⋯wD)²`` for several depths."""
+    import plotly.graph_objects as go
+
+    from lecture_code.plotting import color, new_figure
+
+    fig = new_figure(x_title="step", y_title="loss (1 − w1⋯wD)²", height=380)
+    for i, r in enumerate(runs):
+        fig.add_trace(go.Scatter(x=np.arange(len(r.losses)), y=r.losses, mode="lines", name=f"depth {r.depth}",
+                                 line=dict(color=color(i))))
+    return fig
+
+
+def draw_resnet_survey(survey: dict[str, np.ndarray]):
+    """Critical points of a linear ResNet: loss against the largest layer norm, with the line ‖W‖ = 1."""
+    import plotly.graph_objects as go
+
+    from lecture_code.plotting import color, new_figure
+
+    fig = new_figure(x_title="max_k ‖W_k‖ (spectral norm)", y_title="loss at the critical point", height=380)
+    glob = survey["loss"] < 1e-12
+    fig.add_trace(go.Scatter(x=survey["max_norm"][glob], y=np.zeros(glob.sum()), mode="markers",
+                             name="global minimum (loss 0)", marker=dict(color=color("minimum"), size=9)))
+    fig.add_trace(go.Scatter(x=survey["max_norm"][~glob], y=survey["loss"][~glob], mode="markers",
+                             name="other critical points", marker=dict(color=color("saddle"), size=9, symbol="diamond")))
+    top = float(max(1.0, survey["loss"].max() if len(survey["loss"]) else 1.0))
+    fig.add_trace(go.Scatter(x=[1, 1], y=[0, top], mode="lines", name="‖W_k‖ = 1 (Hardt & Ma's bound)",
+                             line=dict(color=color("theory"), dash="dash")))
+    return fig

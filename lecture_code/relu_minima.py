@@ -51,6 +51,9 @@ __all__ = [
     "ExperimentResult",
     "run_experiment",
     "PUBLISHED",
+    "load_results",
+    "results_table",
+    "draw_results",
 ]
 
 #: Safran & Shamir (2018), Tables 1 and 2 as quoted in the lecture (seed 002):
@@ -319,3 +322,53 @@ def run_experiment(k: int, n: int, runs: int = 100, seed: int = 0, lr: float = 0
         mins.append(lmin)
         gns.append(gn)
     return ExperimentResult(k, n, runs, labels, np.array(losses), np.array(mins), np.array(gns))
+
+
+def load_results(path: str | None = None) -> dict:
+    """The committed result of ``scripts/safran_shamir.py`` (``data/safran_shamir.json``)."""
+    import json
+    from pathlib import Path
+
+    p = Path(path) if path is not None else Path(__file__).resolve().parents[1] / "data" / "safran_shamir.json"
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/safran_shamir.py`")
+    return json.loads(p.read_text())
+
+
+def results_table(data: dict) -> str:
+    """A plain-text table: reproduced percentages, eigenvalues and losses beside the published ones."""
+    def f(v, fmt):
+        return "—" if v is None else format(v, fmt)
+
+    lines = [f"{'k':>3} {'n':>3} | {'ours: % local':>14} {'(count)':>9} {'λ_min':>7} {'loss':>7} | "
+             f"{'paper: %':>9} {'λ_min':>7} {'loss':>7}"]
+    for r in data["rows"]:
+        p = r.get("published") or {}
+        lines.append(
+            f"{r['k']:>3} {r['n']:>3} | {r['percent_local']:>14.1f} {str(r['local']) + '/' + str(r['runs']):>9} "
+            f"{f(r['mean_min_eigenvalue'], '.4f'):>7} {f(r['mean_loss_local'], '.4f'):>7} | "
+            f"{f(p.get('percent_local'), '.1f') if p else 'not listed':>9} {f(p.get('mean_min_eigenvalue'), '.4f') if p else '':>7} "
+            f"{f(p.get('mean_loss_local'), '.3f') if p else '':>7}")
+    return "\n".join(lines)
+
+
+def draw_results(data: dict):
+    """Percentage of runs ending in a spurious local minimum against k, for n = k, k+1, k+2, ours vs paper."""
+    import plotly.graph_objects as go
+
+    from lecture_code.plotting import color, new_figure
+
+    fig = new_figure(x_title="teacher neurons k (input dimension d = k)", y_title="% of runs in a spurious local minimum",
+                     height=420)
+    for i, extra in enumerate((0, 1, 2)):
+        rows = [r for r in data["rows"] if r["n"] == r["k"] + extra]
+        if not rows:
+            continue
+        fig.add_trace(go.Scatter(x=[r["k"] for r in rows], y=[r["percent_local"] for r in rows], mode="lines+markers",
+                                 name=f"ours, n = k + {extra}" if extra else "ours, n = k", line=dict(color=color(i))))
+        pub = [(k, v[0]) for (k, n), v in sorted(PUBLISHED.items()) if n == k + extra and k <= 12]
+        if pub:
+            fig.add_trace(go.Scatter(x=[k for k, _ in pub], y=[v for _, v in pub], mode="markers",
+                                     name=f"Safran & Shamir, n = k + {extra}" if extra else "Safran & Shamir, n = k",
+                                     marker=dict(color=color(i), symbol="x", size=11)))
+    return fig

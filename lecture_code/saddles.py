@@ -46,6 +46,8 @@ __all__ = [
     "stuck_run",
     "escape_run",
     "draw_trace",
+    "draw_coin_flips",
+    "draw_index_vs_loss_model",
 ]
 
 
@@ -333,4 +335,41 @@ def draw_trace(*traces: TrainingTrace, log_loss: bool = True) -> go.Figure:
     fig.update_xaxes(title_text="step")
     if log_loss:
         fig.update_yaxes(type="log")
+    return fig
+
+
+# ------------------------------------------------------------------------------ more figures
+
+
+def draw_coin_flips(Ns, simulated: list[dict]) -> go.Figure:
+    """Chance of a minimum against the number of eigenvalues: 2^-N, coins and GOE simulations."""
+    Ns = np.asarray(list(Ns))
+    fig = new_figure(x_title="number of parameters N", y_title="chance that a critical point is a minimum",
+                     height=380, yaxis_type="log")
+    fig.add_trace(go.Scatter(x=Ns, y=0.5**Ns, mode="lines", name="2^−N (independent coins)",
+                             line=dict(color=color("theory"))))
+    sim = {r["N"]: r for r in simulated}
+    xs = [n for n in Ns if sim.get(n, {}).get("coins", 0) > 0]
+    fig.add_trace(go.Scatter(x=xs, y=[sim[n]["coins"] for n in xs], mode="markers", name="simulated coins",
+                             marker=dict(color=color(0), size=9)))
+    xs = [n for n in Ns if sim.get(n, {}).get("goe", 0) > 0]
+    fig.add_trace(go.Scatter(x=xs, y=[sim[n]["goe"] for n in xs], mode="markers+lines",
+                             name="random symmetric matrix (GOE): all λ > 0",
+                             marker=dict(color=color("saddle"), size=9, symbol="diamond")))
+    return fig
+
+
+def draw_index_vs_loss_model(N: int = 200, seeds: int = 3) -> go.Figure:
+    """Index against loss in the shifted-semicircle model: theory curve and simulated matrices."""
+    eps = np.linspace(0, 1, 41)
+    fig = new_figure(x_title="loss level ε", y_title="index α (fraction of negative eigenvalues)", height=380)
+    fig.add_trace(go.Scatter(x=eps, y=semicircle_index(eps), mode="lines", name="semicircle law",
+                             line=dict(color=color("theory"))))
+    sims = np.array([[spectrum_demo(float(e), N=N, seed=s).index for e in eps[::4]] for s in range(seeds)])
+    fig.add_trace(go.Scatter(x=np.repeat(eps[::4][None], seeds, 0).ravel(), y=sims.ravel(), mode="markers",
+                             name=f"simulated, N = {N}", marker=dict(color=color("saddle"), size=7)))
+    small = eps[eps <= 0.2]
+    c = float(semicircle_index(0.1) / 0.1**1.5)
+    fig.add_trace(go.Scatter(x=small, y=c * small**1.5, mode="lines", name="∝ ε^(3/2) near the bottom",
+                             line=dict(color=color("accent"), dash="dot", width=3)))
     return fig

@@ -64,6 +64,9 @@ __all__ = [
     "permute_hidden",
     "rescale_relu",
     "all_permuted_copies",
+    "count_table",
+    "draw_counts",
+    "draw_overparameterization",
 ]
 
 
@@ -338,3 +341,53 @@ def all_permuted_copies(params: Params) -> np.ndarray:
             p = permute_hidden(p, layer, perm)
         copies.append(_flat(p))
     return np.array(copies)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def count_table(ns: Sequence[int], K_max: int = 3) -> list[dict]:
+    """Rows ``{n, minima, K=1, K=2, ...}``: permutation minima and pair-saddle manifolds of a layer of ``n``."""
+    rows = []
+    for n in ns:
+        row = {"n": int(n), "minima n!": math.factorial(int(n))}
+        for K in range(1, K_max + 1):
+            row[f"K={K}"] = pair_saddle_manifolds(n, K) if 2 * K < n else None
+        rows.append(row)
+    return rows
+
+
+def draw_counts(ns: Sequence[int], K_max: int = 3):
+    """Growth with ``n`` of the permutation minima and the K-th order saddle manifolds (log scale)."""
+    import plotly.graph_objects as go
+
+    from lecture_code.plotting import color, new_figure
+
+    ns = [int(n) for n in ns]
+    fig = new_figure(x_title="neurons in the layer n", y_title="count (log scale)", height=400, yaxis_type="log")
+    fig.add_trace(go.Scatter(x=ns, y=[float(math.factorial(n)) for n in ns], mode="lines+markers",
+                             name="global permutation minima n!", line=dict(color=color("minimum"), width=3)))
+    for K in range(1, K_max + 1):
+        xs = [n for n in ns if 2 * K < n]
+        fig.add_trace(go.Scatter(x=xs, y=[float(symmetry_induced_manifolds(n, K)) for n in xs], mode="lines+markers",
+                                 name=f"order-{K} symmetry-induced manifolds (all)", line=dict(color=color(K))))
+        fig.add_trace(go.Scatter(x=xs, y=[float(pair_saddle_manifolds(n, K)) for n in xs], mode="lines",
+                                 name=f"order {K}: theorem's lower bound n!/2^K·C(n−K, K)",
+                                 line=dict(color=color(K), dash="dot")))
+    return fig
+
+
+def draw_overparameterization(n: int = 30, hs: Sequence[int] = tuple(range(0, 121, 2))):
+    """Ratio of symmetry-induced saddle subspaces to global-minimum subspaces against the extra width ``h``."""
+    import plotly.graph_objects as go
+
+    from lecture_code.plotting import color, new_figure
+
+    hs = [int(h) for h in hs]
+    fig = new_figure(x_title=f"extra student neurons h (teacher width n = {n}, student n + h)",
+                     y_title="saddle subspaces / global-minimum subspaces", height=400, yaxis_type="log")
+    r = [overparameterization_ratio(n, h) for h in hs]
+    fig.add_trace(go.Scatter(x=hs, y=r, mode="lines+markers", name="ratio", line=dict(color=color("saddle"))))
+    fig.add_trace(go.Scatter(x=[hs[0], hs[-1]], y=[1, 1], mode="lines", name="ratio 1",
+                             line=dict(color=color("theory"), dash="dash")))
+    return fig
