@@ -390,8 +390,9 @@ def _family_lines(family: str, n: int) -> tuple[list[list[int]], list[int]]:
     """Deterministic integer lines ``a x + c y + e = 0`` for the demo, up to 12 of them."""
     if family == "general position":
         # slopes all different, no three concurrent (checked in tests)
-        pool = [(6, -9, 0), (8, 9, -7), (-8, 9, 3), (8, -5, -3), (-1, -4, 3), (6, -1, 5),
-                (-5, 0, -7), (3, 6, 2), (1, -3, 4), (9, -7, 2), (5, -1, 3), (0, 9, 7)]
+        # ordered so that every prefix keeps its crossings well apart
+        pool = [(-1, -4, 3), (1, -3, 4), (0, 9, 7), (-8, 9, 3), (3, 6, 2), (8, 9, -7),
+                (-5, 0, -7), (6, -1, 5), (6, -9, 0), (5, -1, 3), (8, -5, -3), (9, -7, 2)]
     elif family == "parallel":
         # three directions, four parallel lines each (no three lines through a point)
         pool = [(1, -2, 5), (2, 1, -5), (1, 3, 5), (1, -2, 3), (2, 1, 0), (1, 3, 3),

@@ -11,6 +11,7 @@ from lecture_code.regions import (
     LINE_FAMILIES,
     count_regions,
     count_regions_2d_crossings,
+    draw_line_arrangement,
     line_arrangement_demo,
     max_regions,
     max_regions_closed_form,
@@ -187,3 +188,14 @@ def test_bad_arrangements_raise():
         line_arrangement_demo(13)
     with pytest.raises(ValueError, match="family must be one of"):
         line_arrangement_demo(3, "random")
+
+
+def test_line_demo_frames_share_traces_and_annotations():
+    from lecture_code.interactive import Slider, explore
+
+    ex = explore(line_arrangement_demo, draw_line_arrangement,
+                 Slider("n_lines", [0, 1, 5, 12], default=1), Slider("family", list(LINE_FAMILIES), default="parallel"))
+    fig = ex.static_figure()
+    assert len(fig.frames) == 12
+    types = {tuple(t.type for t in f.data) for f in fig.frames}
+    assert len(types) == 1
