@@ -69,6 +69,21 @@ def run() -> list[dict]:
         size = len(pio.to_json(fig)) / 1e6
         out.append(dict(name=f"static figure size: {name}", value=round(size, 3), unit="MB", target="< 0.5"))
         out.append(dict(name=f"static figure build time: {name}", value=round(build, 2), unit="s", target="< 10"))
+
+    # accuracy, not speed: what grid sampling misses (why the book counts exactly)
+    import numpy as np
+
+    W, b = random_arrangement(16, 2, seed=4)
+    pts = np.array([np.linalg.solve(W[[i, j]].astype(float), -b[[i, j]].astype(float)) for i in range(16) for j in range(i)])
+    R = float(np.abs(pts).max()) * 1.05
+    g = np.linspace(-R, R, 400)
+    grid = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+    seen = len(np.unique(grid @ W.T + b > 0, axis=0))
+    exact = count_regions(W, b)
+    out.append(dict(name="regions missed by a 400x400 grid, 16 random lines", value=exact - seen, unit="regions",
+                    target="> 0", note=f"grid {seen} vs exact {exact}"))
+    for row in out:
+        row["target"] = f"{row['target']} {row['unit']}"
     return out
 
 
