@@ -503,7 +503,7 @@ class TrainingCurves:
     diverged_at: int | None
 
 
-def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 32, n: int = 200,
+def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16, n: int = 200,
                          noise: float = 0.35, seed: int = 0, eig_every: int = 50) -> TrainingCurves:
     """Full-batch gradient descent with a fixed learning rate on noisy 2-D spirals.
 
