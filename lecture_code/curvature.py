@@ -578,6 +578,8 @@ def draw_ill_conditioning(c: TrainingCurves) -> go.Figure:
                              mode="markers+lines", name="λ_max(H)", line=dict(color=color("theory"), dash="dot")), 1, 3)
     fig.add_hline(y=2 / c.lr, line=dict(color="#B00020", dash="dash"), annotation_text="2/η", row=1, col=3)
     fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=2)
+    top = float(np.nanmax([c.loss[0], c.error[0], 0.1])) if c.loss.size else 1.0
+    fig.update_yaxes(range=[0, 1.15 * top], row=1, col=1)  # the start; brief spikes above it are cut
     fig.update_xaxes(title_text="step")
     msg = f"diverged at step {c.diverged_at}" if c.diverged_at is not None else ""
     fig.update_layout(template="plotly_white", height=400, margin=dict(l=50, r=20, t=60, b=50),
