@@ -67,10 +67,10 @@ def narrow_valley(steepness: float = 75.0) -> Surface:
 def momentum_limit(lr: float, alpha: float, g1: float = 1.0, g2: float = 75.0) -> np.ndarray:
     """lim Δw(t) when ∂E/∂w1 = g1 always and ∂E/∂w2 = ±g2 flips sign every step.
 
-    Summing the geometric series of the lecture's hint: the constant component adds up to
-    ``−η g1 / (1 − α)`` (speed-up 1/(1−α)), the alternating one to ``±η g2 / (1 + α)``
-    (damped by 1/(1+α)). Returned for a step with ``+g2`` as the latest gradient sign
-    flipped: ``(−η g1/(1−α), +η g2/(1+α))`` up to the sign of the second entry.
+    Summing the geometric series of the lecture's hint, the constant component tends to
+    ``−η g1 / (1 − α)`` (a speed-up by 1/(1−α)) and the alternating one oscillates with
+    amplitude ``η g2 / (1 + α)`` (damped by 1/(1+α)). Returns
+    ``(−η g1/(1−α), η g2/(1+α))``; the sign of the second entry alternates from step to step.
     """
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
