@@ -162,10 +162,11 @@ def exact_hessian(
     p = _check_params(params)
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
+    out = loss_fn(p)
+    if not isinstance(out, torch.Tensor) or out.numel() != 1:
+        raise ValueError("loss_fn must return a scalar tensor")
     with single_threaded(single_thread):
-        H = _fjacrev(_fgrad(loss_fn), chunk_size=chunk_size)(p)
-    if H.shape != (p.numel(), p.numel()):
-        raise ValueError(f"loss_fn must return a scalar, got a Hessian of shape {tuple(H.shape)}")
+        H = _fjacrev(_fgrad(lambda t: loss_fn(t).reshape(())), chunk_size=chunk_size)(p)
     return H.detach()
 
 

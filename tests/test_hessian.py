@@ -125,6 +125,10 @@ def test_bad_inputs_name_the_parameter(tiny):
         exact_hessian(f, [1.0, 2.0])
     with pytest.raises(ValueError, match="loss_fn"):
         exact_hessian(42, theta)
+    with pytest.raises(ValueError, match="loss_fn must return a scalar"):
+        exact_hessian(lambda t: t * 2, theta)
+    with pytest.raises(ValueError, match="loss_fn must return a scalar"):
+        hvp(lambda t: t * 2, theta, theta)
     with pytest.raises(ValueError, match="v must"):
         hvp(f, theta, torch.zeros(3, dtype=torch.float64))
     with pytest.raises(ValueError, match="k must"):
