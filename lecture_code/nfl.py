@@ -466,8 +466,8 @@ def draw_pair(data: PairData, show_fits: bool | None = None):
         fig.add_trace(go.Scatter(x=tt, y=pe(tt).astype(np.float32), mode="lines",
                                  name="periodic prior (sinusoid)", line=dict(color=color("momentum"), dash="dot"),
                                  showlegend=col == 1), row=1, col=col)
-    fig.update_layout(template="plotly_white", height=380, margin=dict(l=50, r=20, t=50, b=40),
-                      legend=dict(orientation="h", y=-0.15))
+    fig.update_layout(template="plotly_white", height=400, margin=dict(l=50, r=20, t=70, b=40),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1.0))
     fig.update_yaxes(range=[-1.4, 1.4])
     return fig
 
