@@ -232,10 +232,10 @@ def draw_index_vs_loss(data: dict):
                      height=420, xaxis_type="log")
     groups: dict[tuple, list] = {}
     for p in data["points"]:
-        key = ("minimum (trained)" if p["start"] == "trained" else "critical point (Newton/LM)",
+        key = ("end of a training run" if p["start"] == "trained" else "critical point (Newton/LM)",
                round(p["loss"], 5), round(p["index"], 4))
         groups.setdefault(key, []).append(p)
-    for label, role in (("critical point (Newton/LM)", "saddle"), ("minimum (trained)", "minimum")):
+    for label, role in (("critical point (Newton/LM)", "saddle"), ("end of a training run", "minimum")):
         keys = [k for k in groups if k[0] == label]
         fig.add_trace(go.Scatter(
             x=[k[1] for k in keys], y=[k[2] for k in keys], mode="markers", name=label,

@@ -295,7 +295,9 @@ def draw_chain_runs(runs: list[ChainRun]):
 
     fig = new_figure(x_title="step", y_title="loss (1 − w1⋯wD)²", height=380)
     for i, r in enumerate(runs):
-        fig.add_trace(go.Scatter(x=np.arange(len(r.losses)), y=r.losses, mode="lines", name=f"depth {r.depth}",
+        stride = max(1, len(r.losses) // 300)
+        fig.add_trace(go.Scatter(x=np.arange(len(r.losses), dtype=np.float32)[::stride], y=r.losses[::stride],
+                                 mode="lines", name=f"depth {r.depth}",
                                  line=dict(color=color(i))))
     return fig
 

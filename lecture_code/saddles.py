@@ -231,7 +231,7 @@ def draw_saddle(run: SaddleRun) -> go.Figure:
     """Contours of x1² − x2², the path, and how long it stayed near the saddle."""
     global _SADDLE_GRID
     if _SADDLE_GRID is None:
-        _SADDLE_GRID = grid(get_surface("saddle_x1x2"), 61, window=((-1.2, 1.2), (-1.6, 1.6)))
+        _SADDLE_GRID = grid(get_surface("saddle_x1x2"), 41, window=((-1.2, 1.2), (-1.6, 1.6)))
     xs, ys, zs = _SADDLE_GRID
     fig = new_figure(x_title="x1", y_title="x2", height=440)
     fig.add_trace(contour_trace(xs, ys, zs, levels=20))
@@ -326,9 +326,10 @@ def draw_trace(*traces: TrainingTrace, log_loss: bool = True) -> go.Figure:
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "gradient norm ‖∇L‖"))
     for i, tr in enumerate(traces):
-        steps = np.arange(len(tr.loss), dtype=np.float32)
-        fig.add_trace(go.Scatter(x=steps, y=tr.loss, name=tr.label, line=dict(color=color(i))), 1, 1)
-        fig.add_trace(go.Scatter(x=steps, y=tr.grad_norm, name=tr.label, showlegend=False,
+        stride = max(1, len(tr.loss) // 400)  # keep the page small: at most ~400 points per curve
+        steps = np.arange(len(tr.loss), dtype=np.float32)[::stride]
+        fig.add_trace(go.Scatter(x=steps, y=tr.loss[::stride], name=tr.label, line=dict(color=color(i))), 1, 1)
+        fig.add_trace(go.Scatter(x=steps, y=tr.grad_norm[::stride], name=tr.label, showlegend=False,
                                  line=dict(color=color(i))), 1, 2)
     fig.update_layout(template="plotly_white", height=380, margin=dict(l=60, r=20, t=50, b=50),
                       legend=dict(orientation="h", y=-0.2))

@@ -67,6 +67,7 @@ __all__ = [
     "count_table",
     "draw_counts",
     "draw_overparameterization",
+    "train_mlp",
 ]
 
 
@@ -391,3 +392,31 @@ def draw_overparameterization(n: int = 30, hs: Sequence[int] = tuple(range(0, 12
     fig.add_trace(go.Scatter(x=[hs[0], hs[-1]], y=[1, 1], mode="lines", name="ratio 1",
                              line=dict(color=color("theory"), dash="dash")))
     return fig
+
+
+# --------------------------------------------------------------------------- a trained torch MLP
+
+
+def train_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", steps: int = 400, seed: int = 0) -> Params:
+    """Train a small torch MLP (``lecture_code.models``) on the book's regression task with Adam.
+
+    Returns its parameters as ``[(W, b), ...]`` float64 numpy arrays for :func:`mlp_forward`.
+    """
+    import torch
+
+    from lecture_code.models import make_loss_fn, mlp, regression_data
+
+    steps = check_int(steps, "steps", 0)
+    data = regression_data(n=64, d=int(sizes[0]), seed=seed)
+    model = mlp(list(sizes), activation=activation, seed=seed)
+    loss_fn = make_loss_fn(model, data.X, data.y, loss="mse")
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    for _ in range(steps):
+        opt.zero_grad()
+        out = model(data.X)[:, 0]
+        loss = ((out - data.y) ** 2).mean()
+        loss.backward()
+        opt.step()
+    del loss_fn
+    layers = [m for m in model if isinstance(m, torch.nn.Linear)]
+    return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in layers]

@@ -43,6 +43,9 @@ __all__ = [
     "critical_line",
     "hyperplane_segment",
     "draw_squeeze",
+    "SqueezeFrame",
+    "squeeze_demo",
+    "draw_squeeze_frame",
 ]
 
 #: The teacher's incoming weights ``(v_1, v_2, c)`` per neuron: four lines in the plane.
@@ -281,3 +284,32 @@ def draw_squeeze(prob: CommitteeProblem, sq: Squeeze, step: int) -> go.Figure:
     fig.update_yaxes(range=[-3, 3], scaleanchor="x", row=1, col=1)
     fig.update_xaxes(title_text="signed distance ‖U_i − U_j‖ (left: before the swap, right: after)", row=1, col=2)
     return fig
+
+
+@dataclass
+class SqueezeFrame:
+    """One step of the default squeezing experiment (for the interactive figure)."""
+
+    prob: CommitteeProblem
+    sq: Squeeze
+    step: int
+
+
+_CACHE: dict[tuple, tuple[CommitteeProblem, Squeeze]] = {}
+
+
+def squeeze_demo(step: int, n_steps: int = 12, pair: tuple[int, int] = (0, 1)) -> SqueezeFrame:
+    """Step ``step`` of ``squeeze(committee_problem(), pair, n_steps)`` (computed once, then cached)."""
+    key = (n_steps, tuple(pair))
+    if key not in _CACHE:
+        prob = committee_problem()
+        _CACHE[key] = (prob, squeeze(prob, pair, n_steps))
+    prob, sq = _CACHE[key]
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step < n_steps:
+        raise ValueError(f"step must be an integer in [0, {n_steps - 1}], got {step!r}")
+    return SqueezeFrame(prob, sq, int(step))
+
+
+def draw_squeeze_frame(frame: SqueezeFrame) -> go.Figure:
+    """:func:`draw_squeeze` for a :class:`SqueezeFrame`."""
+    return draw_squeeze(frame.prob, frame.sq, frame.step)
