@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lecture_code import optimizers as O
-from lecture_code.optim_plots import draw_paths, role_of, thin
+from lecture_code.optim_plots import draw_paths, legend_on_top, role_of, thin
 from lecture_code.optim_problems import (
     gradient_noise,
     minibatch_sgd,
@@ -57,33 +57,42 @@ _LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50))
 # ------------------------------------------------------------------ SGD and minibatches
 
 
-def minibatch_runs(lr: float = 0.01, epochs: float = 2.0, seed: int = 0) -> dict[str, np.ndarray]:
-    """A 2-weight linear regression (512 samples): full batch GD, batch 4, batch 32 with the
-    same η, and batch 32 with η × 8 (the linear scaling rule), all for the same number of epochs."""
-    prob = regression_data(512, seed=seed)
-    w0 = [-1.0, 1.5]
+_MB = dict(n=512, noise=1.0, start=(-1.0, 1.5), window=((-1.5, 3.0), (-2.0, 2.0)))
+
+
+def minibatch_runs(lr: float = 0.02, epochs: float = 3.0, seed: int = 0) -> dict[str, np.ndarray]:
+    """A 2-weight linear regression (512 noisy samples), three epochs each: batch 2 with η,
+    batch 16 with η, batch 16 with 8η (the linear scaling rule), and full-batch gradient
+    descent with η for as many steps as batch 2 makes (the path SGD jitters around)."""
+    prob = regression_data(_MB["n"], noise=_MB["noise"], seed=seed)
+    w0 = _MB["start"]
+    small = minibatch_sgd(prob, O.sgd(lr), w0, 2, epochs, seed)
     return {
-        "full batch (GD), η": minibatch_sgd(prob, O.sgd(64 * lr), w0, 512, epochs, seed),
-        "batch 4, η": minibatch_sgd(prob, O.sgd(lr), w0, 4, epochs, seed),
-        "batch 32, η": minibatch_sgd(prob, O.sgd(lr), w0, 32, epochs, seed),
-        "batch 32, 8η (linear scaling)": minibatch_sgd(prob, O.sgd(8 * lr), w0, 32, epochs, seed),
+        "full batch (GD), η": run(O.sgd(lr), prob, w0, len(small) - 1).points,
+        "batch 2, η": small,
+        "batch 16, η": minibatch_sgd(prob, O.sgd(lr), w0, 16, epochs, seed),
+        "batch 16, 8η (linear scaling)": minibatch_sgd(prob, O.sgd(8 * lr), w0, 16, epochs, seed),
     }
 
 
 def draw_minibatch(runs: dict[str, np.ndarray], seed: int = 0) -> go.Figure:
-    prob = regression_data(512, seed=seed)
-    xs = np.linspace(-1.5, 3.0, 61)
-    ys = np.linspace(-2.0, 2.0, 61)
+    prob = regression_data(_MB["n"], noise=_MB["noise"], seed=seed)
+    (x0, x1), (y0, y1) = _MB["window"]
+    xs = np.linspace(x0, x1, 61)
+    ys = np.linspace(y0, y1, 61)
     W = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     zs = prob.f(W).reshape(len(ys), len(xs))
-    fig = new_figure("SGD on a 2-weight linear regression (2 epochs each)", x_title="w₁", y_title="w₂", height=480)
+    fig = new_figure(None, x_title="w₁", y_title="w₂", height=520)
     fig.add_trace(contour_trace(xs, ys, zs, levels=20))
     roles = ["gd", "rmsprop", "adagrad", "momentum"]
     for (name, pts), role in zip(runs.items(), roles):
-        fig.add_trace(path_trace(thin(pts, 300), name=f"{name}: {len(pts) - 1} steps", role=role))
+        fig.add_trace(path_trace(thin(pts, 400), name=f"{name}: {len(pts) - 1} steps", role=role))
         fig.data[-1].marker.size = 3
     w_star = np.linalg.lstsq(prob.X, prob.y, rcond=None)[0]
     fig.add_trace(point_trace([w_star], name="minimum", role="minimum", symbol="star", size=14))
+    fig.update_xaxes(range=[x0, x1])
+    fig.update_yaxes(range=[y0, y1])
+    legend_on_top(fig)
     return fig
 
 
@@ -130,7 +139,8 @@ def draw_moments(data: MomentEstimates) -> go.Figure:
                                  line=dict(color=color("theory"), dash="dash"), showlegend=k == 0), row=1, col=k + 1)
     fig.update_yaxes(range=[0, 3.5])
     fig.update_xaxes(title_text="step")
-    fig.update_layout(**_LAYOUT, height=360, legend=dict(orientation="h", y=-0.25))
+    fig.update_layout(**_LAYOUT, height=380)
+    legend_on_top(fig, above_titles=True)
     msg = "" if data.bias_correction else "no bias correction: first steps are off by (1−ρ₁ᵗ)/√(1−ρ₂ᵗ)"
     fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=True)])
     return fig
@@ -237,9 +247,8 @@ def draw_noisy(data: NoisyRun) -> go.Figure:
     fig.update_xaxes(title_text="step", row=1, col=2)
     fig.update_xaxes(range=[-3.5, 1.0], row=1, col=1)
     fig.update_yaxes(range=[-2.0, 2.0], row=1, col=1)
-    fig.update_layout(**_LAYOUT, height=460, legend=dict(orientation="h", y=-0.2),
-                      annotations=list(fig.layout.annotations) + list(base.layout.annotations))
-    return fig
+    fig.update_layout(**_LAYOUT, height=480, annotations=list(fig.layout.annotations) + list(base.layout.annotations))
+    return legend_on_top(fig, above_titles=True)
 
 
 # ------------------------------------------------------------------ Reddi et al.
@@ -248,8 +257,7 @@ def draw_noisy(data: NoisyRun) -> go.Figure:
 def draw_reddi(C: float = 3.0, steps: int = 3000, lr: float = 0.05) -> go.Figure:
     """x_t and the average regret of Adam and AMSGrad (β1 = 0, β2 = 1/(1+C²)) on Reddi's problem."""
     b2 = 1.0 / (1.0 + C * C)
-    runs = [reddi_run(O.adam(lr, 0.0, b2, 1e-8), steps, C), reddi_run(O.amsgrad(lr, 0.0, b2, 1e-8), steps, C),
-            reddi_run(O.sgd(lr / C), steps, C)]
+    runs = [reddi_run(O.adam(lr, 0.0, b2, 1e-8), steps, C), reddi_run(O.amsgrad(lr, 0.0, b2, 1e-8), steps, C)]
     fig = make_subplots(rows=1, cols=2, subplot_titles=("iterate x_t (optimum: x = −1)", "average regret R_T / T"))
     for r in runs:
         idx = thin(np.arange(len(r.x)), 400)
@@ -261,8 +269,8 @@ def draw_reddi(C: float = 3.0, steps: int = 3000, lr: float = 0.05) -> go.Figure
                                  name=r.name, line=dict(color=c), showlegend=False), row=1, col=2)
     fig.update_xaxes(title_text="step t")
     fig.update_yaxes(range=[-1.1, 1.1], row=1, col=1)
-    fig.update_layout(**_LAYOUT, height=380, legend=dict(orientation="h", y=-0.25))
-    return fig
+    fig.update_layout(**_LAYOUT, height=400)
+    return legend_on_top(fig, above_titles=True)
 
 
 # ------------------------------------------------------------------ Wilson et al.

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from lecture_code import optimizers as O
 from lecture_code.momentum_analysis import momentum_rate, optimal_gd, optimal_momentum, rate_map, stability_boundary
-from lecture_code.optim_plots import contours, draw_paths, status_text, thin
+from lecture_code.optim_plots import contours, draw_paths, legend_on_top, status_text, thin
 from lecture_code.optim_problems import narrow_valley
 from lecture_code.plotting import SEQUENTIAL, color, new_figure, path_trace, point_trace, status_annotation
 from lecture_code.runner import Trajectory, run
@@ -120,10 +120,9 @@ def draw_momentum_steps(data: MomentumSteps) -> go.Figure:
         fig.add_trace(go.Scatter(x=[1, t[-1]], y=[sign * data.lr * (75.0 if k else 1.0)] * 2, mode="lines",
                                  name="plain GD step η·g", line=dict(color=color("gd"), dash="dot"), showlegend=k == 0),
                       row=1, col=col)
-    fig.update_layout(template="plotly_white", height=380, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(template="plotly_white", height=400, margin=dict(l=60, r=20, b=50))
     fig.update_xaxes(title_text="step t")
-    return fig
+    return legend_on_top(fig, above_titles=True)
 
 
 # ------------------------------------------------------------------ quadratics
@@ -146,7 +145,8 @@ def draw_rate_map(kappa: float = QUAD_KAPPA, n: int = 121) -> go.Figure:
     m = rate_map(eigs, lrs, betas)
     z = np.where(m.rates < 1, m.rates, np.nan).astype(np.float32)
     fig = new_figure(f"convergence rate ρ per step, κ = {kappa:g} (smaller is faster)", x_title="learning rate η",
-                     y_title="momentum β", height=460)
+                     y_title="momentum β", height=520)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0.0), margin=dict(b=110))
     fig.add_trace(go.Heatmap(x=lrs.astype(np.float32), y=betas.astype(np.float32), z=z, colorscale=SEQUENTIAL,
                              zmin=float(np.nanmin(z)), zmax=1.0, colorbar=dict(title="ρ"),
                              hovertemplate="η=%{x:.3f}<br>β=%{y:.3f}<br>ρ=%{z:.4f}<extra></extra>"))
@@ -221,9 +221,9 @@ def draw_quadratic(data: QuadraticRun) -> go.Figure:
     msg = status_text([data.trajectory, data.nesterov])
     if not msg and data.predicted >= 1:
         msg = f"ρ = {data.predicted:.3f} ≥ 1: no convergence"
-    fig.update_layout(template="plotly_white", height=470, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.15), annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=True)])
-    return fig
+    fig.update_layout(template="plotly_white", height=500, margin=dict(l=60, r=20, b=50),
+                      annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=True)])
+    return legend_on_top(fig, above_titles=True)
 
 
 def nesterov_comparison(steps: int = 150) -> list[Trajectory]:

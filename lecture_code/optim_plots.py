@@ -15,7 +15,7 @@ from lecture_code.plotting import color, contour_trace, new_figure, path_trace, 
 from lecture_code.runner import Trajectory
 from lecture_code.surfaces import Surface, grid
 
-__all__ = ["ROLE", "thin", "role_of", "contours", "draw_paths", "status_text", "draw_losses"]
+__all__ = ["ROLE", "legend_on_top", "thin", "role_of", "contours", "draw_paths", "status_text", "draw_losses"]
 
 #: Palette role of each optimizer name (legend colours are the same in every figure).
 ROLE = {
@@ -32,6 +32,17 @@ ROLE = {
     "Adam (no bias corr.)": "theory",
     "AMSGrad": "amsgrad",
 }
+
+
+def legend_on_top(fig: go.Figure, above_titles: bool = False) -> go.Figure:
+    """Horizontal legend above the plot, no figure title (static sliders live below the plot).
+
+    ``above_titles=True`` lifts it over the subplot titles of a ``make_subplots`` figure.
+    """
+    fig.update_layout(title=None, legend=dict(orientation="h", yanchor="bottom", y=1.12 if above_titles else 1.02,
+                                              xanchor="left", x=0.0),
+                      margin=dict(t=115 if above_titles else 80))
+    return fig
 
 
 def role_of(name: str, index: int = 0) -> str | int:
