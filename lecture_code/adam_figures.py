@@ -188,8 +188,11 @@ def race_demo(lr_scale: float = 1.0, steps: int = 500, surface: str = "beale") -
 def draw_race(race: Race) -> go.Figure:
     cfg = RACES[race.surface]
     s = get_surface(race.surface)
-    fig = draw_paths(s, race.trajectories, window=cfg["window"], log=cfg["log"], levels=22, n_grid=41,
-                     max_points=100, minimum=cfg["minimum"], height=520, title=f"{s.unicode}")
+    fig = draw_paths(s, race.trajectories, window=cfg["window"], log=cfg["log"], levels=30, n_grid=51,
+                     max_points=100, minimum=cfg["minimum"], height=560)
+    fig.update_xaxes(title_text=f"x        f(x, y) = {s.unicode}" + ("   (contours: log scale)" if cfg["log"] else ""))
+    fig.update_yaxes(title_text="y")
+    legend_on_top(fig)
     if race.surface == "y4_minus_x4":
         # leaving the window means escaping the saddle towards the minimum at infinity
         gone = [f"{t.name} ({t.diverged_at})" for t in race.trajectories if t.diverged]
