@@ -364,8 +364,12 @@ def draw_results(data: dict):
         rows = [r for r in data["rows"] if r["n"] == r["k"] + extra]
         if not rows:
             continue
+        err = [100 * math.sqrt(max(r["percent_local"] / 100 * (1 - r["percent_local"] / 100), 1e-12) / r["runs"])
+               for r in rows]  # binomial standard error
         fig.add_trace(go.Scatter(x=[r["k"] for r in rows], y=[r["percent_local"] for r in rows], mode="lines+markers",
-                                 name=f"ours, n = k + {extra}" if extra else "ours, n = k", line=dict(color=color(i))))
+                                 error_y=dict(type="data", array=err, visible=True),
+                                 name=f"ours ± 1 s.e., n = k + {extra}" if extra else "ours ± 1 s.e., n = k",
+                                 line=dict(color=color(i))))
         pub = [(k, v[0]) for (k, n), v in sorted(PUBLISHED.items()) if n == k + extra and k <= 12]
         if pub:
             fig.add_trace(go.Scatter(x=[k for k, _ in pub], y=[v for _, v in pub], mode="markers",

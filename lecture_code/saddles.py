@@ -335,7 +335,7 @@ def draw_trace(*traces: TrainingTrace, log_loss: bool = True) -> go.Figure:
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(title_text="step")
     if log_loss:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
 

@@ -248,7 +248,7 @@ def draw_squeeze(prob: CommitteeProblem, sq: Squeeze, step: int) -> go.Figure:
         raise ValueError(f"step must be in [0, {len(sq.distances) - 1}], got {step}")
     n, d1 = prob.n, 3
     fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55],
-                        subplot_titles=("input space: teacher (blue) and student (red) lines", "loss against distance"))
+                        subplot_titles=("input space: teacher (blue), student (red)", "loss against distance"))
     xs, ys = [], []
     for k in range(n):
         sx, sy = hyperplane_segment(prob.teacher[k, :2], prob.teacher[k, 2])
@@ -276,8 +276,7 @@ def draw_squeeze(prob: CommitteeProblem, sq: Squeeze, step: int) -> go.Figure:
                              line=dict(color=color("theory")), marker=dict(size=5)), 1, 2)
     fig.add_trace(go.Scatter(x=[-sq.distances[step], sq.distances[step]], y=[sq.losses[step]] * 2, mode="markers",
                              name="current", marker=dict(color=color("momentum"), size=12)), 1, 2)
-    fig.update_layout(template="plotly_white", height=430, margin=dict(l=50, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.15),
+    fig.update_layout(template="plotly_white", height=430, margin=dict(l=50, r=20, t=60, b=50), showlegend=False,
                       annotations=list(fig.layout.annotations) + [status_annotation(
                           f"distance {sq.distances[step]:.2f}, loss {sq.losses[step]:.4f}")])
     fig.update_xaxes(range=[-3, 3], row=1, col=1)
