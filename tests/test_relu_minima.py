@@ -106,3 +106,20 @@ def test_batched_finite_difference_hessian_matches_autograd():
     rng = np.random.default_rng(5)
     W = rng.standard_normal((4, 4))
     np.testing.assert_allclose(rm.hessian_fd(W, 4), rm.hessian(W, 4), atol=1e-7)
+
+
+def test_committed_results_file_is_consistent():
+    data = rm.load_results()
+    rows = {(r["k"], r["n"]): r for r in data["rows"]}
+    # the range: k = n from 6 to 10 and n = k + 1
+    assert all((k, k) in rows and (k, k + 1) in rows for k in range(6, 11))
+    for r in rows.values():
+        assert r["percent_local"] == pytest.approx(100 * r["local"] / r["runs"])
+        assert len(r["local_losses"]) == r["local"]
+        assert all(loss > 1e-3 for loss in r["local_losses"])
+        if (r["k"], r["n"]) in rm.PUBLISHED:
+            assert r["published"]["percent_local"] == rm.PUBLISHED[(r["k"], r["n"])][0]
+    table = rm.results_table(data)
+    assert table.count("\n") == len(data["rows"])
+    fig = rm.draw_results(data)
+    assert len(fig.data) >= 4

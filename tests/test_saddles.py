@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lecture_code import saddles as sd
-from lecture_code.critical_search import TanhNet, find_critical_point, search
+from lecture_code.critical_search import TanhNet, draw_index_vs_loss, find_critical_point, load_critical_points, search
 
 
 def test_coin_flip_numbers_from_lecture():
@@ -133,3 +133,18 @@ def test_demo_figures_have_the_same_traces_for_every_frame():
     c = sd.draw_saddle(sd.saddle_gd(0.0, steps=30))
     d = sd.draw_saddle(sd.saddle_gd(0.1, steps=30))
     assert [t.type for t in c.data] == [t.type for t in d.data] and len(c.layout.annotations) == 1
+
+
+def test_committed_critical_points_file():
+    data = load_critical_points()
+    pts = data["points"]
+    assert data["converged"] == len(pts) > 10
+    assert all(p["grad_norm"] < (1e-4 if p["start"] == "trained" else 1e-9) for p in pts)
+    assert all(0 <= p["index"] <= 1 and p["index"] == pytest.approx(p["n_negative"] / data["n_params"], abs=1e-6)
+               for p in pts)
+    # the trend the chapter shows: the lowest-loss points have the smallest index
+    low = min(pts, key=lambda p: p["loss"])
+    high = max(pts, key=lambda p: p["loss"])
+    assert low["index"] < high["index"]
+    fig = draw_index_vs_loss(data)
+    assert len(fig.data) == 2

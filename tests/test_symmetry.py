@@ -147,3 +147,19 @@ def test_mlp_input_validation():
         sy.permute_hidden(params, 0, [0, 0, 1])
     with pytest.raises(ValueError, match="alpha must be > 0"):
         sy.rescale_relu(params, 0, 0, -1.0)
+
+
+def test_count_table_and_figures():
+    rows = sy.count_table([4, 5, 7], K_max=3)
+    assert rows[0]["K=2"] is None and rows[1]["K=2"] == 90 and rows[2]["K=3"] == sy.pair_saddle_manifolds(7, 3)
+    fig = sy.draw_counts(range(2, 9), K_max=2)
+    assert len(fig.data) == 5
+    fig = sy.draw_overparameterization(10, hs=[0, 5, 10])
+    assert list(fig.data[0].y) == [sy.overparameterization_ratio(10, h) for h in (0, 5, 10)]
+
+
+def test_trained_mlp_permutation_keeps_outputs():
+    params = sy.train_mlp((2, 4, 1), steps=50, seed=0)
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    p2 = sy.permute_hidden(params, 0, [1, 3, 0, 2])
+    np.testing.assert_allclose(sy.mlp_forward(p2, X), sy.mlp_forward(params, X), atol=1e-14)

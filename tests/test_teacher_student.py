@@ -74,3 +74,19 @@ def test_bad_input():
         ts.committee_problem(np.zeros((3, 2)))
     with pytest.raises(ValueError, match="n_data must be"):
         ts.committee_problem(n_data=3)
+
+
+def test_squeeze_frames_have_identical_trace_layout():
+    a = ts.draw_squeeze_frame(ts.squeeze_demo(0, n_steps=4))
+    b = ts.draw_squeeze_frame(ts.squeeze_demo(3, n_steps=4))
+    assert [t.type for t in a.data] == [t.type for t in b.data]
+    assert len(a.layout.annotations) == len(b.layout.annotations)
+    with pytest.raises(ValueError, match="step must be"):
+        ts.squeeze_demo(4, n_steps=4)
+
+
+def test_hyperplane_segment_lies_on_the_line():
+    xs, ys = ts.hyperplane_segment(np.array([1.0, 2.0]), 0.5, box=3.0)
+    assert np.allclose(xs * 1.0 + ys * 2.0 + 0.5, 0.0)
+    xs, ys = ts.hyperplane_segment(np.array([1.0, 0.0]), 10.0, box=3.0)  # x = -10: outside the box
+    assert np.all(np.isnan(xs))
