@@ -188,10 +188,11 @@ def race_demo(lr_scale: float = 1.0, steps: int = 500, surface: str = "beale") -
 def draw_race(race: Race) -> go.Figure:
     cfg = RACES[race.surface]
     s = get_surface(race.surface)
-    fig = draw_paths(s, race.trajectories, window=cfg["window"], log=cfg["log"], levels=30, n_grid=51,
+    fig = draw_paths(s, race.trajectories, window=cfg["window"], log=cfg["log"], levels=30, n_grid=41,
                      max_points=100, minimum=cfg["minimum"], height=560)
     fig.update_xaxes(title_text=f"x        f(x, y) = {s.unicode}" + ("   (contours: log scale)" if cfg["log"] else ""))
     fig.update_yaxes(title_text="y")
+    fig.data[0].line.smoothing = 1.0  # a 41×41 grid is stored in every frame: keep it coarse, draw it smooth
     legend_on_top(fig)
     if race.surface == "y4_minus_x4":
         # leaving the window means escaping the saddle towards the minimum at infinity
