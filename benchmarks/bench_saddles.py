@@ -64,8 +64,8 @@ def run() -> list[dict]:
     secs, pts = _best(lambda: search(net, starts=10, seed=0, max_iter=300), 1)
     cp = json.loads((ROOT / "data" / "critical_points.json").read_text())
     rows.append(dict(name="critical-point search: 10 starts (8 hidden units)", value=round(secs, 2), unit="s", target="",
-                     note=f"{len(pts)} converged; committed file: {cp['starts']} starts + {cp['trained_runs']} trained "
-                          f"runs took {cp['seconds']:.0f} s (scripts/find_critical_points.py)"))
+                     note=f"{len(pts)} converged; committed file: widths {[n['hidden'] for n in cp['nets']]}, "
+                          f"{cp['nets'][0]['starts']} starts each, took {cp['seconds']:.0f} s (scripts/find_critical_points.py)"))
 
     secs, _ = _best(lambda: (stuck_run(0.05, 3000), stuck_run(0.3, 3000)))
     rows.append(dict(name="'stuck is not zero gradient': two 3000-step GD runs", value=round(secs, 2), unit="s", target="< 5"))

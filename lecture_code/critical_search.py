@@ -223,25 +223,32 @@ def load_critical_points(path: str | None = None) -> dict:
 
 
 def draw_index_vs_loss(data: dict):
-    """Index against loss of the found critical points, one marker per distinct point (size = how often found)."""
+    """Index against loss of the found critical points, one marker per distinct point (size = how often found).
+
+    One colour per network width; circles for points found by the Newton-type search, squares for
+    the ends of training runs.
+    """
     import plotly.graph_objects as go
 
     from lecture_code.plotting import color, new_figure
 
     fig = new_figure(x_title="loss (mean squared error)", y_title="index α = fraction of negative eigenvalues",
-                     height=420, xaxis_type="log")
-    groups: dict[tuple, list] = {}
-    for p in data["points"]:
-        key = ("end of a training run" if p["start"] == "trained" else "critical point (Newton/LM)",
-               round(p["loss"], 5), round(p["index"], 4))
-        groups.setdefault(key, []).append(p)
-    for label, role in (("critical point (Newton/LM)", "saddle"), ("end of a training run", "minimum")):
-        keys = [k for k in groups if k[0] == label]
-        fig.add_trace(go.Scatter(
-            x=[k[1] for k in keys], y=[k[2] for k in keys], mode="markers", name=label,
-            marker=dict(color=color(role), size=[6 + 3 * math.log2(len(groups[k])) for k in keys], opacity=0.8,
-                        line=dict(width=1, color="white")),
-            text=[f"found {len(groups[k])}×, {groups[k][0]['n_negative']} negative and "
-                  f"{groups[k][0]['n_zero']} zero eigenvalues of {data['n_params']}" for k in keys],
-            hovertemplate="loss %{x:.4g}, index %{y:.3f}<br>%{text}<extra></extra>"))
+                     height=440, xaxis_type="log")
+    for i, net in enumerate(data["nets"]):
+        for trained in (False, True):
+            groups: dict[tuple, list] = {}
+            for p in net["points"]:
+                if (p["start"] == "trained") == trained:
+                    groups.setdefault((round(p["loss"], 5), round(p["index"], 4)), []).append(p)
+            keys = sorted(groups)
+            fig.add_trace(go.Scatter(
+                x=[k[0] for k in keys], y=[k[1] for k in keys], mode="markers",
+                name=f"{net['hidden']} hidden units ({net['n_params']} parameters): "
+                     + ("end of a training run" if trained else "critical point (Newton/LM)"),
+                marker=dict(color=color(i), symbol="square" if trained else "circle", opacity=0.8,
+                            size=[6 + 3 * math.log2(len(groups[k])) for k in keys], line=dict(width=1, color="white")),
+                text=[f"found {len(groups[k])}×, {groups[k][0]['n_negative']} negative and "
+                      f"{groups[k][0]['n_zero']} zero eigenvalues of {net['n_params']}" for k in keys],
+                hovertemplate="loss %{x:.4g}, index %{y:.3f}<br>%{text}<extra></extra>"))
+    fig.update_layout(legend=dict(orientation="v", x=0.01, y=0.99, xanchor="left", yanchor="top"))
     return fig

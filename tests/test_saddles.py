@@ -137,14 +137,15 @@ def test_demo_figures_have_the_same_traces_for_every_frame():
 
 def test_committed_critical_points_file():
     data = load_critical_points()
-    pts = data["points"]
-    assert data["converged"] == len(pts) > 10
-    assert all(p["grad_norm"] < (1e-4 if p["start"] == "trained" else 1e-9) for p in pts)
-    assert all(0 <= p["index"] <= 1 and p["index"] == pytest.approx(p["n_negative"] / data["n_params"], abs=1e-6)
-               for p in pts)
-    # the trend the chapter shows: the lowest-loss points have the smallest index
-    low = min(pts, key=lambda p: p["loss"])
-    high = max(pts, key=lambda p: p["loss"])
-    assert low["index"] < high["index"]
+    assert [net["hidden"] for net in data["nets"]] == [4, 8]
+    for net in data["nets"]:
+        pts = net["points"]
+        assert net["converged"] == len(pts) > 10
+        assert all(p["grad_norm"] < (1e-4 if p["start"] == "trained" else 1e-9) for p in pts)
+        assert all(p["index"] == pytest.approx(p["n_negative"] / net["n_params"], abs=1e-6) for p in pts)
+        # the trend the chapter shows: the lowest-loss points have the smallest index
+        low = min(pts, key=lambda p: p["loss"])
+        high = max(pts, key=lambda p: p["loss"])
+        assert low["index"] < high["index"]
     fig = draw_index_vs_loss(data)
-    assert len(fig.data) == 2
+    assert len(fig.data) == 4
