@@ -347,6 +347,7 @@ def draw_coin_flips(Ns, simulated: list[dict]) -> go.Figure:
     Ns = np.asarray(list(Ns))
     fig = new_figure(x_title="number of parameters N", y_title="chance that a critical point is a minimum",
                      height=380, yaxis_type="log")
+    fig.update_yaxes(exponentformat="power")
     fig.add_trace(go.Scatter(x=Ns, y=0.5**Ns, mode="lines", name="2^−N (independent coins)",
                              line=dict(color=color("theory"))))
     sim = {r["N"]: r for r in simulated}

@@ -365,16 +365,17 @@ def draw_counts(ns: Sequence[int], K_max: int = 3):
     from lecture_code.plotting import color, new_figure
 
     ns = [int(n) for n in ns]
-    fig = new_figure(x_title="neurons in the layer n", y_title="count (log scale)", height=400, yaxis_type="log")
+    fig = new_figure(x_title="neurons in the layer n", y_title="count (log scale)", height=420, yaxis_type="log")
+    fig.update_yaxes(exponentformat="power")
     fig.add_trace(go.Scatter(x=ns, y=[float(math.factorial(n)) for n in ns], mode="lines+markers",
                              name="global permutation minima n!", line=dict(color=color("minimum"), width=3)))
     for K in range(1, K_max + 1):
         xs = [n for n in ns if 2 * K < n]
         fig.add_trace(go.Scatter(x=xs, y=[float(symmetry_induced_manifolds(n, K)) for n in xs], mode="lines+markers",
-                                 name=f"order-{K} symmetry-induced manifolds (all)", line=dict(color=color(K))))
+                                 name=f"order-{K} symmetry-induced manifolds (all)", line=dict(color=color(2 * K - 1))))
         fig.add_trace(go.Scatter(x=xs, y=[float(pair_saddle_manifolds(n, K)) for n in xs], mode="lines",
                                  name=f"order {K}: theorem's lower bound n!/2^K·C(n−K, K)",
-                                 line=dict(color=color(K), dash="dot")))
+                                 line=dict(color=color(2 * K - 1), dash="dot")))
     return fig
 
 
@@ -387,10 +388,15 @@ def draw_overparameterization(n: int = 30, hs: Sequence[int] = tuple(range(0, 12
     hs = [int(h) for h in hs]
     fig = new_figure(x_title=f"extra student neurons h (teacher width n = {n}, student n + h)",
                      y_title="saddle subspaces / global-minimum subspaces", height=400, yaxis_type="log")
+    fig.update_yaxes(exponentformat="power")
     r = [overparameterization_ratio(n, h) for h in hs]
     fig.add_trace(go.Scatter(x=hs, y=r, mode="lines+markers", name="ratio", line=dict(color=color("saddle"))))
     fig.add_trace(go.Scatter(x=[hs[0], hs[-1]], y=[1, 1], mode="lines", name="ratio 1",
                              line=dict(color=color("theory"), dash="dash")))
+    fig.add_annotation(x=hs[0], y=math.log10(max(r)), xanchor="left", yanchor="top", showarrow=False,
+                       text="   saddles dominate (mildly overparameterized)")
+    fig.add_annotation(x=hs[-1], y=math.log10(min(r)), xanchor="right", yanchor="bottom", showarrow=False,
+                       text="global minima dominate (vastly overparameterized)")
     return fig
 
 
