@@ -46,6 +46,8 @@ __all__ = [
     "SqueezeFrame",
     "squeeze_demo",
     "draw_squeeze_frame",
+    "CriticalPlane",
+    "critical_plane",
 ]
 
 #: The teacher's incoming weights ``(v_1, v_2, c)`` per neuron: four lines in the plane.
@@ -312,3 +314,53 @@ def squeeze_demo(step: int, n_steps: int = 12, pair: tuple[int, int] = (0, 1)) -
 def draw_squeeze_frame(frame: SqueezeFrame) -> go.Figure:
     """:func:`draw_squeeze` for a :class:`SqueezeFrame`."""
     return draw_squeeze(frame.prob, frame.sq, frame.step)
+
+
+@dataclass
+class CriticalPlane:
+    """A *second-order* symmetry-induced critical manifold: the merged neuron copied three times."""
+
+    total: float
+    splits: np.ndarray  # (m, 3) output weights (a, b, w* − a − b)
+    grad_norms: np.ndarray
+    n_zero: np.ndarray
+    n_negative: np.ndarray
+    n_params: int
+
+
+def critical_plane(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | None = None, tol: float = 1e-7) -> CriticalPlane:
+    """Embed the distance-zero critical point in a network with ``n + 1`` neurons as a triple.
+
+    The merged neuron of the ``n − 1`` network is copied three times with output weights
+    ``(a, b, w* − a − b)``: a plane of critical points, whose Hessian has two zero eigenvalues
+    (the lecture: "second-order symmetry-induced critical points have two zero eigenvalues").
+    ``splits`` are fractions ``(a/w*, b/w*)``; default: a few points inside the triangle.
+    """
+    i, j = sq.pair
+    net = prob.net
+    n, d1 = prob.n, net.d + 1
+    theta = sq.thetas[-1]
+    U = theta[: n * d1].reshape(n, d1)
+    a = theta[n * d1 : n * d1 + n]
+    others = [k for k in range(n) if k not in (i, j)]
+    small = TanhNet(net.X, net.y, n - 1)
+    th_small, _ = find_critical_point(small, np.concatenate([np.vstack([U[i], U[others]]).ravel(),
+                                                             [a[i] + a[j]], a[others], [theta[-1]]]))
+    Us = th_small[: (n - 1) * d1].reshape(n - 1, d1)
+    as_ = th_small[(n - 1) * d1 : (n - 1) * d1 + n - 1]
+    total = float(as_[0])
+    fr = np.array([[0.2, 0.3], [1 / 3, 1 / 3], [0.5, 0.25], [0.1, 0.8]]) if splits is None else np.asarray(splits, float)
+    big = TanhNet(net.X, net.y, n + 1)
+    gns, nz, nneg, rows = [], [], [], []
+    for fa, fb in fr:
+        w3 = np.array([fa, fb, 1 - fa - fb]) * total
+        Ub = np.vstack([Us[0], Us[0], Us[0], Us[1:]])
+        ab = np.concatenate([w3, as_[1:]])
+        th = np.concatenate([Ub.ravel(), ab, [th_small[-1]]])
+        lam = np.linalg.eigvalsh(big.hessian(th))
+        scale = max(1e-12, float(np.abs(lam).max()))
+        gns.append(float(np.linalg.norm(big.grad(th))))
+        nz.append(int(np.sum(np.abs(lam) <= tol * scale)))
+        nneg.append(int(np.sum(lam < -tol * scale)))
+        rows.append(w3)
+    return CriticalPlane(total, np.array(rows), np.array(gns), np.array(nz), np.array(nneg), big.n_params)

@@ -90,3 +90,12 @@ def test_hyperplane_segment_lies_on_the_line():
     assert np.allclose(xs * 1.0 + ys * 2.0 + 0.5, 0.0)
     xs, ys = ts.hyperplane_segment(np.array([1.0, 0.0]), 10.0, box=3.0)  # x = -10: outside the box
     assert np.all(np.isnan(xs))
+
+
+def test_triple_gives_a_plane_with_two_zero_eigenvalues(run):
+    prob, sq, _ = run
+    plane = ts.critical_plane(prob, sq)
+    np.testing.assert_allclose(plane.splits.sum(1), plane.total)
+    assert np.all(plane.grad_norms < 1e-8)
+    assert np.all(plane.n_zero == 2)
+    assert np.all(plane.n_negative >= 1)
