@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=500)
     ap.add_argument("--seed", type=int, default=2018)
     ap.add_argument("--quick", action="store_true", help="20 runs per setting, do not overwrite the data file")
+    ap.add_argument("--out", type=Path, default=OUT, help=f"result file (default {OUT.relative_to(OUT.parents[1])})")
     args = ap.parse_args()
     runs = 20 if args.quick else args.runs
     rows = []
@@ -48,16 +49,16 @@ def main() -> None:
             percent_local=pub[0], mean_min_eigenvalue=pub[1], mean_loss_local=pub[2])
         rows.append(row)
         if not args.quick:
-            _write(rows, runs, args.seed, time.perf_counter() - t_all)
+            _write(rows, runs, args.seed, time.perf_counter() - t_all, args.out)
         print(f"k={k:2d} n={n:2d}: {row['percent_local']:5.1f}% local ({row['local']}/{runs}, "
               f"{row['other']} other), λmin {row['mean_min_eigenvalue']}, "
               f"loss {row['mean_loss_local']}  [{row['seconds']:.1f} s]", flush=True)
     if not args.quick:
-        _write(rows, runs, args.seed, time.perf_counter() - t_all)
-        print(f"wrote {OUT} ({OUT.stat().st_size} bytes) in {time.perf_counter() - t_all:.0f} s")
+        _write(rows, runs, args.seed, time.perf_counter() - t_all, args.out)
+        print(f"wrote {args.out} ({args.out.stat().st_size} bytes) in {time.perf_counter() - t_all:.0f} s")
 
 
-def _write(rows: list, runs: int, seed: int, seconds: float) -> None:
+def _write(rows: list, runs: int, seed: int, seconds: float, out_path: Path = OUT) -> None:
     out = dict(
         description="Safran & Shamir (2018) reproduced with the closed-form population loss; "
                     "see lecture_code.relu_minima.run_experiment for the protocol.",
@@ -67,10 +68,10 @@ def _write(rows: list, runs: int, seed: int, seconds: float) -> None:
         machine=f"{platform.machine()} {os.cpu_count()} cores",
         rows=rows,
     )
-    OUT.parent.mkdir(exist_ok=True)
-    tmp = OUT.with_suffix(".tmp")
+    out_path.parent.mkdir(exist_ok=True)
+    tmp = out_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=1, allow_nan=False))
-    tmp.replace(OUT)
+    tmp.replace(out_path)
 
 
 if __name__ == "__main__":
