@@ -45,6 +45,8 @@ __all__ = [
     "SawtoothData",
     "sawtooth_demo",
     "draw_sawtooth",
+    "feature_reuse_task",
+    "feature_reuse_scores",
     "LocalDistributedData",
     "distributed_vs_local_demo",
     "draw_distributed_vs_local",
@@ -317,6 +319,65 @@ def draw_sawtooth(data: SawtoothData):
     fig.update_layout(annotations=[status_annotation(text)])
     fig.update_yaxes(range=[-0.2, 1.35])
     return fig
+
+
+# --------------------------------------------------------------------------- feature reuse
+
+COLOURS = ("green", "red", "white")
+OBJECTS = ("car", "bus", "house")
+
+
+def feature_reuse_task(unseen: tuple[str, str] = ("red", "house"), per_combo: int = 20, noise: float = 0.3,
+                       seed: int = 0) -> dict[str, Array]:
+    """The lecture's "green car, red car, green bus, red bus, white house -> red house".
+
+    An input is a noisy 16-dimensional "picture": a colour code (fixed random 8-d pattern
+    per colour) next to a shape code (fixed random 8-d pattern per object). Two attributes
+    are to be reported: *is it red?* and *is it a house?* Training uses every
+    colour-object combination except ``unseen``; the test set is ``unseen`` only.
+    """
+    if unseen[0] not in COLOURS or unseen[1] not in OBJECTS:
+        raise ValueError(f"unseen must be (colour in {COLOURS}, object in {OBJECTS}), got {unseen!r}")
+    per_combo = check_count(per_combo, "per_combo", minimum=1)
+    rng = np.random.default_rng(seed)
+    colour_code = {c: rng.choice([-1.0, 1.0], size=8) for c in COLOURS}
+    object_code = {o: rng.choice([-1.0, 1.0], size=8) for o in OBJECTS}
+
+    def make(combos):
+        X, Y = [], []
+        for c, o in combos:
+            base = np.concatenate([colour_code[c], object_code[o]])
+            for _ in range(per_combo):
+                X.append(base + noise * rng.normal(size=16))
+                Y.append([float(c == "red"), float(o == "house")])
+        return np.array(X), np.array(Y)
+
+    train = [(c, o) for c in COLOURS for o in OBJECTS if (c, o) != tuple(unseen)]
+    Xtr, Ytr = make(train)
+    Xte, Yte = make([tuple(unseen)])
+    return {"X_train": Xtr, "Y_train": Ytr, "X_test": Xte, "Y_test": Yte}
+
+
+def feature_reuse_scores(task: dict[str, Array], steps: int = 300, lr: float = 0.05) -> dict[str, dict[str, float]]:
+    """Accuracy on the unseen combination for each attribute and for both together.
+
+    * **distributed**: one hyperplane per attribute (logistic regression, the book's Adam),
+      shared by all combinations: the "red" hyperplane learned on cars and buses cuts
+      through the houses too;
+    * **local**: 1-nearest neighbour over the stored training examples.
+    """
+    Xtr, Ytr, Xte, Yte = task["X_train"], task["Y_train"], task["X_test"], task["Y_test"]
+    net = MLP((Xtr.shape[1], 1))
+    theta, _ = train_mlp(net, Xtr, Ytr.T, steps=check_count(steps, "steps", minimum=1), lr=lr)
+    dist = (mlp_logits(net, theta, Xte) > 0).T.astype(float)
+    d2 = ((Xte[:, None, :] - Xtr[None, :, :]) ** 2).sum(axis=2)
+    local = Ytr[np.argmin(d2, axis=1)]
+    out = {}
+    for name, P in (("distributed (one hyperplane per attribute)", dist), ("local (nearest neighbour)", local)):
+        ok = P == Yte
+        out[name] = {"is red": float(ok[:, 0].mean()), "is a house": float(ok[:, 1].mean()),
+                     "both": float(ok.all(axis=1).mean())}
+    return out
 
 
 # --------------------------------------------------------------------------- distributed vs local

@@ -137,3 +137,17 @@ def test_bad_counts_raise(bad):
         distributed_vs_local_demo(bad)
     with pytest.raises(ValueError, match="depth must be an integer in \\[1, 10\\]"):
         equal_params_widths(50, 2, bad)
+
+
+def test_feature_reuse_red_house():
+    from lecture_code.depth import feature_reuse_scores, feature_reuse_task
+
+    for seed in range(3):
+        res = feature_reuse_scores(feature_reuse_task(seed=seed))
+        dist = res["distributed (one hyperplane per attribute)"]
+        local = res["local (nearest neighbour)"]
+        assert dist["both"] == 1.0
+        # a red house's nearest stored example is red (a car or bus) or a house (not red): never both
+        assert local["both"] == 0.0
+    with pytest.raises(ValueError, match="unseen must be"):
+        feature_reuse_task(unseen=("blue", "house"))
