@@ -1,6 +1,6 @@
 """Regenerate data/safran_shamir.json: spurious local minima of two-layer ReLU nets.
 
-Usage:  .venv/bin/python scripts/safran_shamir.py [--runs 500] [--quick]
+Usage:  .venv/bin/python scripts/safran_shamir.py [--runs 1000] [--quick] [--out PATH]
 
 Safran & Shamir's experiment at small scale with the closed-form population loss of
 :mod:`lecture_code.relu_minima`: for every (k, n) below, ``runs`` Xavier initialisations,
@@ -29,7 +29,7 @@ OUT = Path(__file__).resolve().parents[1] / "data" / "safran_shamir.json"
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=500)
+    ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=2018)
     ap.add_argument("--quick", action="store_true", help="20 runs per setting, do not overwrite the data file")
     ap.add_argument("--out", type=Path, default=OUT, help=f"result file (default {OUT.relative_to(OUT.parents[1])})")
