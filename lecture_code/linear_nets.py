@@ -141,6 +141,12 @@ def train_deep_linear(X: np.ndarray, Y: np.ndarray, widths: list[int], seed: int
     """Gradient descent on a deep linear network with layer widths ``[d0, *widths, dH]``; final loss."""
     X = np.asarray(X, float)
     Y = np.asarray(Y, float)
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
+        raise ValueError(f"X (d0, m) and Y (dH, m) must have the same number of columns, got {X.shape}, {Y.shape}")
+    if any(isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1 for w in widths):
+        raise ValueError(f"widths must be integers >= 1, got {list(widths)}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
     dims = [X.shape[0], *widths, Y.shape[0]]
     rng = np.random.default_rng(seed)
     Ws = [init_scale * rng.standard_normal((o, i)) / math.sqrt(i) for i, o in zip(dims[:-1], dims[1:])]
@@ -170,6 +176,13 @@ def _check_stack(Ws) -> np.ndarray:
     return Ws
 
 
+def _check_R(R) -> np.ndarray:
+    R = np.asarray(R, float)
+    if R.ndim != 2 or R.shape[0] != R.shape[1] or not np.all(np.isfinite(R)):
+        raise ValueError(f"R must be a finite square (d, d) matrix, got shape {R.shape}")
+    return R
+
+
 def _residual_product(Ws: np.ndarray) -> np.ndarray:
     d = Ws.shape[1]
     P = np.eye(d)
@@ -187,6 +200,8 @@ def resnet_loss(Ws, R) -> float:
 def resnet_grad(Ws, R) -> np.ndarray:
     """Gradient of :func:`resnet_loss`: ``−2 A_kᵀ (R − P) B_kᵀ`` with ``P = A_k (I + W_k) B_k``."""
     Ws = _check_stack(Ws)
+    if np.shape(R) != Ws.shape[1:]:
+        raise ValueError(f"R must have shape {Ws.shape[1:]} like the layers, got {np.shape(R)}")
     H, d, _ = Ws.shape
     I = np.eye(d)
     E = np.asarray(R) - _residual_product(Ws)
@@ -205,7 +220,9 @@ def resnet_grad(Ws, R) -> np.ndarray:
 def train_resnet(R, H: int, lr: float = 0.01, steps: int = 3000, init_scale: float = 0.0,
                  seed: int = 0) -> np.ndarray:
     """Gradient descent on the linear ResNet from ``W_k ~ init_scale · N(0, 1/d)``; returns ``Ws``."""
-    R = np.asarray(R, float)
+    R = _check_R(R)
+    if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
+        raise ValueError(f"H must be an integer >= 1, got {H!r}")
     d = R.shape[0]
     rng = np.random.default_rng(seed)
     Ws = init_scale * rng.standard_normal((H, d, d)) / math.sqrt(d)
@@ -219,7 +236,9 @@ def resnet_small_norm_solution(R, H: int) -> np.ndarray:
 
     Its spectral norm is about ``‖log R‖ / H``: Hardt & Ma's Theorem 2.
     """
-    R = np.asarray(R, float)
+    R = _check_R(R)
+    if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
+        raise ValueError(f"H must be an integer >= 1, got {H!r}")
     L = logm(R)
     if np.max(np.abs(np.imag(L))) > 1e-9:
         raise ValueError("R must have a real matrix logarithm (e.g. symmetric positive definite)")

@@ -95,3 +95,11 @@ def test_bad_input():
         ln.resnet_loss(np.zeros((2, 3)), np.eye(3))
     with pytest.raises(ValueError, match="same number of columns"):
         ln.shallow_optimum(np.zeros((2, 5)), np.zeros((2, 4)), 1)
+    with pytest.raises(ValueError, match="widths must be"):
+        ln.train_deep_linear(np.ones((2, 5)), np.ones((2, 5)), [0], seed=0)
+    with pytest.raises(ValueError, match="R must be"):
+        ln.train_resnet(np.ones((2, 3)), 2)
+    with pytest.raises(ValueError, match="H must be"):
+        ln.resnet_small_norm_solution(np.eye(2), 0)
+    with pytest.raises(ValueError, match="R must have shape"):
+        ln.resnet_grad(np.zeros((2, 3, 3)), np.eye(2))
