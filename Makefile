@@ -15,7 +15,7 @@ SOLUTIONS ?= 0
 export OPENBLAS_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup book test unit lab serve bench clean lock assets chromium exercises grade
+.PHONY: help setup book test unit lab serve bench clean lock assets chromium data
 
 help:
 	@echo "make book    build the site strictly into _build/html (sets everything up first)"
@@ -80,6 +80,11 @@ unit: setup
 
 bench: book
 	$(PY) -m benchmarks
+
+# Regenerate the committed result files the chapters load (slow: about 11 minutes).
+data: setup
+	$(PY) scripts/find_critical_points.py
+	$(PY) scripts/safran_shamir.py
 
 # Regenerate the full lock from requirements.in (run after changing requirements.in).
 lock:
