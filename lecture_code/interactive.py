@@ -258,7 +258,6 @@ class Explorer:
     def widget(self):
         """Live ipywidgets view: one slider per parameter above the figure."""
         import ipywidgets as widgets
-        from IPython.display import display
 
         controls = {}
         for s in self.sliders:
@@ -274,17 +273,24 @@ class Explorer:
             )
         out = widgets.Output()
 
-        def redraw(**params: Any) -> None:
-            with out:
-                out.clear_output(wait=True)
-                try:
-                    display(self.figure(**params))
-                except Exception as exc:  # show the problem instead of killing the view
-                    display(widgets.HTML(f"<pre style='color:#B00020'>{html.escape(repr(exc))}</pre>"))
+        def redraw(change: Any = None) -> None:
+            # Replace the Output widget's content directly (a state update) rather than
+            # capturing display messages with `with out:`; headless clients (nbclient,
+            # jupytext --execute) handle the latter badly, and it flickers.
+            params = {name: control.value for name, control in controls.items()}
+            try:
+                data = dict(self.figure(**params)._repr_mimebundle_())
+            except Exception as exc:  # show the problem instead of killing the view
+                data = {"text/html": f"<pre style='color:#B00020'>{html.escape(repr(exc))}</pre>"}
+            data.setdefault("text/plain", "<figure>")
+            # (IPython's display formatter would *publish* a plotly figure to the cell
+            # instead of returning its data, so the bundle is built here.)
+            out.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
 
-        interactive_out = widgets.interactive_output(redraw, controls)
-        box = widgets.VBox([*controls.values(), out, interactive_out])
-        return box
+        for control in controls.values():
+            control.observe(redraw, names="value")
+        redraw()
+        return widgets.VBox([*controls.values(), out])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         names = ", ".join(f"{s.name}={s.format(s.default)}" for s in self.sliders)

@@ -82,9 +82,26 @@ def test_widget_view_recomputes_on_slider_change(monkeypatch):
 
     ex = Explorer(spy, ex.draw, ex.sliders)
     box = ex.widget()
-    lr_slider = box.children[0]
+    lr_slider, out = box.children[0], box.children[-1]
+    before = out.outputs[0]["data"]["text/html"]
     lr_slider.value = 1.5
     assert calls[-1]["lr"] == 1.5 and calls[-1]["steps"] == 5
+    # the Output widget now holds the new figure (JupyterLab renders its plotly JSON)
+    (output,) = out.outputs
+    assert output["data"]["text/html"] != before
+    assert "application/vnd.plotly.v1+json" in output["data"]
+    assert output["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"].startswith("η = 1.5")
+
+
+def test_widget_view_shows_an_error_instead_of_dying():
+    def demo(lr):
+        if lr > 1:
+            raise RuntimeError("boom")
+        return gd_on_parabola(lr, steps=3)
+
+    box = explore(demo, draw_parabola_run, Slider("lr", [0.5, 2.0], default=0.5)).widget()
+    box.children[0].value = 2.0
+    assert "boom" in box.children[-1].outputs[0]["data"]["text/html"]
 
 
 def test_live_values_offer_a_finer_grid():
