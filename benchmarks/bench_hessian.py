@@ -20,6 +20,12 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+try:
+    from benchmarks.timing import best_of
+except ImportError:  # run as a script: python benchmarks/<this file>
+    from timing import best_of
+
+
 def _setup(sizes: list[int], n_data: int):
     from lecture_code.models import flatten_params, make_loss_fn, mlp, spirals
 
@@ -28,13 +34,7 @@ def _setup(sizes: list[int], n_data: int):
     return make_loss_fn(model, data.X, data.y, "cross_entropy"), flatten_params(model)
 
 
-def _best(fn, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+_best = best_of
 
 
 def run() -> list[dict]:

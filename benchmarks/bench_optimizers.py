@@ -15,15 +15,14 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-def _best_ms(fn, repeat: int = 7, number: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return 1e3 * min(times)
+try:
+    from benchmarks.timing import best_of
+except ImportError:  # run as a script: python benchmarks/<this file>
+    from timing import best_of
 
+
+def _best_ms(fn, repeat: int = 7, number: int = 3) -> float:
+    return 1e3 * best_of(fn, repeat, number)[0]
 
 def _torch_race(steps: int = 500) -> None:
     import torch

@@ -12,14 +12,14 @@ import time
 from typing import Any, Callable
 
 
-def _best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+try:
+    from benchmarks.timing import best_of
+except ImportError:  # run as a script: python benchmarks/<this file>
+    from timing import best_of
 
+
+def _best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
+    return best_of(fn, repeat)[0]
 
 def run() -> list[dict]:
     import plotly.io as pio

@@ -22,14 +22,14 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _best(fn, repeat: int = 2) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+try:
+    from benchmarks.timing import best_of
+except ImportError:  # run as a script: python benchmarks/<this file>
+    from timing import best_of
 
+
+def _best(fn, repeat: int = 2):
+    return best_of(fn, repeat)
 
 def run() -> list[dict]:
     import numpy as np

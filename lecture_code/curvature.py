@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from lecture_code.critical import classify
 from lecture_code.optimizers import chain, clip_by_norm, sgd
-from lecture_code.plotting import color, contour_trace, new_figure, path_trace, point_trace, status_annotation
+from lecture_code.plotting import color, contour_trace, new_figure, path_trace, point_trace, quadratic_level_lines, status_annotation
 from lecture_code.runner import DEFAULT_LIMIT, Trajectory, run
 from lecture_code.surfaces import Surface, check_point, get_surface, grid, quadratic
 from lecture_code.surfaces import cliff as make_cliff
@@ -329,18 +329,6 @@ class ZigzagData:
     level_y: np.ndarray
 
 
-def _level_sets(s: Surface, levels: Sequence[float], n: int = 60) -> tuple[np.ndarray, np.ndarray]:
-    """Ellipses ½θᵀAθ = c of a positive definite quadratic as one NaN-separated polyline."""
-    lam, vec = np.linalg.eigh(s.hess([0.0, 0.0]))
-    a = np.linspace(0, 2 * np.pi, n)
-    xs, ys = [], []
-    for c in levels:
-        u = vec @ np.vstack([np.sqrt(2 * c / lam[0]) * np.cos(a), np.sqrt(2 * c / lam[1]) * np.sin(a)])
-        xs += [*u[0], np.nan]
-        ys += [*u[1], np.nan]
-    return np.array(xs, np.float32), np.array(ys, np.float32)
-
-
 def zigzag_demo(lr: float = 1.5, steps: int = 20) -> ZigzagData:
     """Gradient descent with learning rate ``lr`` for ``steps`` steps on the ZIGZAG quadratic.
 
@@ -351,7 +339,7 @@ def zigzag_demo(lr: float = 1.5, steps: int = 20) -> ZigzagData:
     s = quadratic(ZIGZAG["condition_number"], ZIGZAG["angle"], ZIGZAG["lambda_max"])
     tr = run(sgd(lr), s, ZIGZAG["start"], steps, limit=ZIGZAG["limit"])
     lam = np.linalg.eigvalsh(s.hess([0.0, 0.0]))
-    lx, ly = _level_sets(s, (0.05, 0.2, 0.5, 1.0, 2.0, 3.5, 5.5))
+    lx, ly = quadratic_level_lines(s.hess([0.0, 0.0]), (0.05, 0.2, 0.5, 1.0, 2.0, 3.5, 5.5))
     return ZigzagData(float(lr), tr, float(lam[1]), float(lam[0]), lx, ly)
 
 

@@ -16,7 +16,7 @@ from lecture_code import optimizers as O
 from lecture_code.momentum_analysis import momentum_rate, optimal_gd, optimal_momentum, rate_map, stability_boundary
 from lecture_code.optim_plots import contours, draw_paths, legend_on_top, status_text, thin
 from lecture_code.optim_problems import narrow_valley
-from lecture_code.plotting import SEQUENTIAL, color, new_figure, path_trace, point_trace, status_annotation
+from lecture_code.plotting import SEQUENTIAL, color, new_figure, path_trace, point_trace, quadratic_level_lines, status_annotation
 from lecture_code.runner import Trajectory, run
 from lecture_code.surfaces import quadratic
 
@@ -183,14 +183,8 @@ def quadratic_demo(lr: float = 1.0, momentum: float = 0.5, steps: int = 100) -> 
 
 def _ellipses(s, levels=(0.02, 0.1, 0.3, 0.7, 1.4, 2.4, 3.8), n: int = 48) -> go.Scatter:
     """Level sets ½ wᵀAw = c as one line trace (lighter than a contour in every frame)."""
-    lam, vec = np.linalg.eigh(s.hess([0.0, 0.0]))
-    a = np.linspace(0, 2 * np.pi, n)
-    xs, ys = [], []
-    for c in levels:
-        u = vec @ np.vstack([np.sqrt(2 * c / lam[0]) * np.cos(a), np.sqrt(2 * c / lam[1]) * np.sin(a)])
-        xs += [*u[0], np.nan]
-        ys += [*u[1], np.nan]
-    return go.Scatter(x=np.array(xs, np.float32), y=np.array(ys, np.float32), mode="lines", name="level sets",
+    xs, ys = quadratic_level_lines(s.hess([0.0, 0.0]), levels, n)
+    return go.Scatter(x=xs, y=ys, mode="lines", name="level sets",
                       line=dict(color="#bbbbbb", width=1), hoverinfo="skip", showlegend=False)
 
 

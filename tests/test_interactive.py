@@ -164,3 +164,17 @@ def test_plain_figures_carry_json_for_jupyterlab_and_html_for_the_book(monkeypat
     monkeypatch.setenv(STATIC_ENV, "static")
     bundle = pio.renderers["book"].to_mimebundle(fig.to_dict())
     assert set(bundle) == {"text/html"} and "Plotly.newPlot" in bundle["text/html"]
+
+
+def test_quadratic_level_lines_lie_on_their_level_sets():
+    from lecture_code.plotting import quadratic_level_lines
+
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    xs, ys = quadratic_level_lines(A, [0.5, 2.0], n=30)
+    pts = np.stack([xs, ys], axis=1).astype(float)
+    ok = ~np.isnan(pts[:, 0])
+    values = 0.5 * np.einsum("ni,ij,nj->n", pts[ok], A, pts[ok])
+    np.testing.assert_allclose(np.sort(np.unique(np.round(values, 4))), [0.5, 2.0], rtol=1e-4)
+    assert np.isnan(xs).sum() == 2
+    with pytest.raises(ValueError, match="positive definite"):
+        quadratic_level_lines(np.diag([1.0, -1.0]), [1.0])
