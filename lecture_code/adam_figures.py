@@ -47,8 +47,6 @@ __all__ = [
     "draw_reddi",
     "wilson_rows",
     "bridge_check",
-    "cliff_runs",
-    "draw_cliff",
 ]
 
 _LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50))
@@ -293,29 +291,6 @@ def wilson_rows(n: int = 40, p: float = 0.7, steps: int = 3000, seed: int = 0) -
                          test_acc=round(float(np.mean(np.sign(Xt @ w) == yt)), 3),
                          norm=round(float(np.linalg.norm(w)), 3), w_signal_bias=np.round(w[:3], 3).tolist()))
     return rows
-
-
-# ------------------------------------------------------------------ cliffs and clipping
-
-_CLIFF_START = (2.0, -1.0)
-
-
-def cliff_runs(lr: float = 0.5, max_norm: float = 1.0, steps: int = 40) -> list[Trajectory]:
-    """GD with and without gradient clipping by norm on :func:`lecture_code.surfaces.cliff`."""
-    from lecture_code.surfaces import cliff
-
-    s = cliff()
-    return [run(O.sgd(lr), s, _CLIFF_START, steps), run(O.chain(O.clip_by_norm(max_norm), O.sgd(lr)), s, _CLIFF_START, steps)]
-
-
-def draw_cliff(trajectories: list[Trajectory]) -> go.Figure:
-    from lecture_code.surfaces import cliff
-
-    fig = draw_paths(cliff(), trajectories, window=((-4.0, 2.5), (-1.5, 1.5)), levels=30, n_grid=121,
-                     minimum=(-1.0, 0.0), title="a cliff: plateau on the right, valley on the left", height=420)
-    fig.data[2].line.color = color("adam")
-    fig.data[2].marker.color = color("adam")
-    return fig
 
 
 # ------------------------------------------------------------------ torch bridge

@@ -7,7 +7,6 @@ import pytest
 
 from lecture_code.adam_figures import (
     RACES,
-    cliff_runs,
     draw_moments,
     draw_noisy,
     draw_race,
@@ -84,6 +83,3 @@ def test_moments_and_momentum_steps_frames():
 def test_static_runs():
     gd, unitwise, mom = valley_runs()
     assert len(gd.points) == 5 and len(unitwise.points) == 11 and len(mom.points) == 4
-    plain, clipped = cliff_runs()
-    step = lambda t: np.linalg.norm(np.diff(t.points, axis=0), axis=1).max()
-    assert step(plain) > 5 and step(clipped) <= 0.5 + 1e-12
