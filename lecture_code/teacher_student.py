@@ -177,6 +177,28 @@ class CriticalLine:
     reduced_grad_norm: float
 
 
+def _merged_critical_point(prob: CommitteeProblem, sq: Squeeze) -> tuple[TanhNet, np.ndarray, np.ndarray, np.ndarray]:
+    """The distance-zero point of ``sq`` as a network with ``n − 1`` neurons, polished to ``∇L = 0``.
+
+    Neurons ``i`` and ``j`` of the squeezed pair are merged into one (at position 0) with output
+    weight ``a_i + a_j``. Returns the small network, its critical parameters, and their
+    incoming weights ``(n − 1, d + 1)`` and output weights ``(n − 1,)``.
+    """
+    i, j = sq.pair
+    net = prob.net
+    n, d1 = prob.n, net.d + 1
+    theta = sq.thetas[-1]
+    U = theta[: n * d1].reshape(n, d1)
+    a = theta[n * d1 : n * d1 + n]
+    others = [k for k in range(n) if k not in (i, j)]
+    small = TanhNet(net.X, net.y, n - 1)
+    start = np.concatenate([np.vstack([U[i], U[others]]).ravel(), [a[i] + a[j]], a[others], [theta[-1]]])
+    th_small, _ = find_critical_point(small, start)
+    Us = th_small[: (n - 1) * d1].reshape(n - 1, d1)
+    as_ = th_small[(n - 1) * d1 : (n - 1) * d1 + n - 1]
+    return small, th_small, Us, as_
+
+
 def critical_line(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | None = None, tol: float = 1e-7) -> CriticalLine:
     """Polish the distance-zero point as a critical point of the ``n − 1`` network, then walk the line.
 
@@ -188,17 +210,8 @@ def critical_line(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | None
     i, j = sq.pair
     net = prob.net
     n, d1 = prob.n, net.d + 1
-    theta = sq.thetas[-1]
-    U = theta[: n * d1].reshape(n, d1)
-    a = theta[n * d1 : n * d1 + n]
-    c = theta[-1]
     others = [k for k in range(n) if k not in (i, j)]
-    small = TanhNet(net.X, net.y, n - 1)
-    Us = np.vstack([U[i], U[others]])
-    as_ = np.concatenate([[a[i] + a[j]], a[others]])
-    th_small, _ = find_critical_point(small, np.concatenate([Us.ravel(), as_, [c]]))
-    Us = th_small[: (n - 1) * d1].reshape(n - 1, d1)
-    as_ = th_small[(n - 1) * d1 : (n - 1) * d1 + n - 1]
+    small, th_small, Us, as_ = _merged_critical_point(prob, sq)
     total = float(as_[0])
     splits = total * np.array([-0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5]) if splits is None else np.asarray(splits, float)
     gns, losses, nz, nneg, lmin, eigs = [], [], [], [], [], []
@@ -336,18 +349,9 @@ def critical_plane(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | Non
     (the lecture: "second-order symmetry-induced critical points have two zero eigenvalues").
     ``splits`` are fractions ``(a/w*, b/w*)``; default: a few points inside the triangle.
     """
-    i, j = sq.pair
     net = prob.net
-    n, d1 = prob.n, net.d + 1
-    theta = sq.thetas[-1]
-    U = theta[: n * d1].reshape(n, d1)
-    a = theta[n * d1 : n * d1 + n]
-    others = [k for k in range(n) if k not in (i, j)]
-    small = TanhNet(net.X, net.y, n - 1)
-    th_small, _ = find_critical_point(small, np.concatenate([np.vstack([U[i], U[others]]).ravel(),
-                                                             [a[i] + a[j]], a[others], [theta[-1]]]))
-    Us = th_small[: (n - 1) * d1].reshape(n - 1, d1)
-    as_ = th_small[(n - 1) * d1 : (n - 1) * d1 + n - 1]
+    n = prob.n
+    _, th_small, Us, as_ = _merged_critical_point(prob, sq)
     total = float(as_[0])
     fr = np.array([[0.2, 0.3], [1 / 3, 1 / 3], [0.5, 0.25], [0.1, 0.8]]) if splits is None else np.asarray(splits, float)
     big = TanhNet(net.X, net.y, n + 1)

@@ -7,7 +7,7 @@ recorded, so a page that works here works offline.
 
 from __future__ import annotations
 
-import json
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -41,6 +41,21 @@ FINGERPRINT = """(gd) => JSON.stringify({
 })"""
 
 
+@contextlib.contextmanager
+def opened(site, path):
+    """The page at ``path`` (after MathJax settled) and its log; closed afterwards."""
+    base, context = site
+    page, log = open_page(context, base, path)
+    try:
+        yield page, log
+    finally:
+        page.close()
+
+
+def real_errors(log) -> list[str]:
+    return [e for e in log.errors if not any(h in e for h in KNOWN_HARMLESS)]
+
+
 @pytest.fixture(scope="module")
 def site():
     assert SITE.is_dir(), "the site is not built: run `make book` first"
@@ -50,10 +65,8 @@ def site():
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_offline_without_errors_and_typesets_math(site, path):
-    base, context = site
-    page, log = open_page(context, base, path)
-    try:
-        errors = [e for e in log.errors if not any(h in e for h in KNOWN_HARMLESS)]
+    with opened(site, path) as (page, log):
+        errors = real_errors(log)
         assert not log.external, f"{path} requested outside the local server: {log.external}"
         assert not log.failed, f"{path} had failed requests: {log.failed}"
         assert not errors, f"{path} console errors: {errors}"
@@ -67,15 +80,11 @@ def test_page_loads_offline_without_errors_and_typesets_math(site, path):
         # Plotly figures rendered (an empty div means the figure vanished from the site)
         n_divs = page.locator("div.plotly-graph-div").count()
         assert page.locator("div.plotly-graph-div .main-svg").count() >= n_divs
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_slider_changes_its_figure(site, path):
-    base, context = site
-    page, log = open_page(context, base, path)
-    try:
+    with opened(site, path) as (page, log):
         figures = page.locator("div.plotly-graph-div")
         for f in range(figures.count()):
             gd = figures.nth(f)
@@ -93,17 +102,13 @@ def test_every_slider_changes_its_figure(site, path):
                 # move it back so the next slider starts from the page's default state
                 gd.locator("g.slider-group").nth(k).locator("g.slider-label-group").nth(active).click(force=True)
                 page.wait_for_timeout(100)
-        errors = [e for e in log.errors if not any(h in e for h in KNOWN_HARMLESS)]
+        errors = real_errors(log)
         assert not errors, f"{path}: console errors while moving sliders: {errors}"
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_quizzes_give_feedback(site, path):
-    base, context = site
-    page, _ = open_page(context, base, path)
-    try:
+    with opened(site, path) as (page, _):
         quizzes = page.locator(".lc-quiz .lc-q")
         for i in range(quizzes.count()):
             q = quizzes.nth(i)
@@ -112,5 +117,3 @@ def test_quizzes_give_feedback(site, path):
             q.locator("button").click()
             assert q.locator(".lc-score").inner_text().strip(), f"{path}: quiz question {i} gave no feedback"
             assert q.locator(".lc-right, .lc-wrong").count() == q.locator(".lc-opt").count()
-    finally:
-        page.close()
