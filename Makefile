@@ -85,6 +85,7 @@ bench: book
 data: setup
 	$(PY) scripts/find_critical_points.py
 	$(PY) scripts/safran_shamir.py
+	$(PY) scripts/torch_parity.py
 
 # Regenerate the full lock from requirements.in (run after changing requirements.in).
 lock:

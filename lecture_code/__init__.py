@@ -16,11 +16,9 @@ computation lives::
     from lecture_code.core.runner import run
     from lecture_code.chapters.momentum import draw_rate_map
 
-Importing the package registers the book's plotly renderer (see
-:mod:`lecture_code.core.plotting`), so figures render both in JupyterLab and on the
-static site.
+Importing the package does nothing else: no global setting changes, no plotly, numpy or
+torch import. Figures render both in JupyterLab and on the static site because every figure
+is a :class:`lecture_code.core.plotting.BookFigure`.
 """
-
-from lecture_code.core import plotting as _plotting  # noqa: F401  (registers the renderer)
 
 __version__ = "0.1.0"

@@ -13,7 +13,10 @@ the executed chapters of a build (``_build/jupyter_execute/book/*.ipynb``, writt
 * every **glued value** (``text/plain`` of MyST-NB glue outputs), by name.
 
 Layout (margins, legend placement, sizes) is left out on purpose: moving a legend is not a
-change of what the figure says.
+change of what the figure says. Numbers at the float64 rounding floor (both ``|x| <= 1e-12``,
+as in "largest difference: 4.4e-16") compare equal: they say "agree to rounding", and their
+digits depend on the order of floating-point operations. Printed lines and figures that a
+chapter *adds* are reported as added, not as differences; changed or removed ones are.
 
 ::
 
@@ -27,6 +30,7 @@ change of what the figure says.
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 import math
 import re
@@ -40,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "jupyter_execute" / "book"
 FIXTURES = ROOT / "tests" / "fixtures" / "chapter_outputs"
 RTOL = 1e-5
+NOISE = 1e-12
 
 _DTYPES = {"f8": "<f8", "f4": "<f4", "i1": "<i1", "i2": "<i2", "i4": "<i4", "u1": "<u1", "u2": "<u2",
            "u4": "<u4", "i8": "<i8", "u8": "<u8"}
@@ -187,6 +192,8 @@ def _close_numbers(a: str, b: str) -> bool:
         if x == y:
             continue
         fx, fy = float(x.replace("−", "-")), float(y.replace("−", "-"))
+        if abs(fx) <= NOISE and abs(fy) <= NOISE:
+            continue
         digits = x.split("e")[0].split("E")[0]
         decimals = len(digits.split(".")[1]) if "." in digits else 0
         exp = int(re.split("[eE]", x)[1]) if re.search("[eE]", x) else 0
@@ -199,7 +206,7 @@ def _close(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
             return False
-        return math.isclose(a, b, rel_tol=RTOL, abs_tol=RTOL * 1e-3)
+        return math.isclose(a, b, rel_tol=RTOL, abs_tol=NOISE)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
@@ -209,29 +216,61 @@ def _close(a: Any, b: Any) -> bool:
     return a == b
 
 
-def differences(before: dict, after: dict) -> list[str]:
-    """Human-readable differences between two chapter fingerprints (empty: the same)."""
+def _figure_key(fig: dict) -> tuple:
+    return tuple(tr["type"] for tr in fig["traces"])
+
+
+def _compare_figures(i: int, x: dict, y: dict) -> list[str]:
+    out = []
+    for part in ("traces", "titles"):
+        if not _close(x[part], y[part]):
+            out.append(f"figure {i + 1}: {part} differ:\n    before {x[part]}\n    now {y[part]}")
+    if len(x["frames"]) != len(y["frames"]):
+        out.append(f"figure {i + 1}: {len(x['frames'])} frames before, {len(y['frames'])} now")
+    for fx, fy in zip(x["frames"], y["frames"]):
+        if not _close(fx, fy):
+            out.append(f"figure {i + 1}, frame {fx.get('name')}: differs\n    before {fx}\n    now {fy}")
+            break
+    return out
+
+
+def differences(before: dict, after: dict, added: list[str] | None = None) -> list[str]:
+    """Human-readable differences between two chapter fingerprints (empty: the same).
+
+    Lines and figures present only in ``after`` are appended to ``added`` (if given) instead.
+    """
     out: list[str] = []
     tb, ta = before["text"], after["text"]
-    for i, (x, y) in enumerate(zip(tb, ta)):
-        if not _close(x, y):
-            out.append(f"printed line {i + 1}: before {x!r}\n    now {y!r}")
-    if len(tb) != len(ta):
-        out.append(f"{len(tb)} printed lines before, {len(ta)} now")
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, tb, ta, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        if op == "insert":
+            if added is not None:
+                added.extend(f"printed: {line}" for line in ta[j1:j2])
+            continue
+        if op == "replace" and i2 - i1 == j2 - j1 and all(_close(x, y) for x, y in zip(tb[i1:i2], ta[j1:j2])):
+            continue
+        for k in range(i1, i2):
+            out.append(f"printed line {k + 1}: before {tb[k]!r}")
+        for k in range(j1, j2):
+            out.append(f"    now {ta[k]!r}")
     fb, fa = before["figures"], after["figures"]
-    if len(fb) != len(fa):
-        out.append(f"{len(fb)} figures before, {len(fa)} now")
-    for i, (x, y) in enumerate(zip(fb, fa)):
-        for part in ("traces", "titles"):
-            if not _close(x[part], y[part]):
-                out.append(f"figure {i + 1}: {part} differ:\n    before {x[part]}\n    now {y[part]}")
-        if len(x["frames"]) != len(y["frames"]):
-            out.append(f"figure {i + 1}: {len(x['frames'])} frames before, {len(y['frames'])} now")
-        for fx, fy in zip(x["frames"], y["frames"]):
-            if not _close(fx, fy):
-                out.append(f"figure {i + 1}, frame {fx.get('name')}: differs\n    before {fx}\n    now {fy}")
-                break
+    kb, ka = [_figure_key(f) for f in fb], [_figure_key(f) for f in fa]
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, kb, ka, autojunk=False).get_opcodes():
+        if op == "insert":
+            if added is not None:
+                added.extend(f"figure with traces {ka[j]}" for j in range(j1, j2))
+            continue
+        if op in ("equal", "replace") and i2 - i1 == j2 - j1:
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                out.extend(_compare_figures(i, fb[i], fa[j]))
+            continue
+        out.append(f"figures {i1 + 1}..{i2} before ({kb[i1:i2]}) are now {ka[j1:j2]}")
     for name in sorted(set(before["glue"]) | set(after["glue"])):
+        if name not in before["glue"]:
+            if added is not None:
+                added.append(f"glued {name} = {after['glue'][name]!r}")
+            continue
         if not _close(before["glue"].get(name), after["glue"].get(name)):
             out.append(f"glued {name}: before {before['glue'].get(name)!r}, now {after['glue'].get(name)!r}")
     return out
@@ -262,10 +301,13 @@ def main(argv: list[str]) -> int:
         if not ref.exists():
             print(f"{name}: no recorded fingerprint")
             continue
-        diff = differences(json.loads(ref.read_text()), fp)
-        print(f"{name}: {'same' if not diff else f'{len(diff)} differences'}")
+        added: list[str] = []
+        diff = differences(json.loads(ref.read_text()), fp, added)
+        print(f"{name}: {'same' if not diff else f'{len(diff)} differences'}" + (f", {len(added)} added" if added else ""))
         for d in diff[:20]:
             print("  " + d)
+        for a in added[:20]:
+            print("  + " + a)
         bad += bool(diff)
     return 1 if bad else 0
 

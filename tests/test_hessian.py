@@ -10,8 +10,9 @@ from lecture_code.core.hessian import (
     blas_threads, condition_number, exact_hessian, extreme_eigenvalues, hessian_operator,
     hessian_spectrum, hvp,
 )
+from lecture_code.core.data import regression_data, spirals
 from lecture_code.core.models import (
-    flatten_params, make_loss_fn, mlp, num_params, regression_data, spirals,
+    flatten_params, make_loss_fn, mlp, num_params,
 )
 from lecture_code.core.surfaces import get_surface
 

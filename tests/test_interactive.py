@@ -2,6 +2,8 @@
 
 import json
 
+import os
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -155,15 +157,39 @@ def test_frames_are_json_serialisable_and_small():
 
 
 def test_plain_figures_carry_json_for_jupyterlab_and_html_for_the_book(monkeypatch):
-    import plotly.io as pio
-
     fig = draw_parabola_run(gd_on_parabola(0.3, steps=3))
     monkeypatch.delenv(STATIC_ENV, raising=False)
-    bundle = pio.renderers["book"].to_mimebundle(fig.to_dict())
+    bundle = fig._repr_mimebundle_()
     assert {"application/vnd.plotly.v1+json", "text/html"} <= set(bundle)
+    assert bundle["application/vnd.plotly.v1+json"]["data"][0]["type"] == "scatter"
     monkeypatch.setenv(STATIC_ENV, "static")
-    bundle = pio.renderers["book"].to_mimebundle(fig.to_dict())
+    bundle = fig._repr_mimebundle_()
     assert set(bundle) == {"text/html"} and "Plotly.newPlot" in bundle["text/html"]
+
+
+def test_importing_and_showing_figures_has_no_side_effects():
+    """No global plotly setting changes, and no nbformat/jsonschema (nor torch) in a kernel
+    that imports a torch-free chapter and shows its figures."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "before = os.environ.get('OPENBLAS_NUM_THREADS')\n"
+        "import lecture_code.chapters.momentum as m\n"
+        "from lecture_code.core.interactive import Slider, explore\n"
+        "b = m.draw_rate_map(n=11)._repr_mimebundle_()\n"
+        "e = explore(m.quadratic_demo, m.draw_quadratic, Slider('lr', [0.5, 1.0]), fixed={'steps': 5})\n"
+        "e._repr_mimebundle_()\n"
+        "assert 'text/html' in b\n"
+        "assert os.environ.get('OPENBLAS_NUM_THREADS') == before\n"
+        "bad = [k for k in ('nbformat', 'jsonschema', 'torch', 'plotly.io._renderers') if k in sys.modules]\n"
+        "assert not bad, bad\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
 def test_quadratic_level_lines_lie_on_their_level_sets():

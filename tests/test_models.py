@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from lecture_code.core.data import blobs, regression_data, spirals, xor_data
 from lecture_code.core.models import (
-    blobs, flatten_params, make_loss_fn, mlp, num_params, regression_data, set_flat_params,
-    spirals, unflatten_params, xor_data,
+    as_tensors, flatten_params, make_loss_fn, mlp, num_params, set_flat_params, unflatten_params,
 )
 
 
@@ -47,8 +47,9 @@ def test_loss_fn_matches_the_module_and_its_gradient_matches_backward(loss, data
     m = mlp([2, 6, out_dim], seed=0)
     f = make_loss_fn(m, data.X, data.y, loss)
     theta = flatten_params(m)
-    out = m(data.X)
-    ref = ((out[:, 0] - data.y) ** 2).mean() if loss == "mse" else torch.nn.functional.cross_entropy(out, data.y)
+    X, y = as_tensors(data.X, data.y)
+    out = m(X)
+    ref = ((out[:, 0] - y) ** 2).mean() if loss == "mse" else torch.nn.functional.cross_entropy(out, y)
     torch.testing.assert_close(f(theta), ref)
     ref.backward()
     g_ref = torch.cat([p.grad.reshape(-1) for p in m.parameters()])
@@ -67,13 +68,15 @@ def test_loss_fn_does_not_modify_the_model():
 
 def test_data_sets():
     for d in (regression_data(30, 3), spirals(30, classes=3), xor_data(30), blobs(30, classes=3, d=4)):
-        assert d.X.dtype == torch.float64 and d.X.shape[0] == d.y.shape[0]
-        assert torch.isfinite(d.X).all()
+        assert d.X.dtype == np.float64 and d.X.shape[0] == d.y.shape[0]
+        assert np.all(np.isfinite(d.X))
+        X, y = as_tensors(d.X, d.y)  # and as torch tensors: float64 inputs, int64 labels
+        assert X.dtype == torch.float64 and y.dtype == (torch.float64 if d.y.dtype.kind == "f" else torch.int64)
     d = xor_data(200, noise=0.0)
     # label 1 iff the signs differ
-    np.testing.assert_array_equal(d.y.numpy(), (np.sign(d.X[:, 0].numpy()) != np.sign(d.X[:, 1].numpy())).astype(int))
+    np.testing.assert_array_equal(d.y, (np.sign(d.X[:, 0]) != np.sign(d.X[:, 1])).astype(int))
     assert set(spirals(30, classes=3).y.tolist()) == {0, 1, 2}
-    torch.testing.assert_close(spirals(40, seed=3).X, spirals(40, seed=3).X)
+    np.testing.assert_array_equal(spirals(40, seed=3).X, spirals(40, seed=3).X)
 
 
 def test_bad_inputs_name_the_parameter():

@@ -7,7 +7,7 @@ import pytest
 
 from lecture_code.core import optimizers as O
 from lecture_code.core.problems import (
-    gradient_noise, minibatch_sgd, moments, narrow_valley, reddi_run, regression_data,
+    gradient_noise, minibatch_sgd, moments, narrow_valley, reddi_run, linear_regression,
     running_moments, signal_to_noise_series, wilson_data,
 )
 from lecture_code.core.runner import run
@@ -77,7 +77,7 @@ def test_wilson_adaptive_methods_generalize_worse():
 
 def test_linear_scaling_rule():
     """Batch ×k with learning rate ×k: after the same number of epochs, close to the small-batch run."""
-    prob = regression_data(512, seed=0)
+    prob = linear_regression(512, seed=0)
     w_star = np.linalg.lstsq(prob.X, prob.y, rcond=None)[0]
     small = minibatch_sgd(prob, O.sgd(0.01), [0.0, 0.0], batch=4, epochs=2, seed=0)
     scaled = minibatch_sgd(prob, O.sgd(0.08), [0.0, 0.0], batch=32, epochs=2, seed=0)
@@ -94,6 +94,6 @@ def test_gradient_noise_shape_and_bad_input():
     with pytest.raises(ValueError, match="sigma must be"):
         gradient_noise(10, (-1.0, 1.0))
     with pytest.raises(ValueError, match="batch must be an integer"):
-        minibatch_sgd(regression_data(10), O.sgd(0.1), [0, 0], batch=0, epochs=1)
+        minibatch_sgd(linear_regression(10), O.sgd(0.1), [0, 0], batch=0, epochs=1)
     with pytest.raises(ValueError, match="C must be > 2"):
         reddi_run(O.adam(0.1), 10, C=1.0)

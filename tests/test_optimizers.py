@@ -313,3 +313,52 @@ def test_momentum_limit_with_alternating_gradient():
     lim = momentum_limit(eta, alpha)
     assert np.allclose(np.abs(u), np.abs(lim), rtol=1e-12)
     assert np.allclose(lim, [-eta / (1 - alpha), 75 * eta / (1 + alpha)])
+
+
+# ------------------------------------------------------------- composition from named parts
+
+
+def test_adam_is_its_parts_in_a_loop():
+    """The loop the Adam chapter shows, written with the named helpers, is O.adam."""
+    s, x0 = get_surface("beale"), np.array([1.0, 1.5])
+    lr, r1, r2, eps, steps = 0.01, 0.9, 0.999, 1e-8, 200
+    w, m, v = x0.copy(), np.zeros(2), np.zeros(2)
+    pts = [w.copy()]
+    for t in range(1, steps + 1):
+        g = s.grad(w)
+        m = O.ema(m, g, r1)
+        v = O.ema(v, g * g, r2)
+        w = w - lr * O.rms_normalize(O.debias(m, r1, t), O.debias(v, r2, t), eps, False, np)
+        pts.append(w.copy())
+    got = ours(O.adam(lr, r1, r2, eps, eps_inside_sqrt=False), s, tuple(x0), steps)
+    assert np.max(np.abs(got - np.array(pts))) < 1e-13
+
+
+def test_amsgrad_is_adam_plus_the_running_max_part():
+    """While the second moment only grows AMSGrad equals Adam; once it shrinks they part."""
+    p = np.zeros(1)
+    a, b = O.adam(0.1, 0.9, 0.5), O.amsgrad(0.1, 0.9, 0.5)
+    sa, sb = a.init(p), b.init(p)
+    grads = [1.0, 2.0, 4.0, 0.1, 0.1, 0.1]
+    ua, ub = [], []
+    for g in grads:
+        u1, sa = a.update(np.array([g]), sa, p)
+        u2, sb = b.update(np.array([g]), sb, p)
+        ua.append(u1[0]), ub.append(u2[0])
+    assert np.allclose(ua[:3], ub[:3], rtol=1e-14)
+    assert abs(ub[-1]) < 0.9 * abs(ua[-1])  # the remembered large r keeps AMSGrad's step small
+    assert np.all(sb.states[0].nu_max >= sb.states[0].nu)
+
+
+def test_optimizers_are_chains_of_named_transformations():
+    assert [p.factor for p in O.sgd(0.1).parts] == [-0.1]
+    assert len(O.adam(0.1).parts) == 2 and O.adam(0.1).parts[-1].factor == -0.1
+    assert O.lecture_momentum(0.1, 0.5).parts[0].factor == -0.1  # the lecture's Δw carries γ
+    assert O.momentum(0.1, 0.5).parts[-1].factor == -0.1  # PyTorch's buffer does not
+    assert [o.kind for o in (O.sgd(1.0), O.nesterov(0.1), O.adam(), O.amsgrad())] == ["gd", "nesterov", "adam", "amsgrad"]
+
+
+def test_a_gradient_of_the_wrong_shape_is_refused():
+    o = O.adam(0.1)
+    with pytest.raises(ValueError, match=r"grads must have the shape of the parameters \(2,\), got shape \(3,\)"):
+        o.update(np.ones(3), o.init(np.zeros(2)), np.zeros(2))

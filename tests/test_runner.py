@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from lecture_code.core import optimizers as O
-from lecture_code.core import runner
 from lecture_code.core.problems import LeastSquares, gradient_noise, narrow_valley
 from lecture_code.core.runner import DEFAULT_LIMIT, fast_grad, run, run_many
 from lecture_code.core.surfaces import get_surface, quadratic
@@ -35,14 +34,8 @@ ALL = [
 
 @pytest.mark.parametrize("opt", ALL, ids=[o.name for o in ALL])
 @pytest.mark.parametrize("surface", ["beale", "y4_minus_x4", "rosenbrock", "cliff"])
-def test_fast_path_equals_array_path(opt, surface, monkeypatch):
-    """Same rules, same gradient formula: floats and arrays agree (to relative 1e-10).
-
-    The hand-expanded float gradients are switched off here (they round differently, and
-    on chaotic runs such as GD bouncing in Beale's valley rounding differences grow); they
-    are compared with the surface's gradient in test_fast_gradients_match_surface.
-    """
-    monkeypatch.setattr(runner, "_FAST_GRADS", {})
+def test_fast_path_equals_array_path(opt, surface):
+    """Same rules, same gradient formula: floats and arrays agree (to relative 1e-10)."""
     s = get_surface(surface)
     x0 = {"beale": (1.0, 1.5), "y4_minus_x4": (0.1, 1.0), "rosenbrock": (-1.0, 1.5), "cliff": (1.0, 0.5)}[surface]
     noise = gradient_noise(300, (0.1, 0.3), seed=1)
@@ -55,12 +48,24 @@ def test_fast_path_equals_array_path(opt, surface, monkeypatch):
         assert np.allclose(a.losses, b.losses, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["beale", "y4_minus_x4"])
-def test_fast_gradients_match_surface(name):
-    s = get_surface(name)
-    rng = np.random.default_rng(0)
-    for x, y in rng.uniform(-3, 3, size=(50, 2)):
-        assert np.allclose(fast_grad(s)(x, y), s.grad([x, y]), rtol=1e-13, atol=1e-12)
+def test_the_fast_path_runs_the_optimizers_own_rule():
+    """A rule written once: change it (a user-defined transformation) and both paths follow."""
+    def sign_step(u, state, t, xp):  # signSGD with a running count in the state
+        return u / xp.sqrt(u * u + 1e-30), (state[0] + 1.0,)
+
+    opt = O.chain(O.elementwise(sign_step, (0.0,), name="sign"), O.scale(-0.01))
+    s = get_surface("beale")
+    fast = run(opt, s, (1.0, 1.5), 100, fast=True)
+    slow = run(opt, s, (1.0, 1.5), 100, fast=False)
+    assert np.allclose(fast.points, slow.points, rtol=0, atol=1e-12)
+    steps = np.abs(np.diff(fast.points, axis=0))
+    assert np.mean(np.isclose(steps, 0.01, rtol=1e-9)) > 0.95  # coordinates move by η: the sign rule ran
+
+
+def test_fast_gradient_is_the_surfaces_gradient():
+    s = get_surface("beale")
+    assert fast_grad(s) is s.grad_expr
+    assert fast_grad(LeastSquares(np.eye(2), np.zeros(2))) is None
 
 
 def test_losses_and_gradient_norms_are_recorded():

@@ -1,21 +1,32 @@
 """Demos and figures of the chapter *Adam and friends* (``book/adam.md``).
 
 Interactive figures are pure ``demo(**params) -> data`` plus ``draw(data) -> Figure`` pairs
-for :func:`lecture_code.core.interactive.explore`; the rest are plain functions.
+for :func:`lecture_code.core.interactive.explore`: the demo runs the experiment and returns
+everything the figure shows, the draw function only draws. Nothing here imports torch:
+the comparison with ``torch.optim`` (:func:`bridge_check`) imports it when it runs, and the
+chapter shows its committed result (:func:`load_torch_parity`, written by
+``scripts/torch_parity.py``).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lecture_code.core import optimizers as O
-from lecture_code.core.plotting import draw_paths, legend_on_top, role_of, thin, color, contour_trace, new_figure, path_trace, point_trace, status_annotation
-from lecture_code.core.problems import gradient_noise, minibatch_sgd, moments, reddi_run, regression_data, running_moments, signal_to_noise_series, wilson_data
+from lecture_code.core.plotting import (
+    BookFigure, color, contour_trace, draw_paths, new_figure, path_trace, point_trace, status_annotation, thin,
+)
+from lecture_code.core.problems import (
+    ReddiRun, gradient_noise, linear_regression, minibatch_sgd, moments, reddi_run, running_moments,
+    signal_to_noise_series, wilson_data,
+)
 from lecture_code.core.runner import Trajectory, run, run_many
 from lecture_code.core.surfaces import get_surface
 
@@ -34,13 +45,14 @@ __all__ = [
     "NoisyRun",
     "noisy_demo",
     "draw_noisy",
+    "MinibatchRuns",
+    "reddi_demo",
     "draw_reddi",
     "wilson_rows",
     "bridge_check",
+    "TORCH_PARITY",
+    "load_torch_parity",
 ]
-
-
-_LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50))
 
 
 # ------------------------------------------------------------------ SGD and minibatches
@@ -49,39 +61,44 @@ _LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50))
 _MB = dict(n=512, noise=1.0, start=(-1.0, 1.5), window=((-1.5, 3.0), (-2.0, 2.0)))
 
 
-def minibatch_runs(lr: float = 0.02, epochs: float = 3.0, seed: int = 0) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class MinibatchRuns:
+    paths: dict[str, np.ndarray]   # legend name -> iterates (steps+1, 2)
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray]  # xs, ys, loss on the grid
+    minimum: np.ndarray            # the least-squares solution
+
+
+def minibatch_runs(lr: float = 0.02, epochs: float = 3.0, seed: int = 0) -> MinibatchRuns:
     """A 2-weight linear regression (512 noisy samples), three epochs each: batch 2 with η,
     batch 16 with η, batch 16 with 8η (the linear scaling rule), and full-batch gradient
     descent with η for as many steps as batch 2 makes (the path SGD jitters around)."""
-    prob = regression_data(_MB["n"], noise=_MB["noise"], seed=seed)
+    prob = linear_regression(_MB["n"], noise=_MB["noise"], seed=seed)
     w0 = _MB["start"]
     small = minibatch_sgd(prob, O.sgd(lr), w0, 2, epochs, seed)
-    return {
+    paths = {
         "full batch (GD), η": run(O.sgd(lr), prob, w0, len(small) - 1).points,
         "batch 2, η": small,
         "batch 16, η": minibatch_sgd(prob, O.sgd(lr), w0, 16, epochs, seed),
         "batch 16, 8η (linear scaling)": minibatch_sgd(prob, O.sgd(8 * lr), w0, 16, epochs, seed),
     }
-
-
-def draw_minibatch(runs: dict[str, np.ndarray], seed: int = 0) -> go.Figure:
-    prob = regression_data(_MB["n"], noise=_MB["noise"], seed=seed)
     (x0, x1), (y0, y1) = _MB["window"]
     xs = np.linspace(x0, x1, 61)
     ys = np.linspace(y0, y1, 61)
-    W = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-    zs = prob.f(W).reshape(len(ys), len(xs))
-    fig = new_figure(None, x_title="w₁", y_title="w₂", height=520)
-    fig.add_trace(contour_trace(xs, ys, zs, levels=20))
+    zs = prob.f(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)).reshape(len(ys), len(xs))
+    return MinibatchRuns(paths, (xs, ys, zs), prob.min_norm_solution())
+
+
+def draw_minibatch(runs: MinibatchRuns) -> BookFigure:
+    (x0, x1), (y0, y1) = _MB["window"]
+    fig = new_figure(None, x_title="w₁", y_title="w₂", height=520, legend="top")
+    fig.add_trace(contour_trace(*runs.grid, levels=20))
     roles = ["gd", "rmsprop", "adagrad", "momentum"]
-    for (name, pts), role in zip(runs.items(), roles):
+    for (name, pts), role in zip(runs.paths.items(), roles):
         fig.add_trace(path_trace(thin(pts, 400), name=f"{name}: {len(pts) - 1} steps", role=role))
         fig.data[-1].marker.size = 3
-    w_star = np.linalg.lstsq(prob.X, prob.y, rcond=None)[0]
-    fig.add_trace(point_trace([w_star], name="minimum", role="minimum", symbol="star", size=14))
+    fig.add_trace(point_trace([runs.minimum], name="minimum", role="minimum", symbol="star", size=14))
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1])
-    legend_on_top(fig)
     return fig
 
 
@@ -114,10 +131,10 @@ def moments_demo(rho1: float = 0.9, bias_correction: bool = True, steps: int = 6
     return MomentEstimates(float(rho1), bool(bias_correction), s, r, moments(g))
 
 
-def draw_moments(data: MomentEstimates) -> go.Figure:
+def draw_moments(data: MomentEstimates) -> BookFigure:
     """Online s/√r (what Adam's step is proportional to) for the three weights vs the exact ⟨g⟩/√⟨g²⟩."""
     titles = ("w₁: 1.1, 0.9, ...", "w₂: 0.1, 0.1, ...", "w₃: 1.1, −0.9, ...")
-    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, shared_yaxes=True)
+    fig = new_figure(cols=3, subplot_titles=titles, shared_yaxes=True, x_title="step", height=380, legend="top")
     T = data.s.shape[1]
     t = np.arange(1, T + 1, dtype=np.float32)
     for k in range(3):
@@ -127,9 +144,6 @@ def draw_moments(data: MomentEstimates) -> go.Figure:
         fig.add_trace(go.Scatter(x=[1, T], y=[float(data.exact.snr[k])] * 2, mode="lines", name="exact ⟨g⟩/√⟨g²⟩",
                                  line=dict(color=color("theory"), dash="dash"), showlegend=k == 0), row=1, col=k + 1)
     fig.update_yaxes(range=[0, 3.5])
-    fig.update_xaxes(title_text="step")
-    fig.update_layout(**_LAYOUT, height=380)
-    legend_on_top(fig, above_titles=True)
     msg = "" if data.bias_correction else "no bias correction: first steps are off by (1−ρ₁ᵗ)/√(1−ρ₂ᵗ)"
     fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=True)])
     return fig
@@ -174,15 +188,13 @@ def race_demo(lr_scale: float = 1.0, steps: int = 500, surface: str = "beale") -
     return Race(surface, float(lr_scale), trajs)
 
 
-def draw_race(race: Race) -> go.Figure:
+def draw_race(race: Race) -> BookFigure:
     cfg = RACES[race.surface]
     s = get_surface(race.surface)
     fig = draw_paths(s, race.trajectories, window=cfg["window"], log=cfg["log"], levels=30, n_grid=41,
-                     max_points=100, minimum=cfg["minimum"], height=560)
-    fig.update_xaxes(title_text=f"x        f(x, y) = {s.unicode}" + ("   (contours: log scale)" if cfg["log"] else ""))
-    fig.update_yaxes(title_text="y")
+                     max_points=100, minimum=cfg["minimum"], height=560, legend="top", y_title="y",
+                     x_title=f"x        f(x, y) = {s.unicode}" + ("   (contours: log scale)" if cfg["log"] else ""))
     fig.data[0].line.smoothing = 1.0  # a 41×41 grid is stored in every frame: keep it coarse, draw it smooth
-    legend_on_top(fig)
     if race.surface == "y4_minus_x4":
         # leaving the window means escaping the saddle towards the minimum at infinity
         gone = [f"{t.name} ({t.diverged_at})" for t in race.trajectories if t.diverged]
@@ -200,33 +212,39 @@ def draw_race(race: Race) -> go.Figure:
 class NoisyRun:
     sigma: float
     trajectories: list[Trajectory]
-    eff_lr: np.ndarray  # (2, T) Adam's effective learning rate η/(√r̂ + ε) per coordinate
+    eff_lr: np.ndarray  # (2, T) Adam's effective learning rate η/(√r̂ + ε) per coordinate, from its state
 
 
 _NOISY_START = (-3.0, 1.5)
+#: Adam of the noisy-gradient demo (PyTorch's ε placement): built from, and read back with, these.
+_NOISY_ADAM = dict(lr=0.05, b1=0.9, b2=0.999, eps=1e-8)
 
 
 def noisy_demo(sigma: float = 2.0, steps: int = 200, seed: int = 0) -> NoisyRun:
-    """GD, momentum and Adam on x² + 3y² with Gaussian noise of std σ on the y-gradient only."""
+    """GD, momentum and Adam on x² + 3y² with Gaussian noise of std σ on the y-gradient only.
+
+    Adam's effective learning rate per coordinate, η/(√r̂ + ε), is read from its own second
+    moment ``r`` (the optimizer state after every step).
+    """
     s = get_surface("bowl")
     noise = gradient_noise(steps, (0.0, sigma), seed)
-    adam = O.adam(0.05, eps_inside_sqrt=False)
+    h = _NOISY_ADAM
+    adam = run(O.adam(h["lr"], h["b1"], h["b2"], h["eps"], eps_inside_sqrt=False), s, _NOISY_START, steps,
+               noise=noise, keep_states=True)
     trajs = [run(O.sgd(0.05), s, _NOISY_START, steps, noise=noise),
              run(O.momentum(0.02, 0.9), s, _NOISY_START, steps, noise=noise),
-             run(adam, s, _NOISY_START, steps, noise=noise)]
-    t = trajs[2]
-    k = len(t.points) - 1
-    g = (s.grad(t.points[:k]) + noise[:k]).T
-    _, r = running_moments(g, 0.9, 0.999, True)
-    eff = 0.05 / (np.sqrt(r) + 1e-8)
+             adam]
+    r = np.array([st.states[0].nu for st in adam.states]).T  # (2, T): the second moment after step t
+    t = np.arange(1, r.shape[1] + 1)
+    eff = h["lr"] / (np.sqrt(O.debias(r, h["b2"], t)) + h["eps"])
     return NoisyRun(float(sigma), trajs, eff)
 
 
-def draw_noisy(data: NoisyRun) -> go.Figure:
+def draw_noisy(data: NoisyRun) -> BookFigure:
     s = get_surface("bowl")
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
-                        subplot_titles=(f"x² + 3y², gradient noise σ = {data.sigma:g} in y only",
-                                        "Adam's effective learning rate η/√r̂"))
+    fig = new_figure(cols=2, column_widths=[0.55, 0.45], height=480, legend="top",
+                     subplot_titles=(f"x² + 3y², gradient noise σ = {data.sigma:g} in y only",
+                                     "Adam's effective learning rate η/√r̂"))
     base = draw_paths(s, data.trajectories, window=((-3.5, 1.0), (-2.0, 2.0)), levels=18, n_grid=41, max_points=200)
     for tr in base.data:
         fig.add_trace(tr, row=1, col=1)
@@ -240,30 +258,33 @@ def draw_noisy(data: NoisyRun) -> go.Figure:
     fig.update_xaxes(title_text="step", row=1, col=2)
     fig.update_xaxes(range=[-3.5, 1.0], row=1, col=1)
     fig.update_yaxes(range=[-2.0, 2.0], row=1, col=1)
-    fig.update_layout(**_LAYOUT, height=480, annotations=list(fig.layout.annotations) + list(base.layout.annotations))
-    return legend_on_top(fig, above_titles=True)
+    fig.update_layout(annotations=list(fig.layout.annotations) + list(base.layout.annotations))
+    return fig
 
 
 # ------------------------------------------------------------------ Reddi et al.
 
 
-def draw_reddi(C: float = 3.0, steps: int = 3000, lr: float = 0.05) -> go.Figure:
-    """x_t and the average regret of Adam and AMSGrad (β1 = 0, β2 = 1/(1+C²)) on Reddi's problem."""
+def reddi_demo(C: float = 3.0, steps: int = 3000, lr: float = 0.05) -> list[ReddiRun]:
+    """Adam and AMSGrad (β1 = 0, β2 = 1/(1+C²)) on Reddi et al.'s online problem."""
     b2 = 1.0 / (1.0 + C * C)
-    runs = [reddi_run(O.adam(lr, 0.0, b2, 1e-8), steps, C), reddi_run(O.amsgrad(lr, 0.0, b2, 1e-8), steps, C)]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("iterate x_t (optimum: x = −1)", "average regret R_T / T"))
+    return [reddi_run(O.adam(lr, 0.0, b2, 1e-8), steps, C), reddi_run(O.amsgrad(lr, 0.0, b2, 1e-8), steps, C)]
+
+
+def draw_reddi(runs: list[ReddiRun]) -> BookFigure:
+    """x_t and the average regret of each run."""
+    fig = new_figure(cols=2, subplot_titles=("iterate x_t (optimum: x = −1)", "average regret R_T / T"),
+                     x_title="step t", height=400, legend="top")
     for r in runs:
         idx = thin(np.arange(len(r.x)), 400)
-        c = color(role_of(r.name))
+        c = color(r.kind)
         fig.add_trace(go.Scatter(x=idx.astype(np.float32), y=r.x[idx].astype(np.float32), mode="lines", name=r.name,
                                  line=dict(color=c)), row=1, col=1)
         idx2 = thin(np.arange(len(r.average_regret)), 400)
         fig.add_trace(go.Scatter(x=(idx2 + 1).astype(np.float32), y=r.average_regret[idx2].astype(np.float32), mode="lines",
                                  name=r.name, line=dict(color=c), showlegend=False), row=1, col=2)
-    fig.update_xaxes(title_text="step t")
     fig.update_yaxes(range=[-1.1, 1.1], row=1, col=1)
-    fig.update_layout(**_LAYOUT, height=400)
-    return legend_on_top(fig, above_titles=True)
+    return fig
 
 
 # ------------------------------------------------------------------ Wilson et al.
@@ -287,12 +308,17 @@ def wilson_rows(n: int = 40, p: float = 0.7, steps: int = 3000, seed: int = 0) -
 # ------------------------------------------------------------------ torch bridge
 
 
-def bridge_check(steps: int = 100, seed: int = 0) -> dict:
+def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
     """Train the same small MLP on spirals with our Adam (through the torch bridge) and with
-    torch.optim.Adam; return both loss curves and the largest parameter difference."""
+    torch.optim.Adam; return both loss curves and the largest parameter difference.
+
+    Imports torch when called (``scripts/torch_parity.py`` runs it; the chapter shows the
+    committed result, :func:`load_torch_parity`).
+    """
     import torch
 
-    from lecture_code.core.models import mlp, spirals
+    from lecture_code.core.models import mlp
+    from lecture_code.core.data import spirals
     from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
     threads = torch.get_num_threads()
@@ -308,4 +334,18 @@ def bridge_check(steps: int = 100, seed: int = 0) -> dict:
             diff = max(float(torch.max(torch.abs(a - b))) for a, b in zip(m1.parameters(), m2.parameters()))
     finally:
         torch.set_num_threads(threads)
-    return dict(ours=h1.full_losses, torch=h2.full_losses, max_param_diff=diff)
+    return dict(steps=int(steps), seed=int(seed), ours=h1.full_losses, torch=h2.full_losses, max_param_diff=diff)
+
+
+#: Where ``scripts/torch_parity.py`` writes :func:`bridge_check`'s result.
+TORCH_PARITY = Path(__file__).resolve().parents[2] / "data" / "torch_parity.json"
+
+
+def load_torch_parity(path: str | Path | None = None) -> dict[str, Any]:
+    """The committed result of :func:`bridge_check` (loss curves as arrays)."""
+    p = Path(path) if path is not None else TORCH_PARITY
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/torch_parity.py` (or `make data`)")
+    d = json.loads(p.read_text())
+    d["ours"], d["torch"] = np.array(d["ours"]), np.array(d["torch"])
+    return d

@@ -6,7 +6,7 @@
 * Directional second derivatives dᵀHd (:func:`directional_curvature`).
 * Gradient descent zig-zagging on an ill-conditioned quadratic (:func:`zigzag_demo` /
   :func:`draw_zigzag`, for :func:`lecture_code.core.interactive.explore`).
-* Newton's method vs gradient descent (:func:`newton_run`, :func:`draw_paths`).
+* Newton's method vs gradient descent (:func:`newton_run`, :func:`draw_newton`).
 * Cliffs and gradient clipping (:func:`clipping_demo` / :func:`draw_clipping`).
 * The ill-conditioning symptom in a real training run: the gradient norm grows while the
   loss stays flat (:func:`ill_conditioning_run` / :func:`draw_ill_conditioning`).
@@ -24,11 +24,13 @@ from typing import Any, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lecture_code.core.critical import classify
 from lecture_code.core.optimizers import chain, clip_by_norm, sgd
-from lecture_code.core.plotting import color, contour_trace, new_figure, path_trace, point_trace, quadratic_level_lines, status_annotation
+from lecture_code.core.plotting import (
+    BookFigure, color, contour_trace, draw_paths, new_figure, path_trace, point_trace, quadratic_level_lines,
+    status_annotation,
+)
 from lecture_code.core.runner import DEFAULT_LIMIT, Trajectory, run
 from lecture_code.core.surfaces import Surface, check_point, get_surface, grid, quadratic, cliff as make_cliff
 
@@ -42,7 +44,7 @@ __all__ = [
     "draw_surfaces_3d",
     "lecture_examples",
     "newton_run",
-    "draw_paths",
+    "draw_newton",
     "ZIGZAG",
     "ZigzagData",
     "zigzag_demo",
@@ -145,11 +147,9 @@ def directional_curvature(H: Any, angles: Any) -> np.ndarray:
     return np.einsum("ki,ij,kj->k", d, A, d)
 
 
-def draw_step_model(m: StepModel, title: str | None = None) -> go.Figure:
+def draw_step_model(m: StepModel, title: str | None = None) -> BookFigure:
     """Loss change of one step against α: measured, first- and second-order predictions."""
-    fig = new_figure(title, x_title="step size α", y_title="R(θ − αg) − R(θ)", height=430)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
-                      margin=dict(b=90))
+    fig = new_figure(title, x_title="step size α", y_title="R(θ − αg) − R(θ)", height=430, legend="below")
     fig.add_trace(go.Scatter(x=m.alphas, y=m.actual, name="actual change", line=dict(color=color("gd"), width=3)))
     fig.add_trace(go.Scatter(x=m.alphas, y=m.first_order, name="first order  −α gᵀg",
                              line=dict(color=color("theory"), dash="dot")))
@@ -194,7 +194,7 @@ def _arrow_annotations(center: np.ndarray, pairs: list[tuple[float, np.ndarray]]
 
 
 def draw_eigen(surface: Surface, point: Any = (0.0, 0.0), *, n: int = 61, arrow: float | None = None,
-               title: str | None = None, height: int = 420) -> go.Figure:
+               title: str | None = None, height: int = 420) -> BookFigure:
     """Contour plot of ``surface`` with the Hessian's eigenvectors at ``point`` as arrows.
 
     Arrow colours: green for λ > 0 (curving up), red for λ < 0 (curving down), grey for λ = 0.
@@ -216,7 +216,7 @@ def draw_eigen(surface: Surface, point: Any = (0.0, 0.0), *, n: int = 61, arrow:
     return fig
 
 
-def draw_surfaces_3d(names: Sequence[str], *, n: int = 41, height: int = 380) -> go.Figure:
+def draw_surfaces_3d(names: Sequence[str], *, n: int = 41, height: int = 380) -> BookFigure:
     """Side-by-side 3-D surface plots, each titled with its formula and Hessian at the origin."""
     names = list(names)
     if not names:
@@ -226,16 +226,15 @@ def draw_surfaces_3d(names: Sequence[str], *, n: int = 41, height: int = 380) ->
     for s in surfaces:
         H = s.hess([0.0, 0.0])
         titles.append(f"{s.unicode}<br>H(0) = [[{H[0, 0]:g}, {H[0, 1]:g}], [{H[1, 0]:g}, {H[1, 1]:g}]]")
-    fig = make_subplots(rows=1, cols=len(surfaces), specs=[[{"type": "surface"}] * len(surfaces)],
-                        subplot_titles=titles, horizontal_spacing=0.01)
+    fig = new_figure(cols=len(surfaces), specs=[[{"type": "surface"}] * len(surfaces)], subplot_titles=titles,
+                     horizontal_spacing=0.01, height=height, legend=None, margin=dict(l=0, r=0, t=70, b=0))
     for i, s in enumerate(surfaces):
         xs, ys, zs = grid(s, n, window=((-1.2, 1.2), (-1.2, 1.2)))
         fig.add_trace(go.Surface(x=xs.astype(np.float32), y=ys.astype(np.float32), z=zs.astype(np.float32),
                                  colorscale="Viridis", showscale=False, name=s.unicode), 1, i + 1)
     scene = dict(xaxis_title="x", yaxis_title="y", zaxis_title="f", camera=dict(eye=dict(x=1.9, y=1.9, z=1.3)),
                  aspectmode="cube")
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=0, r=0, t=70, b=0),
-                      **{f"scene{'' if i == 0 else i + 1}": scene for i in range(len(surfaces))})
+    fig.update_layout(**{f"scene{'' if i == 0 else i + 1}": scene for i in range(len(surfaces))})
     fig.update_annotations(font_size=12)
     return fig
 
@@ -287,26 +286,12 @@ def newton_run(surface: Surface, start: Any, steps: int, *, limit: float = DEFAU
             break
         pts.append(q)
     P = np.array(pts)
-    return Trajectory(P, np.asarray(surface.f(P)), np.linalg.norm(surface.grad(P), axis=-1), "Newton", int(steps), bad)
+    return Trajectory(P, np.asarray(surface.f(P)), np.linalg.norm(surface.grad(P), axis=-1), "Newton", int(steps), bad, "newton")
 
 
-def draw_paths(surface: Surface, runs: Sequence[Trajectory], roles: Sequence[str | int] | None = None, *,
-               title: str | None = None, n: int = 61, window=None, height: int = 440) -> go.Figure:
-    """Contour plot of ``surface`` with several trajectories and their start point."""
-    win = window or surface.window
-    xs, ys, zs = grid(surface, n, window=win)
-    fig = new_figure(title, x_title="x", y_title="y", height=height, equal_axes=True)
-    fig.add_trace(contour_trace(xs, ys, zs, levels=24))
-    roles = list(roles) if roles is not None else list(range(len(runs)))
-    for r, role in zip(runs, roles):
-        fig.add_trace(path_trace(r.points, name=r.name, role=role))
-    if runs:
-        fig.add_trace(point_trace([runs[0].points[0]], name="start", role="start"))
-    msg = "; ".join(r.status for r in runs if r.diverged)
-    fig.update_layout(annotations=[status_annotation(msg, warn=bool(msg))])
-    fig.update_xaxes(range=list(win[0]), constrain="domain")
-    fig.update_yaxes(range=list(win[1]), constrain="domain")
-    return fig
+def draw_newton(surface: Surface, runs: Sequence[Trajectory], title: str | None = None) -> BookFigure:
+    """Gradient descent and Newton's method over the contour lines of ``surface`` (equal axes)."""
+    return draw_paths(surface, runs, title=title, levels=24, x_title="x", y_title="y", equal_axes=True, height=440)
 
 
 # --------------------------------------------------------------- zig-zag on a quadratic
@@ -342,10 +327,10 @@ def zigzag_demo(lr: float = 1.5, steps: int = 20) -> ZigzagData:
     return ZigzagData(float(lr), tr, float(lam[1]), float(lam[0]), lx, ly)
 
 
-def draw_zigzag(d: ZigzagData) -> go.Figure:
+def draw_zigzag(d: ZigzagData) -> BookFigure:
     """Left: the path over the level sets. Right: the loss per step (log scale)."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
-                        subplot_titles=("gradient descent on ½θᵀAθ, κ = 20", "loss R(θₜ)"))
+    fig = new_figure(cols=2, column_widths=[0.55, 0.45], height=460, legend=None,
+                     subplot_titles=(f"gradient descent on ½θᵀAθ, κ = {ZIGZAG['condition_number']:g}", "loss R(θₜ)"))
     fig.add_trace(go.Scatter(x=d.level_x, y=d.level_y, mode="lines", line=dict(color="#bbb", width=1),
                              hoverinfo="skip", showlegend=False, name="level sets"), 1, 1)
     tr = d.trajectory
@@ -363,8 +348,7 @@ def draw_zigzag(d: ZigzagData) -> go.Figure:
     fig.update_yaxes(range=[-6, 6], scaleanchor="x", row=1, col=1)
     fig.update_xaxes(title_text="step t", range=[0, max(1, tr.steps)], row=1, col=2)
     fig.update_yaxes(type="log", range=[-4, 3], exponentformat="power", row=1, col=2)
-    fig.update_layout(template="plotly_white", height=460, margin=dict(l=50, r=20, t=60, b=50), showlegend=False,
-                      annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=tr.diverged)])
+    fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=tr.diverged)])
     return fig
 
 
@@ -429,12 +413,13 @@ def _cliff_background(win) -> tuple[go.Scatter, list[dict], dict]:
     return circles, [plateau, edge], label
 
 
-def draw_clipping(d: ClipData) -> go.Figure:
+def draw_clipping(d: ClipData) -> BookFigure:
     """Left: both paths over the cliff (shaded plateau, level circles). Right: loss per step."""
     s = _cliff()
     win = ((-10.0, 4.0), (-3.5, 3.5))
     circles, shapes, label = _cliff_background(win)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], subplot_titles=(f"cliff: {s.unicode}", "loss"))
+    fig = new_figure(cols=2, column_widths=[0.6, 0.4], subplot_titles=(f"cliff: {s.unicode}", "loss"), height=430,
+                     legend="inside")
     fig.add_trace(circles, 1, 1)
     fig.add_trace(path_trace(np.clip(d.plain.points, -60, 60), name=f"GD, η = {d.lr:g}", role="gd"), 1, 1)
     fig.add_trace(path_trace(d.clipped.points, name=f"GD + clipping, h = {d.threshold:g}", role="momentum"), 1, 1)
@@ -456,9 +441,7 @@ def draw_clipping(d: ClipData) -> go.Figure:
     fig.update_yaxes(range=list(win[1]), scaleanchor="x", constrain="domain", row=1, col=1)
     fig.update_xaxes(title_text="step t", row=1, col=2)
     fig.update_yaxes(type="log", range=[-4, 3], exponentformat="power", row=1, col=2)
-    fig.update_layout(template="plotly_white", height=430, margin=dict(l=50, r=20, t=60, b=50),
-                      legend=dict(x=0.01, y=0.02, xanchor="left", yanchor="bottom", bgcolor="rgba(255,255,255,0.8)"),
-                      shapes=shapes,
+    fig.update_layout(legend=dict(y=0.02, yanchor="bottom"), shapes=shapes,
                       annotations=list(fig.layout.annotations) + [label, status_annotation(
                           "; ".join(msgs), warn=d.plain.diverged or d.clipped.diverged)])
     return fig
@@ -502,7 +485,8 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
     import torch
 
     from lecture_code.core.hessian import extreme_eigenvalues, single_threaded
-    from lecture_code.core.models import flatten_params, make_loss_fn, mlp, spirals
+    from lecture_code.core.data import spirals
+    from lecture_code.core.models import as_tensors, flatten_params, make_loss_fn, mlp
 
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be > 0, got {lr!r}")
@@ -510,8 +494,9 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
     data = spirals(n, noise=noise, seed=seed)
+    X, y = as_tensors(data.X, data.y)
     model = mlp([2, hidden, hidden, 2], "tanh", seed=seed)
-    loss_fn = make_loss_fn(model, data.X, data.y, "cross_entropy")
+    loss_fn = make_loss_fn(model, X, y, "cross_entropy")
     theta = flatten_params(model)
     from torch.func import functional_call
 
@@ -531,8 +516,8 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
                 bad = t
                 break
             with torch.no_grad():
-                out = functional_call(model, unflatten_params(model, theta), (data.X,))
-                rec["error"][t] = float((out.argmax(1) != data.y).double().mean())
+                out = functional_call(model, unflatten_params(model, theta), (X,))
+                rec["error"][t] = float((out.argmax(1) != y).double().mean())
             rec["loss"][t] = float(loss.detach())
             rec["gg"][t] = float(g @ g)
             rec["gHg"][t] = float(g @ Hg)
@@ -548,11 +533,11 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
                           np.array(lam_steps), np.array(lam_vals), int(theta.numel()), bad)
 
 
-def draw_ill_conditioning(c: TrainingCurves) -> go.Figure:
+def draw_ill_conditioning(c: TrainingCurves) -> BookFigure:
     """Three panels against the step: loss and error; gᵀg; gᵀHg/gᵀg and λ_max vs 2/η."""
     t = np.arange(c.loss.size, dtype=np.float32)
-    fig = make_subplots(rows=1, cols=3, subplot_titles=(
-        "training loss and error", "squared gradient norm gᵀg", "curvature along g: gᵀHg / gᵀg"))
+    fig = new_figure(cols=3, subplot_titles=("training loss and error", "squared gradient norm gᵀg",
+                                             "curvature along g: gᵀHg / gᵀg"), height=400, legend="below")
     fig.add_trace(go.Scatter(x=t, y=c.loss.astype(np.float32), name="loss (cross-entropy)",
                              line=dict(color=color("gd"))), 1, 1)
     fig.add_trace(go.Scatter(x=t, y=c.error.astype(np.float32), name="training error",
@@ -569,7 +554,5 @@ def draw_ill_conditioning(c: TrainingCurves) -> go.Figure:
     fig.update_yaxes(range=[0, 1.15 * top], row=1, col=1)  # the start; brief spikes above it are cut
     fig.update_xaxes(title_text="step")
     msg = f"diverged at step {c.diverged_at}" if c.diverged_at is not None else ""
-    fig.update_layout(template="plotly_white", height=400, margin=dict(l=50, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.22),
-                      annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=bool(msg))])
+    fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=bool(msg))])
     return fig

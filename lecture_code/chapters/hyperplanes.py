@@ -26,7 +26,11 @@ import numpy as np
 from scipy.optimize import linprog
 
 from lecture_code.core.mlp import MLP, mlp_init, mlp_logits, train_mlp
-from lecture_code.core.regions import check_count, _clip_polygon, count_linear_regions, count_regions, equal_units_widths, linear_region_pieces, max_regions, montufar_lower_bound, montufar_network, random_relu_net, regions_added, serra_upper_bound, split_box_by_lines
+from lecture_code.core.regions import (
+    clip_polygon, count_linear_regions, count_regions, equal_units_widths, linear_region_pieces, max_regions,
+    montufar_lower_bound, montufar_network, random_relu_net, regions_added, serra_upper_bound, split_box_by_lines,
+)
+from lecture_code.core.validate import check_int
 
 __all__ = [
     "separable",
@@ -114,7 +118,7 @@ def region_labelings(n_lines: int, seed: int = 0) -> RegionLabelings:
     per labeling (``n <= 4``: at most 2048 LPs)."""
     from lecture_code.core.regions import random_arrangement
 
-    n = check_count(n_lines, "n_lines", minimum=1, maximum=4)
+    n = check_int(n_lines, "n_lines", minimum=1, maximum=4)
     W, b = random_arrangement(n, 2, seed=seed)
     codes = region_codes(W, b)
     R = len(codes)
@@ -133,7 +137,7 @@ def region_labelings(n_lines: int, seed: int = 0) -> RegionLabelings:
 
 def parity_data(d: int) -> tuple[Array, Array]:
     """All ``2^d`` bit strings (rows, in {0, 1}) and their parity."""
-    d = check_count(d, "d (number of bits)", minimum=1, maximum=12)
+    d = check_int(d, "d (number of bits)", minimum=1, maximum=12)
     X = ((np.arange(2**d)[:, None] >> np.arange(d)[None, :]) & 1).astype(float)
     return X, X.sum(axis=1) % 2
 
@@ -160,7 +164,7 @@ def shallow_parity_weights(d: int) -> tuple[Array, Array, Array, float]:
     Hidden unit ``k`` fires when ``sum(x) >= k - 1/2`` (``d`` *parallel* hyperplanes cut the
     cube into ``d + 1`` slabs); the output adds them with alternating signs ``+1, -1, ...``
     and thresholds at 1/2. Returns ``(W1 (d, d), b1 (d,), w2 (d,), b2)``."""
-    d = check_count(d, "d (number of bits)", minimum=1, maximum=12)
+    d = check_int(d, "d (number of bits)", minimum=1, maximum=12)
     W1 = np.ones((d, d))
     b1 = -(np.arange(1, d + 1) - 0.5)
     w2 = np.array([(-1.0) ** k for k in range(d)])
@@ -170,9 +174,9 @@ def shallow_parity_weights(d: int) -> tuple[Array, Array, Array, float]:
 def equal_params_widths(n_params: int, d_in: int, depth: int) -> tuple[int, ...]:
     """Equal hidden widths ``w`` for ``depth`` layers whose parameter count (with a 1-unit
     output) is as close as possible to ``n_params``."""
-    P = check_count(n_params, "n_params", minimum=1)
-    d_in = check_count(d_in, "d_in", minimum=1)
-    L = check_count(depth, "depth", minimum=1, maximum=10)
+    P = check_int(n_params, "n_params", minimum=1)
+    d_in = check_int(d_in, "d_in", minimum=1)
+    L = check_int(depth, "depth", minimum=1, maximum=10)
     best = min(range(1, 200), key=lambda w: abs(MLP((d_in,) + (w,) * L + (1,)).n_params - P))
     return (best,) * L
 
@@ -197,8 +201,8 @@ def parity_fit(d: int = 6, n_params: int = 50, depths: Sequence[int] = (1, 2, 3)
     """Train tanh MLPs of each depth (same parameter budget) on all ``2^d`` parity points,
     ``seeds`` initialisations each, with the book's Adam; report how often they fit it."""
     X, y = parity_data(d)
-    seeds = check_count(seeds, "seeds", minimum=1)
-    steps = check_count(steps, "steps", minimum=1)
+    seeds = check_int(seeds, "seeds", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
     out = []
     Xs = 2 * X - 1
     for L in depths:
@@ -223,7 +227,7 @@ def tent(x: Array) -> Array:
 def sawtooth_net(k: int) -> list[tuple[Array, Array]]:
     """A ReLU net with ``k`` hidden layers of 2 units computing ``tent^k`` on [0, 1]
     (Telgarsky's construction): layer weights ``[(W, b), ...]`` and a final linear read-out."""
-    k = check_count(k, "k (depth)", minimum=1, maximum=20)
+    k = check_int(k, "k (depth)", minimum=1, maximum=20)
     layers = []
     a = np.array([[1.0], [1.0]])
     c = np.array([0.0, -0.5])
@@ -273,7 +277,7 @@ def sawtooth_fit(k: int = 3, depths: Sequence[int] = (1, 3), n_params: int | Non
     """Fit ``tent^k`` (``2^k`` pieces) with ReLU MLPs of each depth at the same parameter
     budget (``n_params=None``: that of the width-2 depth-``k`` construction). Returns the results (``success`` = fraction of seeds with MSE < 1e-3),
     the grid ``x`` and the best fit of each depth on it."""
-    k = check_count(k, "k (depth)", minimum=1, maximum=8)
+    k = check_int(k, "k (depth)", minimum=1, maximum=8)
     x = np.linspace(0, 1, n_points)
     y = x.copy()
     for _ in range(k):
@@ -305,7 +309,7 @@ class SawtoothData:
 
 def sawtooth_demo(depth: int, k: int = 3, n_params: int = 100, seeds: int = 8, steps: int = 3000) -> SawtoothData:
     """The best of ``seeds`` trained ReLU nets with ``depth`` hidden layers on ``tent^k``."""
-    depth = check_count(depth, "depth", minimum=1, maximum=10)
+    depth = check_int(depth, "depth", minimum=1, maximum=10)
     res, x, curves = sawtooth_fit(k=k, depths=(depth,), n_params=n_params, seeds=seeds, steps=steps)
     y = x.astype(float)
     for _ in range(k):
@@ -348,7 +352,7 @@ def feature_reuse_task(unseen: tuple[str, str] = ("red", "house"), per_combo: in
     """
     if unseen[0] not in COLOURS or unseen[1] not in OBJECTS:
         raise ValueError(f"unseen must be (colour in {COLOURS}, object in {OBJECTS}), got {unseen!r}")
-    per_combo = check_count(per_combo, "per_combo", minimum=1)
+    per_combo = check_int(per_combo, "per_combo", minimum=1)
     rng = np.random.default_rng(seed)
     colour_code = {c: rng.choice([-1.0, 1.0], size=8) for c in COLOURS}
     object_code = {o: rng.choice([-1.0, 1.0], size=8) for o in OBJECTS}
@@ -378,7 +382,7 @@ def feature_reuse_scores(task: dict[str, Array], steps: int = 300, lr: float = 0
     """
     Xtr, Ytr, Xte, Yte = task["X_train"], task["Y_train"], task["X_test"], task["Y_test"]
     net = MLP((Xtr.shape[1], 1))
-    theta, _ = train_mlp(net, Xtr, Ytr.T, steps=check_count(steps, "steps", minimum=1), lr=lr)
+    theta, _ = train_mlp(net, Xtr, Ytr.T, steps=check_int(steps, "steps", minimum=1), lr=lr)
     dist = (mlp_logits(net, theta, Xte) > 0).T.astype(float)
     d2 = ((Xte[:, None, :] - Xtr[None, :, :]) ** 2).sum(axis=2)
     local = Ytr[np.argmin(d2, axis=1)]
@@ -424,7 +428,7 @@ def distributed_vs_local_demo(n_units: int, seed: int = 3) -> LocalDistributedDa
     ``[-1, 1]^2``: the lines carve up to ``1 + n + C(n, 2)`` regions, the prototypes ``n``."""
     from lecture_code.core.regions import split_box_by_lines
 
-    n = check_count(n_units, "n_units", minimum=1, maximum=12)
+    n = check_int(n_units, "n_units", minimum=1, maximum=12)
     rng = np.random.default_rng(seed)
     # lines through random points of the inner square with random directions (integers / 8)
     pts = rng.integers(-5, 6, size=(12, 2)) / 8.0
@@ -482,12 +486,11 @@ def distributed_vs_local_demo(n_units: int, seed: int = 3) -> LocalDistributedDa
 def draw_distributed_vs_local(data: LocalDistributedData):
     """Left: regions carved by ``n`` hyperplanes; right: cells of ``n`` prototypes."""
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
-    from lecture_code.core.plotting import CYCLE, color, status_annotation
+    from lecture_code.core.plotting import CYCLE, color, new_figure, status_annotation
 
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06,
-                        subplot_titles=("distributed: n hidden units (hyperplanes)", "local: n prototypes (nearest neighbour)"))
+    fig = new_figure(cols=2, horizontal_spacing=0.06, height=450, legend=None, margin=dict(l=40, b=70),
+                     subplot_titles=("distributed: n hidden units (hyperplanes)", "local: n prototypes (nearest neighbour)"))
     for col, fills in ((1, data.region_fills), (2, data.cell_fills)):
         for k, f in enumerate(fills):
             fig.add_trace(go.Scatter(x=f[:, 0], y=f[:, 1], mode="lines", fill="toself", fillcolor=CYCLE[k], opacity=0.3,
@@ -505,8 +508,7 @@ def draw_distributed_vs_local(data: LocalDistributedData):
     n = data.n_units
     text = (f"n = {n}: hyperplanes carve {data.n_regions} regions of the square (≤ 1 + n + n(n−1)/2 = {max_regions(n, 2)}); "
             f"prototypes carve {data.n_cells}")
-    fig.update_layout(template="plotly_white", height=450, margin=dict(l=40, r=20, t=70, b=70),
-                      annotations=list(fig.layout.annotations) + [status_annotation(text)])
+    fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(text)])
     fig.layout.annotations[-1].update(y=-0.08, yanchor="top")
     for c in (1, 2):
         fig.update_xaxes(range=[-1, 1], row=1, col=c, showticklabels=False)
@@ -565,7 +567,7 @@ def line_arrangement_demo(n_lines: int, family: str = "general position") -> Lin
     polygon splitting of a box that contains all crossings, so the picture and the number
     agree. ``family`` picks general position, parallel families, or concurrent pencils.
     """
-    n = check_count(n_lines, "n_lines", maximum=12)
+    n = check_int(n_lines, "n_lines", maximum=12)
     W, b = _family_lines(family, n)
     box = (-8.0, 8.0, -8.0, 8.0)
     regions = count_regions(W, b, 2)
@@ -573,7 +575,7 @@ def line_arrangement_demo(n_lines: int, family: str = "general position") -> Lin
     cells = split_box_by_lines(W, b, box) if n else [[(Fraction(box[0]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[3])), (Fraction(box[0]), Fraction(box[3]))]]
     segs = []
     for (a, c), e in zip(W, b):
-        pts = _clip_polygon([(Fraction(box[0]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[3])), (Fraction(box[0]), Fraction(box[3]))], Fraction(a), Fraction(c), Fraction(e), True)
+        pts = clip_polygon([(Fraction(box[0]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[3])), (Fraction(box[0]), Fraction(box[3]))], Fraction(a), Fraction(c), Fraction(e), True)
         on = [p for p in pts if a * p[0] + c * p[1] + e == 0]
         segs.append([[float(p[0]), float(p[1])] for p in on[:2]])
     # crossing points
@@ -668,11 +670,11 @@ class DepthComparison:
 def depth_comparison(total_units: int = 12, depths: Sequence[int] = (1, 2, 3), n_random: int = 3,
                      box: tuple[float, float, float, float] = (-4.0, 4.0, -4.0, 4.0)) -> DepthComparison:
     """Exact counts vs the bounds, at ``total_units`` hidden units split over each depth."""
-    N = check_count(total_units, "total_units", minimum=1, maximum=64)
-    n_random = check_count(n_random, "n_random", minimum=0)
+    N = check_int(total_units, "total_units", minimum=1, maximum=64)
+    n_random = check_int(n_random, "n_random", minimum=0)
     res = DepthComparison(N, [], [], [], [], [], [], [])
     for L in depths:
-        L = check_count(L, "depth", minimum=1, maximum=N)
+        L = check_int(L, "depth", minimum=1, maximum=N)
         w = equal_units_widths(N, L)
         res.depths.append(L)
         res.widths.append(w)
@@ -732,8 +734,8 @@ def relu_regions_demo(width: int, depth: int, construction: bool = False, seed: 
     ``construction=False``: a random He-initialised net on ``[-4, 4]^2``;
     ``construction=True``: the Montúfar folding net on ``[0, 1]^2`` (``width`` even).
     """
-    width = check_count(width, "width", minimum=1, maximum=8)
-    depth = check_count(depth, "depth", minimum=1, maximum=6)
+    width = check_int(width, "width", minimum=1, maximum=8)
+    depth = check_int(depth, "depth", minimum=1, maximum=6)
     widths = (width,) * depth
     if construction:
         net, box = montufar_network(widths, seed), (0.0, 1.0, 0.0, 1.0)

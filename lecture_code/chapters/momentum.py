@@ -34,10 +34,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lecture_code.core import optimizers as O
-from lecture_code.core.plotting import draw_paths, legend_on_top, status_text, thin, SEQUENTIAL, color, new_figure, path_trace, point_trace, quadratic_level_lines, status_annotation
+from lecture_code.core.plotting import (
+    SEQUENTIAL, BookFigure, color, draw_paths, new_figure, path_trace, point_trace, quadratic_level_lines, status_annotation,
+    status_text, thin,
+)
 from lecture_code.core.problems import narrow_valley
 from lecture_code.core.runner import Trajectory, run
 from lecture_code.core.surfaces import quadratic
@@ -85,7 +87,7 @@ def valley_runs() -> list[Trajectory]:
     ]
 
 
-def draw_valley(trajectories: list[Trajectory], title: str | None = None) -> go.Figure:
+def draw_valley(trajectories: list[Trajectory], title: str | None = None) -> BookFigure:
     """Equipotential lines of |w1| + 75|w2| (flat diamonds) and the runs."""
     fig = draw_paths(narrow_valley(), trajectories, window=VALLEY_WINDOW, levels=20, n_grid=121,
                      minimum=(0.0, 0.0), title=title)
@@ -135,9 +137,10 @@ def momentum_steps(lr: float = 0.2, alpha: float = 0.5, steps: int = 30) -> Mome
     return MomentumSteps(float(lr), float(alpha), np.array(out), np.abs(momentum_limit(lr, alpha)))
 
 
-def draw_momentum_steps(data: MomentumSteps) -> go.Figure:
+def draw_momentum_steps(data: MomentumSteps) -> BookFigure:
     """|Δw1| grows to η/(1−α) (speed-up), |Δw2| shrinks to 75η/(1+α) (damped oscillation)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("boring direction: Δw₁", "oscillating direction: Δw₂"))
+    fig = new_figure(cols=2, subplot_titles=("boring direction: Δw₁", "oscillating direction: Δw₂"), x_title="step t",
+                     height=400, legend="top")
     t = np.arange(1, len(data.steps) + 1)
     for col, k, lim_name in ((1, 0, "−η/(1−α)"), (2, 1, "±75η/(1+α)")):
         fig.add_trace(go.Scatter(x=t, y=data.steps[:, k].astype(np.float32), mode="lines+markers", name=f"Δw{k + 1}(t)",
@@ -150,9 +153,7 @@ def draw_momentum_steps(data: MomentumSteps) -> go.Figure:
         fig.add_trace(go.Scatter(x=[1, t[-1]], y=[sign * data.lr * (75.0 if k else 1.0)] * 2, mode="lines",
                                  name="plain GD step η·g", line=dict(color=color("gd"), dash="dot"), showlegend=k == 0),
                       row=1, col=col)
-    fig.update_layout(template="plotly_white", height=400, margin=dict(l=60, r=20, b=50))
-    fig.update_xaxes(title_text="step t")
-    return legend_on_top(fig, above_titles=True)
+    return fig
 
 
 # ------------------------------------------------------------------ quadratics
@@ -163,7 +164,7 @@ QUAD_START = (-4.5, 3.0)
 _QUAD_EIGS = (1.0, 1.0 / QUAD_KAPPA)
 
 
-def draw_rate_map(kappa: float = QUAD_KAPPA, n: int = 121) -> go.Figure:
+def draw_rate_map(kappa: float = QUAD_KAPPA, n: int = 121) -> BookFigure:
     """Convergence rate ρ(η, β) on a quadratic with condition number κ (λ_max = 1).
 
     Colour: ρ (white where ρ ≥ 1, no convergence); dashed: the stability edge
@@ -175,8 +176,7 @@ def draw_rate_map(kappa: float = QUAD_KAPPA, n: int = 121) -> go.Figure:
     m = rate_map(eigs, lrs, betas)
     z = np.where(m.rates < 1, m.rates, np.nan).astype(np.float32)
     fig = new_figure(f"convergence rate ρ per step, κ = {kappa:g} (smaller is faster)", x_title="learning rate η",
-                     y_title="momentum β", height=520)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0.0), margin=dict(b=110))
+                     y_title="momentum β", height=520, legend="below")
     fig.add_trace(go.Heatmap(x=lrs.astype(np.float32), y=betas.astype(np.float32), z=z, colorscale=SEQUENTIAL,
                              zmin=float(np.nanmin(z)), zmax=1.0, colorbar=dict(title="ρ"),
                              hovertemplate="η=%{x:.3f}<br>β=%{y:.3f}<br>ρ=%{z:.4f}<extra></extra>"))
@@ -218,12 +218,12 @@ def _ellipses(s, levels=(0.02, 0.1, 0.3, 0.7, 1.4, 2.4, 3.8), n: int = 48) -> go
                       line=dict(color="#bbbbbb", width=1), hoverinfo="skip", showlegend=False)
 
 
-def draw_quadratic(data: QuadraticRun) -> go.Figure:
+def draw_quadratic(data: QuadraticRun) -> BookFigure:
     """Left: the path over the contour lines. Right: ‖w_t − w*‖ measured vs ‖w_0‖ ρ^t predicted."""
     s = quadratic(QUAD_KAPPA, QUAD_ANGLE)
     win = ((-6.0, 6.0), (-6.0, 6.0))
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55],
-                        subplot_titles=("path on ½wᵀAw, κ = 25", "distance to the minimum (log scale)"))
+    fig = new_figure(cols=2, column_widths=[0.45, 0.55], height=500, legend="top",
+                     subplot_titles=(f"path on ½wᵀAw, κ = {QUAD_KAPPA:g}", "distance to the minimum (log scale)"))
     fig.add_trace(_ellipses(s), row=1, col=1)
     fig.add_trace(path_trace(thin(data.nesterov.points, 120), name="Nesterov", role="nesterov", dash="dot"), row=1, col=1)
     fig.add_trace(path_trace(thin(data.trajectory.points, 120), name="momentum", role="momentum"), row=1, col=1)
@@ -245,9 +245,8 @@ def draw_quadratic(data: QuadraticRun) -> go.Figure:
     msg = status_text([data.trajectory, data.nesterov])
     if not msg and data.predicted >= 1:
         msg = f"ρ = {data.predicted:.3f} ≥ 1: no convergence"
-    fig.update_layout(template="plotly_white", height=500, margin=dict(l=60, r=20, b=50),
-                      annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=True)])
-    return legend_on_top(fig, above_titles=True)
+    fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=True)])
+    return fig
 
 
 def nesterov_comparison(steps: int = 150) -> list[Trajectory]:

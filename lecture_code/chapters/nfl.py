@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from lecture_code.core.optimizers import adam, apply_updates
-from lecture_code.core.regions import check_count
+from lecture_code.core.validate import check_int
 from lecture_code.core.mlp import MLP, mlp_logits, train_mlp
 
 __all__ = [
@@ -109,8 +109,8 @@ def perverse_learner(x_train: Array, y_train: Array, x_test: Array) -> Array:
 def mlp_learner(hidden: int = 16, steps: int = 300, lr: float = 0.05, seed: int = 0) -> Learner:
     """A one-hidden-layer tanh MLP trained with the book's Adam on cross-entropy;
     predicts 1 where the logit is positive. Inputs are rescaled to [-1, 1]."""
-    hidden = check_count(hidden, "hidden", minimum=1)
-    steps = check_count(steps, "steps", minimum=1)
+    hidden = check_int(hidden, "hidden", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
     net = MLP((1, hidden, 1))
 
     def predict(x_train: Array, y_train: Array, x_test: Array) -> Array:
@@ -140,15 +140,15 @@ LEARNERS: dict[str, Learner] = {
 
 def all_labelings(n_points: int) -> Array:
     """All ``2^N`` labelings of ``N`` points, one per row (row ``k`` is ``k`` in binary)."""
-    n = check_count(n_points, "n_points", minimum=1, maximum=16)
+    n = check_int(n_points, "n_points", minimum=1, maximum=16)
     k = np.arange(2**n)
     return ((k[:, None] >> np.arange(n)[None, :]) & 1).astype(np.int64)
 
 
 def smooth_labelings(n_points: int, max_changes: int = 1) -> Array:
     """Labelings with at most ``max_changes`` label changes between neighbours on the line."""
-    n = check_count(n_points, "n_points", minimum=1, maximum=16)
-    c = check_count(max_changes, "max_changes", minimum=0, maximum=n - 1)
+    n = check_int(n_points, "n_points", minimum=1, maximum=16)
+    c = check_int(max_changes, "max_changes", minimum=0, maximum=n - 1)
     L = all_labelings(n)
     changes = np.abs(np.diff(L, axis=1)).sum(axis=1)
     return L[changes <= c]
@@ -156,12 +156,12 @@ def smooth_labelings(n_points: int, max_changes: int = 1) -> Array:
 
 def default_train_indices(n_points: int) -> Array:
     """The chapter's training set: every other point, starting at 0."""
-    n = check_count(n_points, "n_points", minimum=2, maximum=16)
+    n = check_int(n_points, "n_points", minimum=2, maximum=16)
     return np.arange(0, n, 2)
 
 
 def _split(n_points: int, train_idx: Sequence[int] | None) -> tuple[Array, Array]:
-    n = check_count(n_points, "n_points", minimum=2, maximum=16)
+    n = check_int(n_points, "n_points", minimum=2, maximum=16)
     tr = default_train_indices(n) if train_idx is None else np.asarray(sorted(set(int(i) for i in train_idx)))
     if len(tr) == 0 or len(tr) == n or tr.min() < 0 or tr.max() >= n:
         raise ValueError(f"train_idx must be a non-empty proper subset of range({n}), got {list(tr)}")
@@ -213,7 +213,7 @@ def nfl_experiment(n_points: int = 8, max_changes: int = 1, learners: dict[str, 
     L = all_labelings(n_points)
     tr, _ = _split(n_points, train_idx)
     changes = np.abs(np.diff(L, axis=1)).sum(axis=1)
-    c = check_count(max_changes, "max_changes", minimum=0, maximum=n_points - 1)
+    c = check_int(max_changes, "max_changes", minimum=0, maximum=n_points - 1)
     smooth = changes <= c
     res = NFLResult(n_points, tr, c, list(learners), [], [], [], len(L), int(smooth.sum()))
     for name, learner in learners.items():
@@ -272,7 +272,7 @@ def noisy_looking_pair(n: int = 40, seed: int = 0, freq: float = 7.3, noise: flo
     A: ``y = sin(2π f x)`` at ``n`` random ``x`` in [0, 1] with a high frequency ``f`` and
     **no noise**: sampled sparsely it looks like noise. B: ``y = 0.8 x - 0.4 + noise``.
     """
-    n = check_count(n, "n", minimum=4)
+    n = check_int(n, "n", minimum=4)
     if not noise >= 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
     rng = np.random.default_rng(seed)
@@ -333,11 +333,10 @@ def draw_pair(data: PairData, show_fits: bool | None = None):
     ``show_fits`` is false, so that every slider frame has the same traces)."""
     show_fits = data.show_fits if show_fits is None else show_fits
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
-    from lecture_code.core.plotting import color
+    from lecture_code.core.plotting import color, new_figure
 
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("data set A", "data set B"))
+    fig = new_figure(cols=2, subplot_titles=("data set A", "data set B"), height=400, margin=dict(l=50, t=70, b=40))
     t = np.linspace(0, 1, 400)
     for col, (x, y) in enumerate(((data.xA, data.yA), (data.xB, data.yB)), start=1):
         fig.add_trace(go.Scatter(x=x.astype(np.float32), y=y.astype(np.float32), mode="markers", name="data",
@@ -350,8 +349,7 @@ def draw_pair(data: PairData, show_fits: bool | None = None):
         fig.add_trace(go.Scatter(x=tt, y=pe(tt).astype(np.float32), mode="lines",
                                  name="periodic prior (sinusoid)", line=dict(color=color("momentum"), dash="dot"),
                                  showlegend=col == 1), row=1, col=col)
-    fig.update_layout(template="plotly_white", height=400, margin=dict(l=50, r=20, t=70, b=40),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1.0))
+    fig.update_layout(legend=dict(y=1.08))
     fig.update_yaxes(range=[-1.4, 1.4])
     return fig
 
@@ -368,8 +366,8 @@ def shift_task(length: int = 12, train_shifts: Sequence[int] = range(6), per_shi
     plus Gaussian noise. Training uses only ``train_shifts``; the test set uses the others.
 
     Returns dict with ``X_train, y_train, X_test, y_test`` (label 1 = motif A)."""
-    length = check_count(length, "length", minimum=len(MOTIF_A))
-    per_shift = check_count(per_shift, "per_shift", minimum=1)
+    length = check_int(length, "length", minimum=len(MOTIF_A))
+    per_shift = check_int(per_shift, "per_shift", minimum=1)
     rng = np.random.default_rng(seed)
     train_shifts = sorted(set(int(s) % length for s in train_shifts))
     test_shifts = [s for s in range(length) if s not in train_shifts]
@@ -435,9 +433,9 @@ def train_shift_models(task: dict[str, Array], steps: int = 400, lr: float = 0.0
     The convolution with global average pooling is exactly shift-invariant: whatever it
     learns at the training shifts holds at every shift. The dense net has no such prior.
     """
-    steps = check_count(steps, "steps", minimum=1)
-    kernels = check_count(kernels, "kernels", minimum=1)
-    width = check_count(width, "width", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    kernels = check_int(kernels, "kernels", minimum=1)
+    width = check_int(width, "width", minimum=1)
     Xtr, ytr, Xte, yte = task["X_train"], task["y_train"], task["X_test"], task["y_test"]
     L = Xtr.shape[1]
     out: dict[str, dict[str, float]] = {}

@@ -40,6 +40,7 @@ import numpy as np
 import plotly.graph_objects as go
 from scipy.linalg import expm, logm
 
+from lecture_code.core.validate import check_int
 from lecture_code.core.plotting import color, contour_trace, new_figure, status_annotation
 from lecture_code.core.surfaces import get_surface, grid
 
@@ -85,18 +86,12 @@ __all__ = [
 ]
 
 
-def _check_pos_int(v, name: str, minimum: int = 1) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
-    return int(v)
-
-
 # ------------------------------------------------------------------------------ coin flips
 
 
 def prob_all_positive(N: int, p: float = 0.5) -> float:
     """Chance that all ``N`` eigenvalue signs are positive when each is positive with prob. ``p``."""
-    N = _check_pos_int(N, "N")
+    N = check_int(N, "N", 1)
     if not 0 <= p <= 1:
         raise ValueError(f"p must be in [0, 1], got {p}")
     return p**N
@@ -104,8 +99,8 @@ def prob_all_positive(N: int, p: float = 0.5) -> float:
 
 def prob_index(N: int, k: int, p: float = 0.5) -> float:
     """Chance of exactly ``k`` negative signs out of ``N`` (a k-th order saddle): binomial."""
-    N = _check_pos_int(N, "N")
-    k = _check_pos_int(k, "k", 0)
+    N = check_int(N, "N", 1)
+    k = check_int(k, "k", 0)
     if k > N:
         raise ValueError(f"k must be in [0, N={N}], got {k}")
     return math.comb(N, k) * (1 - p) ** k * p ** (N - k)
@@ -124,8 +119,8 @@ def simulate_signs(N: int, trials: int = 100_000, seed: int = 0) -> dict[str, fl
     (a) independent signs (``N`` fair coins) and (b) the eigenvalues of a random symmetric
     (GOE) matrix, where eigenvalues repel and a minimum is rarer still; and the exact ``2^-N``.
     """
-    N = _check_pos_int(N, "N")
-    trials = _check_pos_int(trials, "trials")
+    N = check_int(N, "N", 1)
+    trials = check_int(trials, "trials", 1)
     rng = np.random.default_rng(seed)
     coins = float(np.mean(np.all(rng.random((trials, N)) < 0.5, axis=1)))
     m = min(trials, 20_000)
@@ -169,7 +164,7 @@ class Spectrum:
 
 def spectrum_demo(loss: float, N: int = 200, seed: int = 0) -> Spectrum:
     """Eigenvalues of ``H = W/√N + μ(loss) I`` for one GOE draw ``W`` (the same draw for every loss)."""
-    N = _check_pos_int(N, "N")
+    N = check_int(N, "N", 1)
     shift = float(loss_shift(loss))
     lam = np.linalg.eigvalsh(goe(N, np.random.default_rng(seed))) + shift
     return Spectrum(N, float(loss), lam.astype(np.float32), float(np.mean(lam < 0)),
@@ -239,7 +234,7 @@ def saddle_gd(x2_start: float, noise: float = 0.0, lr: float = 0.1, steps: int =
         raise ValueError(f"lr must be > 0, got {lr}")
     if not noise >= 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
-    steps = _check_pos_int(steps, "steps")
+    steps = check_int(steps, "steps", 1)
     surf = get_surface("saddle_x1x2")
     rng = np.random.default_rng(seed)
     x = np.array([x1_start, x2_start], dtype=float)
@@ -307,7 +302,7 @@ def stuck_run(lr: float = 0.5, steps: int = 3000, hidden: int = 8, seed: int = 1
 
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
-    steps = _check_pos_int(steps, "steps")
+    steps = check_int(steps, "steps", 1)
     net = TanhNet.default(hidden=hidden)
     theta = net.init(np.random.default_rng(seed))
     losses, gns = [], []
@@ -334,10 +329,10 @@ def escape_run(theta0: np.ndarray, batch: int | None, lr: float = 0.05, steps: i
     net = TanhNet.default(hidden=hidden)
     N = len(net.y)
     if batch is not None:
-        batch = _check_pos_int(batch, "batch")
+        batch = check_int(batch, "batch", 1)
         if batch > N:
             raise ValueError(f"batch must be <= {N}, got {batch}")
-    steps = _check_pos_int(steps, "steps")
+    steps = check_int(steps, "steps", 1)
     rng = np.random.default_rng(seed)
     theta = np.array(theta0, dtype=float)
     net.unpack(theta)
@@ -356,18 +351,13 @@ def escape_run(theta0: np.ndarray, batch: int | None, lr: float = 0.05, steps: i
 
 def draw_trace(*traces: TrainingTrace, log_loss: bool = True) -> go.Figure:
     """Loss (left panel) and gradient norm (right panel) against the step for some runs."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "gradient norm ‖∇L‖"))
+    fig = new_figure(cols=2, subplot_titles=("loss", "gradient norm ‖∇L‖"), x_title="step", height=380, legend="below")
     for i, tr in enumerate(traces):
         stride = max(1, len(tr.loss) // 400)  # keep the page small: at most ~400 points per curve
         steps = np.arange(len(tr.loss), dtype=np.float32)[::stride]
         fig.add_trace(go.Scatter(x=steps, y=tr.loss[::stride], name=tr.label, line=dict(color=color(i))), 1, 1)
         fig.add_trace(go.Scatter(x=steps, y=tr.grad_norm[::stride], name=tr.label, showlegend=False,
                                  line=dict(color=color(i))), 1, 2)
-    fig.update_layout(template="plotly_white", height=380, margin=dict(l=60, r=20, t=50, b=50),
-                      legend=dict(orientation="h", y=-0.2))
-    fig.update_xaxes(title_text="step")
     if log_loss:
         fig.update_yaxes(type="log", exponentformat="power")
     return fig
@@ -433,7 +423,7 @@ def draw_index_vs_loss(data: dict):
     from lecture_code.core.plotting import color, new_figure
 
     fig = new_figure(x_title="loss (mean squared error)", y_title="index α = fraction of negative eigenvalues",
-                     height=440, xaxis_type="log")
+                     height=440, xaxis_type="log", legend="inside")
     for i, net in enumerate(data["nets"]):
         for trained in (False, True):
             groups: dict[tuple, list] = {}
@@ -450,7 +440,6 @@ def draw_index_vs_loss(data: dict):
                 text=[f"found {len(groups[k])}×, {groups[k][0]['n_negative']} negative and "
                       f"{groups[k][0]['n_zero']} zero eigenvalues of {net['n_params']}" for k in keys],
                 hovertemplate="loss %{x:.4g}, index %{y:.3f}<br>%{text}<extra></extra>"))
-    fig.update_layout(legend=dict(orientation="v", x=0.01, y=0.99, xanchor="left", yanchor="top"))
     return fig
 
 

@@ -97,17 +97,16 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
-from numbers import Integral
 from typing import Iterator, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
+from lecture_code.core.validate import check_int
 from lecture_code.core.critical import TanhNet, find_critical_point
 from lecture_code.core.plotting import color, status_annotation
 
 __all__ = [
-    "check_int",
     "n_permutation_minima",
     "first_order_saddle_lines",
     "second_order_saddle_manifolds",
@@ -165,19 +164,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- input checks
-
-
-def check_int(value: object, name: str, minimum: int = 1) -> int:
-    """``value`` as an ``int`` if it is an integer ``>= minimum``; ``ValueError`` otherwise.
-
-    Floats (even ``3.0``) and booleans are rejected: a count of neurons is an integer.
-    """
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    v = int(value)
-    if v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v}")
-    return v
 
 
 def _check_order(n: object, K: object) -> tuple[int, int]:
@@ -503,20 +489,20 @@ def train_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", ste
     """
     import torch
 
-    from lecture_code.core.models import make_loss_fn, mlp, regression_data
+    from lecture_code.core.data import regression_data
+    from lecture_code.core.models import as_tensors, mlp
 
     steps = check_int(steps, "steps", 0)
     data = regression_data(n=64, d=int(sizes[0]), seed=seed)
+    X, y = as_tensors(data.X, data.y)
     model = mlp(list(sizes), activation=activation, seed=seed)
-    loss_fn = make_loss_fn(model, data.X, data.y, loss="mse")
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     for _ in range(steps):
         opt.zero_grad()
-        out = model(data.X)[:, 0]
-        loss = ((out - data.y) ** 2).mean()
+        out = model(X)[:, 0]
+        loss = ((out - y) ** 2).mean()
         loss.backward()
         opt.step()
-    del loss_fn
     layers = [m for m in model if isinstance(m, torch.nn.Linear)]
     return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in layers]
 
@@ -727,13 +713,13 @@ def hyperplane_segment(w: np.ndarray, b: float, box: float = 3.0) -> tuple[np.nd
 
 def draw_squeeze(prob: CommitteeProblem, sq: Squeeze, step: int) -> go.Figure:
     """Left: teacher (blue) and student (red) lines in input space at squeeze ``step``; right: loss vs distance."""
-    from plotly.subplots import make_subplots
+    from lecture_code.core.plotting import new_figure
 
     if not 0 <= step < len(sq.distances):
         raise ValueError(f"step must be in [0, {len(sq.distances) - 1}], got {step}")
     n, d1 = prob.n, 3
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55],
-                        subplot_titles=("input space: teacher (blue), student (red)", "loss against distance"))
+    fig = new_figure(cols=2, column_widths=[0.45, 0.55], height=430, legend=None, margin=dict(l=50),
+                     subplot_titles=("input space: teacher (blue), student (red)", "loss against distance"))
     xs, ys = [], []
     for k in range(n):
         sx, sy = hyperplane_segment(prob.teacher[k, :2], prob.teacher[k, 2])
@@ -761,8 +747,7 @@ def draw_squeeze(prob: CommitteeProblem, sq: Squeeze, step: int) -> go.Figure:
                              line=dict(color=color("theory")), marker=dict(size=5)), 1, 2)
     fig.add_trace(go.Scatter(x=[-sq.distances[step], sq.distances[step]], y=[sq.losses[step]] * 2, mode="markers",
                              name="current", marker=dict(color=color("momentum"), size=12)), 1, 2)
-    fig.update_layout(template="plotly_white", height=430, margin=dict(l=50, r=20, t=60, b=50), showlegend=False,
-                      annotations=list(fig.layout.annotations) + [status_annotation(
+    fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(
                           f"distance {sq.distances[step]:.2f}, loss {sq.losses[step]:.4f}")])
     fig.update_xaxes(range=[-3, 3], row=1, col=1)
     fig.update_yaxes(range=[-3, 3], scaleanchor="x", row=1, col=1)

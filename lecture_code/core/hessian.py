@@ -49,10 +49,6 @@ __all__ = [
 ]
 
 
-# Effective only if this happens before numpy loads OpenBLAS (e.g. a fresh worker process);
-# blas_threads() below handles the already-loaded case.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 LossFn = Callable[[torch.Tensor], torch.Tensor]
 
 

@@ -53,7 +53,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import plotly.graph_objects as go
 
-from lecture_code.core.plotting import figure_html
+from lecture_code.core.plotting import BookFigure, book_figure, figure_html
 
 __all__ = [
     "Slider",
@@ -188,7 +188,7 @@ class Explorer:
         fig = self.draw(self.data(**params))
         if not isinstance(fig, go.Figure):
             raise TypeError(f"explore: draw must return a plotly go.Figure, got {type(fig).__name__}")
-        return fig
+        return book_figure(fig)
 
     def combinations(self) -> Iterable[tuple[int, ...]]:
         return itertools.product(*(range(len(s.values)) for s in self.sliders))
@@ -220,7 +220,7 @@ class Explorer:
                 )
             frames.append(go.Frame(name=self.frame_name(idx), data=fig.data, layout=_frame_layout(fig)))
 
-        static = go.Figure(base)
+        static = BookFigure(base)
         static.frames = frames
         room = _SLIDER_ROOM * len(self.sliders)
         height = (static.layout.height or 460) + room

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lecture_code.core.optimizers import adam, apply_updates
-from lecture_code.core.regions import check_count
+from lecture_code.core.validate import check_int
 
 __all__ = [
     "MLP",
@@ -40,7 +40,7 @@ class MLP:
         if len(self.sizes) < 2 or self.sizes[-1] != 1:
             raise ValueError(f"sizes must be (d_in, ..., 1) with at least 2 entries, got {self.sizes}")
         for s in self.sizes:
-            check_count(s, "layer size", minimum=1)
+            check_int(s, "layer size", minimum=1)
         if self.activation not in ("tanh", "relu"):
             raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
 

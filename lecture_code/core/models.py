@@ -21,36 +21,26 @@ Parameter order is ``model.named_parameters()`` order everywhere.
 
 from __future__ import annotations
 
-import math
-from typing import Callable, NamedTuple, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call
 
+from lecture_code.core.validate import check_int
+
 __all__ = [
-    "Dataset",
     "mlp",
     "num_params",
     "flatten_params",
     "unflatten_params",
     "set_flat_params",
     "make_loss_fn",
-    "regression_data",
-    "spirals",
-    "xor_data",
-    "blobs",
+    "as_tensors",
     "ACTIVATIONS",
     "LOSSES",
 ]
-
-
-class Dataset(NamedTuple):
-    """Inputs ``X`` (n, d) float64 and targets ``y``: (n,) int64 labels or (n, k) float64."""
-
-    X: torch.Tensor
-    y: torch.Tensor
 
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -63,12 +53,6 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 LOSSES: tuple[str, ...] = ("mse", "cross_entropy")
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def mlp(
@@ -99,7 +83,7 @@ def mlp(
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least input and output width, got {sizes!r}")
     for s in sizes:
-        _check_int("every entry of sizes", s, 1)
+        check_int(s, "every entry of sizes", 1)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     gen_state = None
@@ -155,6 +139,21 @@ def set_flat_params(model: nn.Module, flat: torch.Tensor) -> nn.Module:
     return model
 
 
+def as_tensors(X: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(X, y)`` as torch tensors: ``X`` float64, ``y`` int64 labels if integer, else float64.
+
+    Accepts the numpy :class:`~lecture_code.core.data.Dataset` fields or tensors (returned as they are).
+    """
+    try:
+        X = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X, dtype=np.float64))
+        if not isinstance(y, torch.Tensor):
+            y = np.asarray(y)
+            y = torch.as_tensor(y.astype(np.int64) if y.dtype.kind in "iub" else y.astype(np.float64))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X and y must be arrays of numbers: {exc}") from None
+    return X, y
+
+
 def make_loss_fn(
     model: nn.Module,
     X: torch.Tensor,
@@ -167,7 +166,7 @@ def make_loss_fn(
     ----------
     model : nn.Module
         Used only as a template (its parameters are not read or changed by ``loss_fn``).
-    X, y : torch.Tensor
+    X, y : torch tensors or numpy arrays (see :func:`as_tensors`)
         The whole (full-batch) data set; ``X`` has ``len(y)`` rows.
     loss : {"mse", "cross_entropy"} or callable
         ``"mse"``: mean of squared errors ``mean((model(X) - y)²)`` (a 1-D ``y`` is compared
@@ -181,8 +180,7 @@ def make_loss_fn(
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise ValueError("X and y must be torch tensors")
+    X, y = as_tensors(X, y)
     if X.ndim < 1 or y.ndim < 1 or X.shape[0] != y.shape[0] or X.shape[0] == 0:
         raise ValueError(f"X and y must have the same (non-zero) number of rows, got {tuple(X.shape)} and {tuple(y.shape)}")
     if callable(loss):
@@ -205,78 +203,3 @@ def make_loss_fn(
         return crit(functional_call(model, unflatten_params(model, theta), (X,)), y)
 
     return loss_fn
-
-
-# --- tiny synthetic data sets -------------------------------------------------------------
-
-def _rng(seed: int | None) -> np.random.Generator:
-    return np.random.default_rng(seed)
-
-
-def regression_data(n: int = 64, d: int = 2, noise: float = 0.05, seed: int | None = 0) -> Dataset:
-    """A smooth 1-output regression task: y = sin(2·x₁) · cos(x₂) + ... + noise.
-
-    ``X`` is uniform on [−1.5, 1.5]^d, ``y`` has shape (n,). Use ``loss="mse"``.
-    """
-    n = _check_int("n", n, 1)
-    d = _check_int("d", d, 1)
-    if not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be >= 0, got {noise}")
-    r = _rng(seed)
-    X = r.uniform(-1.5, 1.5, size=(n, d))
-    y = np.sin(2 * X[:, 0])
-    for j in range(1, d):
-        y = y * np.cos(X[:, j] / j)
-    y = y + noise * r.standard_normal(n)
-    return Dataset(torch.tensor(X), torch.tensor(y))
-
-
-def spirals(n: int = 200, classes: int = 2, noise: float = 0.1, turns: float = 1.0, seed: int | None = 0) -> Dataset:
-    """Interleaved 2-D spirals, ``classes`` arms with ``n // classes`` points each.
-
-    Labels are int64 in ``0..classes-1``; use ``loss="cross_entropy"``.
-    """
-    n = _check_int("n", n, 2)
-    classes = _check_int("classes", classes, 2)
-    if not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be >= 0, got {noise}")
-    if not (math.isfinite(turns) and turns > 0):
-        raise ValueError(f"turns must be > 0, got {turns}")
-    r = _rng(seed)
-    m = n // classes
-    Xs, ys = [], []
-    for c in range(classes):
-        t = np.linspace(0.15, 1.0, m)
-        ang = 2 * np.pi * turns * t + 2 * np.pi * c / classes
-        pts = np.stack([t * np.cos(ang), t * np.sin(ang)], axis=1) * 2
-        Xs.append(pts + noise * r.standard_normal(pts.shape))
-        ys.append(np.full(m, c))
-    return Dataset(torch.tensor(np.concatenate(Xs)), torch.tensor(np.concatenate(ys), dtype=torch.int64))
-
-
-def xor_data(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
-    """Noisy XOR: points around the four corners (±1, ±1), label 1 iff the signs differ."""
-    n = _check_int("n", n, 4)
-    if not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be >= 0, got {noise}")
-    r = _rng(seed)
-    s = r.choice([-1.0, 1.0], size=(n, 2))
-    X = s + noise * r.standard_normal((n, 2))
-    y = (s[:, 0] != s[:, 1]).astype(np.int64)
-    return Dataset(torch.tensor(X), torch.tensor(y))
-
-
-def blobs(n: int = 120, classes: int = 3, d: int = 2, spread: float = 0.6, seed: int | None = 0) -> Dataset:
-    """Gaussian blobs around ``classes`` centres on a circle of radius 2 (higher ``d``: zero-padded)."""
-    n = _check_int("n", n, 2)
-    classes = _check_int("classes", classes, 2)
-    d = _check_int("d", d, 2)
-    if not (math.isfinite(spread) and spread > 0):
-        raise ValueError(f"spread must be > 0, got {spread}")
-    r = _rng(seed)
-    lab = np.arange(n) % classes
-    ang = 2 * np.pi * lab / classes
-    centres = np.zeros((n, d))
-    centres[:, 0], centres[:, 1] = 2 * np.cos(ang), 2 * np.sin(ang)
-    X = centres + spread * r.standard_normal((n, d))
-    return Dataset(torch.tensor(X), torch.tensor(lab, dtype=torch.int64))

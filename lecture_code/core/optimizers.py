@@ -1,57 +1,87 @@
-"""First-order optimizers as pure ``init`` / ``update`` functions over numpy arrays.
+"""First-order optimizers, composed from small parts like the math (in the style of optax).
 
-Every optimizer is an :class:`Optimizer`: a pair of pure functions in the style of optax::
+Every optimizer is an :class:`Optimizer`: a pair of pure functions::
 
     opt = adam(lr=0.1)
     state = opt.init(params)
     updates, state = opt.update(grads, state, params)
     params = params + updates          # see apply_updates
 
-``updates`` are what is *added* to the parameters (so they already carry the minus sign
-and the learning rate). States are small NamedTuples of arrays; nothing is mutated.
-Pieces compose with :func:`chain`, which reads like the math::
+``updates`` are what is *added* to the parameters (they already carry the minus sign and
+the learning rate). States are small NamedTuples of arrays; nothing is mutated.
 
-    chain(clip_by_norm(1.0), adam(0.01))   # clip the gradient, then Adam
+Optimizers are chains of transformations, each a few lines of math::
 
-All methods here act coordinate by coordinate except :func:`clip_by_norm` (which looks at
-the whole gradient vector), so the trajectory runner in :mod:`lecture_code.core.runner` also
-has a pure-Python-float path for 2-D problems that gives the same numbers
-(``tests/test_runner.py`` checks it) and is fast enough for sliders.
+    momentum(lr, beta)  = chain(trace(beta), scale(-lr))                   # accumulate, then step
+    adam(lr, b1, b2)    = chain(scale_by_adam(b1, b2, eps), scale(-lr))
+    amsgrad(lr, b1, b2) = chain(scale_by_amsgrad(b1, b2, eps), scale(-lr))
+    chain(clip_by_norm(1.0), adam(0.01))                                   # clip, then Adam
+
+and the transformations are written with four named helpers: :func:`ema` (the one moving
+average: momentum's first moment, RMSprop's and Adam's second moment), :func:`debias`
+(Adam's bias correction), :func:`running_max` (AMSGrad's part) and :func:`rms_normalize`
+(divide by the root of a second moment, with ε inside or outside the root).
+
+**One rule per transformation, for arrays and for floats.** Each transformation's update is
+one *scalar-generic* function ``step(u, state, t, xp) -> (u, state)`` kept beside its
+constructor (as ``torch.optim`` keeps its kernels beside ``Adam``). It uses only arithmetic
+and ``xp.sqrt`` / ``xp.maximum``, so the same function runs on numpy arrays (``xp = numpy``,
+the :attr:`Optimizer.update` every caller uses) and on one Python float per coordinate
+(``xp = FLOATS``, the fast 2-D path of :mod:`lecture_code.core.runner`, fast enough for
+sliders). Only :func:`clip_by_norm` looks at the whole gradient vector; its rule takes the
+squared norm. ``tests/test_runner.py`` checks that both paths give the same numbers.
 
 Conventions (stated once, repeated in each docstring)
 -----------------------------------------------------
 * **Learning rate.** The lecture writes momentum as
   ``Δw(m) = −γ ∇E(w(m)) + α Δw(m−1)``; PyTorch keeps the raw gradient sum
   ``v ← β v + g``, ``w ← w − η v``. With a *constant* learning rate the two produce the
-  same iterates with ``γ = η`` and ``α = β`` (multiply PyTorch's ``v`` by ``−η`` to get the
-  lecture's ``Δw``). The exponential-moving-average form ``v ← β v + (1−β) g`` with
-  ``v(0) = 0`` (Adam's first moment) needs the learning rate rescaled, ``η_ema = η / (1−β)``. They differ
-  when the learning rate changes during a run: the lecture's ``Δw`` remembers steps taken
-  with the old rate. :func:`lecture_momentum` and :func:`momentum` implement the two;
-  ``tests/test_optimizers.py`` shows they coincide.
+  same iterates with ``γ = η`` and ``α = β``; as chains they are
+  ``chain(scale(−γ), trace(α))`` (:func:`lecture_momentum`) and ``chain(trace(β), scale(−η))``
+  (:func:`momentum`). The exponential-moving-average form ``v ← β v + (1−β) g`` with
+  ``v(0) = 0`` (Adam's first moment) needs the learning rate rescaled, ``η_ema = η / (1−β)``.
+  They differ when the learning rate changes during a run: the lecture's ``Δw`` remembers
+  steps taken with the old rate (``tests/test_optimizers.py``).
 * **Nesterov.** The lecture evaluates the gradient at the look-ahead point
   ``w + α Δw``. Here (as in PyTorch and Sutskever et al. 2013) the iterate *is* the
   look-ahead point, so the gradient is taken at the current parameters; the two sequences
   are the same points shifted by one momentum step (tested).
-* **Epsilon.** Goodfellow et al. (the lecture's Alg. 8.5 and 8.7) put δ *inside* the
-  square root, ``g / sqrt(δ + r)``; PyTorch puts it *outside*, ``g / (sqrt(r) + ε)``.
-  :func:`rmsprop` and :func:`adam` take ``eps_inside_sqrt`` (default ``True``, the
-  lecture's form); with ``False`` they reproduce ``torch.optim`` to 1e-10 (tested), and a
-  test pins the size of the difference. :func:`adagrad` follows PyTorch (outside).
+* **Epsilon.** Goodfellow et al.'s Alg. 8.5 (RMSprop) puts δ *inside* the square root,
+  ``g / sqrt(δ + r)``; PyTorch puts it *outside*, ``g / (sqrt(r) + ε)``. :func:`rmsprop` and
+  :func:`adam` take ``eps_inside_sqrt`` (default ``True``); with ``False`` they reproduce
+  ``torch.optim`` to 1e-10 (tested), and a test pins the size of the difference.
+  :func:`adagrad` follows PyTorch (outside).
 """
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from lecture_code.core.validate import check_positive, check_unit
+
 __all__ = [
     "Optimizer",
-    "Spec",
+    "Part",
+    "FLOATS",
+    "ema",
+    "debias",
+    "running_max",
+    "rms_normalize",
+    "elementwise",
     "apply_updates",
     "chain",
+    "named",
+    "scale",
     "clip_by_norm",
+    "trace",
+    "scale_by_sum_of_squares",
+    "scale_by_rms",
+    "scale_by_adam",
+    "scale_by_amsgrad",
     "sgd",
     "lecture_momentum",
     "momentum",
@@ -65,19 +95,33 @@ __all__ = [
     "make",
 ]
 
-
 Array = np.ndarray
 
+#: The scalar namespace the rules use on Python floats (numpy itself is the array namespace).
+FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=max)
 
-class Spec(NamedTuple):
-    """What an optimizer is: its kind and hyper-parameters (used by the fast 2-D runner)."""
 
-    kind: str
-    hyper: dict[str, Any]
+class Part(NamedTuple):
+    """One transformation's rule, as the fast 2-D path of the runner calls it.
+
+    Attributes
+    ----------
+    step : the scalar-generic rule. Elementwise parts: ``step(u, state, t, xp) -> (u, state)``
+        with ``state`` a tuple (one value per state field) and ``t`` the step number (1, 2, ...).
+        The norm part (:func:`clip_by_norm`): ``step(squared_norm, xp) -> factor``.
+    start : the initial state fields (numbers, or one number per coordinate).
+    elementwise : ``False`` only for a rule that needs the whole vector.
+    factor : for :func:`scale` only, the factor (a number, or one per coordinate).
+    """
+
+    step: Callable
+    start: tuple = ()
+    elementwise: bool = True
+    factor: Any = None
 
 
 class Optimizer(NamedTuple):
-    """A pair of pure functions plus a description.
+    """A pair of pure functions plus a description (optax's ``GradientTransformation``).
 
     Attributes
     ----------
@@ -85,31 +129,48 @@ class Optimizer(NamedTuple):
     update : ``(grads, state, params) -> (updates, state)``; ``params + updates`` is the next
         iterate.
     name : short human-readable name used in legends.
-    specs : the chain of :class:`Spec` this optimizer is made of (one entry unless built
-        with :func:`chain`).
+    kind : the method it is (``"gd"``, ``"momentum"``, ``"adam"``, ...): figures choose its
+        colour by this role (:func:`lecture_code.core.plotting.color`), never by its name.
+    parts : the rules this optimizer is a chain of, in order.
     """
 
     init: Callable[[Array], Any]
     update: Callable[[Array, Any, Array], tuple[Array, Any]]
     name: str
-    specs: tuple[Spec, ...]
+    kind: str
+    parts: tuple[Part, ...]
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- the named parts
 
 
-def _check_positive(name: str, value: Any) -> Any:
-    arr = np.asarray(value, dtype=float)
-    if arr.size == 0 or not np.all(np.isfinite(arr)) or not np.all(arr > 0):
-        raise ValueError(f"{name} must be > 0 (and finite), got {value!r}")
-    return value if arr.ndim == 0 and not isinstance(value, np.ndarray) else arr.copy()
+def ema(average, value, decay):
+    """Exponential moving average: ``decay · average + (1 − decay) · value``.
+
+    The one moving average of the library: Adam's first moment ``s`` and second moment ``r``,
+    RMSprop's ``r``, the running moments of the signal-to-noise exercise.
+    """
+    return decay * average + (1.0 - decay) * value
 
 
-def _check_unit(name: str, value: float) -> float:
-    v = float(value)
-    if not (0.0 <= v < 1.0):
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return v
+def debias(average, decay, t):
+    """Bias correction of a moving average started at 0: ``average / (1 − decay^t)``."""
+    return average / (1.0 - decay**t)
+
+
+def running_max(largest, value, xp):
+    """AMSGrad's part: the largest second moment so far (so the step size never grows back)."""
+    return xp.maximum(largest, value)
+
+
+def rms_normalize(u, second_moment, eps, eps_inside_sqrt, xp):
+    """``u / sqrt(r + δ)`` (δ inside, the lecture's form) or ``u / (sqrt(r) + ε)`` (PyTorch's)."""
+    if eps_inside_sqrt:
+        return u / xp.sqrt(second_moment + eps)
+    return u / (xp.sqrt(second_moment) + eps)
+
+
+# --------------------------------------------------------------------------- the array path
 
 
 def _as_float_array(x: Any) -> Array:
@@ -121,7 +182,40 @@ def apply_updates(params: Array, updates: Array) -> Array:
     return _as_float_array(params) + updates
 
 
-# --------------------------------------------------------------------------- composition
+def _states(name: str, fields: Sequence[str]) -> type:
+    return NamedTuple(name, [("count", int), *((f, Any) for f in fields)])
+
+
+def elementwise(step: Callable, start: tuple = (), *, name: str = "custom", kind: str | None = None,
+                state: type | None = None) -> Optimizer:
+    """An :class:`Optimizer` from one scalar-generic rule: how every transformation here is made.
+
+    ``step(u, state, t, xp) -> (u, state)`` gets one coordinate's update ``u`` (a float) or
+    all of them (a numpy array), the tuple of state fields, the step number ``t`` (1, 2, ...)
+    and the namespace ``xp`` to take ``sqrt`` / ``maximum`` from. ``start`` holds the initial
+    state fields. Write the rule with arithmetic and ``xp`` only and it runs on arrays (this
+    :attr:`~Optimizer.update`) and on floats (the runner's fast 2-D path)::
+
+        def sign_step(u, state, t, xp):          # signSGD's direction, u / |u|
+            return u / xp.sqrt(u * u + 1e-30), state
+        signsgd = chain(elementwise(sign_step, name="sign"), scale(-0.01))
+    """
+    fields = tuple(f"field{i}" for i in range(len(start)))
+    state_cls = state or _states("ElementwiseState", fields)
+
+    def init(params: Array) -> Any:
+        p = _as_float_array(params)
+        return state_cls(0, *(np.broadcast_to(np.asarray(v, dtype=np.float64), p.shape).copy() for v in start))
+
+    def update(grads: Array, st: Any, params: Array | None = None) -> tuple[Array, Any]:
+        g = _as_float_array(grads)
+        if len(st) > 1 and g.shape != st[1].shape:
+            raise ValueError(f"grads must have the shape of the parameters {st[1].shape}, got shape {g.shape}")
+        t = st.count + 1
+        u, new = step(g, tuple(st[1:]), t, np)
+        return u, state_cls(t, *new)
+
+    return Optimizer(init, update, name, kind or name, (Part(step, tuple(start)),))
 
 
 class ChainState(NamedTuple):
@@ -133,15 +227,18 @@ def chain(*optimizers: Optimizer) -> Optimizer:
 
     ``chain(clip_by_norm(5.0), sgd(0.1))`` clips the gradient to norm 5, then takes a
     gradient step. Only gradient transformations (like :func:`clip_by_norm`) should come
-    before the optimizer that applies the learning rate.
+    before the transformation that applies the learning rate.
     """
     if not optimizers:
         raise ValueError("chain needs at least 1 optimizer, got 0")
+    for o in optimizers:
+        if not isinstance(o, Optimizer):
+            raise ValueError(f"chain takes Optimizer objects, got {type(o).__name__}")
 
     def init(params: Array) -> ChainState:
         return ChainState(tuple(o.init(params) for o in optimizers))
 
-    def update(grads: Array, state: ChainState, params: Array) -> tuple[Array, ChainState]:
+    def update(grads: Array, state: ChainState, params: Array | None = None) -> tuple[Array, ChainState]:
         new_states = []
         u = grads
         for o, s in zip(optimizers, state.states):
@@ -150,12 +247,49 @@ def chain(*optimizers: Optimizer) -> Optimizer:
         return u, ChainState(tuple(new_states))
 
     name = " → ".join(o.name for o in optimizers)
-    specs = tuple(s for o in optimizers for s in o.specs)
-    return Optimizer(init, update, name, specs)
+    return Optimizer(init, update, name, optimizers[-1].kind, tuple(p for o in optimizers for p in o.parts))
+
+
+def named(optimizer: Optimizer, name: str, kind: str | None = None) -> Optimizer:
+    """The same optimizer under a legend name (and a colour role ``kind``)."""
+    return optimizer._replace(name=name, kind=kind or optimizer.kind)
+
+
+# --------------------------------------------------------------------------- transformations
+
+ScaleState = _states("ScaleState", [])
+
+
+def scale(step_size: float | Sequence[float]) -> Optimizer:
+    """Multiply the update by a constant: ``u ← step_size · u`` (``scale(−η)`` is the step).
+
+    ``step_size`` may be one number per coordinate (the lecture's unit-wise learning rates).
+    """
+    if isinstance(step_size, float) and math.isfinite(step_size):
+        factor = step_size
+    else:
+        arr = np.asarray(step_size, dtype=float)
+        if arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise ValueError(f"step_size must be finite, got {step_size!r}")
+        factor = float(arr) if arr.ndim == 0 else arr.copy()
+
+    def step(u, state, t, xp):
+        return factor * u, state
+
+    opt = elementwise(step, (), name="scale", kind="scale", state=ScaleState)
+    return opt._replace(parts=(Part(step, (), factor=factor),))
 
 
 class EmptyState(NamedTuple):
     pass
+
+
+def _clip_factor(max_norm: float) -> Callable:
+    def factor(squared_norm, xp):
+        norm = xp.sqrt(squared_norm)
+        return max_norm / norm if norm > max_norm else 1.0
+
+    return factor
 
 
 def clip_by_norm(max_norm: float) -> Optimizer:
@@ -170,26 +304,143 @@ def clip_by_norm(max_norm: float) -> Optimizer:
     Same rule as ``torch.nn.utils.clip_grad_norm_`` except that PyTorch divides by
     ``‖g‖ + 1e-6`` (so it always rescales slightly); here nothing changes when ``‖g‖ ≤ h``.
     """
-    h = float(_check_positive("max_norm", max_norm))
+    h = float(check_positive("max_norm", max_norm))
+    factor = _clip_factor(h)
 
     def init(params: Array) -> EmptyState:
         return EmptyState()
 
-    def update(grads: Array, state: EmptyState, params: Array) -> tuple[Array, EmptyState]:
+    def update(grads: Array, state: EmptyState, params: Array | None = None) -> tuple[Array, EmptyState]:
         g = _as_float_array(grads)
-        norm = float(np.sqrt(np.sum(g * g)))
-        if norm > h:
-            g = g * (h / norm)
-        return g, state
+        f = factor(float(np.sum(g * g)), FLOATS)
+        return (g * f if f != 1.0 else g), state
 
-    return Optimizer(init, update, f"clip ‖g‖≤{h:g}", (Spec("clip_by_norm", {"max_norm": h}),))
+    return Optimizer(init, update, f"clip ‖g‖≤{h:g}", "clip", (Part(factor, (), elementwise=False),))
 
 
-# --------------------------------------------------------------------------- gradient descent
+TraceState = _states("TraceState", ["velocity"])
+
+
+def trace(decay: float, nesterov: bool = False, dampening: float = 0.0) -> Optimizer:
+    """Momentum's accumulation (PyTorch's buffer): a running sum of updates.
+
+    .. code-block:: text
+
+        v(1) = u(1);   v(t) = β v(t−1) + (1 − dampening) u(t)
+        u ← u + β v(t)   if nesterov   else   v(t)
+
+    ``chain(trace(β), scale(−η))`` is PyTorch's SGD with momentum;
+    ``chain(scale(−γ), trace(α))`` is the lecture's ``Δw(m) = −γ g + α Δw(m−1)``.
+    """
+    b = check_unit("beta", decay)
+    d = check_unit("dampening", dampening)
+    if nesterov and d != 0.0:
+        raise ValueError(f"dampening must be 0 with nesterov=True (as in torch.optim.SGD), got {dampening!r}")
+    keep = 1.0 - d
+
+    def step(u, state, t, xp):
+        v = u if t == 1 else b * state[0] + keep * u
+        return (u + b * v if nesterov else v), (v,)
+
+    return elementwise(step, (0.0,), name="trace", kind="momentum", state=TraceState)
+
+
+SumOfSquaresState = _states("SumOfSquaresState", ["sum_sq"])
+
+
+def scale_by_sum_of_squares(eps: float = 1e-10, initial_accumulator_value: float = 0.0) -> Optimizer:
+    """AdaGrad's scaling: ``G ← G + u²``, ``u ← u / (sqrt(G) + ε)``."""
+    e = float(check_positive("eps", eps))
+    acc0 = float(initial_accumulator_value)
+    if not (acc0 >= 0.0):
+        raise ValueError(f"initial_accumulator_value must be >= 0, got {initial_accumulator_value!r}")
+
+    def step(u, state, t, xp):
+        s = state[0] + u * u
+        return u / (xp.sqrt(s) + e), (s,)
+
+    return elementwise(step, (acc0,), name="scale_by_sum_of_squares", kind="adagrad", state=SumOfSquaresState)
+
+
+RMSState = _states("RMSState", ["sq_avg"])
+
+
+def scale_by_rms(decay: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bool = True) -> Optimizer:
+    """RMSprop's scaling: ``r ← ema(r, u², ρ)``, ``u ← u / sqrt(δ + r)`` (or ``/(sqrt(r) + ε)``)."""
+    rho = check_unit("rho", decay)
+    e = float(check_positive("eps", eps))
+    inside = bool(eps_inside_sqrt)
+
+    def step(u, state, t, xp):
+        r = ema(state[0], u * u, rho)
+        return rms_normalize(u, r, e, inside, xp), (r,)
+
+    return elementwise(step, (0.0,), name="scale_by_rms", kind="rmsprop", state=RMSState)
+
+
+AdamState = _states("AdamState", ["mu", "nu"])
+AMSGradState = _states("AMSGradState", ["mu", "nu", "nu_max"])
+
+
+def _adam_hyper(b1: float, b2: float, eps: float) -> tuple[float, float, float]:
+    return check_unit("b1", b1), check_unit("b2", b2), float(check_positive("eps", eps))
+
+
+def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, eps_inside_sqrt: bool = True,
+                  bias_correction: bool = True) -> Optimizer:
+    """Adam's scaling from its parts: first moment, second moment, bias correction.
+
+    .. code-block:: text
+
+        s ← ema(s, u, ρ1)            first moment
+        r ← ema(r, u², ρ2)           second moment
+        u ← debias(s) / sqrt(debias(r) + δ)      (rms_normalize; debias only with bias_correction)
+    """
+    rho1, rho2, e = _adam_hyper(b1, b2, eps)
+    inside, bias = bool(eps_inside_sqrt), bool(bias_correction)
+
+    def step(u, state, t, xp):
+        s = ema(state[0], u, rho1)
+        r = ema(state[1], u * u, rho2)
+        if bias:
+            return rms_normalize(debias(s, rho1, t), debias(r, rho2, t), e, inside, xp), (s, r)
+        return rms_normalize(s, r, e, inside, xp), (s, r)
+
+    return elementwise(step, (0.0, 0.0), name="scale_by_adam", kind="adam", state=AdamState)
+
+
+def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, eps_inside_sqrt: bool = True,
+                     bias_correction: bool = True) -> Optimizer:
+    """AMSGrad (Reddi et al. 2018): Adam's parts plus :func:`running_max` of the second moment.
+
+    .. code-block:: text
+
+        s ← ema(s, u, ρ1);   r ← ema(r, u², ρ2)
+        r_max ← running_max(r_max, r)                the AMSGrad part
+        u ← debias(s) / sqrt(debias(r_max) + δ)
+
+    PyTorch's convention: the maximum of the *uncorrected* ``r``, then bias-corrected. Reddi
+    et al.'s Algorithm 2 has no bias correction (``bias_correction=False``).
+    """
+    rho1, rho2, e = _adam_hyper(b1, b2, eps)
+    inside, bias = bool(eps_inside_sqrt), bool(bias_correction)
+
+    def step(u, state, t, xp):
+        s = ema(state[0], u, rho1)
+        r = ema(state[1], u * u, rho2)
+        r_max = running_max(state[2], r, xp)
+        if bias:
+            return rms_normalize(debias(s, rho1, t), debias(r_max, rho2, t), e, inside, xp), (s, r, r_max)
+        return rms_normalize(s, r_max, e, inside, xp), (s, r, r_max)
+
+    return elementwise(step, (0.0, 0.0, 0.0), name="scale_by_amsgrad", kind="amsgrad", state=AMSGradState)
+
+
+# --------------------------------------------------------------------------- the optimizers
 
 
 def sgd(lr: float | Sequence[float]) -> Optimizer:
-    """Plain gradient descent, ``w ← w − η g``.
+    """Plain gradient descent, ``w ← w − η g``: ``scale(−η)``.
 
     Parameters
     ----------
@@ -198,23 +449,10 @@ def sgd(lr: float | Sequence[float]) -> Optimizer:
 
     Same as ``torch.optim.SGD(lr=η)``.
     """
-    eta = _check_positive("lr", lr)
-
-    def init(params: Array) -> EmptyState:
-        return EmptyState()
-
-    def update(grads: Array, state: EmptyState, params: Array) -> tuple[Array, EmptyState]:
-        return -eta * _as_float_array(grads), state
-
-    name = "GD" if np.ndim(eta) == 0 else "GD (unit-wise η)"
-    return Optimizer(init, update, name, (Spec("sgd", {"lr": eta}),))
-
-
-# --------------------------------------------------------------------------- momentum
-
-
-class VelocityState(NamedTuple):
-    velocity: Array  # lecture: Δw of the previous step; PyTorch: the buffer v
+    eta = check_positive("lr", lr)
+    unitwise = np.ndim(eta) != 0
+    return named(scale(-np.asarray(eta, dtype=float) if unitwise else -float(eta)),
+                 "GD (unit-wise η)" if unitwise else "GD", "gd_unitwise" if unitwise else "gd")
 
 
 def lecture_momentum(lr: float, alpha: float, nesterov: bool = False) -> Optimizer:
@@ -226,9 +464,9 @@ def lecture_momentum(lr: float, alpha: float, nesterov: bool = False) -> Optimiz
         Δw(m) = −γ g(m) + α Δw(m−1)
         w(m+1) = w(m) + Δw(m)
 
-    With ``nesterov=True`` the lecture takes the gradient at the look-ahead point
-    ``w + αΔw(m−1)``. This implementation keeps the iterate *at* the look-ahead point,
-    ``u = w + αΔw``, whose update is ``αΔw(m) − γ g(u)`` (see the module docstring).
+    that is ``chain(scale(−γ), trace(α))``. With ``nesterov=True`` the lecture takes the
+    gradient at the look-ahead point ``w + αΔw(m−1)``; this implementation keeps the iterate
+    *at* the look-ahead point, ``u = w + αΔw``, whose update is ``αΔw(m) − γ g(u)``.
 
     Parameters
     ----------
@@ -237,29 +475,14 @@ def lecture_momentum(lr: float, alpha: float, nesterov: bool = False) -> Optimiz
     With a constant learning rate this gives the same iterates as :func:`momentum` (and
     ``torch.optim.SGD(momentum=α)``) with η = γ.
     """
-    gamma = float(_check_positive("lr", lr))
-    a = _check_unit("alpha", alpha)
-
-    def init(params: Array) -> VelocityState:
-        return VelocityState(np.zeros_like(_as_float_array(params)))
-
-    def update(grads: Array, state: VelocityState, params: Array) -> tuple[Array, VelocityState]:
-        g = _as_float_array(grads)
-        dw = -gamma * g + a * state.velocity
-        upd = a * dw - gamma * g if nesterov else dw
-        return upd, VelocityState(dw)
-
+    gamma = float(check_positive("lr", lr))
+    a = check_unit("alpha", alpha)
     name = ("Nesterov" if nesterov else "momentum") + " (lecture form)"
-    return Optimizer(init, update, name, (Spec("lecture_momentum", {"lr": gamma, "alpha": a, "nesterov": bool(nesterov)}),))
-
-
-class BufferState(NamedTuple):
-    buffer: Array
-    count: int
+    return named(chain(scale(-gamma), trace(a, nesterov=nesterov)), name, "nesterov" if nesterov else "momentum")
 
 
 def momentum(lr: float, beta: float = 0.9, nesterov: bool = False, dampening: float = 0.0) -> Optimizer:
-    """SGD with momentum in PyTorch's convention (``torch.optim.SGD``).
+    """SGD with momentum in PyTorch's convention (``torch.optim.SGD``): ``chain(trace(β), scale(−η))``.
 
     .. code-block:: text
 
@@ -277,35 +500,14 @@ def momentum(lr: float, beta: float = 0.9, nesterov: bool = False, dampening: fl
 
     Matches ``torch.optim.SGD(lr, momentum=β, nesterov=…, dampening=…)`` to rounding.
     """
-    eta = float(_check_positive("lr", lr))
-    b = _check_unit("beta", beta)
-    d = _check_unit("dampening", dampening)
-    if nesterov and d != 0.0:
-        raise ValueError(f"dampening must be 0 with nesterov=True (as in torch.optim.SGD), got {dampening!r}")
-
-    def init(params: Array) -> BufferState:
-        return BufferState(np.zeros_like(_as_float_array(params)), 0)
-
-    def update(grads: Array, state: BufferState, params: Array) -> tuple[Array, BufferState]:
-        g = _as_float_array(grads)
-        v = g.copy() if state.count == 0 else b * state.buffer + (1.0 - d) * g
-        direction = g + b * v if nesterov else v
-        return -eta * direction, BufferState(v, state.count + 1)
-
-    name = "Nesterov" if nesterov else "momentum"
-    return Optimizer(init, update, name, (Spec("momentum", {"lr": eta, "beta": b, "nesterov": bool(nesterov), "dampening": d}),))
+    eta = float(check_positive("lr", lr))
+    return named(chain(trace(beta, nesterov=nesterov, dampening=dampening), scale(-eta)),
+                 "Nesterov" if nesterov else "momentum", "nesterov" if nesterov else "momentum")
 
 
 def nesterov(lr: float, beta: float = 0.9) -> Optimizer:
     """Nesterov momentum, PyTorch convention: ``momentum(lr, beta, nesterov=True)``."""
     return momentum(lr, beta, nesterov=True)
-
-
-# --------------------------------------------------------------------------- adaptive methods
-
-
-class AccumulatorState(NamedTuple):
-    sum_sq: Array
 
 
 def adagrad(lr: float, eps: float = 1e-10, initial_accumulator_value: float = 0.0) -> Optimizer:
@@ -316,32 +518,16 @@ def adagrad(lr: float, eps: float = 1e-10, initial_accumulator_value: float = 0.
         G ← G + g ⊙ g
         w ← w − η g / (sqrt(G) + ε)
 
-    ε sits outside the square root, as in ``torch.optim.Adagrad`` (which this matches for
-    ``lr_decay=0``, ``weight_decay=0``). The CMU lecture's "simplified" AdaGrad has no ε.
+    ``chain(scale_by_sum_of_squares(ε), scale(−η))``. ε sits outside the square root, as in
+    ``torch.optim.Adagrad`` (which this matches for ``lr_decay=0``, ``weight_decay=0``). The
+    CMU lecture's "simplified" AdaGrad has no ε.
     """
-    eta = float(_check_positive("lr", lr))
-    e = float(_check_positive("eps", eps))
-    acc0 = float(initial_accumulator_value)
-    if not (acc0 >= 0.0):
-        raise ValueError(f"initial_accumulator_value must be >= 0, got {initial_accumulator_value!r}")
-
-    def init(params: Array) -> AccumulatorState:
-        return AccumulatorState(np.full_like(_as_float_array(params), acc0))
-
-    def update(grads: Array, state: AccumulatorState, params: Array) -> tuple[Array, AccumulatorState]:
-        g = _as_float_array(grads)
-        s = state.sum_sq + g * g
-        return -eta * g / (np.sqrt(s) + e), AccumulatorState(s)
-
-    return Optimizer(init, update, "AdaGrad", (Spec("adagrad", {"lr": eta, "eps": e, "acc0": acc0}),))
-
-
-class RMSState(NamedTuple):
-    sq_avg: Array
+    eta = float(check_positive("lr", lr))
+    return named(chain(scale_by_sum_of_squares(eps, initial_accumulator_value), scale(-eta)), "AdaGrad", "adagrad")
 
 
 def rmsprop(lr: float, rho: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bool = True) -> Optimizer:
-    """RMSprop (Goodfellow et al., Alg. 8.5).
+    """RMSprop (Goodfellow et al., Alg. 8.5): ``chain(scale_by_rms(ρ, δ), scale(−η))``.
 
     .. code-block:: text
 
@@ -356,25 +542,8 @@ def rmsprop(lr: float, rho: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bo
 
     With ``eps_inside_sqrt=False`` this is ``torch.optim.RMSprop(lr, alpha=ρ, eps=ε)``.
     """
-    eta = float(_check_positive("lr", lr))
-    r_ = _check_unit("rho", rho)
-    e = float(_check_positive("eps", eps))
-
-    def init(params: Array) -> RMSState:
-        return RMSState(np.zeros_like(_as_float_array(params)))
-
-    def update(grads: Array, state: RMSState, params: Array) -> tuple[Array, RMSState]:
-        g = _as_float_array(grads)
-        r = r_ * state.sq_avg + (1.0 - r_) * g * g
-        denom = np.sqrt(e + r) if eps_inside_sqrt else np.sqrt(r) + e
-        return -eta * g / denom, RMSState(r)
-
-    return Optimizer(init, update, "RMSprop", (Spec("rmsprop", {"lr": eta, "rho": r_, "eps": e, "inside": bool(eps_inside_sqrt)}),))
-
-
-class RMSNesterovState(NamedTuple):
-    sq_avg: Array
-    velocity: Array
+    eta = float(check_positive("lr", lr))
+    return named(chain(scale_by_rms(rho, eps, eps_inside_sqrt), scale(-eta)), "RMSprop", "rmsprop")
 
 
 def rmsprop_nesterov(lr: float, rho: float = 0.99, alpha: float = 0.9, eps: float = 1e-6) -> Optimizer:
@@ -388,58 +557,30 @@ def rmsprop_nesterov(lr: float, rho: float = 0.99, alpha: float = 0.9, eps: floa
         v ← α v − η g / sqrt(δ + r)
         θ ← θ + v
 
-    The lecture notes that δ "has been suppressed in the notation but should always be
-    kept": it sits inside the square root as in Alg. 8.5. As for :func:`lecture_momentum`,
-    the iterate here is the interim point ``θ̃`` (the gradient is taken at the current
-    parameters), whose update is ``α v_new − η g / sqrt(δ + r)``. PyTorch has no
-    equivalent (its ``RMSprop(momentum=…)`` is heavy-ball momentum).
+    that is ``chain(scale_by_rms(ρ, δ), scale(−η), trace(α, nesterov=True))``. The lecture
+    notes that δ "has been suppressed in the notation but should always be kept": it sits
+    inside the square root as in Alg. 8.5. As for :func:`lecture_momentum`, the iterate here
+    is the interim point ``θ̃`` (the gradient is taken at the current parameters), whose
+    update is ``α v_new − η g / sqrt(δ + r)``. PyTorch has no equivalent (its
+    ``RMSprop(momentum=…)`` is heavy-ball momentum).
     """
-    eta = float(_check_positive("lr", lr))
-    r_ = _check_unit("rho", rho)
-    a = _check_unit("alpha", alpha)
-    e = float(_check_positive("eps", eps))
-
-    def init(params: Array) -> RMSNesterovState:
-        z = np.zeros_like(_as_float_array(params))
-        return RMSNesterovState(z, z.copy())
-
-    def update(grads: Array, state: RMSNesterovState, params: Array) -> tuple[Array, RMSNesterovState]:
-        g = _as_float_array(grads)
-        r = r_ * state.sq_avg + (1.0 - r_) * g * g
-        scaled = eta * g / np.sqrt(e + r)
-        v = a * state.velocity - scaled
-        return a * v - scaled, RMSNesterovState(r, v)
-
-    return Optimizer(init, update, "RMSprop+Nesterov", (Spec("rmsprop_nesterov", {"lr": eta, "rho": r_, "alpha": a, "eps": e}),))
+    eta = float(check_positive("lr", lr))
+    a = check_unit("alpha", alpha)
+    return named(chain(scale_by_rms(rho, eps, True), scale(-eta), trace(a, nesterov=True)),
+                 "RMSprop+Nesterov", "rmsprop_nesterov")
 
 
-class AdamState(NamedTuple):
-    count: int
-    mu: Array       # first moment s
-    nu: Array       # second moment r
-    nu_max: Array   # running max of r (AMSGrad); unused otherwise
-
-
-def adam(
-    lr: float = 1e-3,
-    b1: float = 0.9,
-    b2: float = 0.999,
-    eps: float = 1e-8,
-    *,
-    eps_inside_sqrt: bool = True,
-    bias_correction: bool = True,
-    amsgrad: bool = False,
-) -> Optimizer:
-    """Adam (Goodfellow et al., Alg. 8.7) with optional AMSGrad (Reddi et al. 2018).
+def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *,
+         eps_inside_sqrt: bool = True, bias_correction: bool = True) -> Optimizer:
+    """Adam (Goodfellow et al., Alg. 8.7): ``chain(scale_by_adam(ρ1, ρ2, δ), scale(−η))``.
 
     .. code-block:: text
 
         t ← t + 1
-        s ← ρ1 s + (1 − ρ1) g                 first moment
-        r ← ρ2 r + (1 − ρ2) g ⊙ g             second moment
-        r_max ← max(r_max, r)                 (amsgrad only; r is replaced by r_max below)
-        ŝ ← s / (1 − ρ1^t),  r̂ ← r / (1 − ρ2^t)       (bias_correction only)
-        w ← w − η ŝ / sqrt(r̂ + δ)            eps_inside_sqrt=True  (lecture, Alg. 8.7)
+        s ← ρ1 s + (1 − ρ1) g                 first moment     (ema)
+        r ← ρ2 r + (1 − ρ2) g ⊙ g             second moment    (ema)
+        ŝ ← s / (1 − ρ1^t),  r̂ ← r / (1 − ρ2^t)       (debias; bias_correction only)
+        w ← w − η ŝ / sqrt(r̂ + δ)            eps_inside_sqrt=True  (the lecture slide)
         w ← w − η ŝ / (sqrt(r̂) + ε)          eps_inside_sqrt=False (torch.optim.Adam)
 
     Parameters
@@ -450,48 +591,26 @@ def adam(
         has length η exactly; without it the first step is ``(1−ρ1)/sqrt(1−ρ2)`` times η
         (0.1/sqrt(0.001) ≈ 3.16 with the defaults: too *large*, because r starts even
         further below its running average than s does).
-    amsgrad : keep the running maximum of the second moment (PyTorch's convention: the
-        maximum of the *uncorrected* r, then bias-corrected). Reddi et al.'s Algorithm 2
-        has no bias correction: ``adam(..., amsgrad=True, bias_correction=False)``.
 
     With ``eps_inside_sqrt=False`` this matches ``torch.optim.Adam(lr, betas=(ρ1, ρ2),
-    eps=ε, amsgrad=…)`` to rounding (tested in float64).
+    eps=ε)`` to rounding (tested in float64). AMSGrad is :func:`amsgrad`.
     """
-    eta = float(_check_positive("lr", lr))
-    rho1 = _check_unit("b1", b1)
-    rho2 = _check_unit("b2", b2)
-    e = float(_check_positive("eps", eps))
-
-    def init(params: Array) -> AdamState:
-        z = np.zeros_like(_as_float_array(params))
-        return AdamState(0, z, z.copy(), z.copy())
-
-    def update(grads: Array, state: AdamState, params: Array) -> tuple[Array, AdamState]:
-        g = _as_float_array(grads)
-        t = state.count + 1
-        s = rho1 * state.mu + (1.0 - rho1) * g
-        r = rho2 * state.nu + (1.0 - rho2) * g * g
-        r_max = np.maximum(state.nu_max, r) if amsgrad else state.nu_max
-        r_used = r_max if amsgrad else r
-        if bias_correction:
-            s_hat = s / (1.0 - rho1**t)
-            r_hat = r_used / (1.0 - rho2**t)
-        else:
-            s_hat, r_hat = s, r_used
-        denom = np.sqrt(r_hat + e) if eps_inside_sqrt else np.sqrt(r_hat) + e
-        return -eta * s_hat / denom, AdamState(t, s, r, r_max)
-
-    name = "AMSGrad" if amsgrad else "Adam"
-    if not bias_correction:
-        name += " (no bias corr.)"
-    hyper = {"lr": eta, "b1": rho1, "b2": rho2, "eps": e, "inside": bool(eps_inside_sqrt),
-             "bias_correction": bool(bias_correction), "amsgrad": bool(amsgrad)}
-    return Optimizer(init, update, name, (Spec("adam", hyper),))
+    eta = float(check_positive("lr", lr))
+    name = "Adam" if bias_correction else "Adam (no bias corr.)"
+    return named(chain(scale_by_adam(b1, b2, eps, eps_inside_sqrt=eps_inside_sqrt, bias_correction=bias_correction),
+                       scale(-eta)), name, "adam" if bias_correction else "adam_no_bias")
 
 
-def amsgrad(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, **kw: Any) -> Optimizer:
-    """AMSGrad (Reddi et al. 2018): :func:`adam` with ``amsgrad=True``."""
-    return adam(lr, b1, b2, eps, amsgrad=True, **kw)
+def amsgrad(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *,
+            eps_inside_sqrt: bool = True, bias_correction: bool = True) -> Optimizer:
+    """AMSGrad (Reddi et al. 2018): ``chain(scale_by_amsgrad(ρ1, ρ2, δ), scale(−η))``.
+
+    Adam whose second moment is replaced by its running maximum (:func:`scale_by_amsgrad`).
+    With ``eps_inside_sqrt=False`` this matches ``torch.optim.Adam(..., amsgrad=True)``.
+    """
+    eta = float(check_positive("lr", lr))
+    return named(chain(scale_by_amsgrad(b1, b2, eps, eps_inside_sqrt=eps_inside_sqrt, bias_correction=bias_correction),
+                       scale(-eta)), "AMSGrad", "amsgrad")
 
 
 #: Constructors by short name, for chapters and races: ``make("adam", lr=0.1)``.

@@ -1,64 +1,59 @@
-"""One palette, one layout, one renderer for every figure of the book.
+"""One palette, one figure layout and the book's figure type, for every figure of the book.
 
-Plotly figures must render in two places:
-
-* **JupyterLab** renders the ``application/vnd.plotly.v1+json`` mimetype itself;
-* **the static site** (Jupyter Book 1.x / myst-nb) ignores that mimetype, so the book
-  needs ``text/html``. Plotly's own ``notebook`` renderer would inline 4.8 MB of plotly.js
-  into every page and request MathJax from a CDN.
-
-:class:`BookRenderer` returns both: the JSON for JupyterLab and a small HTML fragment
-(``include_plotlyjs=False``) for the book, which loads ``plotly.min.js`` once per page from
-its own ``_static`` folder. Importing :mod:`lecture_code` registers it as the default
-renderer under the name ``"book"``.
+* :func:`new_figure` is the one layout: white background, light grid, the book's font, a
+  legend placed by name (``legend="top"``, ``"corner"``, ``"below"``, ``"inside"`` or
+  ``None``) and, with ``rows``/``cols``, subplots. Figures never set margins, templates or
+  legend positions themselves, so changing how figures reflow on a phone is one edit here.
+* :func:`color` chooses colours by *role*: an optimizer's ``kind`` (``"adam"``), a kind of
+  critical point (``"saddle"``), ``"theory"`` for predictions drawn over measurements.
+* :class:`BookFigure` is a ``plotly.graph_objects.Figure`` that shows itself in both places
+  a chapter runs. **JupyterLab** renders the ``application/vnd.plotly.v1+json`` mimetype;
+  **the static site** (Jupyter Book 1.x / myst-nb) ignores it and needs ``text/html``, so a
+  ``BookFigure`` returns both: the JSON and a small HTML fragment (``include_plotlyjs=False``)
+  that uses the ``plotly.min.js`` the page loads once from its own ``_static`` folder. It
+  does this itself, without plotly's renderer registry (whose import pulls ``nbformat`` and
+  ``jsonschema`` into every kernel) and without changing any global setting: importing this
+  module has no side effects. Build kernels (``LECTURE_CODE_BUILD=static``) emit only the HTML.
 
 Keep LaTeX out of plotly labels (MathJax is not wired into plotly on the site): use
 Unicode, e.g. ``"η"``, ``"λ_max"``, ``"κ"``.
-
-----
-
-Drawing helpers shared by the optimizer chapters (trajectories over contour lines).
-
-Built on :mod:`lecture_code.core.plotting`; every function returns a ``go.Figure`` (or traces)
-and does no optimisation itself.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.io._base_renderers import MimetypeRenderer
+from plotly.subplots import make_subplots
 
 from lecture_code.core.runner import Trajectory
 from lecture_code.core.surfaces import Surface, grid
 
 __all__ = [
     "PALETTE",
+    "CYCLE",
     "SEQUENTIAL",
     "DIVERGING",
     "color",
+    "BookFigure",
+    "book_figure",
     "new_figure",
     "contour_trace",
     "path_trace",
     "point_trace",
     "quadratic_level_lines",
     "status_annotation",
-    "BookRenderer",
     "figure_html",
-    "ROLE",
-    "legend_on_top",
     "thin",
-    "role_of",
     "contours",
-    "draw_paths",
     "status_text",
+    "draw_paths",
     "draw_losses",
 ]
-
 
 #: Named colours used consistently across chapters (colour-blind-safe, Okabe-Ito based).
 PALETTE: dict[str, str] = {
@@ -67,9 +62,12 @@ PALETTE: dict[str, str] = {
     "nesterov": "#CC79A7",    # Nesterov momentum
     "adagrad": "#009E73",
     "rmsprop": "#E69F00",
+    "rmsprop_nesterov": "#F0E442",
     "adam": "#882255",
     "amsgrad": "#44AA99",
     "newton": "#56B4E9",
+    "gd_unitwise": "#56B4E9",   # per-coordinate learning rates: Newton's idea for a diagonal H
+    "adam_no_bias": "#444444",
     "theory": "#444444",      # predicted curves drawn over measurements
     "minimum": "#009E73",
     "maximum": "#D55E00",
@@ -100,39 +98,112 @@ def color(name_or_index: str | int) -> str:
         ) from None
 
 
+class BookFigure(go.Figure):
+    """A plotly figure that renders in JupyterLab (plotly JSON) and on the static site (HTML)."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        html = figure_html(self)
+        if os.environ.get("LECTURE_CODE_BUILD") == "static":
+            # The book's build shows only the HTML; leaving out the JSON keeps myst-nb's
+            # "unknown mime type" warning meaningful (it fails the strict build).
+            return {"text/html": html}
+        data = json.loads(pio.to_json(self, validate=False, remove_uids=False))
+        return {"application/vnd.plotly.v1+json": data, "text/html": html}
+
+    def _ipython_display_(self) -> None:
+        # plotly's own display hook would go through its renderer registry; show our bundle.
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+
+
+def book_figure(fig: go.Figure) -> BookFigure:
+    """``fig`` as a :class:`BookFigure` (for a figure made by plotly directly)."""
+    if isinstance(fig, BookFigure):
+        return fig
+    out = BookFigure()
+    out.__dict__.update(fig.__dict__)  # the same figure object state, no copy of the data
+    return out
+
+
+#: Legend placements of :func:`new_figure` (``legend=``): plotly legend settings and the top
+#: and bottom margins they need (the top margin grows by the title and by subplot titles).
+_LEGENDS: dict[str | None, tuple[dict[str, Any], int, int]] = {
+    "top": (dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0), 80, 50),
+    "corner": (dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0), 30, 50),
+    "below": (dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0), 30, 110),
+    "inside": (dict(orientation="v", yanchor="top", y=0.99, xanchor="left", x=0.01,
+                    bgcolor="rgba(255,255,255,0.8)"), 30, 50),
+    None: (dict(), 30, 50),
+}
+
+
 def new_figure(
     title: str | None = None,
     *,
+    rows: int = 1,
+    cols: int = 1,
+    subplot_titles: Sequence[str] | None = None,
+    column_widths: Sequence[float] | None = None,
+    shared_yaxes: bool = False,
+    horizontal_spacing: float | None = None,
+    specs: Any = None,
     x_title: str | None = None,
     y_title: str | None = None,
     width: int | None = None,
     height: int = 460,
     equal_axes: bool = False,
+    legend: str | None = "corner",
     **layout: Any,
-) -> go.Figure:
-    """A figure with the book's layout: white background, light grid, legend on top.
+) -> BookFigure:
+    """A figure with the book's layout; ``rows``/``cols`` > 1 make subplots.
 
-    ``equal_axes=True`` locks the aspect ratio so that contour lines of a quadratic look
-    like the ellipses they are.
+    Parameters
+    ----------
+    title : figure title (left-aligned), or ``None``.
+    rows, cols, subplot_titles, column_widths, shared_yaxes, horizontal_spacing, specs :
+        the grid, as in ``plotly.subplots.make_subplots``.
+    x_title, y_title : axis titles (every subplot).
+    equal_axes : lock the aspect ratio (of the first subplot) so that contour lines of a
+        quadratic look like the ellipses they are.
+    legend : ``"corner"`` (above the plot, right), ``"top"`` (above the plot and the subplot
+        titles, left), ``"below"`` (under the x axis), ``"inside"`` (a box in the top-left
+        corner) or ``None`` (no legend).
+    layout : further ``update_layout`` settings.
     """
-    fig = go.Figure()
+    if legend not in _LEGENDS:
+        raise ValueError(f"legend must be one of {list(_LEGENDS)}, got {legend!r}")
+    fig = BookFigure()
+    if rows > 1 or cols > 1 or subplot_titles or specs:
+        make_subplots(rows=rows, cols=cols, subplot_titles=subplot_titles, column_widths=column_widths,
+                      shared_yaxes=shared_yaxes, horizontal_spacing=horizontal_spacing, specs=specs, figure=fig)
+    placement, top, bottom = _LEGENDS[legend]
+    placement = dict(placement)
+    if subplot_titles and legend == "top":
+        placement["y"] = 1.12
+        top = 115
+    elif subplot_titles or title:
+        top = max(top, 60)
     fig.update_layout(
         template="plotly_white",
         font=_FONT,
         title=dict(text=title, x=0.02, xanchor="left") if title else None,
         height=height,
         width=width,
-        margin=dict(l=60, r=20, t=60 if title else 30, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        margin=dict(l=60, r=20, t=top, b=bottom),
+        legend=placement,
+        showlegend=legend is not None,
         hovermode="closest",
-        **layout,
     )
+    if layout:
+        fig.update_layout(**layout)
     if x_title:
         fig.update_xaxes(title_text=x_title)
     if y_title:
         fig.update_yaxes(title_text=y_title)
     if equal_axes:
-        fig.update_yaxes(scaleanchor="x", scaleratio=1)
+        fig.update_yaxes(scaleanchor="x", scaleratio=1, row=1 if rows > 1 or cols > 1 else None,
+                         col=1 if rows > 1 or cols > 1 else None)
     return fig
 
 
@@ -258,60 +329,6 @@ def figure_html(fig: go.Figure, *, post_script: str | None = None) -> str:
     )
 
 
-class BookRenderer(MimetypeRenderer):
-    """Emit both the plotly JSON (JupyterLab) and a ``text/html`` fragment (the book)."""
-
-    def to_mimebundle(self, fig_dict: dict) -> dict[str, Any]:
-        html = figure_html(go.Figure(fig_dict))
-        if os.environ.get("LECTURE_CODE_BUILD") == "static":
-            # The book's build shows only the HTML; leaving out the JSON keeps myst-nb's
-            # "unknown mime type" warning meaningful (it fails the strict build).
-            return {"text/html": html}
-        # plotly's JSON renderer does the numpy -> base64 encoding JupyterLab expects.
-        bundle = dict(pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict))
-        bundle["text/html"] = html
-        return bundle
-
-
-def register_renderer() -> None:
-    """Register :class:`BookRenderer` as plotly's default renderer (idempotent)."""
-    pio.renderers["book"] = BookRenderer()
-    pio.renderers.default = "book"
-
-
-register_renderer()
-
-#: Palette role of each optimizer name (legend colours are the same in every figure).
-ROLE = {
-    "GD": "gd",
-    "GD (unit-wise η)": "newton",
-    "momentum": "momentum",
-    "momentum (lecture form)": "momentum",
-    "Nesterov": "nesterov",
-    "Nesterov (lecture form)": "nesterov",
-    "AdaGrad": "adagrad",
-    "RMSprop": "rmsprop",
-    "RMSprop+Nesterov": "accent",
-    "Adam": "adam",
-    "Adam (no bias corr.)": "theory",
-    "AMSGrad": "amsgrad",
-}
-
-
-def legend_on_top(fig: go.Figure, above_titles: bool = False) -> go.Figure:
-    """Horizontal legend above the plot, no figure title (static sliders live below the plot).
-
-    ``above_titles=True`` lifts it over the subplot titles of a ``make_subplots`` figure.
-    """
-    fig.update_layout(title=None, legend=dict(orientation="h", yanchor="bottom", y=1.12 if above_titles else 1.02,
-                                              xanchor="left", x=0.0),
-                      margin=dict(t=115 if above_titles else 80))
-    return fig
-
-
-def role_of(name: str, index: int = 0) -> str | int:
-    return ROLE.get(name, index)
-
 
 def thin(points: np.ndarray, max_points: int = 150) -> np.ndarray:
     """Every k-th point (always keeping the last) so a path has at most ``max_points`` points."""
@@ -332,6 +349,11 @@ def status_text(trajectories: Sequence[Trajectory]) -> str:
     return "; ".join(t.status for t in trajectories if t.diverged)
 
 
+def _role(t: Trajectory, index: int) -> str | int:
+    """A trajectory's colour role: its optimizer's kind, or the ``index``-th cycle colour."""
+    return t.kind if t.kind in PALETTE else index
+
+
 def draw_paths(
     surface: Surface,
     trajectories: Sequence[Trajectory],
@@ -345,13 +367,20 @@ def draw_paths(
     markers: bool = True,
     minimum: Sequence[float] | None = None,
     height: int = 480,
-) -> go.Figure:
-    """Contour lines of ``surface`` with one path per trajectory, the start and the minimum."""
+    x_title: str = "w₁",
+    y_title: str = "w₂",
+    equal_axes: bool = False,
+    legend: str | None = "corner",
+) -> BookFigure:
+    """Contour lines of ``surface`` with one path per trajectory, the start and the minimum.
+
+    Paths are coloured by their optimizer's kind; a status line names every run that diverged.
+    """
     win = window if window is not None else surface.window
-    fig = new_figure(title, x_title="w₁", y_title="w₂", height=height)
+    fig = new_figure(title, x_title=x_title, y_title=y_title, height=height, equal_axes=equal_axes, legend=legend)
     fig.add_trace(contours(surface, win, n_grid, levels, log))
     for i, t in enumerate(trajectories):
-        tr = path_trace(thin(t.points, max_points), name=t.name, role=role_of(t.name, i))
+        tr = path_trace(thin(t.points, max_points), name=t.name, role=_role(t, i))
         if not markers:
             tr.mode = "lines"
         fig.add_trace(tr)
@@ -359,20 +388,20 @@ def draw_paths(
         fig.add_trace(point_trace([trajectories[0].points[0]], name="start", role="start", size=10))
     if minimum is not None:
         fig.add_trace(point_trace([minimum], name="minimum", role="minimum", symbol="star", size=14))
-    fig.update_xaxes(range=list(win[0]))
-    fig.update_yaxes(range=list(win[1]))
+    fig.update_xaxes(range=list(win[0]), constrain="domain" if equal_axes else None)
+    fig.update_yaxes(range=list(win[1]), constrain="domain" if equal_axes else None)
     fig.update_layout(annotations=[status_annotation(status_text(trajectories), warn=True)])
     return fig
 
 
 def draw_losses(trajectories: Sequence[Trajectory], *, title: str | None = None, log: bool = True,
-                offset: float = 0.0, y_title: str = "loss", height: int = 380) -> go.Figure:
+                offset: float = 0.0, y_title: str = "loss", height: int = 380) -> BookFigure:
     """Loss (minus ``offset``) against step for each trajectory, log scale by default."""
     fig = new_figure(title, x_title="step", y_title=y_title, height=height)
     for i, t in enumerate(trajectories):
         y = np.maximum(t.losses - offset, 1e-300) if log else t.losses - offset
         fig.add_trace(go.Scatter(x=np.arange(len(y)), y=y.astype(np.float32), mode="lines", name=t.name,
-                                 line=dict(color=color(role_of(t.name, i)), width=2)))
+                                 line=dict(color=color(_role(t, i)), width=2)))
     if log:
         fig.update_yaxes(type="log", exponentformat="power")
     fig.update_layout(annotations=[status_annotation(status_text(trajectories), warn=True)])

@@ -8,7 +8,7 @@
 * :func:`reddi_run` -- Reddi et al.'s online problem on which Adam converges to the wrong
   point and AMSGrad does not;
 * :func:`gradient_noise` -- reproducible gradient noise for the noisy-gradient demo;
-* :func:`regression_data`, :func:`minibatch_sgd` -- SGD vs minibatches, the linear scaling rule;
+* :func:`linear_regression`, :func:`minibatch_sgd` -- SGD vs minibatches, the linear scaling rule;
 * :func:`wilson_data`, :func:`LeastSquares` -- Wilson et al.'s over-parameterized
   least-squares problem where adaptive methods generalize worse.
 """
@@ -32,7 +32,7 @@ __all__ = [
     "ReddiRun",
     "reddi_run",
     "gradient_noise",
-    "regression_data",
+    "linear_regression",
     "minibatch_sgd",
     "LeastSquares",
     "wilson_data",
@@ -144,6 +144,7 @@ class ReddiRun:
     x: np.ndarray            # (steps+1,) iterates, x[0] the start
     average_regret: np.ndarray  # (steps,) R_T / T against the best fixed point x = −1
     name: str
+    kind: str = ""           # the optimizer's colour role
 
 
 def reddi_run(optimizer: Optimizer, steps: int, C: float = 3.0, x0: float = 0.0) -> ReddiRun:
@@ -174,7 +175,7 @@ def reddi_run(optimizer: Optimizer, steps: int, C: float = 3.0, x0: float = 0.0)
         x = np.clip(x + u, -1.0, 1.0)
         xs.append(x[0])
         reg[t - 1] = (loss_sum - best_sum) / t
-    return ReddiRun(np.array(xs), reg, optimizer.name)
+    return ReddiRun(np.array(xs), reg, optimizer.name, optimizer.kind)
 
 
 # ------------------------------------------------------------------ noisy gradients
@@ -223,7 +224,7 @@ class LeastSquares:
         return np.linalg.pinv(self.X) @ self.y
 
 
-def regression_data(n: int = 256, w_true: tuple[float, float] = (2.0, -1.0), noise: float = 0.5, seed: int = 0) -> LeastSquares:
+def linear_regression(n: int = 256, w_true: tuple[float, float] = (2.0, -1.0), noise: float = 0.5, seed: int = 0) -> LeastSquares:
     """A 2-parameter linear regression y = w·x + noise, to watch SGD in weight space."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2, got {n!r}")

@@ -57,8 +57,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from lecture_code.core.validate import check_int
+
 __all__ = [
-    "check_count",
     "max_regions",
     "max_regions_closed_form",
     "tilting_steps",
@@ -67,6 +68,7 @@ __all__ = [
     "regions_added",
     "count_regions_2d_crossings",
     "split_box_by_lines",
+    "clip_polygon",
     "random_arrangement",
     "ReluNet",
     "random_relu_net",
@@ -83,24 +85,6 @@ __all__ = [
 # --------------------------------------------------------------------------- validation
 
 
-def check_count(value: object, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
-    """Return ``value`` as an ``int`` or raise ``ValueError`` naming ``name`` and the range.
-
-    Booleans, floats (even ``3.0``) and strings are rejected: a number of hyperplanes, a
-    dimension or a depth is an integer.
-    """
-    rng = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer {rng}, got {value!r}")
-    v = int(value)
-    if v < minimum or (maximum is not None and v > maximum):
-        raise ValueError(f"{name} must be an integer {rng}, got {v}")
-    return v
-
-
-# --------------------------------------------------------------------------- the formula
-
-
 def max_regions(n: int, d: int) -> int:
     """Number of regions of ``n`` hyperplanes in general position in ``R^d``.
 
@@ -113,16 +97,16 @@ def max_regions(n: int, d: int) -> int:
     ValueError
         if ``n`` or ``d`` is not an integer ``>= 0``.
     """
-    n = check_count(n, "n (number of hyperplanes)")
-    d = check_count(d, "d (dimension)")
+    n = check_int(n, "n (number of hyperplanes)")
+    d = check_int(d, "d (dimension)")
     return sum(comb(n, j) for j in range(d + 1))
 
 
 def max_regions_closed_form(n: int, d: int) -> int:
     """The lecture's low-dimensional closed forms (for ``d <= 3``), kept separate from
     :func:`max_regions` so the two can check each other."""
-    n = check_count(n, "n (number of hyperplanes)")
-    d = check_count(d, "d (dimension)", maximum=3)
+    n = check_int(n, "n (number of hyperplanes)")
+    d = check_int(d, "d (dimension)", maximum=3)
     if d == 0:
         return 1
     if d == 1:
@@ -165,8 +149,8 @@ def tilting_steps(n: int, d: int) -> list[TiltStep]:
 
     Returns a list of :class:`TiltStep`, one per tilted hyperplane per dimension.
     """
-    n = check_count(n, "n (number of hyperplanes)")
-    d = check_count(d, "d (dimension)")
+    n = check_int(n, "n (number of hyperplanes)")
+    d = check_int(d, "d (dimension)")
     steps: list[TiltStep] = []
     regions = 1  # d = 0: a single point
     for e in range(1, d + 1):
@@ -230,7 +214,7 @@ def _as_hyperplanes(W: object, b: object, d: int | None = None) -> tuple[list[tu
         if not rows:
             raise ValueError("dimension d must be given when there are no hyperplanes")
         d = len(rows[0])
-    d = check_count(d, "d (dimension)")
+    d = check_int(d, "d (dimension)")
     seen: dict[tuple[Fraction, ...], None] = {}
     for i, (row, bi) in enumerate(zip(rows, bs)):
         if len(row) != d:
@@ -341,7 +325,7 @@ def count_regions_2d_crossings(W: object, b: object) -> int:
 # --------------------------------------------------------------------------- geometry for figures
 
 
-def _clip_polygon(poly: list[tuple[Fraction, Fraction]], a: Fraction, c: Fraction, e: Fraction, keep_positive: bool):
+def clip_polygon(poly: list[tuple[Fraction, Fraction]], a: Fraction, c: Fraction, e: Fraction, keep_positive: bool):
     """Part of a convex polygon where ``a x + c y + e >= 0`` (or ``<= 0``), exactly."""
     sgn = 1 if keep_positive else -1
     vals = [sgn * (a * x + c * y + e) for x, y in poly]
@@ -390,7 +374,7 @@ def split_box_by_lines(W: object, b: object, box: tuple[float, float, float, flo
         nxt = []
         for poly in cells:
             for keep in (True, False):
-                part = _clip_polygon(poly, a, c, e, keep)
+                part = clip_polygon(poly, a, c, e, keep)
                 if len(part) >= 3 and _area2(part) > 0:
                     nxt.append(part)
         cells = nxt
@@ -401,9 +385,9 @@ def random_arrangement(n: int, d: int, *, seed: int = 0, scale: int = 20) -> tup
     """``n`` random hyperplanes in ``R^d`` with small integer coefficients (exact arithmetic
     on them is cheap). With ``scale = 20`` they are in general position almost surely;
     check with :func:`count_regions` against :func:`max_regions`."""
-    n = check_count(n, "n (number of hyperplanes)")
-    d = check_count(d, "d (dimension)", minimum=1)
-    scale = check_count(scale, "scale", minimum=1)
+    n = check_int(n, "n (number of hyperplanes)")
+    d = check_int(d, "d (dimension)", minimum=1)
+    scale = check_int(scale, "scale", minimum=1)
     rng = np.random.default_rng(seed)
     W = rng.integers(-scale, scale + 1, size=(n, d))
     for i in range(n):
@@ -449,7 +433,7 @@ class ReluNet:
 def _check_widths(widths: Sequence[int]) -> tuple[int, ...]:
     if isinstance(widths, (int, np.integer)) or len(widths) == 0:
         raise ValueError(f"widths must be a non-empty sequence of layer widths >= 1, got {widths!r}")
-    return tuple(check_count(w, "layer width", minimum=1) for w in widths)
+    return tuple(check_int(w, "layer width", minimum=1) for w in widths)
 
 
 def random_relu_net(widths: Sequence[int], seed: int = 0, bias_scale: float = 0.5) -> ReluNet:
@@ -591,8 +575,8 @@ def count_linear_regions(net: ReluNet, box: tuple[float, float, float, float] = 
 
 def shallow_max_regions(n_units: int, n_in: int = 2) -> int:
     """One hidden layer: at most ``sum_{j<=n_in} C(n, j)`` regions (Zaslavsky)."""
-    n = check_count(n_units, "n_units")
-    d = check_count(n_in, "n_in", minimum=1)
+    n = check_int(n_units, "n_units")
+    d = check_int(n_in, "n_in", minimum=1)
     return sum(comb(n, j) for j in range(d + 1))
 
 
@@ -600,7 +584,7 @@ def montufar_lower_bound(widths: Sequence[int], n_in: int = 2) -> int:
     """Montúfar et al. (2014): a network with these widths can have at least
     ``prod_{l<L} floor(n_l/n_0)^{n_0} * sum_{j<=n_0} C(n_L, j)`` regions (needs n_l >= n_0)."""
     widths = _check_widths(widths)
-    n0 = check_count(n_in, "n_in", minimum=1)
+    n0 = check_int(n_in, "n_in", minimum=1)
     for l, w in enumerate(widths):
         if w < n0:
             raise ValueError(f"montufar_lower_bound needs every width >= n_in = {n0}; layer {l + 1} has {w}")
@@ -612,7 +596,7 @@ def serra_upper_bound(widths: Sequence[int], n_in: int = 2) -> int:
     ``sum_{(j_1..j_L) in J} prod_l C(n_l, j_l)`` with
     ``J = {0 <= j_l <= min(n_0, n_1 - j_1, ..., n_{l-1} - j_{l-1}, n_l)}``."""
     widths = _check_widths(widths)
-    n0 = check_count(n_in, "n_in", minimum=1)
+    n0 = check_int(n_in, "n_in", minimum=1)
     total = 0
 
     def rec(l: int, cap: int, weight: int) -> None:
@@ -631,6 +615,6 @@ def serra_upper_bound(widths: Sequence[int], n_in: int = 2) -> int:
 
 def equal_units_widths(total_units: int, depth: int) -> tuple[int, ...]:
     """Split ``total_units`` over ``depth`` layers as evenly as possible (wider first)."""
-    N = check_count(total_units, "total_units", minimum=1)
-    L = check_count(depth, "depth", minimum=1, maximum=N)
+    N = check_int(total_units, "total_units", minimum=1)
+    L = check_int(depth, "depth", minimum=1, maximum=N)
     return tuple(N // L + (1 if i < N % L else 0) for i in range(L))

@@ -19,21 +19,22 @@ Two code paths give the same numbers (``tests/test_runner.py``):
 * the **array path** calls the optimizer's ``init``/``update`` on numpy arrays; any
   dimension, any objective with ``f(points)`` and ``grad(point)``;
 * the **fast path** for 2-D objectives (a :class:`lecture_code.core.surfaces.Surface` or anything
-  with float ``grad_expr(x, y)``) runs the same rules on Python floats, one coordinate at a
-  time, about 20-50 times faster than stepping numpy arrays: a whole race of optimizers
-  over 500 steps fits in one slider move (``make bench``). It is used automatically when it
-  applies (``fast=None``).
+  with float ``grad_expr(x, y)``) calls the *same* rules (each transformation's scalar-generic
+  ``step``, see :mod:`lecture_code.core.optimizers`) on one Python float per coordinate, about
+  10-20 times faster than stepping numpy arrays: a whole race of optimizers over 500 steps fits
+  in one slider move (``make bench``). It is used automatically when it applies (``fast=None``).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from lecture_code.core.optimizers import Optimizer, Spec
+from lecture_code.core.optimizers import FLOATS, Optimizer, Part
+from lecture_code.core.validate import check_int
 
 __all__ = [
     "Trajectory",
@@ -62,6 +63,8 @@ class Trajectory:
     steps : number of steps asked for.
     diverged_at : the step (1-based) whose iterate was non-finite or beyond ``limit``;
         ``None`` if the run finished.
+    kind : the optimizer's :attr:`~lecture_code.core.optimizers.Optimizer.kind` (its colour role).
+    states : with ``run(..., keep_states=True)``, the optimizer state after each step.
     """
 
     points: np.ndarray
@@ -70,6 +73,8 @@ class Trajectory:
     name: str
     steps: int
     diverged_at: int | None = None
+    kind: str = ""
+    states: tuple | None = field(default=None, repr=False)
 
     @property
     def diverged(self) -> bool:
@@ -87,12 +92,6 @@ class Trajectory:
 
 
 # ----------------------------------------------------------------------------- input checks
-
-
-def _check_steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-    return int(steps)
 
 
 def _dimension(objective: Any) -> int | None:
@@ -161,269 +160,139 @@ def _grad_one(objective: Any) -> Callable[[np.ndarray], np.ndarray]:
     return lambda p: np.asarray(objective.grad(p), dtype=np.float64)
 
 
-def _beale_grad(x: float, y: float) -> tuple[float, float]:
-    y2 = y * y
-    y3 = y2 * y
-    r1 = 1.5 - x + x * y
-    r2 = 2.25 - x + x * y2
-    r3 = 2.625 - x + x * y3
-    return 2.0 * (r1 * (y - 1.0) + r2 * (y2 - 1.0) + r3 * (y3 - 1.0)), 2.0 * x * (r1 + 2.0 * r2 * y + 3.0 * r3 * y2)
-
-
-def _y4_minus_x4_grad(x: float, y: float) -> tuple[float, float]:
-    return -4.0 * x * x * x, 4.0 * y * y * y
-
-
-#: Hand-expanded float gradients for the surfaces raced in the chapters (same values as
-#: ``Surface.grad_expr``, about 3 times faster on floats; tested).
-_FAST_GRADS: dict[str, Callable[[float, float], tuple[float, float]]] = {
-    "beale": _beale_grad,
-    "y4_minus_x4": _y4_minus_x4_grad,
-}
-
-
 def fast_grad(objective: Any) -> Callable[[float, float], tuple[float, float]] | None:
-    """The float gradient ``(x, y) -> (gx, gy)`` the fast path uses, or ``None``."""
-    name = getattr(objective, "name", None)
-    if name in _FAST_GRADS:
-        return _FAST_GRADS[name]
+    """The float gradient ``(x, y) -> (gx, gy)`` the fast path uses (a surface's ``grad_expr``), or ``None``."""
     return getattr(objective, "grad_expr", None)
 
 
 # ----------------------------------------------------------------------------- the fast path
 #
-# One kernel per rule, written out for two coordinates with Python floats. Each follows the
-# docstring of its constructor in lecture_code.core.optimizers line by line; tests compare every
-# kernel with the array path. Common arguments: grad (x, y) -> (gx, gy); start x, y; steps;
-# limit; clip (max gradient norm or 0.0); nx, ny (noise lists or None).
-# Each returns (xs, ys, diverged_at).
+# The optimizer's own rules (Part.step, written once beside each constructor in
+# lecture_code.core.optimizers) applied to one Python float per coordinate.
 
 
-def _clip(gx: float, gy: float, h: float) -> tuple[float, float]:
-    n = math.sqrt(gx * gx + gy * gy)
-    if n > h:
-        s = h / n
-        return gx * s, gy * s
-    return gx, gy
+def _coordinate(value: Any, i: int) -> float:
+    return float(value[i]) if np.ndim(value) else float(value)
 
 
-def _loop(step: Callable[[float, float, int], tuple[float, float]], grad, x, y, steps, limit, clip, nx, ny):
-    """Shared driver: gradient, noise, clipping, rule, divergence check."""
+def _fast_parts(optimizer: Optimizer) -> tuple[Part, ...] | None:
+    """The optimizer's parts if the fast path can run them on 2 coordinates, else ``None``."""
+    for part in optimizer.parts:
+        if any(np.ndim(v) and np.size(v) != 2 for v in (*part.start, part.factor)):
+            return None
+    return optimizer.parts
+
+
+def _pair(part: Part) -> Callable[[float, float, int], tuple[float, float]]:
+    """``(ux, uy, t) -> (ux, uy)``: the part's rule applied to each coordinate, keeping its two states."""
+    rule = part.step
+    F = FLOATS
+    if part.factor is not None:  # scale: a multiplication by the factor of each coordinate
+        fx, fy = (_coordinate(part.factor, i) for i in (0, 1))
+        return lambda ux, uy, t: (fx * ux, fy * uy)
+    if not part.elementwise:  # clip_by_norm: one factor from the squared norm of the vector
+
+        def apply_norm(ux, uy, t):
+            f = rule(ux * ux + uy * uy, F)
+            return ux * f, uy * f
+
+        return apply_norm
+    sx = tuple(_coordinate(v, 0) for v in part.start)
+    sy = tuple(_coordinate(v, 1) for v in part.start)
+
+    def apply(ux, uy, t):
+        nonlocal sx, sy
+        ux, sx = rule(ux, sx, t, F)
+        uy, sy = rule(uy, sy, t, F)
+        return ux, uy
+
+    return apply
+
+
+def _chain_pairs(appliers: list[Callable]) -> Callable[[float, float, int], tuple[float, float]]:
+    def chained(ux, uy, t):
+        for apply in appliers:
+            ux, uy = apply(ux, uy, t)
+        return ux, uy
+
+    return chained
+
+
+def _fast_points(parts, grad, x, y, steps, limit, nx, ny):
+    """Iterates of the optimizer made of ``parts`` from (x, y); returns (xs, ys, diverged_at).
+
+    The hot loop of every slider that races optimizers. Two shapes are kept lean: a trailing
+    :func:`~lecture_code.core.optimizers.scale` (the learning rate) is a multiplication by its
+    factor, and a single rule before it (momentum, AdaGrad, RMSprop, Adam, AMSGrad) is called
+    directly; longer chains go through :func:`_pair` for each part.
+    """
+    F = FLOATS
+    fx = fy = 1.0
+    if parts and parts[-1].factor is not None:
+        fx, fy = (_coordinate(parts[-1].factor, i) for i in (0, 1))
+        parts = parts[:-1]
+    rule = chained = None
+    sx = sy = ()
+    if len(parts) == 1 and parts[0].elementwise:
+        rule = parts[0].step
+        sx = tuple(_coordinate(v, 0) for v in parts[0].start)
+        sy = tuple(_coordinate(v, 1) for v in parts[0].start)
+    elif parts:
+        chained = _chain_pairs([_pair(p) for p in parts])
+
     xs = [x]
     ys = [y]
     xs_append = xs.append
     ys_append = ys.append
     t = 0
     try:
-        if nx is None and not clip:  # the common case, kept lean: it is the slider's hot loop
-            for t in range(steps):
-                gx, gy = grad(x, y)
-                dx, dy = step(gx, gy, t)
-                x += dx
-                y += dy
-                if not (-limit < x < limit and -limit < y < limit):
-                    return xs, ys, t + 1
-                xs_append(x)
-                ys_append(y)
-            return xs, ys, None
-        for t in range(steps):
-            gx, gy = grad(x, y)
+        for t in range(1, steps + 1):
+            ux, uy = grad(x, y)
             if nx is not None:
-                gx += nx[t]
-                gy += ny[t]
-            if clip:
-                gx, gy = _clip(gx, gy, clip)
-            dx, dy = step(gx, gy, t)
-            x += dx
-            y += dy
+                ux += nx[t - 1]
+                uy += ny[t - 1]
+            if rule is not None:
+                ux, sx = rule(ux, sx, t, F)
+                uy, sy = rule(uy, sy, t, F)
+            elif chained is not None:
+                ux, uy = chained(ux, uy, t)
+            x += fx * ux
+            y += fy * uy
             if not (-limit < x < limit and -limit < y < limit):
-                return xs, ys, t + 1
+                return xs, ys, t
             xs_append(x)
             ys_append(y)
     except (OverflowError, ZeroDivisionError, ValueError):
-        return xs, ys, t + 1
+        return xs, ys, t
     return xs, ys, None
-
-
-def _rule_sgd(h: dict):
-    lr = h["lr"]
-    if np.ndim(lr):
-        lx, ly = float(lr[0]), float(lr[1])
-    else:
-        lx = ly = float(lr)
-
-    def step(gx, gy, t):
-        return -lx * gx, -ly * gy
-
-    return step
-
-
-def _rule_lecture_momentum(h: dict):
-    g_, a, nest = h["lr"], h["alpha"], h["nesterov"]
-    vx = vy = 0.0
-
-    def step(gx, gy, t):
-        nonlocal vx, vy
-        vx = -g_ * gx + a * vx
-        vy = -g_ * gy + a * vy
-        if nest:
-            return a * vx - g_ * gx, a * vy - g_ * gy
-        return vx, vy
-
-    return step
-
-
-def _rule_momentum(h: dict):
-    lr, b, nest, damp = h["lr"], h["beta"], h["nesterov"], 1.0 - h["dampening"]
-    vx = vy = 0.0
-
-    def step(gx, gy, t):
-        nonlocal vx, vy
-        if t == 0:
-            vx, vy = gx, gy
-        else:
-            vx = b * vx + damp * gx
-            vy = b * vy + damp * gy
-        if nest:
-            return -lr * (gx + b * vx), -lr * (gy + b * vy)
-        return -lr * vx, -lr * vy
-
-    return step
-
-
-def _rule_adagrad(h: dict):
-    lr, eps = h["lr"], h["eps"]
-    sx = sy = h["acc0"]
-    sqrt = math.sqrt
-
-    def step(gx, gy, t):
-        nonlocal sx, sy
-        sx = sx + gx * gx
-        sy = sy + gy * gy
-        return -lr * gx / (sqrt(sx) + eps), -lr * gy / (sqrt(sy) + eps)
-
-    return step
-
-
-def _rule_rmsprop(h: dict):
-    lr, rho, eps, inside = h["lr"], h["rho"], h["eps"], h["inside"]
-    c = 1.0 - rho
-    rx = ry = 0.0
-    sqrt = math.sqrt
-
-    def step(gx, gy, t):
-        nonlocal rx, ry
-        rx = rho * rx + c * gx * gx
-        ry = rho * ry + c * gy * gy
-        if inside:
-            return -lr * gx / sqrt(eps + rx), -lr * gy / sqrt(eps + ry)
-        return -lr * gx / (sqrt(rx) + eps), -lr * gy / (sqrt(ry) + eps)
-
-    return step
-
-
-def _rule_rmsprop_nesterov(h: dict):
-    lr, rho, a, eps = h["lr"], h["rho"], h["alpha"], h["eps"]
-    c = 1.0 - rho
-    rx = ry = vx = vy = 0.0
-    sqrt = math.sqrt
-
-    def step(gx, gy, t):
-        nonlocal rx, ry, vx, vy
-        rx = rho * rx + c * gx * gx
-        ry = rho * ry + c * gy * gy
-        sx = lr * gx / sqrt(eps + rx)
-        sy = lr * gy / sqrt(eps + ry)
-        vx = a * vx - sx
-        vy = a * vy - sy
-        return a * vx - sx, a * vy - sy
-
-    return step
-
-
-def _rule_adam(h: dict):
-    lr, b1, b2, eps = h["lr"], h["b1"], h["b2"], h["eps"]
-    inside, bias, ams = h["inside"], h["bias_correction"], h["amsgrad"]
-    c1, c2 = 1.0 - b1, 1.0 - b2
-    mx = my = rx = ry = qx = qy = 0.0  # q: running max of r (AMSGrad)
-    sqrt = math.sqrt
-
-    def step(gx, gy, t):
-        nonlocal mx, my, rx, ry, qx, qy
-        mx = b1 * mx + c1 * gx
-        my = b1 * my + c1 * gy
-        rx = b2 * rx + c2 * gx * gx
-        ry = b2 * ry + c2 * gy * gy
-        ux, uy = rx, ry
-        if ams:
-            if rx > qx:
-                qx = rx
-            if ry > qy:
-                qy = ry
-            ux, uy = qx, qy
-        sx, sy = mx, my
-        if bias:
-            k = t + 1
-            bc1 = 1.0 - b1**k
-            bc2 = 1.0 - b2**k
-            sx, sy, ux, uy = sx / bc1, sy / bc1, ux / bc2, uy / bc2
-        if inside:
-            return -lr * sx / sqrt(ux + eps), -lr * sy / sqrt(uy + eps)
-        return -lr * sx / (sqrt(ux) + eps), -lr * sy / (sqrt(uy) + eps)
-
-    return step
-
-
-_RULES: dict[str, Callable[[dict], Callable]] = {
-    "sgd": _rule_sgd,
-    "lecture_momentum": _rule_lecture_momentum,
-    "momentum": _rule_momentum,
-    "adagrad": _rule_adagrad,
-    "rmsprop": _rule_rmsprop,
-    "rmsprop_nesterov": _rule_rmsprop_nesterov,
-    "adam": _rule_adam,
-}
-
-
-def _fast_plan(specs: Sequence[Spec]) -> tuple[float, Spec] | None:
-    """(clip, rule spec) if the chain is ``[clip_by_norm]* + one rule``, else None."""
-    clip = 0.0
-    *pre, last = specs
-    for s in pre:
-        if s.kind != "clip_by_norm":
-            return None
-        clip = s.hyper["max_norm"] if not clip else min(clip, s.hyper["max_norm"])
-    if last.kind not in _RULES:
-        return None
-    if last.kind == "sgd" and np.ndim(last.hyper["lr"]) and np.size(last.hyper["lr"]) != 2:
-        return None
-    return clip, last
 
 
 # ----------------------------------------------------------------------------- runners
 
 
-def _points(optimizer, objective, x0, steps, noise, limit, fast) -> tuple[np.ndarray, int | None]:
-    """Validate the input and compute the iterates; returns (points, diverged_at)."""
+def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) -> tuple[np.ndarray, int | None]:
+    """Validate the input and compute the iterates; returns (points, diverged_at).
+
+    With a list ``states`` the array path runs and appends the optimizer state after each step.
+    """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be an Optimizer (see lecture_code.core.optimizers), got {type(optimizer).__name__}")
-    steps = _check_steps(steps)
+    steps = check_int(steps, "steps", 0)
     x = _check_start(x0, objective)
     noise_arr = _check_noise(noise, steps, x.shape[0])
     lim = _check_limit(limit)
-    plan = _fast_plan(optimizer.specs) if x.shape[0] == 2 else None
-    grad2 = fast_grad(objective) if plan is not None else None
-    use_fast = plan is not None and grad2 is not None if fast is None else bool(fast)
-    if use_fast and (plan is None or grad2 is None):
-        raise ValueError("fast must be False or None for this optimizer/objective (the fast path needs 2-D, grad_expr and one rule)")
+    parts = _fast_parts(optimizer) if x.shape[0] == 2 else None
+    grad2 = fast_grad(objective) if parts is not None else None
+    use_fast = parts is not None and grad2 is not None and states is None if fast is None else bool(fast)
+    if use_fast and (parts is None or grad2 is None or states is not None):
+        raise ValueError("fast must be False or None for this optimizer/objective (the fast path needs 2-D and "
+                         "grad_expr, and keeps no states)")
 
     if use_fast:
-        clip, spec = plan
         nx = ny = None
         if noise_arr is not None:
             nx, ny = noise_arr[:, 0].tolist(), noise_arr[:, 1].tolist()
-        step = _RULES[spec.kind](spec.hyper)
-        xs, ys, bad = _loop(step, grad2, float(x[0]), float(x[1]), steps, lim, clip, nx, ny)
+        xs, ys, bad = _fast_points(parts, grad2, float(x[0]), float(x[1]), steps, lim, nx, ny)
         points = np.empty((len(xs), 2))
         points[:, 0] = xs
         points[:, 1] = ys
@@ -444,15 +313,17 @@ def _points(optimizer, objective, x0, steps, noise, limit, fast) -> tuple[np.nda
                 break
             x = x_new
             pts.append(x)
+            if states is not None:
+                states.append(state)
     return np.array(pts), bad
 
 
-def _finish(points, losses, gnorms, bad, name, steps) -> Trajectory:
+def _finish(points, losses, gnorms, bad, optimizer, steps) -> Trajectory:
     """Cut the run at the first non-finite loss or gradient norm (overflow in f itself)."""
     if bad is None and not (np.all(np.isfinite(losses)) and np.all(np.isfinite(gnorms))):
         k = int(np.argmin(np.isfinite(losses) & np.isfinite(gnorms)))
         points, losses, gnorms, bad = points[:k], losses[:k], gnorms[:k], k
-    return Trajectory(points, losses, gnorms, name, int(steps), bad)
+    return Trajectory(points, losses, gnorms, optimizer.name, int(steps), bad, optimizer.kind)
 
 
 def _losses_and_norms(objective, points) -> tuple[np.ndarray, np.ndarray]:
@@ -472,6 +343,7 @@ def run(
     noise: Any = None,
     limit: float = DEFAULT_LIMIT,
     fast: bool | None = None,
+    keep_states: bool = False,
 ) -> Trajectory:
     """Run ``optimizer`` for ``steps`` steps on ``objective`` from ``x0``.
 
@@ -486,14 +358,18 @@ def run(
         gradients that are reproducible and the same for every optimizer).
     limit : a coordinate beyond ``limit`` in magnitude counts as divergence.
     fast : use the pure-float 2-D path (``None``: whenever it applies).
+    keep_states : record the optimizer's state after every step in ``Trajectory.states``
+        (e.g. Adam's moments; runs the array path).
 
     Returns
     -------
     Trajectory
     """
-    points, bad = _points(optimizer, objective, x0, steps, noise, limit, fast)
+    states: list | None = [] if keep_states else None
+    points, bad = _points(optimizer, objective, x0, steps, noise, limit, fast, states)
     losses, gnorms = _losses_and_norms(objective, points)
-    return _finish(points, losses, gnorms, bad, optimizer.name, steps)
+    traj = _finish(points, losses, gnorms, bad, optimizer, steps)
+    return dataclasses.replace(traj, states=tuple(states[:len(traj.points) - 1])) if keep_states else traj
 
 
 def run_many(
@@ -518,6 +394,6 @@ def run_many(
     pos = 0
     for o, (p, bad) in zip(optimizers, runs):
         n = len(p)
-        out.append(_finish(p, losses[pos:pos + n], gnorms[pos:pos + n], bad, o.name, steps))
+        out.append(_finish(p, losses[pos:pos + n], gnorms[pos:pos + n], bad, o, steps))
         pos += n
     return out

@@ -23,7 +23,9 @@ from typing import Any, Iterable, NamedTuple
 import numpy as np
 import torch
 
+from lecture_code.core.models import as_tensors
 from lecture_code.core.optimizers import Optimizer
+from lecture_code.core.validate import check_int
 
 __all__ = [
     "BridgeOptimizer",
@@ -98,8 +100,8 @@ def train(
     drawn by reshuffling once per epoch with a fixed ``seed``, so two optimizers trained
     from the same model copy see the same batches.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    steps = check_int(steps, "steps", 0)
+    X, y = as_tensors(X, y)
     n = X.shape[0]
     b = n if batch is None else batch
     if isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= n:
