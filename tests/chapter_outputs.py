@@ -1,8 +1,9 @@
 """What a chapter shows, as a comparable fingerprint: printed text, figure data, glued values.
 
 A refactoring of ``lecture_code`` must not change what the chapters show. This module turns
-the executed chapters of a build (``_build/jupyter_execute/book/*.ipynb``, written by
-``make book``) into one small JSON fingerprint per chapter and compares two fingerprints:
+the executed chapters of a build (the outputs ``make book`` stored in the execution cache
+``_build/.jupyter_cache`` for the chapters as they are now) into one small JSON fingerprint
+per chapter and compares two fingerprints:
 
 * every **printed line** (streams and ``text/plain`` results), numbers compared to the digits
   printed;
@@ -22,6 +23,7 @@ chapter *adds* are reported as added, not as differences; changed or removed one
 
     python -m tests.chapter_outputs record   # write tests/fixtures/chapter_outputs/<chapter>.json
     python -m tests.chapter_outputs compare  # compare the last build with them
+    python -m tests.chapter_outputs compare DIR   # or a folder of executed .ipynb
 
 ``tests/test_chapter_outputs.py`` runs the comparison after the build. When a chapter is
 *meant* to show something new, re-record and review the diff of the fixture.
@@ -42,6 +44,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "jupyter_execute" / "book"
+CACHE = ROOT / "_build" / ".jupyter_cache"
+BOOK = ROOT / "book"
 FIXTURES = ROOT / "tests" / "fixtures" / "chapter_outputs"
 RTOL = 1e-5
 NOISE = 1e-12
@@ -276,18 +280,41 @@ def differences(before: dict, after: dict, added: list[str] | None = None) -> li
     return out
 
 
-def fingerprints(folder: Path = EXECUTED) -> dict[str, dict]:
-    return {p.stem: notebook_fingerprint(json.loads(p.read_text())) for p in sorted(folder.glob("*.ipynb"))}
+def executed_chapter(chapter: str) -> dict | None:
+    """The executed notebook of ``book/<chapter>.md`` as it is now, from the build's cache."""
+    import jupytext
+    from jupyter_cache import get_cache
+
+    if not CACHE.is_dir():
+        return None
+    nb = jupytext.read(BOOK / f"{chapter}.md")
+    try:
+        _, merged = get_cache(str(CACHE)).merge_match_into_notebook(nb)
+    except KeyError:
+        return None
+    return json.loads(json.dumps(merged))
+
+
+def fingerprints(folder: Path | None = None) -> dict[str, dict]:
+    """Fingerprints of the executed chapters: from the build's cache, or from a folder of .ipynb."""
+    if folder is not None:
+        return {p.stem: notebook_fingerprint(json.loads(p.read_text())) for p in sorted(folder.glob("*.ipynb"))}
+    out = {}
+    for page in sorted(BOOK.glob("*.md")):
+        nb = executed_chapter(page.stem)
+        if nb is not None:
+            out[page.stem] = notebook_fingerprint(nb)
+    return out
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("record", "compare"):
         print(__doc__)
         return 2
-    folder = Path(argv[1]) if len(argv) > 1 else EXECUTED
+    folder = Path(argv[1]) if len(argv) > 1 else None
     current = fingerprints(folder)
     if not current:
-        print(f"no executed chapters in {folder}: run `make book` first")
+        print(f"no executed chapters in {folder or CACHE}: run `make book` first")
         return 1
     if argv[0] == "record":
         FIXTURES.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """The chapters show the same printed numbers and figure data as recorded.
 
-``make book`` writes the executed chapters to ``_build/jupyter_execute``; this test compares
+``make book`` stores the executed chapters in its execution cache; this test compares
 their fingerprints (see ``tests/chapter_outputs.py``) with ``tests/fixtures/chapter_outputs``.
 A refactoring must leave them unchanged. When a chapter is meant to show something new,
 re-record with ``.venv/bin/python -m tests.chapter_outputs record`` and review the diff.
@@ -23,9 +23,9 @@ def _chapters() -> list[str]:
 
 @pytest.mark.parametrize("chapter", _chapters())
 def test_chapter_shows_what_was_recorded(chapter):
-    executed = co.EXECUTED / f"{chapter}.ipynb"
-    assert executed.is_file(), f"{executed} missing: run `make book` first"
-    now = co.notebook_fingerprint(json.loads(executed.read_text()))
+    executed = co.executed_chapter(chapter)
+    assert executed is not None, f"book/{chapter}.md has no executed outputs in {co.CACHE}: run `make book` first"
+    now = co.notebook_fingerprint(executed)
     before = json.loads((co.FIXTURES / f"{chapter}.json").read_text())
     diff = co.differences(before, now)
     assert not diff, f"{chapter}: {len(diff)} differences\n" + "\n".join(diff[:10])

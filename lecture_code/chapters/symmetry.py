@@ -490,6 +490,7 @@ def train_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", ste
     import torch
 
     from lecture_code.core.data import regression_data
+    from lecture_code.core.hessian import single_threaded
     from lecture_code.core.models import as_tensors, mlp
 
     steps = check_int(steps, "steps", 0)
@@ -497,12 +498,13 @@ def train_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", ste
     X, y = as_tensors(data.X, data.y)
     model = mlp(list(sizes), activation=activation, seed=seed)
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
-    for _ in range(steps):
-        opt.zero_grad()
-        out = model(X)[:, 0]
-        loss = ((out - y) ** 2).mean()
-        loss.backward()
-        opt.step()
+    with single_threaded():  # 64 points: threads only add overhead (and stall on a busy machine)
+        for _ in range(steps):
+            opt.zero_grad()
+            out = model(X)[:, 0]
+            loss = ((out - y) ** 2).mean()
+            loss.backward()
+            opt.step()
     layers = [m for m in model if isinstance(m, torch.nn.Linear)]
     return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in layers]
 
