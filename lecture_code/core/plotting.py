@@ -126,6 +126,20 @@ def book_figure(fig: go.Figure) -> BookFigure:
     return out
 
 
+_AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", ticks="", title=dict(standoff=15), zerolinecolor="#EBF0F8",
+             automargin=True, zerolinewidth=2)
+_SCENE_AXIS = dict(backgroundcolor="white", gridcolor="#DFE8F3", linecolor="#EBF0F8", showbackground=True, ticks="",
+                   zerolinecolor="#EBF0F8", gridwidth=2)
+#: The book's template: the layout part of plotly's "plotly_white" that the book's figures use
+#: (its full version also styles every trace type: 10 ms per figure and 7 kB in every page).
+_TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white", plot_bgcolor="white", font=dict(color="#2a3f5f"), hoverlabel=dict(align="left"),
+    colorway=CYCLE, xaxis=_AXIS, yaxis=_AXIS, scene=dict(xaxis=_SCENE_AXIS, yaxis=_SCENE_AXIS, zaxis=_SCENE_AXIS),
+    annotationdefaults=dict(arrowcolor="#2a3f5f", arrowhead=0, arrowwidth=1), shapedefaults=dict(line=dict(color="#2a3f5f")),
+    coloraxis=dict(colorbar=dict(outlinewidth=0, ticks="")),
+))
+
+
 #: Legend placements of :func:`new_figure` (``legend=``): plotly legend settings and the top
 #: and bottom margins they need (the top margin grows by the title and by subplot titles).
 _LEGENDS: dict[str | None, tuple[dict[str, Any], int, int]] = {
@@ -185,7 +199,7 @@ def new_figure(
     elif subplot_titles or title:
         top = max(top, 60)
     fig.update_layout(
-        template="plotly_white",
+        template=_TEMPLATE,
         font=_FONT,
         title=dict(text=title, x=0.02, xanchor="left") if title else None,
         height=height,
