@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import inspect
 import linecache
-import math
 import os
 import sys
 import traceback
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+
+from lecture_code.core.validate import same_value
 
 __all__ = [
     "Checker",
@@ -182,12 +183,12 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     result = fn(*args, **kwargs)
     names = _param_names(fn, len(args))
     for i, (b, a) in enumerate(zip(before, args)):
-        if not _same(b, a):
+        if not same_value(b, a):
             raise CheckFailure(
                 f"{fn.__name__} changed its argument {names[i]} in place; work on a copy instead"
             )
     for k, b in before_kw.items():
-        if not _same(b, kwargs[k]):
+        if not same_value(b, kwargs[k]):
             raise CheckFailure(f"{fn.__name__} changed its argument {k} in place; work on a copy instead")
     return result
 
@@ -198,20 +199,6 @@ def _param_names(fn: Callable[..., Any], n: int) -> list[str]:
     except (TypeError, ValueError):
         names = []
     return [names[i] if i < len(names) else f"#{i + 1}" for i in range(n)]
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        try:
-            return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-        except Exception:
-            return False
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    try:
-        return bool(a == b) or (isinstance(a, float) and math.isnan(a) and math.isnan(b))
-    except Exception:
-        return False
 
 
 # ---------------------------------------------------------------------------------------------

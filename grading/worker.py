@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from lecture_code.core.validate import same_value
+
 _MAX_ITEMS = 200_000
 _MAX_STR = 500
 
@@ -101,16 +103,6 @@ def _arg(v: Any, arrays: bool) -> Any:
     return v
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        if isinstance(a, np.ndarray):
-            return isinstance(b, np.ndarray) and a.shape == b.shape and bool(
-                np.array_equal(a, b, equal_nan=True))
-        return bool(a == b)
-    except Exception:  # noqa: BLE001
-        return False
-
-
 def run_probe(p: dict[str, Any], ns: dict[str, Any]) -> dict[str, Any]:
     try:
         if p["kind"] == "expr":
@@ -130,8 +122,8 @@ def run_probe(p: dict[str, Any], ns: dict[str, Any]) -> dict[str, Any]:
         value = fn(*args, **kwargs)
         result = {"ok": serialize(value)}
         if p.get("check_inputs", True):
-            changed = [str(i + 1) for i, (a, b) in enumerate(zip(before[0], args)) if not _same(a, b)]
-            changed += [k for k in kwargs if not _same(before[1][k], kwargs[k])]
+            changed = [str(i + 1) for i, (a, b) in enumerate(zip(before[0], args)) if not same_value(a, b)]
+            changed += [k for k in kwargs if not same_value(before[1][k], kwargs[k])]
             if changed:
                 result["mutated"] = changed
         return result

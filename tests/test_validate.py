@@ -1,0 +1,63 @@
+"""Argument checks: messages name the parameter and the range; same_value decides "changed in place"."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lecture_code.core.validate import check_int, check_positive, check_unit, same_value
+
+
+@pytest.mark.parametrize(
+    "value, kwargs, message",
+    [
+        (-1, {"minimum": 0}, "steps must be an integer >= 0, got -1"),
+        (2.5, {"minimum": 0}, "steps must be an integer >= 0, got 2.5"),
+        (3.0, {"minimum": 0}, "steps must be an integer >= 0, got 3.0"),
+        (True, {"minimum": 0}, "steps must be an integer >= 0, got True"),
+        ("3", {"minimum": 0}, "steps must be an integer >= 0, got '3'"),
+        (100, {"minimum": 1, "maximum": 64}, r"steps must be an integer in \[1, 64\], got 100"),
+    ],
+)
+def test_check_int_refuses_with_the_range(value, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        check_int(value, "steps", **kwargs)
+
+
+def test_check_int_accepts_integers_of_any_kind():
+    assert check_int(np.int64(5), "n", 1) == 5 and type(check_int(np.int64(5), "n", 1)) is int
+    assert check_int(0, "n") == 0
+
+
+def test_check_positive_and_unit():
+    assert check_positive("lr", 0.1) == 0.1
+    assert np.array_equal(check_positive("lr", [1.0, 0.5]), [1.0, 0.5])
+    for bad in (0.0, -1.0, float("nan"), float("inf"), [1.0, -2.0], [], "x"):
+        with pytest.raises(ValueError, match="lr must be > 0"):
+            check_positive("lr", bad)
+    assert check_unit("beta", 0.0) == 0.0
+    for bad in (1.0, -0.1, float("nan"), "x"):
+        with pytest.raises(ValueError, match=r"beta must be in \[0, 1\)"):
+            check_unit("beta", bad)
+
+
+def test_same_value_is_the_argument_changed_check():
+    a = np.array([1.0, np.nan, 3.0])
+    assert same_value(a, a.copy())                       # NaN equals NaN
+    assert not same_value(a, np.array([1.0, np.nan, 4.0]))
+    assert not same_value(a, a[:2])                      # shape counts
+    assert same_value([1.0, [2, math.nan]], [1.0, [2, math.nan]])
+    assert not same_value([1.0, [2, 3]], [1.0, [2, 4]])
+    assert not same_value([1, 2], (1, 2))                # a list is not a tuple
+    assert same_value({"w": np.zeros(2)}, {"w": np.zeros(2)})
+    assert not same_value({"w": np.zeros(2)}, {"w": np.ones(2)})
+    assert same_value(float("nan"), float("nan")) and not same_value(1.0, 2.0)
+    assert same_value(np.array(["a", "b"]), np.array(["a", "b"]))  # no NaN for strings
+
+    class Weird:
+        def __eq__(self, other):
+            raise RuntimeError("no")
+
+    assert not same_value(Weird(), Weird())              # never raises
