@@ -179,10 +179,19 @@ def _write_stamp(app: Sphinx, exception) -> None:
         stamp.write_text(app.lecture_code_hash + "\n")
 
 
+def _skip_namedtuple_fields(app, what, name, obj, skip, options):
+    """NamedTuple fields are described in their class's docstring; skip autodoc's "Alias for field" copies."""
+    doc = getattr(obj, "__doc__", None) or ""
+    if what == "class" and doc.startswith("Alias for field number"):
+        return True
+    return None
+
+
 def setup(app: Sphinx):
     app.connect("config-inited", _check_package)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-before-read-docs", _pre_execute)
+    app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("html-page-context", _notebook_download, priority=400)
     app.connect("build-finished", _write_stamp)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -444,9 +444,12 @@ def sgd(lr: float | Sequence[float]) -> Optimizer:
 
     Parameters
     ----------
-    lr : learning rate η > 0. A sequence gives one learning rate per coordinate (the
+    lr : float or sequence of float
+        Learning rate η > 0. A sequence gives one learning rate per coordinate (the
         lecture's "unit-wise learning rates", e.g. ``sgd([1, 1/75])``).
 
+    Notes
+    -----
     Same as ``torch.optim.SGD(lr=η)``.
     """
     eta = check_positive("lr", lr)
@@ -470,8 +473,13 @@ def lecture_momentum(lr: float, alpha: float, nesterov: bool = False) -> Optimiz
 
     Parameters
     ----------
-    lr : γ > 0. alpha : momentum α in [0, 1).
+    lr : float
+        γ > 0.
+    alpha : float
+        Momentum α in [0, 1).
 
+    Notes
+    -----
     With a constant learning rate this gives the same iterates as :func:`momentum` (and
     ``torch.optim.SGD(momentum=α)``) with η = γ.
     """
@@ -492,12 +500,19 @@ def momentum(lr: float, beta: float = 0.9, nesterov: bool = False, dampening: fl
 
     Parameters
     ----------
-    lr : η > 0. beta : momentum β in [0, 1). nesterov : PyTorch's Nesterov (gradient at
-        the iterate, which is the lecture's look-ahead point). dampening : in [0, 1), as
-        in PyTorch, which does not dampen the first gradient (``v(1) = g(1)``); so
-        ``dampening=β`` is *not* exactly the moving average ``v(0) = 0, v ← βv + (1−β)g``
+    lr : float
+        η > 0.
+    beta : float
+        Momentum β in [0, 1).
+    nesterov : bool
+        PyTorch's Nesterov (gradient at the iterate, which is the lecture's look-ahead point).
+    dampening : float
+        In [0, 1), as in PyTorch, which does not dampen the first gradient (``v(1) = g(1)``);
+        so ``dampening=β`` is *not* exactly the moving average ``v(0) = 0, v ← βv + (1−β)g``
         (the latter equals the undampened form with ``η → η/(1−β)``; tested).
 
+    Notes
+    -----
     Matches ``torch.optim.SGD(lr, momentum=β, nesterov=…, dampening=…)`` to rounding.
     """
     eta = float(check_positive("lr", lr))
@@ -537,9 +552,17 @@ def rmsprop(lr: float, rho: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bo
 
     Parameters
     ----------
-    lr : η > 0 (the lecture's "global learning rate ε"). rho : decay rate ρ in [0, 1)
-        (PyTorch calls it ``alpha``). eps : δ > 0. eps_inside_sqrt : where δ sits.
+    lr : float
+        η > 0 (the lecture's "global learning rate ε").
+    rho : float
+        Decay rate ρ in [0, 1) (PyTorch calls it ``alpha``).
+    eps : float
+        δ > 0.
+    eps_inside_sqrt : bool
+        Where δ sits.
 
+    Notes
+    -----
     With ``eps_inside_sqrt=False`` this is ``torch.optim.RMSprop(lr, alpha=ρ, eps=ε)``.
     """
     eta = float(check_positive("lr", lr))
@@ -585,13 +608,22 @@ def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
 
     Parameters
     ----------
-    lr : step size η > 0. b1, b2 : decay rates ρ1, ρ2 in [0, 1). eps : δ > 0.
-    eps_inside_sqrt : where δ sits (see above).
-    bias_correction : divide by ``1 − ρ^t``. With it the first step for a constant gradient
-        has length η exactly; without it the first step is ``(1−ρ1)/sqrt(1−ρ2)`` times η
-        (0.1/sqrt(0.001) ≈ 3.16 with the defaults: too *large*, because r starts even
-        further below its running average than s does).
+    lr : float
+        Step size η > 0.
+    b1, b2 : float
+        Decay rates ρ1, ρ2 in [0, 1).
+    eps : float
+        δ > 0.
+    eps_inside_sqrt : bool
+        Where δ sits (see above).
+    bias_correction : bool
+        Divide by ``1 − ρ^t``. With it the first step for a constant gradient has length η
+        exactly; without it the first step is ``(1−ρ1)/sqrt(1−ρ2)`` times η (0.1/sqrt(0.001)
+        ≈ 3.16 with the defaults: too *large*, because r starts even further below its
+        running average than s does).
 
+    Notes
+    -----
     With ``eps_inside_sqrt=False`` this matches ``torch.optim.Adam(lr, betas=(ρ1, ρ2),
     eps=ε)`` to rounding (tested in float64). AMSGrad is :func:`amsgrad`.
     """

@@ -1,7 +1,7 @@
 """Problems made for the optimizer chapters (the general test surfaces are in
 :mod:`lecture_code.core.surfaces`).
 
-* :func:`narrow_valley` -- the lecture's exercise E(w1, w2) = |w1| + 75|w2| and
+* :func:`narrow_valley` -- the lecture's exercise ``E(w1, w2) = |w1| + 75|w2|`` and
   :func:`momentum_limit`, the limit of Δw when the w2 gradient flips sign every step;
 * :func:`signal_to_noise_series`, :func:`moments`, :func:`running_moments` -- the
   signal-to-noise exercise (three gradient time series);
@@ -27,6 +27,7 @@ __all__ = [
     "narrow_valley",
     "momentum_limit",
     "signal_to_noise_series",
+    "Moments",
     "moments",
     "running_moments",
     "ReddiRun",
@@ -48,7 +49,7 @@ def _sign(x: Any) -> Any:
 
 
 def narrow_valley(steepness: float = 75.0) -> Surface:
-    """The lecture's exercise surface E(w1, w2) = |w1| + 75|w2| (∂|x|/∂x = sgn x, sgn 0 = 0)."""
+    """The lecture's exercise surface ``E(w1, w2) = |w1| + 75|w2|`` (``∂|x|/∂x = sgn x``, ``sgn 0 = 0``)."""
     k = float(steepness)
     if not (k > 0 and np.isfinite(k)):
         raise ValueError(f"steepness must be > 0 and finite, got {steepness!r}")
