@@ -90,6 +90,36 @@ def test_changing_lecture_code_re_executes_the_pages(tmp_path):
     assert again.returncode == 0 and "discarding the execution cache" not in again.stdout + again.stderr
 
 
+def _two_page_book(tmp_path: Path, second: str) -> Path:
+    book = _book(tmp_path, "print('A', open('../lecture_code/marker.py').read())")
+    (book / "book" / "two.md").write_text(PAGE.format(code=second))
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/page\nchapters:\n  - file: book/two\n")
+    return book
+
+
+def test_pages_execute_in_parallel_into_the_cache_and_stay_fresh(tmp_path):
+    book = _two_page_book(tmp_path, "import os; print('B', os.environ['LECTURE_CODE_BUILD'])")
+    out = _build(book)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-2000:]
+    assert "executing 2 notebooks, 2 at a time" in log  # the parallel step ran both ...
+    assert log.count("Using cached notebook") == 2     # ... and the strict read found both cached
+    html = book / "_build" / "html" / "book"
+    assert "first" in (html / "page.html").read_text()
+    assert "B static" in (html / "two.html").read_text()  # build kernels see the static mode
+    (book / "lecture_code" / "marker.py").write_text("VALUE = 'second'\n")
+    again = _build(book)
+    assert again.returncode == 0 and "executing 2 notebooks" in again.stdout + again.stderr
+    assert "second" in (html / "page.html").read_text()
+
+
+def test_a_page_failing_in_the_parallel_step_still_fails_the_build(tmp_path):
+    book = _two_page_book(tmp_path, "raise RuntimeError('boom in the parallel step')")
+    out = _build(book)
+    assert out.returncode != 0
+    assert "boom in the parallel step" in out.stdout + out.stderr
+
+
 def test_pages_offer_their_notebook_for_download():
     site = ROOT / "_build" / "html"
     assert site.is_dir(), "the site is not built: run `make book` first"
@@ -99,7 +129,7 @@ def test_pages_offer_their_notebook_for_download():
     assert pages
     for md in pages:
         html = site / "book" / (md.stem + ".html")
-        if not html.exists():  # not in the table of contents
+        if not html.exists() or "kernelspec" not in md.read_text()[:2000]:  # not in the toc, or not a notebook
             continue
         nb_path = site / "_sources" / "book" / (md.stem + ".ipynb")
         assert nb_path.is_file(), f"{nb_path} missing"
