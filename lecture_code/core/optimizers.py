@@ -97,8 +97,12 @@ __all__ = [
 
 Array = np.ndarray
 
+def _max(a: float, b: float) -> float:
+    return a if a >= b else b
+
+
 #: The scalar namespace the rules use on Python floats (numpy itself is the array namespace).
-FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=max)
+FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=_max)
 
 
 class Part(NamedTuple):
@@ -400,8 +404,9 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, eps_
     inside, bias = bool(eps_inside_sqrt), bool(bias_correction)
 
     def step(u, state, t, xp):
-        s = ema(state[0], u, rho1)
-        r = ema(state[1], u * u, rho2)
+        s, r = state
+        s = ema(s, u, rho1)
+        r = ema(r, u * u, rho2)
         if bias:
             return rms_normalize(debias(s, rho1, t), debias(r, rho2, t), e, inside, xp), (s, r)
         return rms_normalize(s, r, e, inside, xp), (s, r)
@@ -426,9 +431,10 @@ def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, e
     inside, bias = bool(eps_inside_sqrt), bool(bias_correction)
 
     def step(u, state, t, xp):
-        s = ema(state[0], u, rho1)
-        r = ema(state[1], u * u, rho2)
-        r_max = running_max(state[2], r, xp)
+        s, r, r_max = state
+        s = ema(s, u, rho1)
+        r = ema(r, u * u, rho2)
+        r_max = running_max(r_max, r, xp)
         if bias:
             return rms_normalize(debias(s, rho1, t), debias(r_max, rho2, t), e, inside, xp), (s, r, r_max)
         return rms_normalize(s, r_max, e, inside, xp), (s, r, r_max)

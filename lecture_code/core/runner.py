@@ -221,22 +221,28 @@ def _chain_pairs(appliers: list[Callable]) -> Callable[[float, float, int], tupl
 def _fast_points(parts, grad, x, y, steps, limit, nx, ny):
     """Iterates of the optimizer made of ``parts`` from (x, y); returns (xs, ys, diverged_at).
 
-    The hot loop of every slider that races optimizers. Two shapes are kept lean: a trailing
-    :func:`~lecture_code.core.optimizers.scale` (the learning rate) is a multiplication by its
-    factor, and a single rule before it (momentum, AdaGrad, RMSprop, Adam, AMSGrad) is called
-    directly; longer chains go through :func:`_pair` for each part.
+    The hot loop of every slider that races optimizers. The optimizers' usual shapes are
+    kept lean: a trailing :func:`~lecture_code.core.optimizers.scale` (the learning rate) is
+    a multiplication by its factor, and one or two rules before it (optionally with a scale
+    between them, as in RMSprop with Nesterov momentum) are called directly; other chains
+    go through :func:`_pair` for each part.
     """
     F = FLOATS
-    fx = fy = 1.0
+    fx = fy = mx = my = 1.0
     if parts and parts[-1].factor is not None:
         fx, fy = (_coordinate(parts[-1].factor, i) for i in (0, 1))
         parts = parts[:-1]
-    rule = chained = None
-    sx = sy = ()
-    if len(parts) == 1 and parts[0].elementwise:
-        rule = parts[0].step
-        sx = tuple(_coordinate(v, 0) for v in parts[0].start)
-        sy = tuple(_coordinate(v, 1) for v in parts[0].start)
+    rule = rule_b = chained = None
+    sx = sy = sbx = sby = ()
+    rules = [p for p in parts if p.factor is None]
+    lean = (all(p.elementwise for p in parts) and 1 <= len(rules) <= 2 and parts[0].factor is None
+            and (len(parts) == len(rules) or (len(parts) == 3 and parts[1].factor is not None)))
+    if lean:
+        rule, sx, sy = rules[0].step, *(tuple(_coordinate(v, i) for v in rules[0].start) for i in (0, 1))
+        if len(rules) == 2:
+            rule_b, sbx, sby = rules[1].step, *(tuple(_coordinate(v, i) for v in rules[1].start) for i in (0, 1))
+        if len(parts) == 3:
+            mx, my = (_coordinate(parts[1].factor, i) for i in (0, 1))
     elif parts:
         chained = _chain_pairs([_pair(p) for p in parts])
 
@@ -254,6 +260,9 @@ def _fast_points(parts, grad, x, y, steps, limit, nx, ny):
             if rule is not None:
                 ux, sx = rule(ux, sx, t, F)
                 uy, sy = rule(uy, sy, t, F)
+                if rule_b is not None:
+                    ux, sbx = rule_b(mx * ux, sbx, t, F)
+                    uy, sby = rule_b(my * uy, sby, t, F)
             elif chained is not None:
                 ux, uy = chained(ux, uy, t)
             x += fx * ux
