@@ -178,7 +178,7 @@ def test_importing_and_showing_figures_has_no_side_effects():
         "before = os.environ.get('OPENBLAS_NUM_THREADS')\n"
         "import lecture_code.chapters.momentum as m\n"
         "from lecture_code.core.interactive import Slider, explore\n"
-        "b = m.draw_rate_map(n=11)._repr_mimebundle_()\n"
+        "b = m.draw_rate_map(m.rate_map_data(n=11))._repr_mimebundle_()\n"
         "e = explore(m.quadratic_demo, m.draw_quadratic, Slider('lr', [0.5, 1.0]), fixed={'steps': 5})\n"
         "e._repr_mimebundle_()\n"
         "assert 'text/html' in b\n"

@@ -54,6 +54,8 @@ __all__ = [
     "QUAD_KAPPA",
     "QUAD_ANGLE",
     "QUAD_START",
+    "RateMapData",
+    "rate_map_data",
     "draw_rate_map",
     "QuadraticRun",
     "quadratic_demo",
@@ -164,26 +166,40 @@ QUAD_START = (-4.5, 3.0)
 _QUAD_EIGS = (1.0, 1.0 / QUAD_KAPPA)
 
 
-def draw_rate_map(kappa: float = QUAD_KAPPA, n: int = 121) -> BookFigure:
-    """Convergence rate ρ(η, β) on a quadratic with condition number κ (λ_max = 1).
+@dataclass(frozen=True)
+class RateMapData:
+    kappa: float
+    lrs: np.ndarray
+    betas: np.ndarray
+    rates: np.ndarray       # (len(betas), len(lrs)) convergence rate ρ(η, β)
+    edge: np.ndarray        # stability edge η = 2(1+β)/λ_max for each β
+    best_gd: tuple          # (η*, ρ*)
+    best_momentum: tuple    # (η*, β*, ρ*)
 
-    Colour: ρ (white where ρ ≥ 1, no convergence); dashed: the stability edge
-    η = 2(1+β)/λ_max; markers: the optimal GD and momentum parameters.
-    """
+
+def rate_map_data(kappa: float = QUAD_KAPPA, n: int = 121) -> RateMapData:
+    """Convergence rate ρ(η, β) on a quadratic with condition number κ (λ_max = 1), the
+    stability edge and the optimal GD and momentum parameters."""
     eigs = (1.0, 1.0 / kappa)
     lrs = np.linspace(0.0, 4.0, n)[1:]
     betas = np.linspace(0.0, 0.99, n)
-    m = rate_map(eigs, lrs, betas)
-    z = np.where(m.rates < 1, m.rates, np.nan).astype(np.float32)
-    fig = new_figure(f"convergence rate ρ per step, κ = {kappa:g} (smaller is faster)", x_title="learning rate η",
+    return RateMapData(float(kappa), lrs, betas, rate_map(eigs, lrs, betas).rates, stability_boundary(betas, 1.0),
+                       optimal_gd(eigs[1], eigs[0]), optimal_momentum(eigs[1], eigs[0]))
+
+
+def draw_rate_map(d: RateMapData) -> BookFigure:
+    """Colour: ρ (white where ρ ≥ 1, no convergence); dashed: the stability edge
+    η = 2(1+β)/λ_max; markers: the optimal GD and momentum parameters."""
+    z = np.where(d.rates < 1, d.rates, np.nan).astype(np.float32)
+    fig = new_figure(f"convergence rate ρ per step, κ = {d.kappa:g} (smaller is faster)", x_title="learning rate η",
                      y_title="momentum β", height=520, legend="below")
-    fig.add_trace(go.Heatmap(x=lrs.astype(np.float32), y=betas.astype(np.float32), z=z, colorscale=SEQUENTIAL,
+    fig.add_trace(go.Heatmap(x=d.lrs.astype(np.float32), y=d.betas.astype(np.float32), z=z, colorscale=SEQUENTIAL,
                              zmin=float(np.nanmin(z)), zmax=1.0, colorbar=dict(title="ρ"),
                              hovertemplate="η=%{x:.3f}<br>β=%{y:.3f}<br>ρ=%{z:.4f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=stability_boundary(betas, 1.0), y=betas, mode="lines", name="stability edge η = 2(1+β)/λmax",
+    fig.add_trace(go.Scatter(x=d.edge, y=d.betas, mode="lines", name="stability edge η = 2(1+β)/λmax",
                              line=dict(color=color("theory"), dash="dash")))
-    eta_gd, rho_gd = optimal_gd(eigs[1], eigs[0])
-    eta_m, beta_m, rho_m = optimal_momentum(eigs[1], eigs[0])
+    eta_gd, rho_gd = d.best_gd
+    eta_m, beta_m, rho_m = d.best_momentum
     fig.add_trace(point_trace([(eta_gd, 0.0)], name=f"best GD: η={eta_gd:.2f}, ρ={rho_gd:.3f}", role="gd", symbol="diamond", size=12))
     fig.add_trace(point_trace([(eta_m, beta_m)], name=f"best momentum: η={eta_m:.2f}, β={beta_m:.2f}, ρ={rho_m:.3f}",
                               role="momentum", symbol="star", size=15))

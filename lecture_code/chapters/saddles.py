@@ -41,7 +41,7 @@ import plotly.graph_objects as go
 from scipy.linalg import expm, logm
 
 from lecture_code.core.validate import check_int
-from lecture_code.core.plotting import color, contour_trace, new_figure, status_annotation
+from lecture_code.core.plotting import BookFigure, color, contour_trace, new_figure, status_annotation
 from lecture_code.core.surfaces import get_surface, grid
 
 __all__ = [
@@ -64,6 +64,8 @@ __all__ = [
     "escape_run",
     "draw_trace",
     "draw_coin_flips",
+    "IndexModel",
+    "index_vs_loss_model",
     "draw_index_vs_loss_model",
     "load_critical_points",
     "draw_index_vs_loss",
@@ -385,18 +387,33 @@ def draw_coin_flips(Ns, simulated: list[dict]) -> go.Figure:
     return fig
 
 
-def draw_index_vs_loss_model(N: int = 200, seeds: int = 3) -> go.Figure:
-    """Index against loss in the shifted-semicircle model: theory curve and simulated matrices."""
+@dataclass(frozen=True)
+class IndexModel:
+    N: int
+    eps: np.ndarray        # loss levels of the theory curve
+    theory: np.ndarray     # semicircle law α(ε)
+    sim_eps: np.ndarray    # loss levels of the simulated matrices (one per seed and level)
+    simulated: np.ndarray  # their index
+    c: float               # α ≈ c ε^(3/2) near the bottom
+
+
+def index_vs_loss_model(N: int = 200, seeds: int = 3) -> IndexModel:
+    """Index against loss in the shifted-semicircle model: the law and ``seeds`` random matrices per level."""
     eps = np.linspace(0, 1, 41)
-    fig = new_figure(x_title="loss level ε", y_title="index α (fraction of negative eigenvalues)", height=380)
-    fig.add_trace(go.Scatter(x=eps, y=semicircle_index(eps), mode="lines", name="semicircle law",
-                             line=dict(color=color("theory"))))
     sims = np.array([[spectrum_demo(float(e), N=N, seed=s).index for e in eps[::4]] for s in range(seeds)])
-    fig.add_trace(go.Scatter(x=np.repeat(eps[::4][None], seeds, 0).ravel(), y=sims.ravel(), mode="markers",
-                             name=f"simulated, N = {N}", marker=dict(color=color("saddle"), size=7)))
-    small = eps[eps <= 0.2]
-    c = float(semicircle_index(0.1) / 0.1**1.5)
-    fig.add_trace(go.Scatter(x=small, y=c * small**1.5, mode="lines", name="∝ ε^(3/2) near the bottom",
+    return IndexModel(int(N), eps, semicircle_index(eps), np.repeat(eps[::4][None], seeds, 0).ravel(), sims.ravel(),
+                      float(semicircle_index(0.1) / 0.1**1.5))
+
+
+def draw_index_vs_loss_model(m: IndexModel) -> BookFigure:
+    """Theory curve, simulated matrices and the ε^(3/2) law near the bottom."""
+    fig = new_figure(x_title="loss level ε", y_title="index α (fraction of negative eigenvalues)", height=380)
+    fig.add_trace(go.Scatter(x=m.eps, y=m.theory, mode="lines", name="semicircle law",
+                             line=dict(color=color("theory"))))
+    fig.add_trace(go.Scatter(x=m.sim_eps, y=m.simulated, mode="markers",
+                             name=f"simulated, N = {m.N}", marker=dict(color=color("saddle"), size=7)))
+    small = m.eps[m.eps <= 0.2]
+    fig.add_trace(go.Scatter(x=small, y=m.c * small**1.5, mode="lines", name="∝ ε^(3/2) near the bottom",
                              line=dict(color=color("accent"), dash="dot", width=3)))
     return fig
 
