@@ -95,7 +95,6 @@ __all__ = [
     "make",
 ]
 
-Array = np.ndarray
 
 def _max(a: float, b: float) -> float:
     return a if a >= b else b
@@ -103,6 +102,7 @@ def _max(a: float, b: float) -> float:
 
 #: The scalar namespace the rules use on Python floats (numpy itself is the array namespace).
 FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=_max)
+Array = np.ndarray
 
 
 class Part(NamedTuple):
@@ -479,10 +479,8 @@ def lecture_momentum(lr: float, alpha: float, nesterov: bool = False) -> Optimiz
 
     Parameters
     ----------
-    lr : float
-        γ > 0.
-    alpha : float
-        Momentum α in [0, 1).
+    lr, alpha : float
+        The learning rate γ > 0 and the momentum α in [0, 1).
 
     Notes
     -----
