@@ -178,8 +178,9 @@ def _coordinate(value: Any, i: int) -> float:
 def _fast_parts(optimizer: Optimizer) -> tuple[Part, ...] | None:
     """The optimizer's parts if the fast path can run them on 2 coordinates, else ``None``."""
     for part in optimizer.parts:
-        if any(np.ndim(v) and np.size(v) != 2 for v in (*part.start, part.factor)):
-            return None
+        for v in (*part.start, part.factor):
+            if v is not None and not isinstance(v, float) and np.ndim(v) and np.size(v) != 2:
+                return None
     return optimizer.parts
 
 
