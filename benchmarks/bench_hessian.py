@@ -27,7 +27,7 @@ except ImportError:  # run as a script: python benchmarks/<this file>
 
 
 def _setup(sizes: list[int], n_data: int):
-    from lecture_code.core.data import spirals
+    from lecture_code.core.synthetic import spirals
     from lecture_code.core.models import flatten_params, make_loss_fn, mlp
 
     data = spirals(n_data, seed=0)

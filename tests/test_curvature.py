@@ -138,7 +138,7 @@ def test_clipping_bounds_every_step_and_plain_gd_is_catapulted():
 
 def test_ill_conditioning_run_records_curvature_along_the_gradient():
     from lecture_code.core.hessian import exact_hessian
-    from lecture_code.core.data import spirals
+    from lecture_code.core.synthetic import spirals
     from lecture_code.core.models import flatten_params, make_loss_fn, mlp
 
     c = ill_conditioning_run(lr=0.5, steps=3, hidden=4, n=20, eig_every=2)

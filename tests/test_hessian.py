@@ -10,7 +10,7 @@ from lecture_code.core.hessian import (
     blas_threads, condition_number, exact_hessian, extreme_eigenvalues, hessian_operator,
     hessian_spectrum, hvp,
 )
-from lecture_code.core.data import regression_data, spirals
+from lecture_code.core.synthetic import regression_data, spirals
 from lecture_code.core.models import (
     flatten_params, make_loss_fn, mlp, num_params,
 )

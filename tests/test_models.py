@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code.core.data import blobs, regression_data, spirals, xor_data
+from lecture_code.core.synthetic import blobs, regression_data, spirals, xor_data
 from lecture_code.core.models import (
     as_tensors, flatten_params, make_loss_fn, mlp, num_params, set_flat_params, unflatten_params,
 )

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lecture_code.core import optimizers as O
-from lecture_code.core.data import spirals
+from lecture_code.core.synthetic import spirals
 from lecture_code.core.models import as_tensors, mlp
 from lecture_code.core.torch_bridge import BridgeOptimizer, train
 

@@ -318,7 +318,7 @@ def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
     import torch
 
     from lecture_code.core.models import mlp
-    from lecture_code.core.data import spirals
+    from lecture_code.core.synthetic import spirals
     from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
     threads = torch.get_num_threads()

@@ -485,7 +485,7 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
     import torch
 
     from lecture_code.core.hessian import extreme_eigenvalues, single_threaded
-    from lecture_code.core.data import spirals
+    from lecture_code.core.synthetic import spirals
     from lecture_code.core.models import as_tensors, flatten_params, make_loss_fn, mlp
 
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):

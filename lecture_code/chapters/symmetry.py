@@ -489,7 +489,7 @@ def train_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", ste
     """
     import torch
 
-    from lecture_code.core.data import regression_data
+    from lecture_code.core.synthetic import regression_data
     from lecture_code.core.hessian import single_threaded
     from lecture_code.core.models import as_tensors, mlp
 

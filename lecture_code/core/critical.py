@@ -176,8 +176,8 @@ class TanhNet:
 
     @classmethod
     def default(cls, hidden: int = 8, n_data: int = 64, seed: int = 0) -> "TanhNet":
-        """The chapter's problem: a 2-D regression task (:func:`lecture_code.core.data.regression_data`)."""
-        from lecture_code.core.data import regression_data
+        """The chapter's problem: a 2-D regression task (:func:`lecture_code.core.synthetic.regression_data`)."""
+        from lecture_code.core.synthetic import regression_data
 
         data = regression_data(n=n_data, d=2, noise=0.05, seed=seed)
         return cls(data.X, data.y, hidden)

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from lecture_code.core.synthetic import Dataset  # noqa: F401  (the data-set tuple, importable from here too)
 from lecture_code.core.validate import check_int
 
 __all__ = [
@@ -142,7 +143,7 @@ def set_flat_params(model: nn.Module, flat: torch.Tensor) -> nn.Module:
 def as_tensors(X: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
     """``(X, y)`` as torch tensors: ``X`` float64, ``y`` int64 labels if integer, else float64.
 
-    Accepts the numpy :class:`~lecture_code.core.data.Dataset` fields or tensors (returned as they are).
+    Accepts the numpy :class:`~lecture_code.core.synthetic.Dataset` fields or tensors (returned as they are).
     """
     try:
         X = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X, dtype=np.float64))

@@ -4,7 +4,7 @@ Each returns a :class:`Dataset` ``(X, y)``: ``X`` is ``(n, d)`` float64, ``y`` i
 int64 class labels or float64 regression targets. :mod:`lecture_code.core.models` turns them
 into torch tensors where a torch model needs them::
 
-    from lecture_code.core.data import spirals
+    from lecture_code.core.synthetic import spirals
     data = spirals(n=200, seed=0)          # Dataset(X (200, 2), y (200,) in {0, 1})
 """
 
