@@ -160,10 +160,14 @@ def notebook_fingerprint(nb: dict) -> dict:
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue
+        # a print may reach the notebook in several stream messages: join them first
+        stdout = "".join(_text(o["text"]) for o in cell.get("outputs", [])
+                         if o["output_type"] == "stream" and o.get("name") == "stdout")
+        if stdout:
+            text.extend(stdout.rstrip("\n").split("\n"))
         for out in cell.get("outputs", []):
             kind = out["output_type"]
-            if kind == "stream" and out.get("name") == "stdout":
-                text.extend(_text(out["text"]).rstrip("\n").split("\n"))
+            if kind == "stream":
                 continue
             data = out.get("data", {})
             name = out.get("metadata", {}).get("scrapbook", {}).get("name")
