@@ -79,7 +79,7 @@ test: book chromium
 unit: setup
 	$(PY) -m pytest -q -m "not browser and not build"
 
-bench: book
+bench: book chromium
 	$(PY) -m benchmarks
 
 # Regenerate the committed result files the chapters load (slow: about 11 minutes).
