@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from lecture_code.quiz import Question, quiz
+from lecture_code.core.quiz import Question, quiz
 
 
 def _visible_text(html: str) -> str:

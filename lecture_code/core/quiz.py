@@ -12,7 +12,7 @@ in a JSON block the script reads, the reasons are hidden until revealed. The ans
 still in the page source: these quizzes are for self-checking, not for grading (graded
 work lives in ``exercises/``)::
 
-    from lecture_code.quiz import Question, quiz
+    from lecture_code.core.quiz import Question, quiz
 
     quiz(
         Question(
