@@ -46,12 +46,14 @@ from __future__ import annotations
 import html
 import inspect
 import itertools
+import json
 import math
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
 
 from lecture_code.core.plotting import figure_html
 
@@ -221,7 +223,7 @@ class Explorer:
             frames.append(go.Frame(name=self.frame_name(idx), data=fig.data, layout=_frame_layout(fig)))
 
         static = go.Figure(base)
-        static.frames = frames
+        static.frames = _only_changing_traces(base, frames)
         room = _SLIDER_ROOM * len(self.sliders)
         height = (static.layout.height or 460) + room
         top = static.layout.margin.t if static.layout.margin.t is not None else 60
@@ -345,6 +347,25 @@ def explore(
 
 def _trace_signature(fig: go.Figure) -> tuple[str, ...]:
     return tuple(t.type for t in fig.data)
+
+
+def _trace_json(trace) -> str:
+    return json.dumps(trace.to_plotly_json(), cls=PlotlyJSONEncoder, sort_keys=True)
+
+
+def _only_changing_traces(base: go.Figure, frames: list[go.Frame]) -> list[go.Frame]:
+    """Frames that carry only the traces some slider changes (``Frame.traces`` says which).
+
+    A trace that is the same in every frame (the contour lines under a trajectory, a
+    theory curve) is drawn once by the figure and left out of the frames: on the site the
+    page then holds it once instead of once per slider combination.
+    """
+    first = [_trace_json(t) for t in base.data]
+    changing = [i for i, ref in enumerate(first) if any(_trace_json(f.data[i]) != ref for f in frames)]
+    if len(changing) == len(first):
+        return frames
+    return [go.Frame(name=f.name, data=[f.data[i] for i in changing], traces=changing, layout=f.layout)
+            for f in frames]
 
 
 def _frame_layout(fig: go.Figure) -> dict[str, Any]:

@@ -49,6 +49,7 @@ __all__ = [
     "status_annotation",
     "BookRenderer",
     "figure_html",
+    "label_decades_only",
     "ROLE",
     "legend_on_top",
     "thin",
@@ -245,8 +246,37 @@ def status_annotation(text: str, *, warn: bool = False) -> dict[str, Any]:
     )
 
 
+def _axis_span(fig: go.Figure, name: str) -> float | None:
+    """Decades spanned by the log axis ``name`` ("xaxis", "yaxis2", ...): its range if set,
+    else the positive data drawn on it."""
+    axis = fig.layout[name]
+    if axis.range is not None and None not in axis.range:
+        return abs(float(axis.range[1]) - float(axis.range[0]))
+    letter, suffix = name[0], name[5:]
+    values = []
+    for trace in fig.data:
+        if (getattr(trace, f"{letter}axis", None) or letter) == letter + suffix and getattr(trace, letter, None) is not None:
+            v = np.asarray(trace[letter], dtype=float).ravel()
+            values.append(v[np.isfinite(v) & (v > 0)])
+    v = np.concatenate(values) if values else np.array([])
+    return float(np.log10(v.max() / v.min())) if v.size else None
+
+
+def label_decades_only(fig: go.Figure) -> go.Figure:
+    """Log axes spanning a decade or more label only the powers of ten (1, 10, 100 ...,
+    not the crowded 2 and 5 in between); an axis with its own ``dtick`` is left alone."""
+    for name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
+        axis = fig.layout[name]
+        if axis.type == "log" and axis.dtick is None:
+            span = _axis_span(fig, name)
+            if span is not None and span >= 1:
+                axis.dtick = 1
+    return fig
+
+
 def figure_html(fig: go.Figure, *, post_script: str | None = None) -> str:
     """The HTML fragment the static site shows for ``fig`` (plotly.js is loaded by the page)."""
+    fig = label_decades_only(go.Figure(fig))
     return pio.to_html(
         fig,
         include_plotlyjs=False,
@@ -268,6 +298,7 @@ class BookRenderer(MimetypeRenderer):
             # "unknown mime type" warning meaningful (it fails the strict build).
             return {"text/html": html}
         # plotly's JSON renderer does the numpy -> base64 encoding JupyterLab expects.
+        fig_dict = label_decades_only(go.Figure(fig_dict)).to_plotly_json()
         bundle = dict(pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict))
         bundle["text/html"] = html
         return bundle
