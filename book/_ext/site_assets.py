@@ -16,8 +16,9 @@ A page loads only what it uses:
 4. **Extension assets only where used**: sphinx-design's CSS and JS only on pages that use
    its components.
 5. **The site's stylesheet** (``_site/static/site.css``): a wider content column, code and
-   output that wrap instead of being clipped, styled tables, display equations that scroll
-   sideways on a phone.
+   output that wrap instead of being clipped, display equations that scroll sideways on a
+   phone; and on pages with figures ``_site/static/figures.js``, which on a narrow screen
+   moves legends below the figure and shrinks titles so they fit.
 6. **Launch buttons** (Binder, JupyterHub) come from the theme; it copies the *executed*
    notebook into ``_sources/`` for the download menu. The copy is put back to a notebook
    without outputs, as the build's other extension writes it.
@@ -140,6 +141,7 @@ def _page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
                 LOGGER.warning("[site_assets] %s: could not read the trace types of a plotly "
                                "figure; loading the full bundle", pagename)
             app.builder.add_js_file(f"{PLOTLY_FOLDER}/{bundle}")  # this page only
+            app.builder.add_js_file("figures.js", defer="defer")  # figures on a phone
             context["plotly_bundle"] = bundle
     if "sd-" not in body:
         _drop(context.get("css_files", []), ["sphinx-design.min.css"])
