@@ -24,3 +24,12 @@ def test_the_site_fragment_applies_it_without_changing_the_callers_figure():
     fig.update_yaxes(type="log")
     html = figure_html(fig)
     assert '"dtick":1' in html.replace(" ", "") and fig.layout.yaxis.dtick is None
+
+
+def test_it_reads_base64_encoded_data_as_plotly_sends_it_to_a_renderer():
+    import numpy as np
+
+    fig = go.Figure(go.Scatter(x=np.arange(3.0), y=np.array([1e-6, 1e-3, 1.0])))
+    fig.update_yaxes(type="log")
+    encoded = go.Figure(fig.to_plotly_json())        # arrays become {"dtype", "bdata"}
+    assert label_decades_only(encoded).layout.yaxis.dtick == 1

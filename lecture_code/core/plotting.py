@@ -25,6 +25,7 @@ and does no optimisation itself.
 
 from __future__ import annotations
 
+import base64
 import os
 from typing import Any, Iterable, Sequence
 
@@ -246,6 +247,16 @@ def status_annotation(text: str, *, warn: bool = False) -> dict[str, Any]:
     )
 
 
+def _as_array(value: Any) -> np.ndarray:
+    """Plotted values as floats, also when plotly holds them base64-encoded ({"bdata", "dtype"})."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).astype(float).ravel()
+    try:
+        return np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):  # categories, dates: not a log axis's numbers
+        return np.array([])
+
+
 def _axis_span(fig: go.Figure, name: str) -> float | None:
     """Decades spanned by the log axis ``name`` ("xaxis", "yaxis2", ...): its range if set,
     else the positive data drawn on it."""
@@ -256,7 +267,7 @@ def _axis_span(fig: go.Figure, name: str) -> float | None:
     values = []
     for trace in fig.data:
         if (getattr(trace, f"{letter}axis", None) or letter) == letter + suffix and getattr(trace, letter, None) is not None:
-            v = np.asarray(trace[letter], dtype=float).ravel()
+            v = _as_array(trace[letter])
             values.append(v[np.isfinite(v) & (v > 0)])
     v = np.concatenate(values) if values else np.array([])
     return float(np.log10(v.max() / v.min())) if v.size else None
