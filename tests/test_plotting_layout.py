@@ -16,6 +16,9 @@ def test_log_axes_over_a_decade_label_powers_of_ten_only():
     label_decades_only(fig)
     assert fig.layout.yaxis.dtick is None                     # a label per decade would leave none
     assert fig.layout.yaxis2.dtick == 1 and fig.layout.yaxis3.dtick == 1
+    many = go.Figure(go.Scatter(x=[0, 1], y=[1e-47, 1e3]))
+    many.update_yaxes(type="log")
+    assert label_decades_only(many).layout.yaxis.dtick == 7   # 50 decades: a label every 7th, 8 labels
     assert fig.layout.xaxis.dtick is None                     # linear axes untouched
 
 

@@ -170,6 +170,8 @@ def _strip_notebook_outputs(app: Sphinx, pagename, templatename, context, doctre
 def _add_paths(app: Sphinx, config) -> None:
     config.templates_path.insert(0, str(HERE / "templates"))
     config.html_static_path.append(str(HERE / "static"))
+    if not config.html_favicon:  # else every browser asks for /favicon.ico and logs a 404
+        config.html_favicon = str(HERE / "favicon.svg")
 
 
 def setup(app: Sphinx):

@@ -179,7 +179,8 @@ def draw_race(race: Race) -> go.Figure:
     s = get_surface(race.surface)
     fig = draw_paths(s, race.trajectories, window=cfg["window"], log=cfg["log"], levels=30, n_grid=41,
                      max_points=100, minimum=cfg["minimum"], height=560)
-    fig.update_xaxes(title_text=f"x        f(x, y) = {s.unicode}" + ("   (contours: log scale)" if cfg["log"] else ""))
+    fig.update_xaxes(title_text=f"x<br>f(x, y) = {s.unicode}" + ("   (contours: log scale)" if cfg["log"] else ""))
+    fig.update_layout(margin=dict(b=75))  # a two-line axis title
     fig.update_yaxes(title_text="y")
     fig.data[0].line.smoothing = 1.0  # a 41×41 grid is stored in every frame: keep it coarse, draw it smooth
     legend_on_top(fig)

@@ -644,7 +644,10 @@ def draw_line_arrangement(data: LineArrangementData):
     else:
         text = (f"{n} lines: {data.regions} regions (formula 1 + n + n(n−1)/2 = {data.formula})<br>"
                 f"newest line: {m} distinct crossing{'s' if m != 1 else ''} → +{data.added_by_last} regions")
-    fig.update_layout(annotations=[status_annotation(text, warn=data.regions != data.formula)])
+    fig.update_layout(annotations=[status_annotation(text, warn=data.regions != data.formula, above=True)],
+                      # the status line takes the room above the plot: the legend goes to the bottom
+                      margin=dict(t=60, b=80), legend=dict(orientation="h", xref="container", yref="container",
+                                                           x=0, xanchor="left", y=0, yanchor="bottom"))
     x0, x1, y0, y1 = data.box
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1])
@@ -764,7 +767,7 @@ def draw_relu_regions(data: ReluRegionsData):
                              hoverinfo="skip", name="region boundaries", showlegend=False))
     text = (f"{data.depth} × {data.width} units: {data.regions} regions (exact)<br>"
             f"Montúfar lower bound {data.lower}, Serra upper bound {data.upper}")
-    fig.update_layout(annotations=[status_annotation(text)])
+    fig.update_layout(annotations=[status_annotation(text, above=True)], margin=dict(t=60))
     x0, x1, y0, y1 = data.box
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1])

@@ -69,6 +69,8 @@ _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 STATIC_ENV = "LECTURE_CODE_BUILD"
 #: Height (px) added below the plot for each static slider.
 _SLIDER_ROOM = 85
+#: Pixels between the x-axis title and the first slider's label.
+_AXIS_GAP = 20
 
 
 @dataclass(frozen=True)
@@ -224,16 +226,17 @@ class Explorer:
 
         static = go.Figure(base)
         static.frames = _only_changing_traces(base, frames)
-        room = _SLIDER_ROOM * len(self.sliders)
+        room = _SLIDER_ROOM * len(self.sliders) + _AXIS_GAP
         height = (static.layout.height or 460) + room
         top = static.layout.margin.t if static.layout.margin.t is not None else 60
-        bottom = (static.layout.margin.b if static.layout.margin.b is not None else 50) + room
+        axis = static.layout.margin.b if static.layout.margin.b is not None else 50  # ticks and x title
+        bottom = axis + room
         plot_height = max(height - top - bottom, 100)
         static.update_layout(
             height=height,
             margin=dict(b=bottom),
             sliders=[
-                self._static_slider(k, s, y=-(50 + _SLIDER_ROOM * k) / plot_height)
+                self._static_slider(k, s, y=-(axis + _AXIS_GAP + _SLIDER_ROOM * k) / plot_height)
                 for k, s in enumerate(self.sliders)
             ],
         )

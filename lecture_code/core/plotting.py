@@ -26,6 +26,7 @@ and does no optimisation itself.
 from __future__ import annotations
 
 import base64
+import math
 import os
 from typing import Any, Iterable, Sequence
 
@@ -227,23 +228,26 @@ def point_trace(
     )
 
 
-def status_annotation(text: str, *, warn: bool = False) -> dict[str, Any]:
+def status_annotation(text: str, *, warn: bool = False, above: bool = False) -> dict[str, Any]:
     """A status line in the top-left corner of a plot (used for "diverged at step 12").
 
     Figures whose content changes with a slider always carry this annotation (with empty
     text when there is nothing to say), so every precomputed frame has the same layout keys.
+    ``above=True`` puts it just above the plot instead of over it, for plots that fill their
+    whole area (regions, surfaces); leave room for it in the top margin.
     """
     return dict(
         text=text,
         xref="paper",
         yref="paper",
-        x=0.01,
-        y=0.99,
+        x=0 if above else 0.01,
+        y=1.0 if above else 0.99,
         xanchor="left",
-        yanchor="top",
+        yanchor="bottom" if above else "top",
+        align="left",
         showarrow=False,
         font=dict(size=14, color="#B00020" if warn else "#222"),
-        bgcolor="rgba(255,255,255,0.85)" if text else "rgba(0,0,0,0)",
+        bgcolor="rgba(255,255,255,0.85)" if text and not above else "rgba(0,0,0,0)",
     )
 
 
@@ -274,14 +278,15 @@ def _axis_span(fig: go.Figure, name: str) -> float | None:
 
 
 def label_decades_only(fig: go.Figure) -> go.Figure:
-    """Log axes spanning a decade or more label only the powers of ten (1, 10, 100 ...,
-    not the crowded 2 and 5 in between); an axis with its own ``dtick`` is left alone."""
+    """Log axes spanning a decade or more label only powers of ten (1, 10, 100 ..., not the
+    crowded 2 and 5 in between), every k-th decade when there are more than 8 of them; an
+    axis with its own ``dtick`` is left alone."""
     for name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
         axis = fig.layout[name]
         if axis.type == "log" and axis.dtick is None:
             span = _axis_span(fig, name)
             if span is not None and span >= 1:
-                axis.dtick = 1
+                axis.dtick = max(1, math.ceil(span / 8))
     return fig
 
 
