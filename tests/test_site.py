@@ -129,7 +129,11 @@ def test_every_slider_changes_its_figure(site, path):
 def _set_choice(q, chosen) -> None:
     inputs = q.locator("input")
     for i in range(inputs.count()):
-        inputs.nth(i).set_checked(i in chosen)
+        box = inputs.nth(i)
+        if i in chosen:
+            box.check()
+        elif box.get_attribute("type") == "checkbox":  # a radio button is unticked by ticking another
+            box.uncheck()
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -303,3 +307,45 @@ def test_launch_buttons_for_binder_and_jupyterhub_open_the_page_in_jupyterlab(pa
     assert urlparse(hub[0]).path == "/hub/user-redirect/git-pull"  # nbgitpuller
     assert query["repo"] == [repo] and query["branch"] == [branch]
     assert query["urlpath"] == [f"lab/tree/{repo.rsplit('/', 1)[-1]}/{rel}"]
+
+
+#: Bounding boxes of a figure's labels (legend, titles, text annotations, axis titles,
+#: sliders) that overlap one another.
+_LABEL_OVERLAPS = """(gd) => {
+  const items = [];
+  const add = (sel, kind) => gd.querySelectorAll(sel).forEach(e => {
+    const b = e.getBoundingClientRect(), text = (e.textContent || '').trim();
+    if (b.width > 2 && b.height > 2 && (kind !== 'annotation' || text)) items.push({kind, text: text.slice(0, 50), b});
+  });
+  add('g.legend', 'legend'); add('.g-gtitle text', 'title'); add('g.annotation', 'annotation');
+  add('g.infolayer [class*="xtitle"] text', 'axis title'); add('g.slider-container', 'slider');
+  const hits = [];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+    const a = items[i].b, c = items[j].b;
+    const w = Math.min(a.right, c.right) - Math.max(a.left, c.left), h = Math.min(a.bottom, c.bottom) - Math.max(a.top, c.top);
+    if (w > 3 && h > 3) hits.push(`${items[i].kind} "${items[i].text}" / ${items[j].kind} "${items[j].text}"`);
+  }
+  return hits;
+}"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_on_a_phone_nothing_runs_off_the_page_and_figure_labels_do_not_collide(fresh, path):
+    base, instance = fresh
+    context = instance.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page, log = open_page(context, base, path)
+        page.wait_for_timeout(1200)  # figures.js reflows the figures after the page's load event
+        assert not log.errors, f"{path} at 390 px: console errors {log.errors}"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 391, f"{path}: the page is {width} px wide on a 390 px screen"
+        clipped = page.evaluate("""() => Array.from(document.querySelectorAll('div.math, mjx-container[display="true"]'))
+            .filter(e => e.scrollWidth > e.clientWidth + 1 && !['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).length""")
+        assert clipped == 0, f"{path}: {clipped} display equations cut off instead of scrolling"
+        figures = page.locator("div.plotly-graph-div")
+        for i in range(figures.count()):
+            figures.nth(i).scroll_into_view_if_needed()
+            hits = figures.nth(i).evaluate(_LABEL_OVERLAPS)
+            assert not hits, f"{path}: figure {i} at 390 px: {hits[:4]}"
+    finally:
+        context.close()
