@@ -277,6 +277,20 @@ def test_no_clipped_code_or_output_at_1280px(site, path):
 
 
 @pytest.mark.parametrize("path", PAGES)
+def test_figure_labels_do_not_collide_at_1280px(site, path):
+    with opened(site, path) as (page, log):
+        page.wait_for_timeout(800)  # figures.js fits the figures to their column after load
+        figures = page.locator("div.plotly-graph-div")
+        for i in range(figures.count()):
+            figures.nth(i).scroll_into_view_if_needed()
+            hits = figures.nth(i).evaluate(_LABEL_OVERLAPS)
+            assert not hits, f"{path}: figure {i} at 1280 px: {hits[:4]}"
+            width, drawn = figures.nth(i).evaluate("(gd) => [gd.clientWidth, gd._fullLayout.width]")
+            assert abs(width - drawn) <= 2, f"{path}: figure {i} drawn {drawn} px wide in a {width} px column"
+        assert not log.errors, f"{path}: console errors {log.errors}"
+
+
+@pytest.mark.parametrize("path", PAGES)
 def test_theme_icons_drawn_by_the_webfont(site, path):
     with opened(site, path) as (page, _):
         page.wait_for_function("() => document.fonts.status === 'loaded'")

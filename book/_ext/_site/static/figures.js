@@ -4,8 +4,8 @@
  * A figure drawn before the page's layout settled is resized to its column. A figure
  * narrower than NARROW pixels is rearranged: subplots side by side are stacked, each at
  * the full width; the legend moves below the figure; titles, subplot titles and axis
- * titles get a smaller font and long status lines are wrapped. Wider figures keep their
- * layout.
+ * titles get a smaller font and long status lines are wrapped. In a wider figure a legend
+ * that wrapped into more rows than the top margin holds gets the missing room.
  *
  * A slider switches frames whose layout brings back the wide arrangement (axis domains,
  * annotation positions and fonts), so the narrow one is applied again after each switch.
@@ -136,6 +136,32 @@
     }
   }
 
+  function box(e) { var b = e.getBoundingClientRect(); return b.width > 2 && b.height > 2 ? b : null; }
+
+  function overlap(a, b) {
+    return a && b && Math.min(a.right, b.right) - Math.max(a.left, b.left) > 3 &&
+      Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 3;
+  }
+
+  /* A legend above the plot that wrapped into more rows than the top margin holds runs
+   * into the figure's title (or subplot titles): give the top margin the missing height. */
+  function clearLegend(gd) {
+    var legend = gd.querySelector("g.legend"), L = gd._fullLayout;
+    if (!legend || !L.showlegend) { return Promise.resolve(); }
+    var lb = box(legend), labels = [];
+    gd.querySelectorAll(".g-gtitle text, g.annotation").forEach(function (e) {
+      var b = box(e);
+      if (b && (e.textContent || "").trim() && b.top < lb.bottom) { labels.push(b); }
+    });
+    var hit = labels.filter(function (b) { return overlap(lb, b); });
+    if (!hit.length || lb.top > box(gd).top + L.margin.t) { return Promise.resolve(); }
+    var shift = Math.ceil(Math.max.apply(null, hit.map(function (b) { return b.bottom - lb.top; }))) + 6;
+    var height = L.height + shift;
+    gd.style.height = height + "px";
+    if (gd.parentElement && gd.parentElement.style.height) { gd.parentElement.style.height = height + "px"; }
+    return Plotly.relayout(gd, {"margin.t": L.margin.t + shift, "height": height});
+  }
+
   function fit(gd) {
     var L = gd._fullLayout;
     if (L && !gd.layout.width && Math.abs(L.width - gd.clientWidth) > 2) {
@@ -146,7 +172,9 @@
 
   function all() {
     document.querySelectorAll("div.plotly-graph-div").forEach(function (gd) {
-      fit(gd).then(function () { adapt(gd); });
+      fit(gd).then(function () {
+        if (gd.clientWidth < NARROW) { adapt(gd); } else { return clearLegend(gd); }
+      });
     });
   }
 
