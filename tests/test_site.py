@@ -221,6 +221,8 @@ def test_first_visit_weight_and_no_console_error(fresh, path):
     )
     urls = [r["url"] for r in visit["resources"]]
     assert not any("fontawesome.js" in u or "thebe" in u for u in urls), f"{path}: loads FontAwesome JS or thebe"
+    # the icons come from the cut-down font; a glyph missing from it would load the full one
+    assert not any("vendor/fontawesome/webfonts" in u for u in urls), f"{path}: loads the full icon font"
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -169,14 +169,30 @@ def _strip_notebook_outputs(app: Sphinx, pagename, templatename, context, doctre
 
 
 # ---- FontAwesome: only the glyphs the pages use ----------------------------------------------
-_FA_CLASS = re.compile(r'class="([^"]*\bfa-(?:solid|regular|brands)\b[^"]*)"')
+_FA_CLASS = re.compile(r'class="([^"]*\bfa(?:-solid|-regular|-brands|s|r|b)\b[^"]*)"')
 _FA_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\([0-9a-f]+)"\}')
 _FA_FACES = {  # style class -> (font file stem, CSS family, weight)
     "fa-solid": ("fa-solid-900", "Font Awesome 6 Free", 900),
     "fa-regular": ("fa-regular-400", "Font Awesome 6 Free", 400),
     "fa-brands": ("fa-brands-400", "Font Awesome 6 Brands", 400),
 }
+_FA_ALIASES = {"fas": "fa-solid", "far": "fa-regular", "fab": "fa-brands"}  # FontAwesome 5 names
 FA_SUBSET_CSS = "fa-subset.css"
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_ICON_CHAR = re.compile(r'(?:content:|--pst-icon-[a-z-]+:)\s*"(\\f[0-9a-f]{3}|[\ue000-\uf8ff])"')
+
+
+def _css_icon_codepoints(static: Path) -> set[int]:
+    """Icons the themes' own CSS draws (admonition and toggle icons, custom properties),
+    apart from the ``.fa-<name>:before`` class list itself."""
+    found: set[int] = set()
+    for css in [*static.glob("*.css"), *(static / "styles").glob("*.css")]:
+        for selector, body in _CSS_RULE.findall(css.read_text(errors="ignore")):
+            if all(part.strip().startswith(".fa-") for part in selector.split(",")):
+                continue
+            for char in _ICON_CHAR.findall(body):
+                found.add(int(char[1:], 16) if char.startswith("\\") else ord(char))
+    return found
 
 
 def _fontawesome_subset(app: Sphinx, exception) -> None:
@@ -197,12 +213,14 @@ def _fontawesome_subset(app: Sphinx, exception) -> None:
     used: dict[str, set[int]] = {style: set() for style in _FA_FACES}
     for page in out.rglob("*.html"):
         for classes in _FA_CLASS.findall(page.read_text(errors="ignore")):
-            names = classes.split()
+            names = [_FA_ALIASES.get(n, n) for n in classes.split()]
             for style in _FA_FACES:
                 if style in names:
                     used[style].update(codepoints[n] for n in names if n in codepoints)
     from fontTools import subset
 
+    # the themes' CSS uses solid icons (font-weight 900) for admonitions and toggles
+    used["fa-solid"] |= _css_icon_codepoints(static)
     rules = []
     for style, glyphs in used.items():
         stem, family, weight = _FA_FACES[style]
