@@ -59,7 +59,8 @@ def first_visit_weights(site: Path) -> dict[str, dict]:
                 gz += len(gzip.compress(local.read_bytes(), 6)) if local.is_file() else r["decoded"]
             html = (site / page).read_text()
             weights[page] = dict(bytes=visit["bytes"], gzip=gz, requests=visit["requests"],
-                                 figures="plotly-graph-div" in html)
+                                 figures="plotly-graph-div" in html,
+                                 full_plotly="_static/plotly/plotly.min.js" in html)
     return weights
 
 
@@ -98,7 +99,9 @@ def run() -> list[dict]:
         rows.append(dict(name=f"first-visit weight {page}", value=w["bytes"] / 1e6, unit="MB",
                          target="<= 4" if w["figures"] else "<= 2",
                          note=f"{w['requests']} requests, all responses, empty cache; "
-                              f"{w['gzip'] / 1e6:.2f} MB gzipped as a compressing host sends it"))
+                              f"{w['gzip'] / 1e6:.2f} MB gzipped as a compressing host sends it"
+                              + ("; loads plotly's full 4.8 MB bundle (a 3-D surface next to contours)"
+                                 if w["full_plotly"] else "")))
     rows.extend(slider_moves())
     return rows
 
