@@ -38,13 +38,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# The site serves MathJax, the widget manager and plotly.js itself (copied, never committed).
+# The site serves MathJax, the widget manager and the official plotly.js bundles itself
+# (copied, never committed); book/_ext/site_assets.py picks one bundle per page.
 $(ASSETS): node_modules/.installed $(STAMP)
 	rm -rf _vendor && mkdir -p _vendor/mathjax _vendor/html-manager _vendor/plotly
 	cp -r node_modules/mathjax/es5/. _vendor/mathjax/
 	cp node_modules/@jupyter-widgets/html-manager/dist/embed.js _vendor/html-manager/
 	cp node_modules/@jupyter-widgets/html-manager/dist/*.{woff,woff2,ttf,eot,svg} _vendor/html-manager/
-	cp "$$($(PY) -c 'import plotly, pathlib; print(pathlib.Path(plotly.__file__).parent / "package_data" / "plotly.min.js")')" _vendor/plotly/
+	cp node_modules/plotly.js-*dist-min/plotly*.min.js _vendor/plotly/
 	@touch $@
 
 assets: $(ASSETS)
@@ -78,7 +79,7 @@ test: book chromium
 unit: setup
 	$(PY) -m pytest -q -m "not browser and not build"
 
-bench: book
+bench: book chromium
 	$(PY) -m benchmarks
 
 # Regenerate the committed result files the chapters load (slow: about 11 minutes).

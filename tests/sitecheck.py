@@ -68,6 +68,58 @@ def browser() -> Iterator[object]:
             context.close()
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A headless Chromium (Playwright ``Browser``): each ``new_context()`` is a fresh
+    profile with an empty cache, as on a reader's first visit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+#: Every response the page received, as the browser's Resource Timing API saw it.
+_RESOURCES = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+  .map(e => ({url: e.name, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize}))"""
+
+
+def first_visit(chromium_instance, base: str, path: str, width: int = 1280) -> dict:
+    """What a first visit to ``path`` loads: every response, in a fresh browser context.
+
+    The page is opened with an empty cache, left to typeset its math and draw its figures,
+    then scrolled to the bottom (as a reader does) until the network is idle. Returns
+    ``{"bytes": decoded bytes of all responses, "transfer": bytes on the wire,
+    "requests": count, "resources": [...], "errors": console errors, "external": [...]}``.
+    """
+    context = chromium_instance.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        log = PageLog(page, base)
+        page.goto(base + path, wait_until="load")
+        _wait_for_math(page)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        for y in range(0, height + 900, 900):
+            page.evaluate(f"window.scrollTo(0, {y})")
+            page.wait_for_timeout(30)
+        page.wait_for_load_state("networkidle")
+        _wait_for_math(page)
+        resources = page.evaluate(_RESOURCES)
+        return {
+            "bytes": sum(r["decoded"] for r in resources),
+            "transfer": sum(r["transfer"] for r in resources),
+            "requests": len(resources),
+            "resources": resources,
+            "errors": log.errors,
+            "external": log.external,
+        }
+    finally:
+        context.close()
+
+
 class PageLog:
     """Console errors and requests leaving the local server, recorded for one page."""
 
@@ -95,13 +147,17 @@ def open_page(context, base: str, path: str):
     page = context.new_page()
     log = PageLog(page, base)
     page.goto(base + path, wait_until="load")
+    _wait_for_math(page)
+    page.wait_for_timeout(300)
+    return page, log
+
+
+def _wait_for_math(page) -> None:
     page.wait_for_function(
         "() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise"
         " && (window.__mjDone || (window.MathJax.startup.promise.then(() => { window.__mjDone = true; }), false))",
         timeout=30000,
     )
-    page.wait_for_timeout(300)
-    return page, log
 
 
 def main(argv: list[str]) -> int:

@@ -55,7 +55,9 @@ def _build(book: Path) -> subprocess.CompletedProcess:
 
 
 def test_assets_are_installed():
-    for asset in ("mathjax/tex-mml-chtml.js", "html-manager/embed.js", "plotly/plotly.min.js"):
+    for asset in ("mathjax/startup.js", "mathjax/input/tex.js", "mathjax/output/chtml.js", "html-manager/embed.js",
+                  "plotly/plotly-basic.min.js", "plotly/plotly-cartesian.min.js", "plotly/plotly-gl3d.min.js",
+                  "plotly/plotly.min.js"):
         assert (ROOT / "_vendor" / asset).is_file(), f"{asset} missing: run `make assets`"
 
 

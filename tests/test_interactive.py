@@ -32,7 +32,8 @@ def test_one_frame_per_combination_with_the_demo_data():
         for j, steps in enumerate([2, 5]):
             run = gd_on_parabola(lr=lr, steps=steps)
             frame = frames[f"{i}_{j}"]
-            np.testing.assert_allclose(np.asarray(frame.data[1].x, dtype=float), np.clip(run.w, -16, 16), rtol=1e-6)
+            path = frame.data[list(frame.traces).index(1)]  # frames carry only the traces that change
+            np.testing.assert_allclose(np.asarray(path.x, dtype=float), np.clip(run.w, -16, 16), rtol=1e-6)
             assert frame.layout.title.text.startswith(f"η = {lr:.3g}")
 
 
@@ -204,3 +205,21 @@ def test_quadratic_level_lines_lie_on_their_level_sets():
     assert np.isnan(xs).sum() == 2
     with pytest.raises(ValueError, match="positive definite"):
         quadratic_level_lines(np.diag([1.0, -1.0]), [1.0])
+
+
+def test_a_trace_no_slider_changes_is_left_out_of_the_frames():
+    def demo(a=1.0):
+        return a
+
+    def draw(a):
+        fig = new_figure()
+        fig.add_trace(go.Scatter(x=[0, 1, 2], y=[0, 1, 4], name="fixed"))
+        fig.add_trace(go.Scatter(x=[0, 1, 2], y=[0, a, 2 * a], name="moving"))
+        fig.update_layout(annotations=[status_annotation("")])
+        return fig
+
+    static = explore(demo, draw, Slider("a", [1.0, 2.0, 3.0], default=1.0)).static_figure()
+    assert [t.name for t in static.data] == ["fixed", "moving"]
+    for frame, a in zip(static.frames, [1.0, 2.0, 3.0]):
+        assert list(frame.traces) == [1] and [t.name for t in frame.data] == ["moving"]
+        assert list(frame.data[0].y) == [0, a, 2 * a]

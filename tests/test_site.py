@@ -8,16 +8,28 @@ recorded, so a page that works here works offline.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.sitecheck import SITE, browser, open_page, serve
+from tests.sitecheck import ROOT, SITE, chromium, first_visit, open_page, serve
 
 pytestmark = pytest.mark.browser
 
-# sphinx-thebe writes its config twice on every page: harmless, documented in the toolchain notes.
-KNOWN_HARMLESS = ("Identifier 'THEBE_JS_URL' has already been declared",)
+MB = 1_000_000
+#: First-visit weight limits (all responses, fresh browser context, bytes as the browser
+#: decodes them, i.e. with no compression by the server).
+LIMIT_TEXT_PAGE = 2 * MB
+LIMIT_FIGURE_PAGE = 4 * MB
+
+
+def _site_assets():
+    spec = importlib.util.spec_from_file_location("site_assets", ROOT / "book" / "_ext" / "site_assets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _pages() -> list[str]:
@@ -52,21 +64,29 @@ def opened(site, path):
         page.close()
 
 
-def real_errors(log) -> list[str]:
-    return [e for e in log.errors if not any(h in e for h in KNOWN_HARMLESS)]
 
 
 @pytest.fixture(scope="module")
-def site():
+def fresh():
+    """The local server and a Chromium whose every context starts with an empty cache."""
     assert SITE.is_dir(), "the site is not built: run `make book` first"
-    with serve() as base, browser() as context:
-        yield base, context
+    with serve() as base, chromium() as instance:
+        yield base, instance
+
+
+@pytest.fixture(scope="module")
+def site(fresh):
+    """The local server and one browser context shared by the page tests."""
+    base, instance = fresh
+    context = instance.new_context(viewport={"width": 1280, "height": 900})
+    yield base, context
+    context.close()
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_offline_without_errors_and_typesets_math(site, path):
     with opened(site, path) as (page, log):
-        errors = real_errors(log)
+        errors = log.errors
         assert not log.external, f"{path} requested outside the local server: {log.external}"
         assert not log.failed, f"{path} had failed requests: {log.failed}"
         assert not errors, f"{path} console errors: {errors}"
@@ -102,18 +122,246 @@ def test_every_slider_changes_its_figure(site, path):
                 # move it back so the next slider starts from the page's default state
                 gd.locator("g.slider-group").nth(k).locator("g.slider-label-group").nth(active).click(force=True)
                 page.wait_for_timeout(100)
-        errors = real_errors(log)
+        errors = log.errors
         assert not errors, f"{path}: console errors while moving sliders: {errors}"
 
 
+def _set_choice(q, chosen) -> None:
+    inputs = q.locator("input")
+    for i in range(inputs.count()):
+        box = inputs.nth(i)
+        if i in chosen:
+            box.check()
+        elif box.get_attribute("type") == "checkbox":  # a radio button is unticked by ticking another
+            box.uncheck()
+
+
 @pytest.mark.parametrize("path", PAGES)
-def test_quizzes_give_feedback(site, path):
-    with opened(site, path) as (page, _):
-        quizzes = page.locator(".lc-quiz .lc-q")
-        for i in range(quizzes.count()):
-            q = quizzes.nth(i)
+def test_quizzes_hide_answers_then_explain_the_choice_allow_a_retry_and_show_the_answer(site, path):
+    with opened(site, path) as (page, log):
+        quizzes = page.locator(".lc-quiz")
+        for k in range(quizzes.count()):
+            key = quizzes.nth(k).evaluate("(el) => JSON.parse(el.querySelector('script.lc-key').textContent)")
+            questions = quizzes.nth(k).locator(".lc-q")
+            assert questions.count() == len(key)
+            for i in range(questions.count()):
+                q, correct = questions.nth(i), set(key[i])
+                n = q.locator(".lc-opt").count()
+                q.scroll_into_view_if_needed()
+                assert q.locator(".lc-why:visible").count() == 0, f"{path}: quiz {k}.{i} shows reasons before any answer"
+                wrong = [j for j in range(n) if j not in correct]
+                first_try = {wrong[0]} if wrong else {sorted(correct)[0]}
+                if first_try == correct:  # a multiple-choice question whose options are all right
+                    first_try = set()
+                _set_choice(q, first_try)
+                q.locator(".lc-check").click()
+                feedback = q.locator(".lc-score").inner_text().strip()
+                assert feedback, f"{path}: quiz {k}.{i} gave no feedback"
+                shown = {j for j in range(n) if q.locator(".lc-why").nth(j).is_visible()}
+                assert shown == first_try, f"{path}: quiz {k}.{i}: chose {first_try}, reasons shown for {shown}"
+                if len(correct) == 1:
+                    assert " of " not in feedback, f"{path}: one-answer question counts options: {feedback!r}"
+                _set_choice(q, correct)  # the retry
+                q.locator(".lc-check").click()
+                assert q.locator(".lc-score").inner_text().startswith("Correct"), f"{path}: quiz {k}.{i} retry not accepted"
+                assert q.locator(".lc-why:visible").count() == n
+        if quizzes.count():
+            # two wrong tries, or "Show answer", give the full answer
+            page.reload()
+            page.wait_for_timeout(300)
+            q = page.locator(".lc-quiz .lc-q").first
             q.scroll_into_view_if_needed()
-            q.locator("input").first.check()
-            q.locator("button").click()
-            assert q.locator(".lc-score").inner_text().strip(), f"{path}: quiz question {i} gave no feedback"
-            assert q.locator(".lc-right, .lc-wrong").count() == q.locator(".lc-opt").count()
+            q.locator(".lc-show").click()
+            assert q.locator(".lc-why:visible").count() == q.locator(".lc-opt").count()
+        assert not log.errors, f"{path}: console errors in quizzes: {log.errors}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_quiz_source_on_the_page(site, path):
+    """Quiz cells are shown by their output only: their source carries every answer."""
+    with opened(site, path) as (page, _):
+        sources = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_input, div.highlight'))
+            .filter(e => e.offsetParent !== null).map(e => e.innerText)""")
+        leaks = [s[:80] for s in sources if "Question(" in s or "quiz(" in s]
+        assert not leaks, f"{path}: quiz source visible: {leaks}"
+
+
+# ---- the reader's first visit ---------------------------------------------------------------
+def _plotly_scripts(html: str) -> list[str]:
+    return re.findall(r'<script[^>]+src="[^"]*_static/plotly/([^"?]+)', html)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_first_visit_weight_and_no_console_error(fresh, path):
+    """All responses of a first visit (empty cache), within the page's weight limit.
+
+    A page without figures gets 2 MB and a page with figures 4 MB. A page that draws a
+    3-D surface next to 2-D contours needs plotly's full official bundle, which alone
+    is 4.8 MB: its limit is the 4 MB of a figure page plus the difference between the
+    full and the cartesian bundle, so everything but that unavoidable bundle is held to
+    the same budget (recorded per page by `make bench`).
+    """
+    base, instance = fresh
+    html = (SITE / path).read_text()
+    visit = first_visit(instance, base, path)
+    assert not visit["errors"], f"{path} console errors: {visit['errors']}"
+    assert not visit["external"], f"{path} requested outside the local server: {visit['external']}"
+    bundles = _plotly_scripts(html)
+    if "plotly-graph-div" not in html:
+        limit = LIMIT_TEXT_PAGE
+    elif bundles == ["plotly.min.js"]:
+        vendor = SITE / "_static" / "plotly"
+        limit = LIMIT_FIGURE_PAGE + (vendor / "plotly.min.js").stat().st_size - (vendor / "plotly-cartesian.min.js").stat().st_size
+    else:
+        limit = LIMIT_FIGURE_PAGE
+    heaviest = sorted(visit["resources"], key=lambda r: -r["decoded"])[:5]
+    assert visit["bytes"] <= limit, (
+        f"{path}: first visit loads {visit['bytes'] / MB:.2f} MB, limit {limit / MB:.2f} MB; heaviest: "
+        + ", ".join(f"{r['url'].rsplit('/', 1)[-1]} {r['decoded'] / MB:.2f} MB" for r in heaviest)
+    )
+    urls = [r["url"] for r in visit["resources"]]
+    assert not any("fontawesome.js" in u or "thebe" in u for u in urls), f"{path}: loads FontAwesome JS or thebe"
+    # the icons come from the cut-down font; a glyph missing from it would load the full one
+    assert not any("vendor/fontawesome/webfonts" in u for u in urls), f"{path}: loads the full icon font"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_plotly_only_where_figures_are_and_the_smallest_bundle_that_draws_them(path):
+    html = (SITE / path).read_text()
+    site_assets = _site_assets()
+    bundles = _plotly_scripts(html)
+    types = site_assets.plotly_trace_types(html)
+    if not types:
+        assert types == set() and bundles == [], f"{path}: plotly.js loaded on a page without figures"
+        return
+    assert len(bundles) == 1, f"{path}: expected one plotly bundle, got {bundles}"
+    covering = [name for name, modules in site_assets.PLOTLY_BUNDLES.items() if modules is None or types <= modules]
+    sizes = {name: (SITE / "_static" / "plotly" / name).stat().st_size for name in covering}
+    assert bundles[0] == min(sizes, key=sizes.get), f"{path}: draws {sorted(types)} with {bundles[0]}"
+
+
+def test_plotly_bundles_hold_the_trace_types_we_choose_them_for(fresh):
+    """The bundle table of the build is checked against the shipped bundles themselves."""
+    base, instance = fresh
+    site_assets = _site_assets()
+    context = instance.new_context()
+    try:
+        page = context.new_page()
+        for name, modules in site_assets.PLOTLY_BUNDLES.items():
+            page.set_content("<html><body></body></html>")
+            page.add_script_tag(url=f"{base}_static/plotly/{name}")
+            traces = set(page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)"))
+            if modules is None:
+                assert {"surface", "contour", "heatmap", "scatter3d", "bar"} <= traces
+            else:
+                assert traces == set(modules), f"{name}: has {sorted(traces)}, table says {sorted(modules)}"
+    finally:
+        context.close()
+
+
+def test_plotly_bundles_match_the_plotly_js_that_plotly_py_targets():
+    import json
+
+    from plotly.offline import get_plotlyjs_version
+
+    for package in sorted((ROOT / "node_modules").glob("plotly.js-*dist-min")):
+        version = json.loads((package / "package.json").read_text())["version"]
+        assert version == get_plotlyjs_version(), f"{package.name} {version} != plotly.py's {get_plotlyjs_version()}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_clipped_code_or_output_at_1280px(site, path):
+    with opened(site, path) as (page, _):
+        clipped = page.evaluate("""() => Array.from(document.querySelectorAll('article pre'))
+            .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+            .map(p => p.innerText.split('\\n').reduce((a, b) => a.length >= b.length ? a : b).slice(0, 100))""")
+        assert not clipped, f"{path}: {len(clipped)} <pre> blocks wider than their box, e.g. {clipped[:3]}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_figure_labels_do_not_collide_at_1280px(site, path):
+    with opened(site, path) as (page, log):
+        page.wait_for_timeout(800)  # figures.js fits the figures to their column after load
+        figures = page.locator("div.plotly-graph-div")
+        for i in range(figures.count()):
+            figures.nth(i).scroll_into_view_if_needed()
+            hits = figures.nth(i).evaluate(_LABEL_OVERLAPS)
+            assert not hits, f"{path}: figure {i} at 1280 px: {hits[:4]}"
+            width, drawn = figures.nth(i).evaluate("(gd) => [gd.clientWidth, gd._fullLayout.width]")
+            assert abs(width - drawn) <= 2, f"{path}: figure {i} drawn {drawn} px wide in a {width} px column"
+        assert not log.errors, f"{path}: console errors {log.errors}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_theme_icons_drawn_by_the_webfont(site, path):
+    with opened(site, path) as (page, _):
+        page.wait_for_function("() => document.fonts.status === 'loaded'")
+        families = page.evaluate("() => Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.family)")
+        assert any("Font Awesome" in f for f in families), f"{path}: icon font not loaded ({families})"
+        assert page.locator("svg.svg-inline--fa").count() == 0  # the FontAwesome script did not run
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if p.startswith(("book/", "exercises/"))])
+def test_launch_buttons_for_binder_and_jupyterhub_open_the_page_in_jupyterlab(path):
+    import html as html_lib
+    from urllib.parse import parse_qs, urlparse
+
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo, branch = config["repository"]["url"].rstrip("/"), config["repository"]["branch"]
+    owner_repo = "/".join(repo.split("/")[-2:])
+    source = (ROOT / path).with_suffix(".md")
+    source = source if source.exists() else (ROOT / path).with_suffix(".ipynb")
+    rel = source.relative_to(ROOT).as_posix()
+    links = [html_lib.unescape(h) for h in re.findall(r'href="([^"]+)"', (SITE / path).read_text())]
+    binder = [u for u in links if u.startswith(config["launch_buttons"]["binderhub_url"].rstrip("/") + "/v2/")]
+    hub = [u for u in links if u.startswith(config["launch_buttons"]["jupyterhub_url"].rstrip("/") + "/hub/")]
+    assert binder == [f"{config['launch_buttons']['binderhub_url'].rstrip('/')}/v2/gh/{owner_repo}/{branch}?urlpath=lab/tree/{rel}"], binder
+    assert len(hub) == 1, f"{path}: JupyterHub links {hub}"
+    query = parse_qs(urlparse(hub[0]).query)
+    assert urlparse(hub[0]).path == "/hub/user-redirect/git-pull"  # nbgitpuller
+    assert query["repo"] == [repo] and query["branch"] == [branch]
+    assert query["urlpath"] == [f"lab/tree/{repo.rsplit('/', 1)[-1]}/{rel}"]
+
+
+#: Bounding boxes of a figure's labels (legend, titles, text annotations, axis titles,
+#: sliders) that overlap one another.
+_LABEL_OVERLAPS = """(gd) => {
+  const items = [];
+  const add = (sel, kind) => gd.querySelectorAll(sel).forEach(e => {
+    const b = e.getBoundingClientRect(), text = (e.textContent || '').trim();
+    if (b.width > 2 && b.height > 2 && (kind !== 'annotation' || text)) items.push({kind, text: text.slice(0, 50), b});
+  });
+  add('g.legend', 'legend'); add('.g-gtitle text', 'title'); add('g.annotation', 'annotation');
+  add('g.infolayer [class*="xtitle"] text', 'axis title'); add('g.slider-container', 'slider');
+  const hits = [];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+    const a = items[i].b, c = items[j].b;
+    const w = Math.min(a.right, c.right) - Math.max(a.left, c.left), h = Math.min(a.bottom, c.bottom) - Math.max(a.top, c.top);
+    if (w > 3 && h > 3) hits.push(`${items[i].kind} "${items[i].text}" / ${items[j].kind} "${items[j].text}"`);
+  }
+  return hits;
+}"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_on_a_phone_nothing_runs_off_the_page_and_figure_labels_do_not_collide(fresh, path):
+    base, instance = fresh
+    context = instance.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page, log = open_page(context, base, path)
+        page.wait_for_timeout(1200)  # figures.js reflows the figures after the page's load event
+        assert not log.errors, f"{path} at 390 px: console errors {log.errors}"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 391, f"{path}: the page is {width} px wide on a 390 px screen"
+        clipped = page.evaluate("""() => Array.from(document.querySelectorAll('div.math, mjx-container[display="true"]'))
+            .filter(e => e.scrollWidth > e.clientWidth + 1 && !['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).length""")
+        assert clipped == 0, f"{path}: {clipped} display equations cut off instead of scrolling"
+        figures = page.locator("div.plotly-graph-div")
+        for i in range(figures.count()):
+            figures.nth(i).scroll_into_view_if_needed()
+            hits = figures.nth(i).evaluate(_LABEL_OVERLAPS)
+            assert not hits, f"{path}: figure {i} at 390 px: {hits[:4]}"
+    finally:
+        context.close()

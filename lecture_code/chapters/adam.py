@@ -193,7 +193,8 @@ def draw_race(race: Race) -> BookFigure:
     s = get_surface(race.surface)
     fig = draw_paths(s, race.trajectories, window=cfg["window"], log=cfg["log"], levels=30, n_grid=41,
                      max_points=100, minimum=cfg["minimum"], height=560, legend="top", y_title="y",
-                     x_title=f"x        f(x, y) = {s.unicode}" + ("   (contours: log scale)" if cfg["log"] else ""))
+                     x_title=f"x<br>f(x, y) = {s.unicode}" + ("   (contours: log scale)" if cfg["log"] else ""))
+    fig.update_layout(margin=dict(b=75))  # a two-line axis title
     fig.data[0].line.smoothing = 1.0  # a 41×41 grid is stored in every frame: keep it coarse, draw it smooth
     if race.surface == "y4_minus_x4":
         # leaving the window means escaping the saddle towards the minimum at infinity

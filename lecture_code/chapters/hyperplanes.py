@@ -646,7 +646,11 @@ def draw_line_arrangement(data: LineArrangementData):
     else:
         text = (f"{n} lines: {data.regions} regions (formula 1 + n + n(n−1)/2 = {data.formula})<br>"
                 f"newest line: {m} distinct crossing{'s' if m != 1 else ''} → +{data.added_by_last} regions")
-    fig.update_layout(annotations=[status_annotation(text, warn=data.regions != data.formula)])
+    fig.update_layout(annotations=[status_annotation(text, warn=data.regions != data.formula, above=True)],
+                      # the status line takes the room above the plot; the legend goes in its top-right
+                      # corner, outside the box of regions (the axes are wider than the box)
+                      margin=dict(t=60), legend=dict(orientation="v", x=1, xanchor="right", y=1, yanchor="top",
+                                                     bgcolor="rgba(255,255,255,0.85)"))
     x0, x1, y0, y1 = data.box
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1])
@@ -766,7 +770,7 @@ def draw_relu_regions(data: ReluRegionsData):
                              hoverinfo="skip", name="region boundaries", showlegend=False))
     text = (f"{data.depth} × {data.width} units: {data.regions} regions (exact)<br>"
             f"Montúfar lower bound {data.lower}, Serra upper bound {data.upper}")
-    fig.update_layout(annotations=[status_annotation(text)])
+    fig.update_layout(annotations=[status_annotation(text, above=True)], margin=dict(t=60))
     x0, x1, y0, y1 = data.box
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1])

@@ -46,12 +46,14 @@ from __future__ import annotations
 import html
 import inspect
 import itertools
+import json
 import math
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
 
 from lecture_code.core.plotting import BookFigure, book_figure, figure_html
 
@@ -67,6 +69,8 @@ _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 STATIC_ENV = "LECTURE_CODE_BUILD"
 #: Height (px) added below the plot for each static slider.
 _SLIDER_ROOM = 85
+#: Pixels between the x-axis title and the first slider's label.
+_AXIS_GAP = 20
 
 
 @dataclass(frozen=True)
@@ -221,17 +225,18 @@ class Explorer:
             frames.append(go.Frame(name=self.frame_name(idx), data=fig.data, layout=_frame_layout(fig)))
 
         static = BookFigure(base)
-        static.frames = frames
-        room = _SLIDER_ROOM * len(self.sliders)
+        static.frames = _only_changing_traces(base, frames)
+        room = _SLIDER_ROOM * len(self.sliders) + _AXIS_GAP
         height = (static.layout.height or 460) + room
         top = static.layout.margin.t if static.layout.margin.t is not None else 60
-        bottom = (static.layout.margin.b if static.layout.margin.b is not None else 50) + room
+        axis = static.layout.margin.b if static.layout.margin.b is not None else 50  # ticks and x title
+        bottom = axis + room
         plot_height = max(height - top - bottom, 100)
         static.update_layout(
             height=height,
             margin=dict(b=bottom),
             sliders=[
-                self._static_slider(k, s, y=-(50 + _SLIDER_ROOM * k) / plot_height)
+                self._static_slider(k, s, y=-(axis + _AXIS_GAP + _SLIDER_ROOM * k) / plot_height)
                 for k, s in enumerate(self.sliders)
             ],
         )
@@ -345,6 +350,25 @@ def explore(
 
 def _trace_signature(fig: go.Figure) -> tuple[str, ...]:
     return tuple(t.type for t in fig.data)
+
+
+def _trace_json(trace) -> str:
+    return json.dumps(trace.to_plotly_json(), cls=PlotlyJSONEncoder, sort_keys=True)
+
+
+def _only_changing_traces(base: go.Figure, frames: list[go.Frame]) -> list[go.Frame]:
+    """Frames that carry only the traces some slider changes (``Frame.traces`` says which).
+
+    A trace that is the same in every frame (the contour lines under a trajectory, a
+    theory curve) is drawn once by the figure and left out of the frames: on the site the
+    page then holds it once instead of once per slider combination.
+    """
+    first = [_trace_json(t) for t in base.data]
+    changing = [i for i, ref in enumerate(first) if any(_trace_json(f.data[i]) != ref for f in frames)]
+    if len(changing) == len(first):
+        return frames
+    return [go.Frame(name=f.name, data=[f.data[i] for i in changing], traces=changing, layout=f.layout)
+            for f in frames]
 
 
 def _frame_layout(fig: go.Figure) -> dict[str, Any]:

@@ -21,7 +21,9 @@ Unicode, e.g. ``"η"``, ``"λ_max"``, ``"κ"``.
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import os
 from typing import Any, Iterable, Sequence
 
@@ -48,6 +50,7 @@ __all__ = [
     "quadratic_level_lines",
     "status_annotation",
     "figure_html",
+    "label_decades_only",
     "thin",
     "contours",
     "status_text",
@@ -107,7 +110,8 @@ class BookFigure(go.Figure):
             # The book's build shows only the HTML; leaving out the JSON keeps myst-nb's
             # "unknown mime type" warning meaningful (it fails the strict build).
             return {"text/html": html}
-        data = json.loads(pio.to_json(self, validate=False, remove_uids=False))
+        shown = label_decades_only(go.Figure(self))
+        data = json.loads(pio.to_json(shown, validate=False, remove_uids=False))
         return {"application/vnd.plotly.v1+json": data, "text/html": html}
 
     def _ipython_display_(self) -> None:
@@ -310,28 +314,71 @@ def point_trace(
     )
 
 
-def status_annotation(text: str, *, warn: bool = False) -> dict[str, Any]:
+def status_annotation(text: str, *, warn: bool = False, above: bool = False) -> dict[str, Any]:
     """A status line in the top-left corner of a plot (used for "diverged at step 12").
 
     Figures whose content changes with a slider always carry this annotation (with empty
     text when there is nothing to say), so every precomputed frame has the same layout keys.
+    ``above=True`` puts it just above the plot instead of over it, for plots that fill their
+    whole area (regions, surfaces); leave room for it in the top margin.
     """
     return dict(
         text=text,
         xref="paper",
         yref="paper",
-        x=0.01,
-        y=0.99,
+        x=0 if above else 0.01,
+        y=1.0 if above else 0.99,
         xanchor="left",
-        yanchor="top",
+        yanchor="bottom" if above else "top",
+        align="left",
         showarrow=False,
         font=dict(size=14, color="#B00020" if warn else "#222"),
-        bgcolor="rgba(255,255,255,0.85)" if text else "rgba(0,0,0,0)",
+        bgcolor="rgba(255,255,255,0.85)" if text and not above else "rgba(0,0,0,0)",
     )
+
+
+def _as_array(value: Any) -> np.ndarray:
+    """Plotted values as floats, also when plotly holds them base64-encoded ({"bdata", "dtype"})."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).astype(float).ravel()
+    try:
+        return np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):  # categories, dates: not a log axis's numbers
+        return np.array([])
+
+
+def _axis_span(fig: go.Figure, name: str) -> float | None:
+    """Decades spanned by the log axis ``name`` ("xaxis", "yaxis2", ...): its range if set,
+    else the positive data drawn on it."""
+    axis = fig.layout[name]
+    if axis.range is not None and None not in axis.range:
+        return abs(float(axis.range[1]) - float(axis.range[0]))
+    letter, suffix = name[0], name[5:]
+    values = []
+    for trace in fig.data:
+        if (getattr(trace, f"{letter}axis", None) or letter) == letter + suffix and getattr(trace, letter, None) is not None:
+            v = _as_array(trace[letter])
+            values.append(v[np.isfinite(v) & (v > 0)])
+    v = np.concatenate(values) if values else np.array([])
+    return float(np.log10(v.max() / v.min())) if v.size else None
+
+
+def label_decades_only(fig: go.Figure) -> go.Figure:
+    """Log axes spanning a decade or more label only powers of ten (1, 10, 100 ..., not the
+    crowded 2 and 5 in between), every k-th decade when there are more than 8 of them; an
+    axis with its own ``dtick`` is left alone. Changes ``fig`` in place and returns it."""
+    for name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
+        axis = fig.layout[name]
+        if axis.type == "log" and axis.dtick is None:
+            span = _axis_span(fig, name)
+            if span is not None and span >= 1:
+                axis.dtick = max(1, math.ceil(span / 8))
+    return fig
 
 
 def figure_html(fig: go.Figure, *, post_script: str | None = None) -> str:
     """The HTML fragment the static site shows for ``fig`` (plotly.js is loaded by the page)."""
+    fig = label_decades_only(go.Figure(fig))
     return pio.to_html(
         fig,
         include_plotlyjs=False,

@@ -1,9 +1,16 @@
 """Self-check quizzes that work on the static site (no kernel, no network) and in JupyterLab.
 
-A quiz is plain HTML with a few lines of inline JavaScript: the reader ticks the options
-they believe, presses *Check*, and every option is marked right or wrong with the reason.
-Answers are in the page source: these quizzes are for self-checking, not for grading
-(graded work lives in ``exercises/``)::
+A quiz is plain HTML with a few lines of inline JavaScript. The reader ticks the options
+they believe and presses *Check*:
+
+* right: "Correct." and the reasons for every option;
+* wrong, first try: the reasons for the options they chose only, then they try again;
+* wrong again, or *Show answer*: the full answer, every option marked right or wrong.
+
+Nothing of the answer is in the page's visible text until then: which options are right is
+in a JSON block the script reads, the reasons are hidden until revealed. The answers are
+still in the page source: these quizzes are for self-checking, not for grading (graded
+work lives in ``exercises/``)::
 
     from lecture_code.core.quiz import Question, quiz
 
@@ -16,23 +23,25 @@ Answers are in the page source: these quizzes are for self-checking, not for gra
         ),
     )
 
-Text may contain inline math between ``$...$`` (typeset by MathJax on the site and in
-JupyterLab), ``**bold**`` and ```code```.
+The prompt says nothing about how many answers to give: the quiz adds "(tick all that
+apply)" or "(choose one answer)" itself. Text may contain inline math between ``$...$``
+(typeset by MathJax on the site and in JupyterLab), ``**bold**`` and ```code```.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import uuid
 from dataclasses import dataclass
 from typing import Sequence
 
-__all__ = [
-    "Question",
-    "Quiz",
-    "quiz",
-]
+__all__ = ["Question", "Quiz", "quiz", "HINT_MULTIPLE", "HINT_SINGLE"]
+
+HINT_MULTIPLE = "tick all that apply"
+HINT_SINGLE = "choose one answer"
+_HINT_IN_PROMPT = re.compile(r"tick all|one answer|all that apply", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ class Question:
     Parameters
     ----------
     prompt:
-        The question.
+        The question, without a hint on how many options to tick (the quiz adds it).
     options:
         ``(text, is_correct, explanation)`` triples, in the order shown.
     multiple:
@@ -63,7 +72,16 @@ class Question:
         n_correct = sum(o[1] for o in opts)
         if not self.multiple and n_correct != 1:
             raise ValueError(f"a single-answer Question (multiple=False) needs exactly 1 correct option, got {n_correct}")
+        if _HINT_IN_PROMPT.search(self.prompt):
+            raise ValueError(
+                f"Question prompt must not say how many options to tick (the quiz adds "
+                f"'({HINT_MULTIPLE})' or '({HINT_SINGLE})' from `multiple`), got {self.prompt!r}"
+            )
         object.__setattr__(self, "options", opts)
+
+    @property
+    def hint(self) -> str:
+        return HINT_MULTIPLE if self.multiple else HINT_SINGLE
 
 
 _MATH = re.compile(r"\$(.+?)\$")
@@ -81,41 +99,60 @@ def _format(text: str) -> str:
 
 _STYLE = """
 <style>
-.lc-quiz{border:1px solid #d0d7de;border-left:4px solid #0072B2;border-radius:6px;padding:.6em 1em;margin:1em 0;background:#fafbfc}
+.lc-quiz{border:1px solid #d0d7de;border-left:4px solid #0072B2;border-radius:6px;padding:.6em 1em;margin:1em 0;background:#fafbfc;color:#222}
 .lc-quiz .lc-q{margin:.4em 0 1em 0}
 .lc-quiz .lc-prompt{font-weight:600;margin-bottom:.3em}
 .lc-quiz .lc-hint{font-weight:400;color:#555;font-size:.9em}
 .lc-quiz label{display:block;margin:.15em 0;cursor:pointer}
-.lc-quiz .lc-why{display:none;margin:.1em 0 .4em 1.7em;font-size:.92em}
-.lc-quiz .lc-right .lc-why,.lc-quiz .lc-wrong .lc-why{display:block}
+.lc-quiz .lc-why{margin:.1em 0 .4em 1.7em;font-size:.92em}
+.lc-quiz .lc-why[hidden]{display:none}
 .lc-quiz .lc-right .lc-why{color:#1a7f37}
 .lc-quiz .lc-wrong .lc-why{color:#B00020}
-.lc-quiz button{margin-top:.3em;padding:.2em .9em;border-radius:4px;border:1px solid #0072B2;background:#fff;color:#0072B2;cursor:pointer}
-.lc-quiz .lc-score{margin-left:.8em;font-weight:600}
+.lc-quiz button{margin:.3em .5em 0 0;padding:.2em .9em;border-radius:4px;border:1px solid #0072B2;background:#fff;color:#0072B2;cursor:pointer}
+.lc-quiz .lc-score{font-weight:600}
 </style>
 """
 
+# The answer key is read from the quiz's JSON block; a reason is shown only for the options
+# the reader chose (first wrong try) or for all options (right, second wrong try, or
+# "Show answer").
 _SCRIPT = """
 <script>
 (function () {
   var root = document.getElementById('%(id)s');
   if (!root) { return; }
-  root.querySelectorAll('.lc-q').forEach(function (q) {
-    q.querySelector('button').addEventListener('click', function () {
-      var right = 0, opts = q.querySelectorAll('.lc-opt');
-      opts.forEach(function (o) {
-        var ticked = o.querySelector('input').checked;
-        var correct = o.getAttribute('data-correct') === '1';
-        var ok = (ticked === correct);
-        o.classList.remove('lc-right', 'lc-wrong');
+  var key = JSON.parse(root.querySelector('script.lc-key').textContent);
+  root.querySelectorAll('.lc-q').forEach(function (q, qi) {
+    var correct = key[qi], tries = 0;
+    var opts = q.querySelectorAll('.lc-opt');
+    var score = q.querySelector('.lc-score');
+    function mark(o, oi, show) {
+      var ok = correct.indexOf(oi) >= 0, why = o.querySelector('.lc-why');
+      o.classList.remove('lc-right', 'lc-wrong');
+      why.hidden = !show;
+      if (show) {
         o.classList.add(ok ? 'lc-right' : 'lc-wrong');
-        if (ok) { right += 1; }
-        o.querySelector('.lc-mark').textContent =
-          (ok ? '✔ ' : '✘ ') + (correct ? 'True. ' : 'False. ');
-      });
-      q.querySelector('.lc-score').textContent = (right === opts.length)
-        ? 'All correct.' : right + ' of ' + opts.length + ' options right.';
+        o.querySelector('.lc-mark').textContent = ok ? '✔ Right. ' : '✘ Not right. ';
+      }
+    }
+    function reveal(message) {
+      opts.forEach(function (o, oi) { mark(o, oi, true); });
+      score.textContent = message;
+    }
+    q.querySelector('.lc-check').addEventListener('click', function () {
+      var chosen = [];
+      opts.forEach(function (o, oi) { if (o.querySelector('input').checked) { chosen.push(oi); } });
+      if (!chosen.length) { score.textContent = 'Choose an answer first.'; return; }
+      var right = chosen.length === correct.length && chosen.every(function (c) { return correct.indexOf(c) >= 0; });
+      tries += 1;
+      if (right) { reveal(tries === 1 ? 'Correct.' : 'Correct, on try ' + tries + '.'); return; }
+      if (tries >= 2) { reveal('Not quite. Here is the full answer.'); return; }
+      opts.forEach(function (o, oi) { mark(o, oi, chosen.indexOf(oi) >= 0); });
+      score.textContent = (correct.length === 1)
+        ? 'Not this one: read why, then try again.'
+        : 'Not quite: some of your choices are wrong or missing. Read why, then try again.';
     });
+    q.querySelector('.lc-show').addEventListener('click', function () { reveal('The full answer:'); });
   });
 })();
 </script>
@@ -135,22 +172,34 @@ class Quiz:
         self.title = title
         self.id = "lc-quiz-" + uuid.uuid4().hex[:10]
 
+    def answer_key(self) -> list[list[int]]:
+        """For each question, the indices of its correct options."""
+        return [[i for i, (_, correct, _) in enumerate(q.options) if correct] for q in self.questions]
+
     def to_html(self) -> str:
-        parts = [_STYLE, f'<div class="lc-quiz mathjax_process" id="{self.id}"><p><strong>{_format(self.title)}</strong></p>']
+        key = json.dumps(self.answer_key()).replace("</", "<\\/")
+        parts = [
+            _STYLE,
+            f'<div class="lc-quiz mathjax_process" id="{self.id}"><p><strong>{_format(self.title)}</strong></p>',
+            f'<script type="application/json" class="lc-key">{key}</script>',
+        ]
         for qi, q in enumerate(self.questions):
             kind = "checkbox" if q.multiple else "radio"
-            hint = "tick all that apply" if q.multiple else "one answer"
             parts.append(
                 f'<div class="lc-q"><div class="lc-prompt">{qi + 1}. {_format(q.prompt)} '
-                f'<span class="lc-hint">({hint})</span></div>'
+                f'<span class="lc-hint">({q.hint})</span></div>'
             )
-            for oi, (text, correct, why) in enumerate(q.options):
+            for oi, (text, _, why) in enumerate(q.options):
                 parts.append(
-                    f'<div class="lc-opt" data-correct="{int(correct)}"><label>'
+                    f'<div class="lc-opt"><label>'
                     f'<input type="{kind}" name="{self.id}-q{qi}" value="{oi}"> {_format(text)}</label>'
-                    f'<div class="lc-why"><span class="lc-mark"></span>{_format(why)}</div></div>'
+                    f'<div class="lc-why" hidden><span class="lc-mark"></span>{_format(why)}</div></div>'
                 )
-            parts.append('<button type="button">Check</button><span class="lc-score"></span></div>')
+            parts.append(
+                '<button type="button" class="lc-check">Check</button>'
+                '<button type="button" class="lc-show">Show answer</button>'
+                '<span class="lc-score" aria-live="polite"></span></div>'
+            )
         parts.append("</div>")
         parts.append(_SCRIPT % {"id": self.id})
         return "".join(parts)
