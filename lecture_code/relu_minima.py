@@ -268,7 +268,7 @@ def monte_carlo_loss(W: np.ndarray, k: int, samples: int = 200_000, seed: int = 
 # --------------------------------------------------------------------------- the experiment
 
 
-INITS = ("gaussian", "uniform", "xavier_uniform")
+INITS = ("gaussian", "uniform", "uniform_rotated", "xavier_uniform")
 
 
 def init_weights(runs: int, n: int, d: int, rng: np.random.Generator, init: str = "gaussian",
@@ -277,6 +277,9 @@ def init_weights(runs: int, n: int, d: int, rng: np.random.Generator, init: str 
 
     * ``"gaussian"``: i.i.d. ``N(0, scale² / d)`` -- the paper's "Xavier initialisation" (``randn(d, n)/sqrt(d)``);
     * ``"uniform"``: i.i.d. uniform with the same variance, ``U(±scale·sqrt(3/d))``;
+    * ``"uniform_rotated"``: the same uniform weights times a random rotation of the input space, one
+      per run (``W Q``, ``Q`` Haar-distributed): the cube's axes no longer line up with the teacher's
+      ``e_j`` (used to show that this alignment is what the uniform law changes);
     * ``"xavier_uniform"``: Glorot & Bengio's ``U(±scale·sqrt(6/(n + d)))`` (variance ``2/(n+d)``; the
       same as ``"uniform"`` when ``n = d``).
     """
@@ -284,13 +287,18 @@ def init_weights(runs: int, n: int, d: int, rng: np.random.Generator, init: str 
     scale = _positive(scale, "scale")
     if init == "gaussian":
         return scale * rng.standard_normal((runs, n, d)) / math.sqrt(d)
-    if init == "uniform":
+    if init in ("uniform", "uniform_rotated"):
         a = scale * math.sqrt(3.0 / d)
-    elif init == "xavier_uniform":
+        W = rng.uniform(-a, a, size=(runs, n, d))
+        if init == "uniform":
+            return W
+        Q, R = np.linalg.qr(rng.standard_normal((runs, d, d)))
+        Q *= np.sign(np.diagonal(R, axis1=-2, axis2=-1))[..., None, :]  # Haar: fix the signs of QR
+        return W @ Q
+    if init == "xavier_uniform":
         a = scale * math.sqrt(6.0 / (n + d))
-    else:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    return rng.uniform(-a, a, size=(runs, n, d))
+        return rng.uniform(-a, a, size=(runs, n, d))
+    raise ValueError(f"init must be one of {INITS}, got {init!r}")
 
 
 def descend(W0: np.ndarray, k: int, lr: float = LR, tol: float = GRAD_TOL, max_steps: int = 1_000_000,

@@ -34,6 +34,8 @@ ABLATION_SETTING = (10, 10)
 ABLATION = [
     ("paper", "the paper's protocol", {}),
     ("uniform", "uniform initialisation, same variance 1/d", dict(init="uniform")),
+    ("uniform rotated", "the same uniform weights, randomly rotated (one rotation per run)",
+     dict(init="uniform_rotated")),
     ("scale 0.5", "Gaussian initialisation, standard deviation halved", dict(scale=0.5)),
     ("scale 2", "Gaussian initialisation, standard deviation doubled", dict(scale=2.0)),
     ("lr 0.05", "step size 0.05 instead of 0.1", dict(lr=0.05)),
