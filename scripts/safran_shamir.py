@@ -6,7 +6,7 @@ Usage:  .venv/bin/python scripts/safran_shamir.py [--runs 1000] [--quick] [--out
 For every (k, n) below: ``runs`` students with the paper's protocol (Gaussian N(0, 1/d)
 initialisation, gradient descent with step 0.1 to gradient norm 1e-9/(2π), a run counted when
 its loss is at least 1e-3 and its Hessian positive definite; see
-``lecture_code.relu_minima``), compared with the published percentage by a two-sample z score.
+``lecture_code.core.relu_minima``), compared with the published percentage by a two-sample z score.
 Then an ablation at k = n = 10: the same runs with one knob changed at a time. The chapter
 ``book/symmetry.md`` only loads the JSON file this script writes.
 """
@@ -24,7 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from lecture_code import relu_minima as rm  # noqa: E402
+from lecture_code.core import relu_minima as rm  # noqa: E402
 
 SEED = 2018
 # n = k and n = k + 1 for k = 6..12 (the published settings of this range), n = k + 2 as a check
@@ -106,7 +106,7 @@ def main() -> None:
         return
     out = dict(
         description="Safran & Shamir (2018) reproduced with the closed-form population loss; "
-                    "see lecture_code.relu_minima for the protocol.",
+                    "see lecture_code.core.relu_minima for the protocol.",
         protocol=dict(runs_per_setting=runs, paper_runs_per_setting=1000, init="gaussian N(0, 1/d)",
                       lr=rm.LR, grad_tol=rm.GRAD_TOL, global_tol=rm.GLOBAL_TOL, lambda_tol=rm.LAMBDA_TOL,
                       early_stop="a run stops once its loss is below global_tol", seed=SEED,

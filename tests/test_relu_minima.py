@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code import relu_minima as rm
+from lecture_code.core import relu_minima as rm
 
 
 # --------------------------------------------------------------------------- independent references
