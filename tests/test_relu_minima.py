@@ -270,3 +270,27 @@ def test_committed_results_match_the_paper_within_three_standard_errors():
     # the ablation's first row is the paper's protocol at the same setting and seed: the same runs
     k, n = data["ablation_setting"]
     assert data["ablation"][0]["name"] == "paper" and data["ablation"][0]["local"] == rows[(k, n)]["local"]
+
+
+def test_chapter_numbers_and_figures_come_from_the_results_file():
+    from lecture_code.chapters import symmetry as ch
+
+    data = rm.load_results()
+    nums = ch.reproduction_numbers(data)
+    rows = [r for r in data["rows"] if r["published"] is not None]
+    assert nums["settings"] == len(rows) and nums["max_abs_z"] == max(abs(r["z"]) for r in rows)
+    assert nums["unverified"] == sum(r["unverified"] for r in data["rows"] + data["ablation"])
+    # the share of "other kinds" the published mean needs: mixing the measured kinds in that
+    # proportion gives the published mean loss to its printed precision (lower edge)
+    row = next(r for r in data["rows"] if (r["k"], r["n"]) == (10, 10))
+    mix = ch.family_mix(row)
+    mean = (1 - mix["needed_share"]) * mix["main_loss"] + mix["needed_share"] * mix["other_loss"]
+    assert mean == pytest.approx(row["published"]["mean_loss_local"] - 0.0005)
+    assert mix["other_share"] == pytest.approx(1 - max(f["count"] for f in row["families"]) / row["local"])
+    fig = ch.draw_reproduction(data)
+    assert len(fig.data) == 6  # measured and published for n = k, k+1, k+2
+    measured = fig.data[0]
+    assert list(measured.y) == [r["percent_local"] for r in data["rows"] if r["n"] == r["k"]]
+    fig = ch.draw_ablation(data)
+    assert list(fig.data[0].y)[::-1] == [a["name"] for a in data["ablation"]]
+    assert "k = n = 10" in ch.families_table(data, [(10, 10)]) or " 10  10 |" in ch.families_table(data, [(10, 10)])

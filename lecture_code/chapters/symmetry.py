@@ -120,6 +120,9 @@ __all__ = [
     "critical_plane",
     "draw_reproduction",
     "draw_ablation",
+    "family_mix",
+    "reproduction_numbers",
+    "families_table",
 ]
 
 
@@ -859,3 +862,78 @@ def draw_ablation(data: dict) -> go.Figure:
                              name=f"published {pub} % ± 2 s.e."))
     fig.update_yaxes(type="category")
     return fig
+
+
+def _half_unit(printed: float) -> float:
+    """Half a unit of the last digit of a printed decimal (0.022 -> 0.0005)."""
+    decimals = len(repr(printed).split(".")[1]) if "." in repr(printed) else 0
+    return 0.5 * 10.0**-decimals
+
+
+def family_mix(row: dict) -> dict:
+    """The spurious minima of one setting split into its most frequent kind and the rest.
+
+    Returns the main kind's loss and λ_min, the share of the other kinds and their mean loss, and
+    the share of other kinds that the published mean loss would need (to its printed precision,
+    with the losses of the kinds measured here).
+    """
+    fams = sorted(row["families"], key=lambda f: -f["count"])
+    main, rest = fams[0], fams[1:]
+    n_rest = sum(f["count"] for f in rest)
+    rest_loss = sum(f["loss"] * f["count"] for f in rest) / n_rest if n_rest else float("nan")
+    target = row["published"]["mean_loss_local"] - _half_unit(row["published"]["mean_loss_local"])
+    needed = (target - main["loss"]) / (rest_loss - main["loss"]) if n_rest else float("nan")
+    return dict(kinds=len(fams), main_loss=main["loss"], main_lambda=main["min_eigenvalue"],
+                other_share=n_rest / row["local"], other_loss=rest_loss, needed_share=needed)
+
+
+def reproduction_numbers(data: dict) -> dict:
+    """Every number the chapter's text quotes about the reproduction, computed from the results file."""
+    rows = [r for r in data["rows"] if r["published"] is not None]
+    listed = [r for r in rows if r["published"]["listed"] and r["local"]]
+    worst = max(rows, key=lambda r: abs(r["z"]))
+    by = {(r["k"], r["n"]): r for r in data["rows"]}
+    abl = {a["name"]: a for a in data["ablation"]}
+
+    def rel(r, key, pub):
+        return 100 * (r[key] / r["published"][pub] - 1)
+
+    out = dict(
+        runs=data["protocol"]["runs_per_setting"], settings=len(rows), minutes=data["total_seconds"] / 60,
+        max_abs_z=abs(worst["z"]), worst_k=worst["k"], worst_n=worst["n"], worst_pct=worst["percent_local"],
+        worst_pub=worst["published"]["percent_local"], worst_z=worst["z"],
+        pct_6=by[(6, 6)]["percent_local"], pct_12=by[(12, 12)]["percent_local"],
+        max_local_k1=max(r["local"] for r in rows if r["n"] == r["k"] + 1),
+        local_k2=sum(r["local"] for r in rows if r["n"] == r["k"] + 2),
+        unverified=sum(r["unverified"] for r in data["rows"] + data["ablation"]),
+        not_converged=sum(r["not_converged"] for r in data["rows"] + data["ablation"]),
+        max_rise=max(r["max_loss_increase"] for r in data["rows"] + data["ablation"]),
+        max_gd_steps=max(r["max_steps"] or 0 for r in data["rows"] + data["ablation"]),
+        min_lambda_bad=min(r["min_local_eigenvalue"] for r in data["rows"] if r["min_local_eigenvalue"] is not None),
+        max_grad_bad=max(r["max_local_grad_norm"] for r in data["rows"] if r["max_local_grad_norm"] is not None),
+        max_lambda_dev=max(abs(rel(r, "mean_min_eigenvalue", "mean_min_eigenvalue")) for r in listed),
+        loss_dev_10=-rel(by[(10, 10)], "mean_loss_local", "mean_loss_local"),
+        loss_dev_11=-rel(by[(11, 11)], "mean_loss_local", "mean_loss_local"),
+        max_loss_dev_rest=max(abs(rel(r, "mean_loss_local", "mean_loss_local")) for r in listed
+                              if (r["k"], r["n"]) not in ((10, 10), (11, 11))),
+        abl_k=data["ablation_setting"][0],
+        abl_spread=max(abs(abl[nm]["percent_local"] - abl["paper"]["percent_local"])
+                       for nm in ("scale 0.5", "scale 2", "lr 0.05", "lr 0.2", "tol 1e-5")),
+    )
+    for name, a in abl.items():
+        key = name.replace(" ", "_").replace(".", "")
+        out[f"abl_{key}"] = a["percent_local"]
+        out[f"abl_{key}_z"] = a["z"]
+    mix = family_mix(by[(10, 10)])
+    out.update({f"mix10_{key}": v for key, v in mix.items()})
+    return out
+
+
+def families_table(data: dict, settings: Sequence[tuple[int, int]]) -> str:
+    """The kinds of spurious minima found in some settings: loss, mean λ_min and how many runs."""
+    by = {(r["k"], r["n"]): r for r in data["rows"]}
+    lines = [f"{'k':>3} {'n':>3} | {'loss':>7} {'λ_min':>7} {'runs':>5}"]
+    for k, n in settings:
+        for f in sorted(by[(k, n)]["families"], key=lambda f: -f["count"]):
+            lines.append(f"{k:>3} {n:>3} | {f['loss']:>7.4f} {f['min_eigenvalue']:>7.4f} {f['count']:>5}")
+    return "\n".join(lines)

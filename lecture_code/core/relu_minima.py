@@ -487,7 +487,7 @@ def load_results(path: str | None = None) -> dict:
     import json
     from pathlib import Path
 
-    p = Path(path) if path is not None else Path(__file__).resolve().parents[1] / "data" / "safran_shamir.json"
+    p = Path(path) if path is not None else Path(__file__).resolve().parents[2] / "data" / "safran_shamir.json"
     if not p.exists():
         raise FileNotFoundError(f"{p} is missing: run `make data` (scripts/safran_shamir.py)")
     return json.loads(p.read_text())
