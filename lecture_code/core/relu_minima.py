@@ -22,8 +22,8 @@ so ``∂²F/∂w_i² = I/2 + Σ_{j≠i} ∂g(w_i, w_j)/∂w - Σ_l ∂g(w_i, v_l
 The protocol (:func:`run_experiment`) is the paper's, as its authors' code runs it
 (github.com/ItaySafran/OneLayerGDconvergence, ``GD_code/findBadMinima.m`` and ``findMinimum.m``):
 
-* initialisation: every weight i.i.d. ``N(0, 1/d)`` (``randn(d, n)/sqrt(d)``, which the code and
-  the paper call Xavier initialisation);
+* initialisation: every weight i.i.d. ``N(0, 1/d)`` (``randn(d, n)/sqrt(d)``, which the code's
+  comment calls Xavier initialisation);
 * plain gradient descent with step ``0.1`` until ``max_i |∂F/∂w_i| <= 1e-9 / (2π)`` (the code
   stops when ``2π`` times the gradient of every neuron has norm at most ``1e-9``), no step limit;
   a run whose gradient norm exceeds ``1e4 / (2π)`` restarts from its initial point with half the step;
@@ -31,7 +31,10 @@ The protocol (:func:`run_experiment`) is the paper's, as its authors' code runs 
   that a local minimum lies within a small radius (positive definite Hessian, Taylor bound)
   and counts a run as "converging to a spurious local minimum" only when that proof succeeds.
 
-We keep the first three points and test the fourth in floating point: a bad run is ``local`` when
+We keep the first three points, with one shortcut -- a run also stops once its loss is below
+``1e-3``: gradient descent at these steps never raises the loss (checked on every run, see
+:func:`descend`), so such a run can only end below the threshold -- and test the fourth in
+floating point: a bad run is ``local`` when
 gradient descent converged and the smallest eigenvalue of the closed-form Hessian exceeds
 ``lambda_tol`` (default ``1e-6``; rounding errors in the eigenvalues are about ``1e-14``);
 a bad run whose Hessian has a smaller or negative eigenvalue is ``unverified`` (not counted, as in
@@ -275,7 +278,8 @@ def init_weights(runs: int, n: int, d: int, rng: np.random.Generator, init: str 
                  scale: float = 1.0) -> np.ndarray:
     """First-layer weights for ``runs`` students, shape ``(runs, n, d)``.
 
-    * ``"gaussian"``: i.i.d. ``N(0, scale² / d)`` -- the paper's "Xavier initialisation" (``randn(d, n)/sqrt(d)``);
+    * ``"gaussian"``: i.i.d. ``N(0, scale² / d)`` -- the authors' initialisation
+      (``randn(d, n)/sqrt(d)``, commented "Xavier");
     * ``"uniform"``: i.i.d. uniform with the same variance, ``U(±scale·sqrt(3/d))``;
     * ``"uniform_rotated"``: the same uniform weights times a random rotation of the input space, one
       per run (``W Q``, ``Q`` Haar-distributed): the cube's axes no longer line up with the teacher's
