@@ -813,29 +813,38 @@ def _binomial_se(count: float, runs: int) -> float:
 def draw_reproduction(data: dict) -> go.Figure:
     """Measured and published percentages of runs ending in a spurious local minimum against k.
 
-    One colour per width ``n = k, k+1, k+2``; both sides with ± 2 binomial standard errors
-    (1000 runs each); a published setting the paper ran but did not list is drawn at 0.
+    Left panel ``n = k``, right panel ``n = k + 1`` and ``k + 2`` (a hundred times smaller scale).
+    Both sides with ± 2 binomial standard errors (1000 runs each); a setting the paper ran but
+    did not list is drawn at 0.
     """
-    fig = new_figure(x_title="teacher neurons k (input dimension d = k)",
-                     y_title="% of runs in a spurious local minimum", height=440)
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.1,
+                        subplot_titles=("n = k", "n = k + 1, k + 2"))
     for i, extra in enumerate((0, 1, 2)):
-        rows = [r for r in data["rows"] if r["n"] == r["k"] + extra]
+        rows = [r for r in data["rows"] if r["n"] == r["k"] + extra and r.get("published")]
         if not rows:
             continue
+        col = 1 if extra == 0 else 2
         label = "n = k" if extra == 0 else f"n = k + {extra}"
         fig.add_trace(go.Scatter(
             x=[r["k"] - 0.08 for r in rows], y=[r["percent_local"] for r in rows], mode="lines+markers",
             error_y=dict(type="data", array=[2 * _binomial_se(r["local"], r["runs"]) for r in rows], visible=True),
             name=f"measured, {label}", line=dict(color=color(i)),
             customdata=[[r["local"], r["runs"], r["z"]] for r in rows],
-            hovertemplate="k = %{x:.0f}: %{y:.1f} % (%{customdata[0]} of %{customdata[1]}), z = %{customdata[2]:.2f}"))
-        pub = [r for r in rows if r.get("published")]
+            hovertemplate="k = %{x:.0f}: %{y:.1f} % (%{customdata[0]} of %{customdata[1]}), z = %{customdata[2]:.2f}"),
+            1, col)
         fig.add_trace(go.Scatter(
-            x=[r["k"] + 0.08 for r in pub], y=[r["published"]["percent_local"] for r in pub], mode="markers",
+            x=[r["k"] + 0.08 for r in rows], y=[r["published"]["percent_local"] for r in rows], mode="markers",
             error_y=dict(type="data", visible=True,
-                         array=[2 * _binomial_se(r["published"]["percent_local"] * 10, 1000) for r in pub]),
+                         array=[2 * _binomial_se(r["published"]["percent_local"] * 10, 1000) for r in rows]),
             name=f"Safran & Shamir, {label}", marker=dict(color=color(i), symbol="x", size=10),
-            hovertemplate="k = %{x:.0f}: %{y:.1f} % published"))
+            hovertemplate="k = %{x:.0f}: %{y:.1f} % published"), 1, col)
+    fig.update_layout(template="plotly_white", height=440, margin=dict(l=60, r=20, t=50, b=50),
+                      legend=dict(orientation="h", y=-0.25))
+    fig.update_xaxes(title_text="k (teacher neurons, d = k)", dtick=1, row=1, col=1)
+    fig.update_xaxes(title_text="k", dtick=1, row=1, col=2)
+    fig.update_yaxes(title_text="% of runs in a spurious local minimum", col=1)
     return fig
 
 
@@ -847,8 +856,8 @@ def draw_ablation(data: dict) -> go.Figure:
     pub = rows[0]["published"]["percent_local"]
     se = 2 * _binomial_se(pub * 10, 1000)
     names = [r["name"] for r in rows][::-1]
-    fig = new_figure(x_title=f"% of runs in a spurious local minimum (k = n = {k})" if k == n
-                     else f"% of runs in a spurious local minimum (k = {k}, n = {n})", y_title="", height=360)
+    fig = new_figure(x_title=f"% spurious minima, k = n = {k}" if k == n else f"% spurious minima, k = {k}, n = {n}",
+                     y_title="", height=360)
     fig.add_shape(type="rect", x0=pub - se, x1=pub + se, y0=-0.5, y1=len(rows) - 0.5,
                   fillcolor=color(1), opacity=0.15, line_width=0)
     fig.add_vline(x=pub, line=dict(color=color(1), dash="dash"))
@@ -875,7 +884,7 @@ def family_mix(row: dict) -> dict:
 
     Returns the main kind's loss and λ_min, the share of the other kinds and their mean loss, and
     the share of other kinds that the published mean loss would need (to its printed precision,
-    with the losses of the kinds measured here).
+    with the losses of the kinds measured here) and its ratio to the measured share.
     """
     fams = sorted(row["families"], key=lambda f: -f["count"])
     main, rest = fams[0], fams[1:]
@@ -883,8 +892,10 @@ def family_mix(row: dict) -> dict:
     rest_loss = sum(f["loss"] * f["count"] for f in rest) / n_rest if n_rest else float("nan")
     target = row["published"]["mean_loss_local"] - _half_unit(row["published"]["mean_loss_local"])
     needed = (target - main["loss"]) / (rest_loss - main["loss"]) if n_rest else float("nan")
+    share = n_rest / row["local"]
     return dict(kinds=len(fams), main_loss=main["loss"], main_lambda=main["min_eigenvalue"],
-                other_share=n_rest / row["local"], other_loss=rest_loss, needed_share=needed)
+                other_share=share, other_loss=rest_loss, needed_share=needed,
+                needed_ratio=needed / share if share else float("nan"))
 
 
 def reproduction_numbers(data: dict) -> dict:
