@@ -919,7 +919,7 @@ def reproduction_numbers(data: dict) -> dict:
         unverified=sum(r["unverified"] for r in data["rows"] + data["ablation"]),
         not_converged=sum(r["not_converged"] for r in data["rows"] + data["ablation"]),
         max_rise=max(r["max_loss_increase"] for r in data["rows"] + data["ablation"]),
-        max_gd_steps=max(r["max_steps"] or 0 for r in data["rows"] + data["ablation"]),
+        max_gd_steps=max(r["max_steps"] or 0 for r in data["rows"]),
         min_lambda_bad=min(r["min_local_eigenvalue"] for r in data["rows"] if r["min_local_eigenvalue"] is not None),
         max_grad_bad=max(r["max_local_grad_norm"] for r in data["rows"] if r["max_local_grad_norm"] is not None),
         max_lambda_dev=max(abs(rel(r, "mean_min_eigenvalue", "mean_min_eigenvalue")) for r in listed),
