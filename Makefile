@@ -82,7 +82,7 @@ unit: setup
 bench: book chromium
 	$(PY) -m benchmarks
 
-# Regenerate the committed result files the chapters load (slow: about 11 minutes).
+# Regenerate the committed result files the chapters load (slow: 31 minutes measured on 2 busy cores).
 data: setup
 	$(PY) scripts/find_critical_points.py
 	$(PY) scripts/safran_shamir.py

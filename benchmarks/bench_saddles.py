@@ -35,7 +35,7 @@ def run() -> list[dict]:
     import numpy as np
     from scipy.linalg import expm
 
-    from lecture_code.chapters import symmetry as rm
+    from lecture_code.core import relu_minima as rm
     from lecture_code.core.critical import TanhNet, search
     from lecture_code.chapters.saddles import resnet_critical_survey
     from lecture_code.chapters.saddles import escape_run, stuck_run
