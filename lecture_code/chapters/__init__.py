@@ -1,0 +1,1 @@
+"""One module per book chapter, holding that chapter's demo/draw pairs (imports only core)."""
