@@ -82,12 +82,12 @@ def _phi(activation: str, h: np.ndarray | torch.Tensor):
     return h
 
 
-def _dphi(activation: str, h: np.ndarray) -> np.ndarray:
+def _dphi(activation: str, h):
     if activation == "tanh":
-        return 1 - np.tanh(h) ** 2
+        return 1 - _phi("tanh", h) ** 2
     if activation == "relu":
-        return (h > 0).astype(float)
-    return np.ones_like(h)
+        return (h > 0).astype(float) if isinstance(h, np.ndarray) else (h > 0).to(h.dtype)
+    return np.ones_like(h) if isinstance(h, np.ndarray) else torch.ones_like(h)
 
 
 class Propagation(NamedTuple):
@@ -151,7 +151,7 @@ def signal_propagation(depth: int, width: int, activation: str, gain: float, *, 
         for W in weights:                                   # forward: h_l = W_l φ(h_{l-1})
             hs.append(h_in @ W.T)
             h_in = _phi(activation, hs[-1])
-        dphi = [torch.as_tensor(_dphi(activation, h.numpy())) for h in hs]
+        dphi = [_dphi(activation, h) for h in hs]
         delta = r * dphi[-1]                                # ∂loss/∂h_L
         bwd = np.empty(depth)
         bwd[-1] = float(delta.var())

@@ -401,7 +401,7 @@ def gradient_probe(loss_fn: Callable[[torch.Tensor], torch.Tensor], theta: torch
         p = p.clone().requires_grad_(True)
         value = loss_fn(p)
         (g,) = torch.autograd.grad(value, p)
-        return float(value), g
+        return float(value.detach()), g
 
     _, g = grad_at(theta)
     losses, changes = np.empty(etas.size), np.empty(etas.size)

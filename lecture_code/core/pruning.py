@@ -120,7 +120,7 @@ def iterative_pruning(
     *,
     rounds: int,
     rate: float = 0.2,
-    last_layer_rate: float | None = 0.1,
+    last_layer_rate: float | None = None,
 ) -> list[TicketRound]:
     """Iterative magnitude pruning with rewinding to the initial weights.
 
