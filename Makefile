@@ -81,10 +81,12 @@ unit: setup
 bench: book
 	$(PY) -m benchmarks
 
-# Regenerate the committed result files the chapters load (slow: about 11 minutes).
+# Regenerate the committed result files the chapters load (slow: about 11 minutes, plus
+# about LANDSCAPE_MINUTES for scripts/landscape_experiments.py).
 data: setup
 	$(PY) scripts/find_critical_points.py
 	$(PY) scripts/safran_shamir.py
+	$(PY) scripts/landscape_experiments.py
 
 # Regenerate the full lock from requirements.in (run after changing requirements.in).
 lock:

@@ -2,7 +2,7 @@
 
 Writes ``data/landscape.json`` (small: curves and coarse grids as rounded lists). Run by
 ``make data`` or ``python scripts/landscape_experiments.py [part ...]`` with parts among
-``planes skip batchnorm gammabeta lottery`` (default: all; other parts keep their stored
+``paths skip batchnorm gammabeta lottery`` (default: all; other parts keep their stored
 results). Every network is trained on the 8×8 digits (``lecture_code.core.data.digits``),
 full batch, float64, with fixed seeds, so the chapter can retrain the small ones itself and
 get the same weights.
@@ -25,7 +25,7 @@ from lecture_code.core.batchnorm import BatchNorm, frozen_running_stats
 from lecture_code.core.data import accuracy, digits
 from lecture_code.core.initialization import initialize
 from lecture_code.core.landscape import (
-    align_units, bezier, gradient_probe, loss_grid, plane_through, random_direction, train_bezier,
+    align_units, batched_loss, bezier, gradient_probe, loss_grid, plane_through, random_direction, train_bezier,
 )
 from lecture_code.core.pruning import apply_masks, iterative_pruning
 from lecture_code.models import Residual, flatten_params, make_loss_fn, mlp, set_flat_params
@@ -39,8 +39,9 @@ STEPS, LR = 300, 1e-2
 
 
 def r(a, digits_: int = 4):
-    """Round for a compact JSON file."""
-    return np.round(np.asarray(a, dtype=float), digits_).tolist()
+    """Round to ``digits_`` significant digits for a compact JSON file (keeps tiny losses > 0)."""
+    a = np.asarray(a, dtype=float)
+    return np.vectorize(lambda v: float(f"{v:.{digits_}g}"))(a).tolist() if a.size else a.tolist()
 
 
 def fit(model, data, steps=STEPS, lr=LR, params=None):
@@ -61,11 +62,24 @@ def trained_pair(tr):
     return m, a0, a, b
 
 
-def planes(tr, te) -> dict:
-    """Loss in the plane through (init, A, B) and through (A, trained Bézier midpoint, B)."""
+def paths(tr, te) -> dict:
+    """Straight lines, a trained Bézier curve and aligned units between two solutions; planes; the surface at A."""
     m, a0, a, b = trained_pair(tr)
-    fitb = train_bezier(m, tr.X, tr.y, a, b, steps=600, lr=0.01, seed=0)
     out = {}
+    ts = np.linspace(0, 1, 41)
+    fitb = train_bezier(m, tr.X, tr.y, a, b, steps=600, lr=0.01, seed=0)
+    b_aligned, perms = align_units(m, a, b, tr.X)
+    fitb_aligned = train_bezier(m, tr.X, tr.y, a, b_aligned, steps=600, lr=0.01, seed=0)
+    lines = {"line": (1 - ts[:, None]) * a.numpy() + ts[:, None] * b.numpy(),
+             "bezier": bezier(a, fitb.theta_m, b, ts).numpy(),
+             "aligned_line": (1 - ts[:, None]) * a.numpy() + ts[:, None] * b_aligned.numpy(),
+             "aligned_bezier": bezier(a, fitb_aligned.theta_m, b_aligned, ts).numpy()}
+    out["ts"] = r(ts)
+    for key, pts in lines.items():
+        pts = torch.as_tensor(pts)
+        out[key] = dict(train=r(batched_loss(m, tr.X, tr.y, pts), 5), test=r(batched_loss(m, te.X, te.y, pts), 5))
+    out["units_moved"] = [int(np.sum(p_ != np.arange(len(p_)))) for p_ in perms]
+    out["distance"] = dict(a_b=float((a - b).norm()), a_b_aligned=float((a - b_aligned).norm()), a0_a=float((a - a0).norm()))
     for key, (p, q, s) in {"init_a_b": (a0, a, b), "a_bezier_b": (a, fitb.theta_m, b)}.items():
         pl = plane_through(p, q, s)
         c = pl.coords
@@ -75,11 +89,13 @@ def planes(tr, te) -> dict:
         ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 31)
         Z = loss_grid(m, tr.X, tr.y, pl.origin, pl.u, pl.v, xs, ys)
         out[key] = dict(xs=r(xs), ys=r(ys), loss=r(Z), coords=r(c))
-    # the trained curve's points in the second plane, for drawing
     pl = plane_through(a, fitb.theta_m, b)
-    ts = np.linspace(0, 1, 41)
     pts = bezier(a, fitb.theta_m, b, ts) - pl.origin
     out["a_bezier_b"]["curve"] = r(np.stack([(pts @ pl.u).numpy(), (pts @ pl.v).numpy()], 1))
+    # the filter-normalized surface around A
+    xs = np.linspace(-1, 1, 31)
+    d1, d2 = random_direction(m, a, seed=1), random_direction(m, a, seed=2)
+    out["surface"] = dict(xs=r(xs), loss=r(loss_grid(m, tr.X, tr.y, a, d1, d2, xs, xs), 5))
     return out
 
 
@@ -221,7 +237,7 @@ def lottery(tr, te, rounds=20, rate=0.2, seeds=(0, 1, 2), steps=300, lr=3e-3, si
     return out
 
 
-PARTS = {"planes": planes, "skip": skip, "batchnorm": batchnorm, "gammabeta": gammabeta, "lottery": lottery}
+PARTS = {"paths": paths, "skip": skip, "batchnorm": batchnorm, "gammabeta": gammabeta, "lottery": lottery}
 
 
 def main(argv: list[str]) -> int:
@@ -236,10 +252,13 @@ def main(argv: list[str]) -> int:
     for name in parts:
         t0 = time.perf_counter()
         print(f"== {name}", flush=True)
-        results[name] = PARTS[name](tr, te)
-        results[name]["seconds"] = round(time.perf_counter() - t0, 1)
+        part = PARTS[name](tr, te)
+        part["seconds"] = round(time.perf_counter() - t0, 1)
+        # re-read before writing: other parts may have been written meanwhile by another run
+        results = json.loads(OUT.read_text()) if OUT.exists() else {}
+        results[name] = part
         OUT.write_text(json.dumps(results, separators=(",", ":")) + "\n")
-        print(f"   {results[name]['seconds']} s", flush=True)
+        print(f"   {part['seconds']} s", flush=True)
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e3:.0f} kB)")
     return 0
 

@@ -1,0 +1,64 @@
+"""Speed of batched loss-surface evaluation (``lecture_code.core.landscape``).
+
+A 31×31 grid of the training loss around a 64-64-64-10 ReLU MLP (8,970 parameters) on 1,000
+digits (float64, the chapter's network), in two filter-normalized directions:
+
+* a per-point Python loop (``method="loop"``: one ``functional_call`` per grid point);
+* ``torch.func.vmap`` over chunks of grid points (``method="vmap"``) for a few chunk sizes;
+
+and the largest difference between the two grids (they must agree to rounding).
+Each number is the best of a few runs (the machine is shared with other processes).
+Run ``python -m benchmarks bench_landscape`` or ``python benchmarks/bench_landscape.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+try:
+    from benchmarks.timing import best_of
+except ImportError:  # run as a script: python benchmarks/<this file>
+    from timing import best_of
+
+
+def run() -> list[dict]:
+    import numpy as np
+
+    from lecture_code.core.data import digits
+    from lecture_code.core.landscape import loss_grid, random_direction
+    from lecture_code.models import flatten_params, mlp, num_params
+
+    train, _ = digits()
+    model = mlp([64, 64, 64, 10], "relu", seed=0)
+    theta = flatten_params(model)
+    d1, d2 = random_direction(model, theta, 1), random_direction(model, theta, 2)
+    xs = np.linspace(-1, 1, 31)
+
+    def grid(method: str, chunk: int = 64):
+        return loss_grid(model, train.X, train.y, theta, d1, d2, xs, xs, method=method, chunk=chunk)
+
+    rows: list[dict] = []
+    loop_s, Z_loop = best_of(lambda: grid("loop"), 2)
+    rows.append(dict(name=f"31×31 loss grid, per-point loop ({num_params(model)} parameters, 1,000 digits)",
+                     value=round(loop_s, 3), unit="s", target="", note="reference"))
+    best = None
+    for chunk in (16, 64, 256, 961):
+        secs, Z = best_of(lambda: grid("vmap", chunk), 2)
+        err = float(np.abs(Z - Z_loop).max())
+        rows.append(dict(name=f"31×31 loss grid, vmap in chunks of {chunk}", value=round(secs, 3), unit="s",
+                         target="< 2 s", note=f"{loop_s / secs:.1f}× the loop; max |Δ| vs loop {err:.1e}"))
+        best = secs if best is None else min(best, secs)
+    rows.append(dict(name="batched grid speed-up over the loop (best chunk)", value=round(loop_s / best, 2),
+                     unit="×", target="> 2"))
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    for row in run():
+        print(f"{row['name']}: {row['value']} {row['unit']} (target {row['target']}) {row.get('note', '')}")
