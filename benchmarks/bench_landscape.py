@@ -28,7 +28,7 @@ def run() -> list[dict]:
 
     from lecture_code.core.data import digits
     from lecture_code.core.landscape import loss_grid, random_direction
-    from lecture_code.models import flatten_params, mlp, num_params
+    from lecture_code.core.models import flatten_params, mlp, num_params
 
     train, _ = digits()
     model = mlp([64, 64, 64, 10], "relu", seed=0)

@@ -16,7 +16,7 @@ from lecture_code.core.landscape import (
     matching_permutation, permute_hidden, plane_through, random_direction,
 )
 from lecture_code.core.pruning import apply_masks, fraction_kept, full_masks, iterative_pruning, magnitude_prune
-from lecture_code.models import flatten_params, make_loss_fn, mlp
+from lecture_code.core.models import flatten_params, make_loss_fn, mlp
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from plotly.subplots import make_subplots
 
 from lecture_code.core.initialization import mean_field_variances, signal_propagation
 from lecture_code.core.landscape import batched_loss, random_direction
-from lecture_code.models import unflatten_params
-from lecture_code.plotting import SEQUENTIAL, color, status_annotation
+from lecture_code.core.models import unflatten_params
+from lecture_code.core.plotting import SEQUENTIAL, color, status_annotation
 
 __all__ = [
     "RESULTS",

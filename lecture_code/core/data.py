@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from lecture_code.models import Dataset
+from lecture_code.core.models import Dataset
 
 __all__ = ["Split", "digits", "digits_file", "N_DIGITS", "accuracy"]
 

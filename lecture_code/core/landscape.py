@@ -1,6 +1,6 @@
 """Looking at a loss landscape: directions, lines, planes, grids, curves and aligned units.
 
-A network's loss is a function of its flat parameter vector θ (``lecture_code.models``:
+A network's loss is a function of its flat parameter vector θ (``lecture_code.core.models``:
 ``make_loss_fn``, ``flatten_params``). Everything here evaluates it on low-dimensional
 slices of weight space::
 
@@ -42,7 +42,7 @@ from torch import nn
 from torch.func import functional_call, vmap
 
 from lecture_code.core.batchnorm import frozen_running_stats
-from lecture_code.models import flatten_params, make_loss_fn, num_params, unflatten_params
+from lecture_code.core.models import flatten_params, make_loss_fn, num_params, unflatten_params
 
 __all__ = [
     "NORMALIZATIONS",
@@ -390,7 +390,7 @@ def gradient_probe(loss_fn: Callable[[torch.Tensor], torch.Tensor], theta: torch
     "effective β-smoothness", a local Lipschitz constant of the gradient) and the curvature
     ``gᵀHg/‖g‖²`` from a Hessian-vector product.
     """
-    from lecture_code.hessian import hvp
+    from lecture_code.core.hessian import hvp
 
     etas = np.asarray(etas, dtype=float)
     if etas.ndim != 1 or etas.size == 0 or np.any(etas <= 0):
