@@ -256,6 +256,7 @@ def main(argv: list[str]) -> int:
         part["seconds"] = round(time.perf_counter() - t0, 1)
         # re-read before writing: other parts may have been written meanwhile by another run
         results = json.loads(OUT.read_text()) if OUT.exists() else {}
+        results = {k: v for k, v in results.items() if k in PARTS}
         results[name] = part
         OUT.write_text(json.dumps(results, separators=(",", ":")) + "\n")
         print(f"   {part['seconds']} s", flush=True)

@@ -299,18 +299,22 @@ def draw_connectivity(ts: np.ndarray, curves: dict[str, np.ndarray], plane: dict
 
 def draw_smoothness(res: dict) -> go.Figure:
     """Santurkar et al.'s measurements over training, with and without batch norm."""
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08,
-                        subplot_titles=("training loss", "loss range along −g (η up to 8×lr)",
-                                        "effective β-smoothness"))
+    panels = (("loss", "training loss", "log"), ("loss_range", "loss range along −g (η up to 8 × lr)", "log"),
+              ("curvature", "curvature along the gradient gᵀHg/‖g‖²", "linear"),
+              ("beta", "effective β-smoothness", "log"))
+    fig = make_subplots(rows=2, cols=2, horizontal_spacing=0.1, vertical_spacing=0.16,
+                        subplot_titles=[p[1] for p in panels])
     for k, (key, name) in enumerate((("plain", "without BN"), ("bn", "with BN"))):
         run = res["runs"][key]
-        for col, field in enumerate(("loss", "loss_range", "beta"), 1):
-            fig.add_trace(go.Scatter(x=run["step"], y=run[field], name=name, showlegend=col == 1, mode="lines+markers",
-                                     line=dict(color=color(k), width=2.5)), 1, col)
-    fig.update_yaxes(type="log")
-    fig.update_xaxes(title_text="SGD step")
-    fig.update_layout(template="plotly_white", height=400, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.3, x=0))
+        for i, (field, _, _) in enumerate(panels):
+            fig.add_trace(go.Scatter(x=run["step"], y=run[field], name=name, showlegend=i == 0, mode="lines+markers",
+                                     line=dict(color=color(k), width=2.5)), i // 2 + 1, i % 2 + 1)
+    for i, (_, _, scale) in enumerate(panels):
+        fig.update_yaxes(type=scale, row=i // 2 + 1, col=i % 2 + 1)
+    fig.update_xaxes(title_text="SGD step", row=2)
+    fig.update_annotations(font_size=12)
+    fig.update_layout(template="plotly_white", height=620, margin=dict(l=60, r=20, t=60, b=50),
+                      legend=dict(orientation="h", y=1.08, yanchor="bottom", x=0))
     return fig
 
 
