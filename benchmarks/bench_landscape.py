@@ -7,7 +7,8 @@ digits (float64, the chapter's network), in two filter-normalized directions:
 * ``torch.func.vmap`` over chunks of grid points (``method="vmap"``) for a few chunk sizes;
 
 and the largest difference between the two grids (they must agree to rounding).
-Each number is the best of a few runs (the machine is shared with other processes).
+One torch thread, as the chapter and ``scripts/landscape_experiments.py`` use. Each number is
+the best of a few runs (the machine is shared with other processes).
 Run ``python -m benchmarks bench_landscape`` or ``python benchmarks/bench_landscape.py``.
 """
 
@@ -25,6 +26,17 @@ except ImportError:  # run as a script: python benchmarks/<this file>
 
 def run() -> list[dict]:
     import numpy as np
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in the chapter and the script (small matrices: one thread is as fast)
+    try:
+        return _rows(np)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _rows(np) -> list[dict]:
 
     from lecture_code.core.data import digits
     from lecture_code.core.landscape import loss_grid, random_direction
@@ -44,7 +56,7 @@ def run() -> list[dict]:
     rows.append(dict(name=f"31×31 loss grid, per-point loop ({num_params(model)} parameters, 1,000 digits)",
                      value=round(loop_s, 3), unit="s", target="", note="reference"))
     best = None
-    for chunk in (16, 64, 256, 961):
+    for chunk in (16, 64, 961):
         secs, Z = best_of(lambda: grid("vmap", chunk), 2)
         err = float(np.abs(Z - Z_loop).max())
         rows.append(dict(name=f"31×31 loss grid, vmap in chunks of {chunk}", value=round(secs, 3), unit="s",
