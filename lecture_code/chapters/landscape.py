@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 from lecture_code.core.initialization import mean_field_variances, signal_propagation
 from lecture_code.core.landscape import batched_loss, random_direction
 from lecture_code.core.models import unflatten_params
-from lecture_code.core.plotting import SEQUENTIAL, color, status_annotation
+from lecture_code.core.plotting import SEQUENTIAL, color
 
 __all__ = [
     "RESULTS",
@@ -60,6 +60,23 @@ def _f32(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
 
+def _book_layout(fig: go.Figure, height: int, status: str = "", *, warn: bool = False, top: int = 130) -> go.Figure:
+    """Panels stacked for narrow screens, legend at the very top, a status line below it.
+
+    The status line is the figure's title, so it can change from one slider frame to the next.
+    """
+    fig.update_layout(
+        template="plotly_white", height=height, margin=dict(l=60, r=20, t=top, b=50),
+        legend=dict(orientation="h", yref="container", y=0.998, yanchor="top", x=0.0, xanchor="left",
+                    font=dict(size=12)),
+        # below the legend even when a narrow screen wraps it onto three lines
+        title=dict(text=status, yref="container", y=1 - 72 / height, yanchor="top", x=0.01, xanchor="left",
+                   font=dict(size=13, color="#B00020" if warn else "#222")),
+    )
+    fig.update_annotations(font_size=13)
+    return fig
+
+
 # --- 1. interpolation ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -88,7 +105,7 @@ def interpolation_demo(alpha: float, profiles: Profiles) -> InterpolationFrame:
 
 def draw_interpolation(f: InterpolationFrame) -> go.Figure:
     p, a = f.profiles, f.alpha
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1,
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.42, 0.58], vertical_spacing=0.13,
                         subplot_titles=("loss along the straight lines", "the plane through θ₀, A and B (training loss)"))
     traces = [("θ₀ → A, training", p.init_a_train, "gd", None), ("θ₀ → A, test", p.init_a_test, "gd", "dot"),
               ("A → B, training", p.a_b_train, "momentum", None)]
@@ -101,26 +118,24 @@ def draw_interpolation(f: InterpolationFrame) -> go.Figure:
     pl = p.plane
     z = np.log10(np.asarray(pl["loss"]) + 1e-3)
     fig.add_trace(go.Contour(x=_f32(pl["xs"]), y=_f32(pl["ys"]), z=_f32(z), colorscale=SEQUENTIAL, ncontours=22,
-                             showscale=True, colorbar=dict(title="log₁₀ loss", len=0.8, x=1.02),
-                             name="loss", hoverinfo="skip", line=dict(width=0.5)), 1, 2)
+                             showscale=True, colorbar=dict(title="log₁₀ loss", len=0.5, y=0.28),
+                             name="loss", hoverinfo="skip", line=dict(width=0.5), showlegend=False), 2, 1)
     c = np.asarray(pl["coords"])
     fig.add_trace(go.Scatter(x=_f32(c[:, 0]), y=_f32(c[:, 1]), mode="markers+text", text=["θ₀", "A", "B"],
                              textposition="top center", textfont=dict(color="white", size=14), showlegend=False,
-                             marker=dict(size=10, color="white", line=dict(width=1, color="black"))), 1, 2)
-    for k, (i, j, role) in enumerate(((0, 1, "gd"), (1, 2, "momentum"))):
+                             marker=dict(size=10, color="white", line=dict(width=1, color="black"))), 2, 1)
+    for i, j, role in ((0, 1, "gd"), (1, 2, "momentum")):
         pt = (1 - a) * c[i] + a * c[j]
         fig.add_trace(go.Scatter(x=_f32([c[i, 0], c[j, 0]]), y=_f32([c[i, 1], c[j, 1]]), mode="lines", showlegend=False,
-                                 line=dict(color=color(role), width=2)), 1, 2)
+                                 line=dict(color=color(role), width=2)), 2, 1)
         fig.add_trace(go.Scatter(x=[float(pt[0])], y=[float(pt[1])], mode="markers", showlegend=False,
-                                 marker=dict(size=12, color=color(role), line=dict(width=1.5, color="white"))), 1, 2)
+                                 marker=dict(size=12, color=color(role), line=dict(width=1.5, color="white"))), 2, 1)
     fig.update_xaxes(title_text="α (position on the line)", row=1, col=1)
-    fig.update_yaxes(title_text="cross-entropy", type="log", row=1, col=1)
-    fig.update_xaxes(title_text="weight-space coordinate 1", row=1, col=2)
-    fig.update_yaxes(title_text="coordinate 2", scaleanchor="x2", row=1, col=2)
-    fig.update_layout(template="plotly_white", height=460, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.25, x=0), annotations=list(fig.layout.annotations) + [
-                          status_annotation(f"α = {a:.2f}")])
-    return fig
+    fig.update_yaxes(title_text="cross-entropy", type="log", exponentformat="power", row=1, col=1)
+    fig.update_xaxes(title_text="weight-space coordinate 1", row=2, col=1)
+    fig.update_yaxes(title_text="coordinate 2", scaleanchor="x2", row=2, col=1)
+    return _book_layout(fig, 860, f"α = {a:.2f}: loss {np.interp(a, p.alphas, p.init_a_train):.3g} on θ₀ → A, "
+                                  f"{np.interp(a, p.alphas, p.a_b_train):.3g} on A → B")
 
 
 # --- 2. filter normalization and rescaled layers ------------------------------------------------
@@ -191,40 +206,34 @@ def rescaling_demo(c: float, model: torch.nn.Module, theta: torch.Tensor, X: tor
 
 
 def draw_rescaling(d: RescalingData) -> go.Figure:
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.14,
                         subplot_titles=("raw random direction", "filter-normalized direction"))
-    for col, (orig, resc) in enumerate(((d.raw_original, d.raw_rescaled), (d.filter_original, d.filter_rescaled)), 1):
-        fig.add_trace(go.Scatter(x=_f32(d.ts), y=_f32(orig), name="original network", showlegend=col == 1,
-                                 line=dict(color=color("theory"), width=5)), 1, col)
-        fig.add_trace(go.Scatter(x=_f32(d.ts), y=_f32(resc), name=f"rescaled network (c = {d.c:g})", showlegend=col == 1,
-                                 line=dict(color=color("momentum"), width=2.5, dash="dash")), 1, col)
+    for row, (orig, resc) in enumerate(((d.raw_original, d.raw_rescaled), (d.filter_original, d.filter_rescaled)), 1):
+        fig.add_trace(go.Scatter(x=_f32(d.ts), y=_f32(orig), name="original network", showlegend=row == 1,
+                                 line=dict(color=color("theory"), width=5)), row, 1)
+        fig.add_trace(go.Scatter(x=_f32(d.ts), y=_f32(resc), name="rescaled network", showlegend=row == 1,
+                                 line=dict(color=color("momentum"), width=2.5, dash="dash")), row, 1)
     k_raw = _curvature(d.ts, d.raw_rescaled) / _curvature(d.ts, d.raw_original)
     k_fil = _curvature(d.ts, d.filter_rescaled) / _curvature(d.ts, d.filter_original)
-    fig.update_xaxes(title_text="step t along the direction")
-    fig.update_yaxes(title_text="training loss", type="log", row=1, col=1)
-    fig.update_layout(template="plotly_white", height=430, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.25, x=0),
-                      annotations=list(fig.layout.annotations) + [status_annotation(
-                          f"c = {d.c:g}: outputs differ by at most {d.output_change:.1e}; curvature at t = 0 × {k_raw:.3g} (raw),"
-                          f" × {k_fil:.3g} (filter-normalized)")])
-    return fig
+    fig.update_xaxes(title_text="step t along the direction", row=2, col=1)
+    fig.update_yaxes(title_text="training loss", type="log", exponentformat="power")
+    return _book_layout(fig, 700, f"c = {d.c:g}: outputs differ by ≤ {d.output_change:.0e}; curvature at t = 0:"
+                                  f" × {k_raw:.3g} (raw), × {k_fil:.3g} (filter-normalized)")
 
 
 def draw_surface(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, title: str) -> go.Figure:
     """A loss surface as contour lines (left) and in 3-D (right), log scale."""
     z = np.log10(np.asarray(Z) + 1e-3).astype(np.float32)
-    fig = make_subplots(rows=1, cols=2, specs=[[{"type": "xy"}, {"type": "surface"}]], column_widths=[0.45, 0.55],
-                        subplot_titles=("contour lines", "3-D view"))
+    fig = make_subplots(rows=2, cols=1, specs=[[{"type": "xy"}], [{"type": "surface"}]], row_heights=[0.45, 0.55],
+                        vertical_spacing=0.08, subplot_titles=("contour lines", "3-D view"))
     fig.add_trace(go.Contour(x=_f32(xs), y=_f32(ys), z=z, colorscale=SEQUENTIAL, ncontours=25, showscale=False,
                              hoverinfo="skip", contours=dict(coloring="heatmap"), line=dict(width=0.5)), 1, 1)
-    fig.add_trace(go.Surface(x=_f32(xs), y=_f32(ys), z=z, colorscale=SEQUENTIAL, showscale=False), 1, 2)
+    fig.add_trace(go.Surface(x=_f32(xs), y=_f32(ys), z=z, colorscale=SEQUENTIAL, showscale=False), 2, 1)
     fig.update_xaxes(title_text="δ₁", row=1, col=1)
     fig.update_yaxes(title_text="δ₂", scaleanchor="x", row=1, col=1)
-    fig.update_layout(template="plotly_white", height=430, margin=dict(l=50, r=10, t=70, b=40),
-                      title=dict(text=title, x=0.02),
-                      scene=dict(xaxis_title="δ₁", yaxis_title="δ₂", zaxis_title="log₁₀ loss",
+    fig.update_layout(scene=dict(xaxis_title="δ₁", yaxis_title="δ₂", zaxis_title="log₁₀ loss",
                                  camera=dict(eye=dict(x=1.6, y=1.6, z=1.1))))
-    return fig
+    return _book_layout(fig, 900, title, top=110)
 
 
 # --- 3. skip connections ---------------------------------------------------------------------
@@ -246,63 +255,57 @@ def skip_demo(depth: int, results: dict) -> SkipFrame:
 
 
 def draw_skip(f: SkipFrame) -> go.Figure:
-    titles = [f"{name}: test accuracy {run['test_acc']:.1%}, curving down at {run['nonconvex']:.0%} of points"
+    titles = [f"{name}: test accuracy {run['test_acc']:.1%}<br>curving down at {run['nonconvex']:.0%} of the points"
               for name, run in (("without skips", f.plain), ("with skips", f.residual))]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
+    fig = make_subplots(rows=2, cols=1, subplot_titles=titles, vertical_spacing=0.14)
     both = np.log10(np.concatenate([np.ravel(f.plain["grid"]), np.ravel(f.residual["grid"])]) + 1e-3)
     lo, hi = float(both.min()), float(both.max())
-    for col, run in enumerate((f.plain, f.residual), 1):
+    for row, run in enumerate((f.plain, f.residual), 1):
         z = np.log10(np.asarray(run["grid"]) + 1e-3)
         fig.add_trace(go.Contour(x=_f32(f.xs), y=_f32(f.xs), z=_f32(z), colorscale=SEQUENTIAL, zmin=lo, zmax=hi,
                                  contours=dict(start=lo, end=hi, size=(hi - lo) / 24, coloring="heatmap"),
-                                 showscale=col == 2, colorbar=dict(title="log₁₀ loss"), hoverinfo="skip",
-                                 line=dict(width=0.5)), 1, col)
-        fig.update_yaxes(scaleanchor=f"x{'' if col == 1 else col}", row=1, col=col)
-    fig.update_xaxes(title_text="δ₁ (filter-normalized)")
-    fig.update_yaxes(title_text="δ₂", row=1, col=1)
-    fig.update_annotations(font_size=12)
-    fig.update_layout(template="plotly_white", height=470, margin=dict(l=60, r=20, t=70, b=50),
-                      annotations=list(fig.layout.annotations) + [status_annotation("")])
-    return fig
+                                 showscale=row == 1, colorbar=dict(title="log₁₀ loss", tickformat=".1f"),
+                                 hoverinfo="skip", line=dict(width=0.5)), row, 1)
+        fig.update_yaxes(title_text="δ₂", scaleanchor=f"x{'' if row == 1 else row}", row=row, col=1)
+    fig.update_xaxes(title_text="δ₁ (filter-normalized)", row=2, col=1)
+    return _book_layout(fig, 920, f"{f.depth} hidden layers, one colour scale")
 
 
 # --- 4. mode connectivity --------------------------------------------------------------------
 
 def draw_connectivity(ts: np.ndarray, curves: dict[str, np.ndarray], plane: dict) -> go.Figure:
     """Loss along paths between two solutions (left) and the plane through A, θ_m, B (right)."""
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, column_widths=[0.5, 0.5],
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.13, row_heights=[0.42, 0.58],
                         subplot_titles=("training loss along the path", "the plane through A, θ_m and B"))
     for k, (name, ys) in enumerate(curves.items()):
         fig.add_trace(go.Scatter(x=_f32(ts), y=_f32(ys), name=name, line=dict(color=color(k), width=2.5)), 1, 1)
     z = np.log10(np.asarray(plane["loss"]) + 1e-3)
     fig.add_trace(go.Contour(x=_f32(plane["xs"]), y=_f32(plane["ys"]), z=_f32(z), colorscale=SEQUENTIAL, ncontours=22,
-                             showscale=True, colorbar=dict(title="log₁₀ loss", len=0.8), hoverinfo="skip",
-                             line=dict(width=0.5), showlegend=False), 1, 2)
+                             showscale=True, colorbar=dict(title="log₁₀ loss", len=0.5, y=0.28), hoverinfo="skip",
+                             line=dict(width=0.5), showlegend=False), 2, 1)
     c = np.asarray(plane["coords"])
     curve = np.asarray(plane["curve"])
     fig.add_trace(go.Scatter(x=_f32([c[0, 0], c[2, 0]]), y=_f32([c[0, 1], c[2, 1]]), mode="lines", showlegend=False,
-                             line=dict(color=color(0), width=2)), 1, 2)
+                             line=dict(color=color(0), width=2)), 2, 1)
     fig.add_trace(go.Scatter(x=_f32(curve[:, 0]), y=_f32(curve[:, 1]), mode="lines", showlegend=False,
-                             line=dict(color=color(1), width=2)), 1, 2)
+                             line=dict(color=color(1), width=2)), 2, 1)
     fig.add_trace(go.Scatter(x=_f32(c[:, 0]), y=_f32(c[:, 1]), mode="markers+text", text=["A", "θ_m", "B"],
                              textposition="top center", textfont=dict(color="white", size=14), showlegend=False,
-                             marker=dict(size=9, color="white", line=dict(width=1, color="black"))), 1, 2)
+                             marker=dict(size=9, color="white", line=dict(width=1, color="black"))), 2, 1)
     fig.update_xaxes(title_text="t (position on the path)", row=1, col=1)
-    fig.update_yaxes(title_text="cross-entropy", type="log", row=1, col=1)
-    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
-    fig.update_layout(template="plotly_white", height=450, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.25, x=0))
-    return fig
+    fig.update_yaxes(title_text="cross-entropy", type="log", exponentformat="power", row=1, col=1)
+    fig.update_yaxes(scaleanchor="x2", row=2, col=1)
+    return _book_layout(fig, 860, "", top=110)
 
 
 # --- 5. batch normalization ------------------------------------------------------------------
 
 def draw_smoothness(res: dict) -> go.Figure:
     """Santurkar et al.'s measurements over training, with and without batch norm."""
-    panels = (("loss", "training loss", "log"), ("loss_range", "loss range along −g (η up to 8 × lr)", "log"),
-              ("curvature", "curvature along the gradient gᵀHg/‖g‖²", "linear"),
-              ("beta", "effective β-smoothness", "log"))
-    fig = make_subplots(rows=2, cols=2, horizontal_spacing=0.1, vertical_spacing=0.16,
+    panels = (("loss", "training<br>loss", "log"), ("loss_range", "loss range along −g<br>(η up to 8 × lr)", "log"),
+              ("curvature", "curvature along<br>the gradient gᵀHg/‖g‖²", "linear"),
+              ("beta", "effective<br>β-smoothness", "log"))
+    fig = make_subplots(rows=2, cols=2, horizontal_spacing=0.12, vertical_spacing=0.2,
                         subplot_titles=[p[1] for p in panels])
     for k, (key, name) in enumerate((("plain", "without BN"), ("bn", "with BN"))):
         run = res["runs"][key]
@@ -312,10 +315,8 @@ def draw_smoothness(res: dict) -> go.Figure:
     for i, (_, _, scale) in enumerate(panels):
         fig.update_yaxes(type=scale, row=i // 2 + 1, col=i % 2 + 1)
     fig.update_xaxes(title_text="SGD step", row=2)
-    fig.update_annotations(font_size=12)
-    fig.update_layout(template="plotly_white", height=620, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=1.08, yanchor="bottom", x=0))
-    return fig
+    fig.update_yaxes(exponentformat="power")
+    return _book_layout(fig, 680, "", top=110)
 
 
 def draw_gammabeta(res: dict) -> go.Figure:
@@ -357,24 +358,21 @@ def propagation_demo(gain: float, activation: str, depth: int = 30, width: int =
 
 def draw_propagation(d: PropagationData) -> go.Figure:
     layers = np.arange(1, len(d.measured_forward) + 1)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05,
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.14,
                         subplot_titles=("forward: Var(pre-activation hₗ)", "backward: Var(∂loss/∂hₗ)"))
-    for col, (meas, pred) in enumerate(((d.measured_forward, d.predicted_forward),
+    for row, (meas, pred) in enumerate(((d.measured_forward, d.predicted_forward),
                                         (d.measured_backward, d.predicted_backward)), 1):
-        fig.add_trace(go.Scatter(x=layers, y=_f32(pred), name="mean-field prediction", showlegend=col == 1,
-                                 line=dict(color=color("theory"), width=2)), 1, col)
+        fig.add_trace(go.Scatter(x=layers, y=_f32(pred), name="mean-field prediction", showlegend=row == 1,
+                                 line=dict(color=color("theory"), width=3)), row, 1)
         fig.add_trace(go.Scatter(x=layers, y=_f32(np.clip(meas, 1e-30, 1e30)), name="measured (width 128)",
-                                 showlegend=col == 1, mode="markers", marker=dict(color=color("momentum"), size=7)), 1, col)
-    fig.update_yaxes(type="log", range=[-12, 12], exponentformat="power")
-    fig.update_yaxes(title_text="variance", row=1, col=1)
-    fig.update_xaxes(title_text="layer l")
+                                 showlegend=row == 1, mode="markers",
+                                 marker=dict(color=color("momentum"), size=7, opacity=0.85)), row, 1)
+    fig.update_yaxes(type="log", range=[-12, 12], exponentformat="power", title_text="variance")
+    fig.update_xaxes(title_text="layer l", row=2, col=1)
     last_f, last_b = d.measured_forward[-1], d.measured_backward[0]
-    fig.update_layout(template="plotly_white", height=420, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", y=-0.25, x=0),
-                      annotations=list(fig.layout.annotations) + [status_annotation(
-                          f"{d.activation}, width·Var(w) = {d.gain:g}: Var(h₃₀) = {last_f:.2g}, Var(∂/∂h₁) = {last_b:.2g}",
-                          warn=not (1e-3 < last_f < 1e3 and 1e-3 < last_b < 1e3))])
-    return fig
+    return _book_layout(fig, 700, f"{d.activation}, gain {d.gain:g}: Var(h₃₀) = {last_f:.2g},"
+                                  f" Var(∂loss/∂h₁) = {last_b:.2g}",
+                        warn=not (1e-3 < last_f < 1e3 and 1e-3 < last_b < 1e3))
 
 
 # --- 7. lottery tickets ----------------------------------------------------------------------
@@ -409,7 +407,9 @@ def draw_lottery(res: dict) -> go.Figure:
         fig.add_trace(go.Scatter(x=kept, y=accs.mean(0), name=name, mode="lines+markers",
                                  line=dict(color=color(k), width=2.5)))
     fig.update_layout(template="plotly_white", height=420, margin=dict(l=60, r=20, t=40, b=50),
-                      xaxis=dict(title="fraction of weights kept", type="log", autorange="reversed", tickformat=".0%"),
+                      xaxis=dict(title="fraction of weights kept", type="log", autorange="reversed",
+                                 tickvals=[1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01],
+                                 ticktext=["100 %", "50 %", "20 %", "10 %", "5 %", "2 %", "1 %"]),
                       yaxis=dict(title="test accuracy", tickformat=".0%"),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
