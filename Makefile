@@ -81,8 +81,9 @@ unit: setup
 bench: book
 	$(PY) -m benchmarks
 
-# Regenerate the committed result files the chapters load (slow: about 11 minutes, plus
-# about LANDSCAPE_MINUTES for scripts/landscape_experiments.py).
+# Regenerate the committed result files the chapters load (slow: about 11 minutes, plus the
+# landscape experiments: 75 minutes measured on a busy shared 2-core machine; rerun one part
+# with `.venv/bin/python scripts/landscape_experiments.py lottery`).
 data: setup
 	$(PY) scripts/find_critical_points.py
 	$(PY) scripts/safran_shamir.py
