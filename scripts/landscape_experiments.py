@@ -210,7 +210,7 @@ def gammabeta(tr, te, depth=4, width=128, steps=600, lr=1e-2, seeds=(0, 1, 2)) -
     return out
 
 
-def lottery(tr, te, rounds=20, rate=0.2, seeds=(0, 1, 2), steps=300, lr=3e-3, sizes=(64, 100, 100, 10)) -> dict:
+def lottery(tr, te, rounds=13, rate=0.3, seeds=(0, 1, 2), steps=300, lr=3e-3, sizes=(64, 100, 100, 10)) -> dict:
     """Iterative magnitude pruning with rewinding vs random reinitialization of the same masks."""
     out = dict(sizes=list(sizes), rate=rate, steps=steps, lr=lr, runs=[])
 
