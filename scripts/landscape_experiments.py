@@ -28,7 +28,7 @@ from lecture_code.core.landscape import (
     align_units, batched_loss, bezier, gradient_probe, loss_grid, plane_through, random_direction, train_bezier,
 )
 from lecture_code.core.pruning import apply_masks, iterative_pruning
-from lecture_code.core.models import Residual, flatten_params, make_loss_fn, mlp, set_flat_params
+from lecture_code.core.models import Residual, flatten_params, make_loss_fn, mlp
 from lecture_code.core.torch_bridge import train
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "landscape.json"

@@ -15,7 +15,7 @@ from lecture_code.core.landscape import (
     align_units, batched_loss, bezier, gradient_probe, hidden_activations, interpolate, loss_grid,
     matching_permutation, permute_hidden, plane_through, random_direction,
 )
-from lecture_code.core.pruning import apply_masks, fraction_kept, full_masks, iterative_pruning, magnitude_prune
+from lecture_code.core.pruning import fraction_kept, full_masks, iterative_pruning, magnitude_prune
 from lecture_code.core.models import flatten_params, make_loss_fn, mlp
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from lecture_code.chapters.landscape import (
     Profiles, draw_connectivity, draw_gammabeta, draw_interpolation, draw_lottery, draw_propagation,

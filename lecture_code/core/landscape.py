@@ -42,7 +42,7 @@ from torch import nn
 from torch.func import functional_call, vmap
 
 from lecture_code.core.batchnorm import frozen_running_stats
-from lecture_code.core.models import flatten_params, make_loss_fn, num_params, unflatten_params
+from lecture_code.core.models import make_loss_fn, num_params, unflatten_params
 
 __all__ = [
     "NORMALIZATIONS",

@@ -20,10 +20,8 @@ trains the sparse network.
 
 from __future__ import annotations
 
-import math
 from typing import Callable, NamedTuple
 
-import numpy as np
 import torch
 from torch import nn
 
