@@ -82,11 +82,14 @@ unit: setup
 bench: book chromium
 	$(PY) -m benchmarks
 
-# Regenerate the committed result files the chapters load (slow: 31 minutes measured on 2 busy cores).
+# Regenerate the committed result files the chapters load (slow: about 2 hours on 2 busy cores,
+# of which the landscape experiments take 75 minutes; rerun one part with e.g.
+# `.venv/bin/python scripts/landscape_experiments.py lottery`).
 data: setup
 	$(PY) scripts/find_critical_points.py
 	$(PY) scripts/safran_shamir.py
 	$(PY) scripts/torch_parity.py
+	$(PY) scripts/landscape_experiments.py
 
 # Regenerate the full lock from requirements.in (run after changing requirements.in).
 lock:

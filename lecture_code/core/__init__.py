@@ -2,8 +2,12 @@
 
 Optimizers (:mod:`~lecture_code.core.optimizers`), the trajectory runner
 (:mod:`~lecture_code.core.runner`), test surfaces and problems, models and data sets, Hessian
-tools, critical points, region counting, plotting, the interactive-figure pattern and quizzes.
+tools, critical points, region counting, plotting, the interactive-figure pattern and quizzes;
+for looking at real landscapes: the 8×8 digits (:mod:`~lecture_code.core.data`), batch
+normalization (:mod:`~lecture_code.core.batchnorm`), directions, grids, curves and unit
+alignment (:mod:`~lecture_code.core.landscape`), initialization and signal propagation
+(:mod:`~lecture_code.core.initialization`), magnitude pruning (:mod:`~lecture_code.core.pruning`).
 Core modules import only other core modules; torch is imported only by the modules that need
 it (:mod:`~lecture_code.core.models`, :mod:`~lecture_code.core.hessian`,
-:mod:`~lecture_code.core.torch_bridge`).
+:mod:`~lecture_code.core.torch_bridge` and the five modules above).
 """

@@ -39,6 +39,7 @@ __all__ = [
     "set_flat_params",
     "make_loss_fn",
     "as_tensors",
+    "Residual",
     "ACTIVATIONS",
     "LOSSES",
 ]
@@ -63,8 +64,16 @@ def mlp(
     bias: bool = True,
     seed: int | None = 0,
     dtype: torch.dtype = torch.float64,
+    batch_norm: bool = False,
+    residual: bool = False,
 ) -> nn.Sequential:
     """A fully connected network ``Linear -> act -> ... -> Linear`` (no activation at the end).
+
+    With ``batch_norm=True`` every hidden layer is ``Linear -> BatchNorm -> act`` (the
+    lecture's placement, between the weights and the activation;
+    :class:`lecture_code.core.batchnorm.BatchNorm`). With ``residual=True`` every hidden
+    layer after the first adds its input to its output, ``h <- h + act(Linear(h))``
+    (:class:`Residual`; all hidden widths must then be equal).
 
     Parameters
     ----------
@@ -79,6 +88,10 @@ def mlp(
         Seed for torch's default initialisation (``None``: the global RNG is used as is).
     dtype : torch.dtype
         Parameter dtype, float64 by default.
+    batch_norm : bool
+        Insert a batch-norm layer before every hidden activation.
+    residual : bool
+        Skip connections around every hidden layer but the first.
     """
     sizes = list(sizes)
     if len(sizes) < 2:
@@ -87,6 +100,8 @@ def mlp(
         check_int(s, "every entry of sizes", 1)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    if residual and len(set(sizes[1:-1])) > 1:
+        raise ValueError(f"residual=True needs equal hidden widths, got sizes {sizes!r}")
     gen_state = None
     if seed is not None:
         gen_state = torch.random.get_rng_state()
@@ -94,13 +109,34 @@ def mlp(
     try:
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(nn.Linear(a, b, bias=bias, dtype=dtype))
-            if i < len(sizes) - 2:
-                layers.append(ACTIVATIONS[activation]())
+            if i == len(sizes) - 2:  # output layer
+                layers.append(nn.Linear(a, b, bias=bias, dtype=dtype))
+                break
+            hidden: list[nn.Module] = [nn.Linear(a, b, bias=bias, dtype=dtype)]
+            if batch_norm:
+                from lecture_code.core.batchnorm import BatchNorm
+
+                hidden.append(BatchNorm(b, dtype=dtype))
+            hidden.append(ACTIVATIONS[activation]())
+            if residual and i > 0:
+                layers.append(Residual(nn.Sequential(*hidden)))
+            else:
+                layers.extend(hidden)
     finally:
         if gen_state is not None:
             torch.random.set_rng_state(gen_state)
     return nn.Sequential(*layers)
+
+
+class Residual(nn.Module):
+    """A skip connection around ``block``: ``x -> x + block(x)``."""
+
+    def __init__(self, block: nn.Module) -> None:
+        super().__init__()
+        self.block = block
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.block(x)
 
 
 def num_params(model: nn.Module) -> int:
