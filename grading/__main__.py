@@ -24,7 +24,7 @@ def _verify() -> int:
 
     from grading.grade import grade_notebook, reference_values
     from grading.source import load_all, render, solution_notebook, student_notebook
-    from grading.student import Checker
+    from lecture_code.student import Checker
 
     failed = 0
     for ex in load_all():
@@ -36,7 +36,7 @@ def _verify() -> int:
 
         ns: dict = {"__name__": "__main__"}
         tests = Path(tempfile.mkdtemp()) / f"{ex.name}.py"
-        tests.write_text(render(ex)[f"tests/{ex.name}.py"], encoding="utf-8")
+        tests.write_text(render(ex)[f"lecture_code/student/checks/{ex.name}.py"], encoding="utf-8")
         os.environ["GRADING_RUN"] = "1"  # the notebook's own check() lines become no-ops
         try:
             for src in solution_cells(ex):
@@ -102,12 +102,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {p}")
         return 0
     if args.cmd == "check-fresh":
-        from grading.source import EXERCISES, render_all
+        from grading.source import ROOT, render_all
 
         stale = [rel for rel, text in render_all().items()
-                 if not (EXERCISES / rel).is_file() or (EXERCISES / rel).read_text(encoding="utf-8") != text]
+                 if not (ROOT / rel).is_file() or (ROOT / rel).read_text(encoding="utf-8") != text]
         if stale:
-            print("exercises/ is out of date with solutions/ (run `make exercises`): " + ", ".join(stale))
+            print("exercises/ or the shipped public checks are out of date with solutions/"
+                  " (run `make exercises`): " + ", ".join(stale))
             return 1
         return 0
     if args.cmd == "verify":
