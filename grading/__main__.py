@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=2)
     g.add_argument("--step-timeout", type=float, default=10.0)
     g.add_argument("--total-timeout", type=float, default=60.0)
+    g.add_argument("--sandbox", choices=["bwrap", "user", "none"], default=None,
+                   help="where submissions run (default: $GRADE_SANDBOX, else bwrap); see docs/grading.md")
+    g.add_argument("--attempts", choices=["latest", "best"], default="latest",
+                   help="which attempt counts when a student hands in an exercise more than once")
     i = sub.add_parser("instructor")
     i.add_argument("out", type=Path)
     i.add_argument("--tree", action="store_true",
@@ -114,14 +118,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "verify":
         return _verify()
     if args.cmd == "grade":
-        from grading.grade import grade_folder
-        from grading.runner import Limits
+        from grading.grade import UNSAFE_WARNING, grade_folder
+        from grading.runner import Limits, default_sandbox
+        from grading.sandbox import SandboxUnavailable
 
+        for name in ("workers", "step_timeout", "total_timeout"):
+            if getattr(args, name) <= 0:
+                ap.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(args, name)}")
+        if not args.submissions.is_dir():
+            ap.error(f"SUBMISSIONS must be a folder of notebooks, got {args.submissions}")
+        try:
+            sb = default_sandbox(args.sandbox)
+        except (SandboxUnavailable, ValueError) as exc:
+            print(f"make grade: refusing to grade without a sandbox: {exc}", file=sys.stderr)
+            return 2
+        if sb.mode == "none":
+            banner = "!" * 78
+            print(f"{banner}\n{UNSAFE_WARNING}\n{banner}", file=sys.stderr, flush=True)
         limits = Limits(step_timeout=args.step_timeout, total_timeout=args.total_timeout)
-        res = grade_folder(args.submissions, args.out, workers=args.workers, limits=limits)
+        res = grade_folder(args.submissions, args.out, workers=args.workers, limits=limits, sandbox=sb,
+                           attempts=args.attempts)
         n = sum(len(v) for v in res.values())
-        print(f"graded {n} notebooks of {len(res)} students -> {args.out / 'scores.csv'}, "
-              f"{args.out / 'feedback'}/")
+        print(f"graded {n} notebooks of {len(res)} students in {res.seconds:.0f} s (sandbox: {sb.mode}, "
+              f"{args.attempts} attempt counts) -> {args.out / 'scores.csv'}, {args.out / 'feedback'}/, "
+              f"{args.out / 'grading-report.txt'}")
+        if sb.mode == "none":
+            print(UNSAFE_WARNING, file=sys.stderr)
         return 0
     if args.cmd == "instructor":
         from grading.source import build_instructor, build_instructor_tree

@@ -57,6 +57,40 @@ def _private_mounts(mounts: list) -> None:
                f"read-only {dst}")
 
 
+def _reveal(paths: list, stage: str) -> None:
+    """Make ``paths`` reachable for an unprivileged uid inside this private mount namespace.
+
+    For a path below a folder others cannot traverse (a Python installed under ``/root``): bind it
+    aside, mount an empty tmpfs over that folder (hiding everything else in it), recreate the path
+    and bind it back, read-only.
+    """
+    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    covered: set = set()
+    for i, path in enumerate(paths):
+        aside = os.path.join(stage, f"reveal-{os.getpid()}-{i}")
+        os.makedirs(aside, exist_ok=True)
+        _check(_libc.mount(os.fsencode(path), os.fsencode(aside), None, MS_BIND | MS_REC, None), f"bind {path}")
+        parts = path.strip("/").split("/")
+        closed = None
+        for k in range(1, len(parts)):
+            anc = "/" + "/".join(parts[:k])
+            if not os.stat(anc).st_mode & 0o001:
+                closed = anc
+                break
+        if closed is None:
+            continue
+        if closed not in covered:
+            _check(_libc.mount(b"tmpfs", os.fsencode(closed), b"tmpfs", 0, b"mode=0755"), f"tmpfs on {closed}")
+            covered.add(closed)
+        os.makedirs(path, exist_ok=True)
+        for k in range(len(closed.split("/")), len(parts) + 1):
+            os.chmod("/" + "/".join(parts[:k]), 0o755)
+        _check(_libc.mount(os.fsencode(aside), os.fsencode(path), None, MS_BIND | MS_REC, None), f"bind back {path}")
+        _check(_libc.mount(None, os.fsencode(path), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None),
+               f"read-only {path}")
+
+
 def _drop(uid: int, gid: int) -> None:
     os.setgroups([])
     os.setresgid(gid, gid, gid)
@@ -97,6 +131,8 @@ def main() -> None:
     uid, gid = cfg.get("uid"), cfg.get("gid")
     if cfg.get("mounts") and os.geteuid() == 0:
         _private_mounts(cfg["mounts"])
+    if cfg.get("reveal") and os.geteuid() == 0:
+        _reveal(cfg["reveal"], cfg["mount_stage"])
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
     if uid is not None:
         _drop(int(uid), int(gid if gid is not None else uid))
