@@ -7,6 +7,7 @@
     instructor OUT   write the instructor notebooks (solutions shown) into OUT
                  (--tree: a whole build root for the instructor site)
     autograder   build the Gradescope autograder archive
+    wheel        build the installable package (lecture_code, with the student side) into a folder
     gradescope   (inside Gradescope) grade /autograder/submission into results.json
 """
 
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="write a whole instructor build root (repository symlinks + solutions)")
     a = sub.add_parser("autograder")
     a.add_argument("--out", type=Path, default=Path("_build/grading/autograder.zip"))
+    w = sub.add_parser("wheel")
+    w.add_argument("--out", type=Path, default=Path("_build/dist"))
     gs = sub.add_parser("gradescope")
     gs.add_argument("--root", type=Path, default=Path("/autograder"))
     args = ap.parse_args(argv)
@@ -158,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         from grading.gradescope import build_zip
 
         print(f"wrote {build_zip(args.out)}")
+        return 0
+    if args.cmd == "wheel":
+        from grading.package import build_wheel
+
+        print(f"wrote {build_wheel(args.out)}")
         return 0
     if args.cmd == "gradescope":
         from grading.gradescope import run_in_gradescope

@@ -126,8 +126,6 @@ def main() -> None:
         if name == "CPU":
             hard = soft + 5  # SIGXCPU first, then SIGKILL
         resource.setrlimit(res, (soft, hard))
-    if cfg.get("pdeathsig"):
-        _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG")
     uid, gid = cfg.get("uid"), cfg.get("gid")
     if cfg.get("mounts") and os.geteuid() == 0:
         _private_mounts(cfg["mounts"])
@@ -136,6 +134,10 @@ def main() -> None:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
     if uid is not None:
         _drop(int(uid), int(gid if gid is not None else uid))
+    if cfg.get("pdeathsig"):  # after the uid change, which clears it: die with the grader
+        _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG")
+        if os.getppid() == 1:  # the grader is already gone
+            os._exit(121)
     if cfg.get("cwd"):
         os.chdir(cfg["cwd"])
     argv = cfg["argv"]

@@ -9,11 +9,15 @@ while the cells run, and the probes are sent one at a time, shown cases before h
 after the cells are done. So no message that reaches the feedback can carry a hidden input, even
 from a submission that writes to the channel itself.
 
-A step (one cell, or one probe call) that runs longer than ``step_timeout``, a process that dies
+A step (one cell, or one probe call) that uses more than ``step_timeout`` seconds of CPU time (or
+``wall_factor`` times that in wall-clock time: a busy machine does not cost a student points), a
+process that dies
 (crash, ``os._exit``, a signal, memory) or floods the channel is recorded as an *incident*; the
 whole sandbox is killed and the submission is re-run with that step skipped (a cell) or that
 question given up (a probe), so one bad cell costs only what depends on it. After
-``total_timeout`` seconds, or ``max_attempts`` runs, it stops. Every run's process group (and,
+``total_timeout`` CPU seconds (or ``wall_factor`` times that in wall time), or ``max_attempts``
+runs, it stops. Every message from the worker must carry the run's random nonce: a blind spoof
+from a thread of the submission is ignored. Every run's process group (and,
 as root, every process of the run's dedicated uid) is killed, and its temporary files removed, on
 every path.
 """
@@ -40,7 +44,7 @@ from grading.sandbox import LAUNCHER, Sandbox
 
 MAX_CHANNEL_BYTES = 32_000_000  # everything one run may send back
 MAX_MESSAGE_BYTES = 16_000_000  # one message (one probe's value)
-START_TIMEOUT = 60.0  # python + IPython start-up inside the sandbox, before the first cell
+START_TIMEOUT = 120.0  # wall seconds (a quarter of it in CPU) for Python + IPython to start
 
 _ACTIVE: set[int] = set()  # process groups of running launches
 _ACTIVE_LOCK = threading.Lock()
@@ -79,8 +83,9 @@ class Limits:
     file_bytes: int = 64 * 1024**2
     processes: int = 128  # tasks of the run's dedicated uid (root only): fork bombs
     open_files: int = 256
-    step_timeout: float = 10.0  # one cell, or one probe call
-    total_timeout: float = 60.0
+    step_timeout: float = 10.0  # CPU seconds of one cell, or of one probe call
+    total_timeout: float = 60.0  # CPU seconds of the whole submission (all its runs)
+    wall_factor: float = 6.0  # wall-clock caps: a step may take wall_factor * step_timeout, etc.
     max_attempts: int = 4
 
 
@@ -129,6 +134,56 @@ def _describe_exit(code: int | None, mode: str) -> str:
     return f"exited with code {code}"
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
+            return [int(x) for x in fh.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time of ``pid`` (all its threads, plus children it has waited for), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / _TICK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _Clock:
+    """CPU time of the worker process (found once, through the sandbox's process tree), so that a
+    step's time limit does not depend on how busy the machine is; wall time is capped apart."""
+
+    def __init__(self, launcher_pid: int, mode: str) -> None:
+        self.launcher, self.mode, self.pid = launcher_pid, mode, None
+        self.last = 0.0
+
+    def worker(self) -> int | None:
+        if self.pid is None:
+            if self.mode != "bwrap":
+                self.pid = self.launcher
+            else:  # bwrap -> its pid 1 -> the worker
+                for init in _children(self.launcher):
+                    kids = _children(init)
+                    if kids:
+                        self.pid = kids[0]
+                        break
+        return self.pid
+
+    def cpu(self) -> float:
+        pid = self.worker()
+        if pid is not None:
+            v = _cpu_seconds(pid)
+            if v is not None:
+                self.last = v
+        return self.last
+
+
 def _memfd(name: str, data: bytes) -> int:
     fd = os.memfd_create(name, 0)  # not inheritable unless passed explicitly
     view = memoryview(data)
@@ -148,6 +203,7 @@ def _safe_name(name: str) -> str:
 class _Run:
     """One sandboxed run: what the parent saw."""
 
+    cpu: float = 0.0
     finished: bool = False
     step: tuple = ("start-up",)
     reason: str | None = None
@@ -215,8 +271,9 @@ def _launch(sb: Sandbox, slot: int, limits: Limits, notebook: bytes, nb_name: st
 
 def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[tuple[str, int]],
              wires: dict[tuple[str, int], dict[str, Any]], limits: Limits, notebook: bytes,
-             nb_name: str, t0: float) -> _Run:
+             nb_name: str, t0: float, cpu_before: float) -> _Run:
     run = _Run()
+    nonce = os.urandom(16).hex()
     slot = sb.acquire()
     tmp = Path(tempfile.mkdtemp(prefix="grading-run-"))
     proc: subprocess.Popen[bytes] | None = None
@@ -233,7 +290,9 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
         os.set_blocking(in_fd, False)
         sel = selectors.DefaultSelector()
         sel.register(out_fd, selectors.EVENT_READ)
-        pending = bytearray(json.dumps({"cells": cells, "skip_cells": skip_cells}).encode() + b"\n")
+        clock = _Clock(proc.pid, sb.mode)
+        pending = bytearray(json.dumps({"cells": cells, "skip_cells": skip_cells, "nonce": nonce}).encode()
+                            + b"\n")
         writing = False
         buf = bytearray()
         received = 0
@@ -241,6 +300,7 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
         queue = list(order)
         current: tuple[str, int] | None = None
         step_t0 = time.monotonic()
+        step_cpu0 = 0.0
         step_limit = START_TIMEOUT
         eof = False
         exited_at = 0.0
@@ -249,7 +309,7 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
             pending.extend(json.dumps(obj).encode() + b"\n")
 
         def next_probe() -> None:
-            nonlocal current, phase, step_t0, step_limit
+            nonlocal current, phase, step_t0, step_limit, step_cpu0
             if queue:
                 current = queue.pop(0)
                 send({"probe": wires[current]})
@@ -259,18 +319,18 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
                 send({"end": True})
                 phase = "ending"
                 run.step = ("ending",)
-            step_t0, step_limit = time.monotonic(), limits.step_timeout
+            step_t0, step_limit, step_cpu0 = time.monotonic(), limits.step_timeout, clock.cpu()
 
         def handle(msg: Any) -> None:
-            nonlocal phase, step_t0, step_limit
-            if not isinstance(msg, dict):
-                return
+            nonlocal phase, step_t0, step_limit, step_cpu0
+            if not isinstance(msg, dict) or msg.get("n") != nonce:
+                return  # not from the worker (a blind spoof), or garbage
             if phase in ("start", "cells"):
                 i = msg.get("i")
                 if msg.get("step") == "cell" and isinstance(i, int) and not isinstance(i, bool) \
                         and 0 <= i < len(cells) and i not in skip_cells:
                     phase, run.step = "cells", ("cell", i)
-                    step_t0, step_limit = time.monotonic(), limits.step_timeout
+                    step_t0, step_limit, step_cpu0 = time.monotonic(), limits.step_timeout, clock.cpu()
                 elif isinstance(msg.get("cell_error"), int) and isinstance(msg.get("msg"), str):
                     ci = msg["cell_error"]
                     if 0 <= ci < len(cells) and len(run.cell_errors) < 1000:
@@ -332,13 +392,17 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
             if run.reason or run.finished:
                 break
             now = time.monotonic()
-            if now - step_t0 > step_limit:
+            cpu = clock.cpu()
+            run.cpu = cpu
+            if phase == "start":
+                if cpu > START_TIMEOUT / 4 or now - step_t0 > START_TIMEOUT:
+                    run.reason = f"it did not start within {START_TIMEOUT:g} s"
+                    break
+            elif cpu - step_cpu0 > step_limit or now - step_t0 > step_limit * limits.wall_factor:
                 run.reason = (f"it ran longer than {limits.step_timeout:g} s and was stopped"
-                              if run.step[0] in ("cell", "probe") else
-                              f"it did not start within {step_limit:g} s" if phase == "start" else
-                              "it did not finish cleanly")
+                              if run.step[0] in ("cell", "probe") else "it did not finish cleanly")
                 break
-            if now - t0 > limits.total_timeout:
+            if cpu_before + cpu > limits.total_timeout or now - t0 > limits.total_timeout * limits.wall_factor:
                 run.reason = f"it was stopped: the whole submission exceeded {limits.total_timeout:g} s"
                 break
             if eof:
@@ -404,12 +468,14 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
              for q, ps in probes.items() for k, p in enumerate(ps)}
     nb_name = _safe_name(notebook_name)
     t0 = time.monotonic()
+    cpu_used = 0.0
     while out.attempts < limits.max_attempts and not _STOPPING.is_set():
         out.attempts += 1
         remaining = [q for q in probes if q not in out.results and q not in skip_q]
         order = [(q, k) for q in remaining for k in range(len(probes[q])) if (q, k) in shown] + \
                 [(q, k) for q in remaining for k in range(len(probes[q])) if (q, k) not in shown]
-        run = _one_run(sb, cells, skip_cells, order, wires, limits, notebook, nb_name, t0)
+        run = _one_run(sb, cells, skip_cells, order, wires, limits, notebook, nb_name, t0, cpu_used)
+        cpu_used += run.cpu
         out.cell_errors.update(run.cell_errors)
         for q in remaining:
             if all((q, k) in run.records for k in range(len(probes[q]))):
@@ -442,7 +508,7 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
         else:
             out.incidents.append(f"the notebook could not be run to the end ({why})")
             break
-        if time.monotonic() - t0 > limits.total_timeout:
+        if cpu_used > limits.total_timeout or time.monotonic() - t0 > limits.total_timeout * limits.wall_factor:
             out.incidents.append(f"grading stopped after {limits.total_timeout:g} s in total")
             break
     out.seconds = time.monotonic() - t0

@@ -8,7 +8,9 @@ only, nothing of ``grading``). It never sees expected values.
 Protocol: JSON lines. The parent writes to our stdin, we answer on our original stdout (the
 student's own ``print`` output goes to ``/dev/null``):
 
-1. parent -> ``{"cells": [...], "skip_cells": [...]}``; we answer ``{"ready": true}``, then per
+Every message we send carries ``"n"``, the run's nonce from the first message.
+
+1. parent -> ``{"cells": [...], "skip_cells": [...], "nonce": ...}``; we answer ``{"ready": true}``, then per
    cell ``{"step": "cell", "i": i}`` and, when it raises, ``{"cell_error": i, "msg": ...}``;
    then ``{"cells_done": true}``;
 2. parent -> ``{"probe": {...}}`` ONE AT A TIME (the next only after our answer
@@ -184,7 +186,10 @@ def main() -> None:
         os.dup2(devnull, fd)
     os.close(devnull)
 
+    nonce = None
+
     def send(**kw: Any) -> None:
+        kw["n"] = nonce
         chan.write(json.dumps(kw, allow_nan=True) + "\n")
         chan.flush()
 
@@ -195,6 +200,7 @@ def main() -> None:
         return json.loads(line)
 
     job = receive()
+    nonce = job.get("nonce")
     # plotting must never try to open a window or a browser
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ["PLOTLY_RENDERER"] = "json"
