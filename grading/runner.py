@@ -156,31 +156,37 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 class _Clock:
-    """CPU time of the worker process (found once, through the sandbox's process tree), so that a
-    step's time limit does not depend on how busy the machine is; wall time is capped apart."""
+    """CPU time used by the sandbox: every process under the launcher (the worker, and whatever it
+    started: forked helpers, a fork bomb, daemons, which all stay below bwrap's pid 1), so that a
+    step's limit does not depend on how busy the machine is. The tree is walked at most every
+    0.25 s; wall time is capped apart."""
 
     def __init__(self, launcher_pid: int, mode: str) -> None:
-        self.launcher, self.mode, self.pid = launcher_pid, mode, None
+        self.launcher, self.mode = launcher_pid, mode
         self.last = 0.0
-
-    def worker(self) -> int | None:
-        if self.pid is None:
-            if self.mode != "bwrap":
-                self.pid = self.launcher
-            else:  # bwrap -> its pid 1 -> the worker
-                for init in _children(self.launcher):
-                    kids = _children(init)
-                    if kids:
-                        self.pid = kids[0]
-                        break
-        return self.pid
+        self.dead = 0.0  # CPU of processes seen before that have left the tree (not reaped by it)
+        self.seen: dict[int, float] = {}
+        self.t = 0.0
 
     def cpu(self) -> float:
-        pid = self.worker()
-        if pid is not None:
+        now = time.monotonic()
+        if now - self.t < 0.25:
+            return self.last
+        self.t = now
+        current: dict[int, float] = {}
+        stack, guard = [self.launcher], 0
+        while stack and guard < 4096:
+            pid = stack.pop()
+            guard += 1
             v = _cpu_seconds(pid)
             if v is not None:
-                self.last = v
+                current[pid] = v
+            stack.extend(_children(pid))
+        for pid, v in self.seen.items():
+            if pid not in current:
+                self.dead += v  # gone; if a parent in the tree reaped it, that counts twice (harmless)
+        self.seen = current
+        self.last = max(self.last, self.dead + sum(current.values()))
         return self.last
 
 

@@ -226,6 +226,15 @@ def _stage(mode: str) -> Path:
     os.chmod(stage / "grader", 0o755)
     shutil.copyfile(WORKER, stage / "grader" / "worker.py")
     os.chmod(stage / "grader" / "worker.py", 0o644)
+    # byte-compile the copy once (the sandbox can read but not write __pycache__)
+    import compileall
+
+    compileall.compile_dir(str(stage / "lib"), quiet=1, workers=1)
+    for dirpath, dirnames, filenames in os.walk(stage):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o755)
+        for f in filenames:
+            os.chmod(os.path.join(dirpath, f), 0o644)
     (stage / "mnt").mkdir()
     os.chmod(stage / "mnt", 0o755)
     return stage

@@ -297,23 +297,37 @@ def test_every_solution_gets_full_marks_and_every_student_notebook_zero() -> Non
 
 
 def test_gradescope_archive_grades_a_submission(tmp_path: Path) -> None:
+    """The archive grades as Gradescope runs it (root, GRADE_SANDBOX=user): the worker runs as an
+    unprivileged uid that cannot read the hidden checks; attackers get nothing."""
+    assert os.geteuid() == 0, "the Gradescope mode runs as root (as Gradescope and CI do)"
     z = tmp_path / "autograder.zip"
     subprocess.run([PY, "-m", "grading", "autograder", "--out", str(z)], cwd=ROOT, check=True)
     src = tmp_path / "gs" / "source"
     with zipfile.ZipFile(z) as zf:
         names = zf.namelist()
         zf.extractall(src)
-    assert {"setup.sh", "run_autograder", "requirements.txt", "grading/runner.py",
-            "solutions/narrow_valley.md"} <= set(names)
-    sub = tmp_path / "gs" / "submission"
-    sub.mkdir()
-    (sub / "hw.ipynb").write_bytes((make_matrix.MATRIX / "partial" / "narrow_valley.ipynb").read_bytes())
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    subprocess.run([PY, "-m", "grading", "gradescope", "--root", str(tmp_path / "gs")], cwd=src,
-                   check=True, env=env, timeout=300)
-    res = json.loads((tmp_path / "gs" / "results" / "results.json").read_text(encoding="utf-8"))
+    assert {"setup.sh", "run_autograder", "requirements.txt", "grading/runner.py", "grading/launch.py",
+            "lecture_code/student/__init__.py", "solutions/narrow_valley.md"} <= set(names)
+    assert "GRADE_SANDBOX=user" in (src / "run_autograder").read_text()
+    results = {}
+    for case, folder in (("partial", make_matrix.MATRIX), ("import_grader", make_matrix.HOSTILE),
+                         ("proc_parent", make_matrix.HOSTILE), ("env_vars", make_matrix.HOSTILE)):
+        root = tmp_path / case
+        (root / "submission").mkdir(parents=True)
+        (root / "submission" / "hw.ipynb").write_bytes((folder / case / "narrow_valley.ipynb").read_bytes())
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADE_SANDBOX")}
+        subprocess.run([PY, "-m", "grading", "gradescope", "--root", str(root)], cwd=src,
+                       check=True, env=env, timeout=600)
+        results[case] = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+        assert oct((src / "solutions").stat().st_mode & 0o777) == "0o700"
+    res = results["partial"]
     assert res["score"] == pytest.approx(4.0)
     assert {t["name"] for t in res["tests"]} == {f"narrow_valley q{i}" for i in range(1, 6)}
+    # (no file-system search here: this mode protects root-only files; a world-readable clone of
+    # the repository elsewhere on the machine would be found, and on Gradescope there is none)
+    for case in ("import_grader", "proc_parent", "env_vars"):
+        assert results[case]["score"] == 0, results[case]
+        assert "got through 0" in results[case]["output"], results[case]["output"]
 
 
 # ---------------------------------------------------------------------------------------------
