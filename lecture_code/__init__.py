@@ -16,11 +16,11 @@ computation lives::
     from lecture_code.core.runner import run
     from lecture_code.chapters.momentum import draw_rate_map
 
-Importing the package registers the book's plotly renderer (see
-:mod:`lecture_code.core.plotting`), so figures render both in JupyterLab and on the
-static site.
+The book's plotly renderer (figures render both in JupyterLab and on the static site) is
+registered by :mod:`lecture_code.core.plotting`, which every chapter module imports. Importing
+the package itself imports nothing: plotly's import chain costs ~3 s (nbformat -> jsonschema
+builds an rfc3987 grammar), and ``from lecture_code.student import Checker`` -- the first cell
+of every exercise, run once per graded submission in the grader's sandbox -- must not pay it.
 """
-
-from lecture_code.core import plotting as _plotting  # noqa: F401  (registers the renderer)
 
 __version__ = "0.1.0"

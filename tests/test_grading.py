@@ -197,7 +197,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("graded")
     tmp_root = Path(tempfile.gettempdir())
     before = {p.name for p in tmp_root.glob("grading-run-*")}
-    limits = Limits(step_timeout=5, total_timeout=60, memory_bytes=2 * 1024**3)
+    limits = Limits(step_timeout=10, total_timeout=60, memory_bytes=2 * 1024**3)
     results = grade_folder(make_matrix.MATRIX, out, workers=2, limits=limits, sandbox="bwrap")
     after = {p.name for p in tmp_root.glob("grading-run-*")}
     return out, results, after - before
