@@ -535,6 +535,7 @@ def grade_folder(submissions: Path, out: Path, workers: int = 2, limits: Limits 
         raise ValueError(f"attempts must be one of {', '.join(ATTEMPT_RULES)}, got {attempts!r}")
     t_start = time.monotonic()
     sb = sandbox if isinstance(sandbox, Sandbox) else default_sandbox(sandbox)
+    sb.hide.update({os.path.realpath(submissions), os.path.realpath(out)})
     exercises = {ex.name: ex for ex in (load_all(solutions) if solutions else load_all())}
     found, skipped_list = find_submissions(Path(submissions))
     resume()

@@ -10,8 +10,11 @@ drops them). It is single-threaded, so the steps below are safe to do between fo
    the sandbox needs (the Python installation may live under ``/root``, which the unprivileged
    uid cannot traverse) are bind-mounted into a world-readable staging folder; the host sees none
    of these mounts, and they vanish with this process;
+   In mode ``user`` (no bwrap), the same trick makes the Python installation reachable: a folder
+   others cannot traverse (``/root``) is covered by an empty tmpfs holding only that path;
 3. ``PR_SET_NO_NEW_PRIVS`` (no set-uid program can give privileges back), then the switch to the
-   unprivileged uid/gid with no supplementary groups;
+   unprivileged uid/gid with no supplementary groups, then ``PR_SET_PDEATHSIG`` (SIGKILL when the
+   grader dies; set after the uid change, which clears it);
 4. ``exec`` of ``bwrap`` (sandbox mode ``bwrap``) or of the worker itself (modes ``user`` and
    ``none``).
 
@@ -57,36 +60,46 @@ def _private_mounts(mounts: list) -> None:
                f"read-only {dst}")
 
 
-def _reveal(paths: list, stage: str) -> None:
-    """Make ``paths`` reachable for an unprivileged uid inside this private mount namespace.
-
-    For a path below a folder others cannot traverse (a Python installed under ``/root``): bind it
-    aside, mount an empty tmpfs over that folder (hiding everything else in it), recreate the path
-    and bind it back, read-only.
-    """
+def _hide_and_reveal(hide: list, reveal: list, stage: str) -> None:
+    """Mode ``user``: in a private mount namespace, cover ``hide`` (the grader's source folder, the
+    submissions, the output folder) with empty tmpfs, and make ``reveal`` (the Python installation
+    and venv) reachable for the unprivileged uid even when they lie below a hidden folder or one
+    others cannot traverse (``/root``): bound aside first, then bound back, read-only, into the
+    tmpfs that covers their ancestor."""
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
-    covered: set = set()
-    for i, path in enumerate(paths):
+    asides = []
+    for i, path in enumerate(reveal):
         aside = os.path.join(stage, f"reveal-{os.getpid()}-{i}")
         os.makedirs(aside, exist_ok=True)
         _check(_libc.mount(os.fsencode(path), os.fsencode(aside), None, MS_BIND | MS_REC, None), f"bind {path}")
+        asides.append((path, aside))
+    covered = []
+    for h in hide:
+        if os.path.isdir(h) and not os.path.islink(h):
+            _check(_libc.mount(b"tmpfs", os.fsencode(h), b"tmpfs", 0, b"mode=0755,size=1m"), f"hide {h}")
+            covered.append(h.rstrip("/"))
+    for path, aside in asides:
         parts = path.strip("/").split("/")
-        closed = None
-        for k in range(1, len(parts)):
+        top = None  # the highest ancestor that is now a tmpfs (hidden) or closed to others
+        for k in range(1, len(parts) + 1):
             anc = "/" + "/".join(parts[:k])
-            if not os.stat(anc).st_mode & 0o001:
-                closed = anc
+            if anc in covered:
+                top = anc
                 break
-        if closed is None:
+            if k < len(parts) and not os.stat(anc).st_mode & 0o001:
+                _check(_libc.mount(b"tmpfs", os.fsencode(anc), b"tmpfs", 0, b"mode=0755,size=1m"),
+                       f"tmpfs on {anc}")
+                covered.append(anc)
+                top = anc
+                break
+        if top is None:
             continue
-        if closed not in covered:
-            _check(_libc.mount(b"tmpfs", os.fsencode(closed), b"tmpfs", 0, b"mode=0755"), f"tmpfs on {closed}")
-            covered.add(closed)
         os.makedirs(path, exist_ok=True)
-        for k in range(len(closed.split("/")), len(parts) + 1):
+        for k in range(len(top.strip("/").split("/")), len(parts) + 1):
             os.chmod("/" + "/".join(parts[:k]), 0o755)
-        _check(_libc.mount(os.fsencode(aside), os.fsencode(path), None, MS_BIND | MS_REC, None), f"bind back {path}")
+        _check(_libc.mount(os.fsencode(aside), os.fsencode(path), None, MS_BIND | MS_REC, None),
+               f"bind back {path}")
         _check(_libc.mount(None, os.fsencode(path), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None),
                f"read-only {path}")
 
@@ -129,8 +142,8 @@ def main() -> None:
     uid, gid = cfg.get("uid"), cfg.get("gid")
     if cfg.get("mounts") and os.geteuid() == 0:
         _private_mounts(cfg["mounts"])
-    if cfg.get("reveal") and os.geteuid() == 0:
-        _reveal(cfg["reveal"], cfg["mount_stage"])
+    if (cfg.get("reveal") or cfg.get("hide")) and os.geteuid() == 0:
+        _hide_and_reveal(cfg.get("hide", []), cfg.get("reveal", []), cfg["mount_stage"])
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
     if uid is not None:
         _drop(int(uid), int(gid if gid is not None else uid))

@@ -257,9 +257,9 @@ def _launch(sb: Sandbox, slot: int, limits: Limits, notebook: bytes, nb_name: st
         if uid is not None:
             for p in (tmp, work, work / "tmp", work / nb_name):
                 os.chown(p, uid, uid)
-        if sb.mode == "user":
-            cfg["reveal"] = [p for p in {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
-                             if not sandbox_mod.is_world_readable_path(p)]
+        if sb.mode == "user" and os.geteuid() == 0:
+            cfg["reveal"] = sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)})
+            cfg["hide"] = sorted(sb.hidden_paths())
             cfg["mount_stage"] = str(sb.stage / "mnt")
         cfg["argv"] = [sb.python_inside(), "-B", str(sb.stage / "grader" / "worker.py")]
         cfg["env"] = sb.env(str(work), str(work / "tmp"))

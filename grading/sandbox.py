@@ -27,9 +27,11 @@ Modes (``GRADE_SANDBOX`` / ``--sandbox``):
 ``user``
     For Gradescope and other containers where ``bwrap`` cannot run: the worker runs as a
     dedicated unprivileged uid (the grader must be root), in its own session and folder, with the
-    same limits and the same plain-values protocol. Files readable by root only (chmod the
-    autograder's source folder to 0700) stay out of reach; processes left over are killed by uid.
-    No network or mount isolation: rely on the container for those.
+    same limits and the same plain-values protocol. In a private mount namespace the grader's own
+    folder (hidden checks, solutions), the submissions and the output folder are covered by empty
+    tmpfs; files readable by root only (the archive makes its folders 0700) stay out of reach
+    anyway; processes left over are killed by uid. No network or PID isolation: rely on the
+    container (one submission) for those.
 
 ``none``
     A process in its own session with resource limits only. A submission can read every file the
@@ -107,6 +109,7 @@ class Sandbox:
     stage: Path
     bwrap: str | None = None
     uid_base: int | None = None  # dedicated host uids (root only): uid_base + slot
+    hide: set[str] = field(default_factory=set)  # mode user: folders covered for the worker
     _free: list[int] = field(default_factory=list)
     _next: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -127,6 +130,12 @@ class Sandbox:
 
     def uid(self, slot: int) -> int | None:
         return None if self.uid_base is None else self.uid_base + slot
+
+    def hidden_paths(self) -> set[str]:
+        """Mode ``user``: what the worker's private mount namespace covers with an empty tmpfs:
+        the grader's own folder (hidden checks, solutions) plus what :func:`grading.grade.grade_folder`
+        adds (the submissions and the output folder)."""
+        return {os.path.realpath(ROOT), *self.hide}
 
     @property
     def lib(self) -> Path:
