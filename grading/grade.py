@@ -367,7 +367,8 @@ def find_submissions(folder: Path) -> tuple[list[Found], list[tuple[str, str]]]:
         if e.name.startswith(".") or e.name == "__MACOSX":
             continue
         if e.is_symlink():
-            skipped.append((e.name, f"{display(e.name)} is a symbolic link: not followed, not graded"))
+            student = e.name[: -len(".ipynb")] if e.name.endswith(".ipynb") and not e.is_dir() else e.name
+            skipped.append((student, f"{display(e.name)} is a symbolic link: not followed, not graded"))
             continue
         if e.is_dir(follow_symlinks=False):
             mine: list[Found] = []

@@ -411,9 +411,12 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
             if cpu_before + cpu > limits.total_timeout or now - t0 > limits.total_timeout * limits.wall_factor:
                 run.reason = f"it was stopped: the whole submission exceeded {limits.total_timeout:g} s"
                 break
-            if eof:
-                if proc.poll() is None and run.step[0] in ("cell", "probe"):
-                    run.reason = "it closed the grader's channel and was stopped"
+            if eof:  # the channel closed: usually the process ended; give it a moment to say how
+                try:
+                    proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    if run.step[0] in ("cell", "probe"):
+                        run.reason = "it closed the grader's channel and was stopped"
                 break
             if proc.poll() is not None:  # gone; read what is left in the pipe, briefly
                 exited_at = exited_at or now

@@ -40,7 +40,7 @@ import make_matrix  # noqa: E402
 PY = sys.executable
 CLASSMATES = ["correct", "partial", "wrong", "unanswered", "exception_in_function"]
 WEIRD = {  # raw folder name -> what the CSV must show
-    "=HYPERLINK(\"http://evil\",\"x\")": "'=HYPERLINK(\"http://evil\",\"x\")",
+    "=HYPERLINK(\"http:evil\",\"x\")": "'=HYPERLINK(\"http:evil\",\"x\")",
     "+1+2": "'+1+2",
     "@SUM(A1)": "'@SUM(A1)",
     "new\nline": "new?line",
@@ -216,7 +216,8 @@ def test_nothing_the_attackers_did_is_visible_after_the_run(graded) -> None:
 
 def test_feedback_never_carries_hidden_inputs_or_sources(graded) -> None:
     ex = load(SOLUTIONS / "narrow_valley.md")
-    hidden_args = [p.args for q in ex.hidden for p in q.probes if not p.show and p.kind == "call"]
+    hidden_args = [p.args for q in ex.hidden for p in q.probes
+                   if not p.show and p.kind == "call" and isinstance(p.args[0], list)]
     texts = {p.name: p.read_text(encoding="utf-8") for p in (graded["out"] / "feedback").iterdir()}
     texts["grading-report.txt"] = (graded["out"] / "grading-report.txt").read_text(encoding="utf-8")
     texts["scores.csv"] = (graded["out"] / "scores.csv").read_text(encoding="utf-8")
