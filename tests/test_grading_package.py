@@ -84,14 +84,15 @@ def fresh_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = base / "homework"
     work.mkdir()
     probe = subprocess.run(
-        [str(vpy), "-c", "import lecture_code.student as s, importlib.util, sys; print(s.__file__); "
-                         "print(importlib.util.find_spec('grading')); print(sys.path)"],
+        [str(vpy), "-c", "import lecture_code.student as s, importlib.util, sys, json; print(s.__file__); "
+                         "print(importlib.util.find_spec('grading')); print(json.dumps(sys.path))"],
         cwd=work, capture_output=True, text=True, env=env, timeout=120)
     assert probe.returncode == 0, probe.stderr
-    where, grading_spec = probe.stdout.splitlines()[:2]
+    where, grading_spec, path = probe.stdout.splitlines()[:3]
     assert where.startswith(str(venv)), where  # the installed wheel, not the repository
     assert grading_spec == "None"
-    assert str(ROOT) not in probe.stdout.splitlines()[2]
+    inside = [p for p in json.loads(path) if p.startswith(str(ROOT))]
+    assert inside == [sysconfig.get_paths()["purelib"]], inside  # only the third-party packages
     return {"env": env, "work": work}
 
 
