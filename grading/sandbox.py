@@ -45,10 +45,8 @@ import atexit
 import os
 import random
 import shutil
-import stat
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -304,22 +302,3 @@ def create(mode: str | None = None) -> Sandbox:
 
 def mode_is_safe(mode: str) -> bool:
     return mode in ("bwrap", "user")
-
-
-def is_world_readable_path(path: str) -> bool:
-    """Whether an unprivileged uid can reach ``path`` (every ancestor o+x, the target o+r)."""
-    p = Path(path)
-    for anc in list(p.parents)[::-1]:
-        try:
-            if not os.stat(anc).st_mode & stat.S_IXOTH:
-                return False
-        except OSError:
-            return False
-    try:
-        return bool(os.stat(p).st_mode & stat.S_IROTH)
-    except OSError:
-        return False
-
-
-def platform_note() -> str:
-    return f"{sysconfig.get_platform()}, Python {sys.version.split()[0]}"
