@@ -30,7 +30,6 @@ import copy
 import dis
 import json
 import os
-import sys
 from typing import Any
 
 import numpy as np
