@@ -6,7 +6,7 @@
 - the sandbox's own overhead: the same notebook graded in the sandbox and without it
   (``GRADE_SANDBOX=none``), and ``bwrap`` starting ``/bin/true``;
 - where the time of one submission goes: ``import lecture_code.student`` inside the sandbox;
-- the hostile class (17 attackers) with 2 workers.
+- the hostile class (``tests/fixtures/grading/hostile/``) with 2 workers.
 
 The machine is shared (other jobs run while this measures): timings are noisy, see RESULTS.md.
 Runnable as a script: ``python benchmarks/bench_grading.py``.
@@ -126,7 +126,8 @@ def run() -> list[dict]:
         hostile = ROOT / "tests" / "fixtures" / "grading" / "hostile"
         t0 = time.perf_counter()
         grade_folder(hostile, tmp / "out-hostile", workers=2, sandbox="bwrap")
-        rows.append(dict(name="hostile class (17 attackers), 2 workers, sandboxed (wall)",
+        n = sum(1 for p in hostile.iterdir() if p.is_dir())
+        rows.append(dict(name=f"hostile class ({n} attackers), 2 workers, sandboxed (wall)",
                          value=round(time.perf_counter() - t0, 1), unit="s", target="",
                          note="includes fork bomb and infinite loops stopped by the step limit"))
     return rows

@@ -82,6 +82,7 @@ class Limits:
     cpu_seconds: int = 60
     file_bytes: int = 64 * 1024**2
     processes: int = 128  # tasks of the run's dedicated uid (root only): fork bombs
+    memory_total_bytes: int = 8 * 1024**3  # resident memory of all the sandbox's processes together
     open_files: int = 256
     step_timeout: float = 10.0  # CPU seconds of one cell, or of one probe call
     total_timeout: float = 60.0  # CPU seconds of the whole submission (all its runs)
@@ -145,6 +146,17 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _cpu_seconds(pid: int) -> float | None:
     """CPU time of ``pid`` (all its threads, plus children it has waited for), from /proc."""
     try:
@@ -167,6 +179,7 @@ class _Clock:
         self.dead = 0.0  # CPU of processes seen before that have left the tree (not reaped by it)
         self.seen: dict[int, float] = {}
         self.t = 0.0
+        self.rss = 0  # resident memory of the whole tree at the last walk
 
     def cpu(self) -> float:
         now = time.monotonic()
@@ -174,14 +187,16 @@ class _Clock:
             return self.last
         self.t = now
         current: dict[int, float] = {}
-        stack, guard = [self.launcher], 0
+        stack, guard, rss = [self.launcher], 0, 0
         while stack and guard < 4096:
             pid = stack.pop()
             guard += 1
             v = _cpu_seconds(pid)
             if v is not None:
                 current[pid] = v
+                rss += _rss_bytes(pid)
             stack.extend(_children(pid))
+        self.rss = rss
         for pid, v in self.seen.items():
             if pid not in current:
                 self.dead += v  # gone; if a parent in the tree reaped it, that counts twice (harmless)
@@ -407,6 +422,10 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
             elif cpu - step_cpu0 > step_limit or now - step_t0 > step_limit * limits.wall_factor:
                 run.reason = (f"it ran longer than {limits.step_timeout:g} s and was stopped"
                               if run.step[0] in ("cell", "probe") else "it did not finish cleanly")
+                break
+            if clock.rss > limits.memory_total_bytes:
+                run.reason = (f"its processes used more than {limits.memory_total_bytes / 1024**3:g} GB of memory"
+                              " together and were stopped")
                 break
             if cpu_before + cpu > limits.total_timeout or now - t0 > limits.total_timeout * limits.wall_factor:
                 run.reason = f"it was stopped: the whole submission exceeded {limits.total_timeout:g} s"
