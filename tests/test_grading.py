@@ -189,7 +189,7 @@ def test_matrix_is_current() -> None:
 def _worker_processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
     return [ln for ln in out.splitlines()
-            if "worker.py" in ln or "grading.worker" in ln or re.search(r"sleep 31[6-9]", ln)]
+            if "/opt/grader/worker.py" in ln or re.search(r"sleep 31[6-9]", ln)]
 
 
 @pytest.fixture(scope="module")
