@@ -296,7 +296,7 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
     run = _Run()
     nonce = os.urandom(16).hex()
     slot = sb.acquire()
-    tmp = Path(tempfile.mkdtemp(prefix="grading-run-"))
+    tmp = Path(tempfile.mkdtemp(prefix=f"grading-run-{os.getpid()}-"))
     proc: subprocess.Popen[bytes] | None = None
     try:
         proc, _ = _launch(sb, slot, limits, notebook, nb_name, tmp)

@@ -224,8 +224,24 @@ class Sandbox:
                        timeout=30, check=False)
 
 
+def remove_stale(tmp: Path | None = None) -> list[Path]:
+    """Remove the temporary folders of graders that were killed (SIGKILL leaves no time to clean
+    up): ``grading-env-<pid>-*`` and ``grading-run-<pid>-*`` whose process is gone."""
+    removed = []
+    for p in Path(tmp or tempfile.gettempdir()).glob("grading-[er][nu][vn]-*-*"):
+        try:
+            pid = int(p.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 def _stage(mode: str) -> Path:
-    stage = Path(tempfile.mkdtemp(prefix="grading-env-"))
+    remove_stale()
+    stage = Path(tempfile.mkdtemp(prefix=f"grading-env-{os.getpid()}-"))
     os.chmod(stage, 0o755)  # the unprivileged uid must reach the staged copies
     _copy_tree(PACKAGE, stage / "lib" / "lecture_code")
     os.chmod(stage / "lib", 0o755)

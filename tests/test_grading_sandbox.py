@@ -344,3 +344,10 @@ def test_a_killed_grader_leaves_no_process_and_the_previous_scores(tmp_path: Pat
     assert not _processes(), _processes()
     assert (out / "scores.csv").read_bytes() == before
     assert hashlib.sha256((out / "feedback" / "correct.txt").read_bytes()).hexdigest()
+    # its temporary folders are gone at the next start of a grader
+    from grading.sandbox import remove_stale
+
+    left = [p for p in Path(tempfile.gettempdir()).glob(f"grading-*-{proc.pid}-*")]
+    assert left, "the killed grader had temporary folders"
+    removed = remove_stale()
+    assert set(left) <= set(removed) and not any(p.exists() for p in left)
