@@ -1,7 +1,7 @@
 # The two commands a new machine needs:  make book   and   make test
 # Everything is installed by this file: the virtual environment (pinned requirements and
 # lecture_code), the site's JS assets (npm, pinned in package.json / package-lock.json) and,
-# for the browser tests, Debian's chromium.
+# for the browser tests, Debian's chromium; for grading, Debian's bubblewrap (the sandbox).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -15,7 +15,7 @@ SOLUTIONS ?= 0
 export OPENBLAS_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup book test unit lab serve bench clean lock assets chromium data
+.PHONY: help setup book test unit lab serve bench clean lock assets chromium bubblewrap data
 
 help:
 	@echo "make book    build the site strictly into _build/html (sets everything up first)"
@@ -55,6 +55,12 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Every graded submission runs in a bubblewrap sandbox (grading/sandbox.py); apt-get, so as root.
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  echo "installing Debian's bubblewrap for the grading sandbox"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
 # ---- the book --------------------------------------------------------------------------
 # `make book SOLUTIONS=1` builds the instructor site instead (grading/grading.mk).
 book: setup
@@ -73,13 +79,13 @@ lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- tests and measurements -----------------------------------------------------------
-test: book chromium
+test: book chromium bubblewrap
 	$(PY) -m pytest -q
 
 unit: setup
 	$(PY) -m pytest -q -m "not browser and not build"
 
-bench: book chromium
+bench: book chromium bubblewrap
 	$(PY) -m benchmarks
 
 # Regenerate the committed result files the chapters load (slow: about 2 hours on 2 busy cores,

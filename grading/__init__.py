@@ -1,15 +1,17 @@
-"""Graded exercises for the course companion.
+"""Graded exercises for the course companion: the trusted, instructor side (never shipped).
 
 One source per exercise lives in ``solutions/<name>.md`` (a MyST Markdown notebook holding the
 reference solution, the public checks and the hidden checks). This package
 
 - generates the student notebooks (``exercises/<name>.ipynb``) and their public checks
-  (``exercises/tests/<name>.py``) from those sources (:mod:`grading.source`),
-- gives students a one-line, offline check per question (:mod:`grading.student`),
-- grades folders of submissions robustly (:mod:`grading.runner`, :mod:`grading.grade`): every
-  submission runs in its own process group under time and memory limits, and the hidden checks
-  compare the values it returns in the trusted parent process,
-- builds a Gradescope autograder archive that runs the same grader (:mod:`grading.gradescope`).
+  (``lecture_code/student/checks/<name>.py``, shipped with the student side
+  :mod:`lecture_code.student`) from those sources (:mod:`grading.source`),
+- grades folders of submissions (:mod:`grading.grade`): every submission runs in a bubblewrap
+  sandbox (:mod:`grading.sandbox`, :mod:`grading.launch`) through :mod:`grading.runner`, which
+  talks to :mod:`grading.worker` -- the only module of this package a submission can see -- and
+  the hidden checks compare the plain values it returns in this trusted process,
+- builds the student wheel (:mod:`grading.package`) and a Gradescope autograder archive that runs
+  the same grader (:mod:`grading.gradescope`).
 
 Command line: ``python -m grading --help``. Design notes: ``docs/grading.md``.
 """

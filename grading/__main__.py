@@ -7,6 +7,7 @@
     instructor OUT   write the instructor notebooks (solutions shown) into OUT
                  (--tree: a whole build root for the instructor site)
     autograder   build the Gradescope autograder archive
+    wheel        build the installable package (lecture_code, with the student side) into a folder
     gradescope   (inside Gradescope) grade /autograder/submission into results.json
 """
 
@@ -24,7 +25,7 @@ def _verify() -> int:
 
     from grading.grade import grade_notebook, reference_values
     from grading.source import load_all, render, solution_notebook, student_notebook
-    from grading.student import Checker
+    from lecture_code.student import Checker
 
     failed = 0
     for ex in load_all():
@@ -36,7 +37,7 @@ def _verify() -> int:
 
         ns: dict = {"__name__": "__main__"}
         tests = Path(tempfile.mkdtemp()) / f"{ex.name}.py"
-        tests.write_text(render(ex)[f"tests/{ex.name}.py"], encoding="utf-8")
+        tests.write_text(render(ex)[f"lecture_code/student/checks/{ex.name}.py"], encoding="utf-8")
         os.environ["GRADING_RUN"] = "1"  # the notebook's own check() lines become no-ops
         try:
             for src in solution_cells(ex):
@@ -85,12 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=2)
     g.add_argument("--step-timeout", type=float, default=10.0)
     g.add_argument("--total-timeout", type=float, default=60.0)
+    g.add_argument("--sandbox", choices=["bwrap", "user", "none"], default=None,
+                   help="where submissions run (default: $GRADE_SANDBOX, else bwrap); see docs/grading.md")
+    g.add_argument("--attempts", choices=["latest", "best"], default="latest",
+                   help="which attempt counts when a student hands in an exercise more than once")
     i = sub.add_parser("instructor")
     i.add_argument("out", type=Path)
     i.add_argument("--tree", action="store_true",
                    help="write a whole instructor build root (repository symlinks + solutions)")
     a = sub.add_parser("autograder")
     a.add_argument("--out", type=Path, default=Path("_build/grading/autograder.zip"))
+    w = sub.add_parser("wheel")
+    w.add_argument("--out", type=Path, default=Path("_build/dist"))
     gs = sub.add_parser("gradescope")
     gs.add_argument("--root", type=Path, default=Path("/autograder"))
     args = ap.parse_args(argv)
@@ -102,25 +109,44 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {p}")
         return 0
     if args.cmd == "check-fresh":
-        from grading.source import EXERCISES, render_all
+        from grading.source import ROOT, render_all
 
         stale = [rel for rel, text in render_all().items()
-                 if not (EXERCISES / rel).is_file() or (EXERCISES / rel).read_text(encoding="utf-8") != text]
+                 if not (ROOT / rel).is_file() or (ROOT / rel).read_text(encoding="utf-8") != text]
         if stale:
-            print("exercises/ is out of date with solutions/ (run `make exercises`): " + ", ".join(stale))
+            print("exercises/ or the shipped public checks are out of date with solutions/"
+                  " (run `make exercises`): " + ", ".join(stale))
             return 1
         return 0
     if args.cmd == "verify":
         return _verify()
     if args.cmd == "grade":
-        from grading.grade import grade_folder
-        from grading.runner import Limits
+        from grading.grade import UNSAFE_WARNING, grade_folder
+        from grading.runner import Limits, default_sandbox
+        from grading.sandbox import SandboxUnavailable
 
+        for name in ("workers", "step_timeout", "total_timeout"):
+            if getattr(args, name) <= 0:
+                ap.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(args, name)}")
+        if not args.submissions.is_dir():
+            ap.error(f"SUBMISSIONS must be a folder of notebooks, got {args.submissions}")
+        try:
+            sb = default_sandbox(args.sandbox)
+        except (SandboxUnavailable, ValueError) as exc:
+            print(f"make grade: refusing to grade without a sandbox: {exc}", file=sys.stderr)
+            return 2
+        if sb.mode == "none":
+            banner = "!" * 78
+            print(f"{banner}\n{UNSAFE_WARNING}\n{banner}", file=sys.stderr, flush=True)
         limits = Limits(step_timeout=args.step_timeout, total_timeout=args.total_timeout)
-        res = grade_folder(args.submissions, args.out, workers=args.workers, limits=limits)
+        res = grade_folder(args.submissions, args.out, workers=args.workers, limits=limits, sandbox=sb,
+                           attempts=args.attempts)
         n = sum(len(v) for v in res.values())
-        print(f"graded {n} notebooks of {len(res)} students -> {args.out / 'scores.csv'}, "
-              f"{args.out / 'feedback'}/")
+        print(f"graded {n} notebooks of {len(res)} students in {res.seconds:.0f} s (sandbox: {sb.mode}, "
+              f"{args.attempts} attempt counts) -> {args.out / 'scores.csv'}, {args.out / 'feedback'}/, "
+              f"{args.out / 'grading-report.txt'}")
+        if sb.mode == "none":
+            print(UNSAFE_WARNING, file=sys.stderr)
         return 0
     if args.cmd == "instructor":
         from grading.source import build_instructor, build_instructor_tree
@@ -135,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         from grading.gradescope import build_zip
 
         print(f"wrote {build_zip(args.out)}")
+        return 0
+    if args.cmd == "wheel":
+        from grading.package import build_wheel
+
+        print(f"wrote {build_wheel(args.out)}")
         return 0
     if args.cmd == "gradescope":
         from grading.gradescope import run_in_gradescope

@@ -74,7 +74,12 @@ def _is_number(x: Any) -> bool:
 
 
 def compare(got: Any, ref: Any, rtol: float = 1e-6, atol: float = 1e-9, show: bool = False) -> str | None:
-    """``None`` when ``got`` matches ``ref``; otherwise what is wrong (values only if ``show``)."""
+    """``None`` when ``got`` matches ``ref``; otherwise what is wrong.
+
+    With ``show=False`` (a hidden case) the message carries nothing of either value -- no
+    expected value, shape, length or key, and nothing of what the function returned (which it may
+    have computed from the hidden inputs): only the kind of mistake.
+    """
     if isinstance(got, Unanswered):
         return "not answered (still `...`)"
     if got is None and ref is not None:
@@ -84,7 +89,7 @@ def compare(got: Any, ref: Any, rtol: float = 1e-6, atol: float = 1e-9, show: bo
             return f"expected a word such as {ref!r}, got {describe(got)}" if show else \
                 f"expected a string, got {type(got).__name__}"
         if got.strip().lower() != ref.strip().lower():
-            return f"expected {ref!r}, got {got!r}" if show else f"wrong answer {got!r}"
+            return f"expected {ref!r}, got {got!r}" if show else "wrong answer"
         return None
     if isinstance(ref, bool):
         if got is not ref:
@@ -95,20 +100,20 @@ def compare(got: Any, ref: Any, rtol: float = 1e-6, atol: float = 1e-9, show: bo
             return f"expected a dict, got {type(got).__name__}"
         missing = [k for k in ref if k not in got]
         if missing:
-            return f"missing key(s) {', '.join(map(repr, missing))}"
+            return f"missing key(s) {', '.join(map(repr, missing))}" if show else "missing keys"
         for k in ref:
             msg = compare(got[k], ref[k], rtol, atol, show)
             if msg:
-                return f"[{k!r}]: {msg}"
+                return f"[{k!r}]: {msg}" if show else msg
         return None
     if isinstance(ref, list):
         if not isinstance(got, list) or len(got) != len(ref):
             return f"expected {len(ref)} items, got {describe(got)}" if show else \
-                f"expected {len(ref)} items"
+                "wrong number of items"
         for i, (g, r) in enumerate(zip(got, ref)):
             msg = compare(g, r, rtol, atol, show)
             if msg:
-                return f"item {i}: {msg}"
+                return f"item {i}: {msg}" if show else msg
         return None
     if isinstance(ref, int) and not isinstance(ref, bool) and isinstance(got, int) and not isinstance(got, bool):
         if got != ref:
@@ -123,16 +128,14 @@ def compare(got: Any, ref: Any, rtol: float = 1e-6, atol: float = 1e-9, show: bo
         except OverflowError:
             return "value too large"
         if g.shape != r.shape:
-            return f"wrong shape: expected {r.shape}, got {g.shape}"
+            return f"wrong shape: expected {r.shape}, got {g.shape}" if show else "wrong shape"
         g_nan, r_nan = np.isnan(g), np.isnan(r)
         if (g_nan & ~r_nan).any():
             return "contains NaN" + (f": expected {describe(r)}, got {describe(g)}" if show else "")
         if not np.allclose(g, r, rtol=rtol, atol=atol, equal_nan=True):
             if show:
                 return f"expected {describe(ref)}, got {describe(got)}"
-            with np.errstate(invalid="ignore"):
-                err = np.nanmax(np.abs(g - r)) if g.size else 0.0
-            return f"wrong values (largest error {err:.3g})"
+            return "wrong values"
         return None
     if got != ref:
         return "wrong value"

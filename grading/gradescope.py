@@ -4,8 +4,16 @@
 committed: it holds the hidden checks). Upload it as a "Zip file upload" autograder; Gradescope
 unpacks it into ``/autograder/source``, runs ``setup.sh`` once when building the image and
 ``run_autograder`` per submission. ``run_autograder`` grades every notebook in
-``/autograder/submission`` with the same sandboxed runner as ``make grade`` and writes
+``/autograder/submission`` with the same runner as ``make grade`` and writes
 ``/autograder/results/results.json`` (one test per question, with the feedback line).
+
+Gradescope's container cannot run bubblewrap, so the archive grades with ``GRADE_SANDBOX=user``
+(see :mod:`grading.sandbox`): ``run_autograder`` runs as root, makes the grader's folders
+(``grading/``, ``solutions/``: hidden checks and references) and the submission readable by root
+only, and the worker runs as a dedicated unprivileged uid with the same limits and the same
+plain-values protocol. It sees the Python environment and the shipped student package, not the
+hidden checks; what it could still reach (the network, world-readable system files) is the
+container's, which holds this one submission only.
 """
 
 from __future__ import annotations
@@ -28,16 +36,20 @@ python3 -m venv /autograder/venv
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Runs as root. The worker runs as a dedicated unprivileged uid (GRADE_SANDBOX=user), which
+# cannot read the hidden checks: grading/ and solutions/ are made readable by root only.
 set -uo pipefail
 cd /autograder/source
+chmod -R go-rwx /autograder/source/grading /autograder/source/solutions /autograder/submission
 PY=/autograder/venv/bin/python
 [ -x "$PY" ] || PY=python3
-"$PY" -m grading gradescope --root /autograder
+GRADE_SANDBOX=user "$PY" -m grading gradescope --root /autograder
 """
 
 REQUIREMENTS = """numpy==2.4.*
 scipy
 torch==2.13.0
+plotly
 ipython
 nbformat
 jupytext
@@ -55,7 +67,7 @@ def build_zip(out: Path) -> Path:
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = (0o100000 | mode) << 16
             z.writestr(info, text)
-        for folder, pattern in (("grading", "*.py"), ("solutions", "*.md")):
+        for folder, pattern in (("grading", "*.py"), ("solutions", "*.md"), ("lecture_code", "*.py")):
             for p in sorted((ROOT / folder).rglob(pattern)):
                 if "__pycache__" in p.parts:
                     continue
@@ -67,24 +79,51 @@ def build_zip(out: Path) -> Path:
     return out
 
 
-def run_in_gradescope(root: Path) -> int:
+def _root_only(*paths: Path) -> None:
+    """chmod go-rwx, recursively (the grader's own folders: hidden checks, references)."""
+    import os
+    import stat
+
+    for top in paths:
+        if not top.exists() or top.is_symlink():
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            for name in [*dirnames, *filenames]:
+                p = os.path.join(dirpath, name)
+                if not os.path.islink(p):
+                    os.chmod(p, stat.S_IMODE(os.lstat(p).st_mode) & ~0o077)
+        os.chmod(top, stat.S_IMODE(os.lstat(top).st_mode) & ~0o077)
+
+
+def run_in_gradescope(root: Path, sandbox: str | None = None) -> int:
     """Grade ``root/submission`` into ``root/results/results.json`` (Gradescope's contract)."""
+    import os
+
     from grading.grade import grade_folder
+    from grading.runner import default_sandbox
 
     root = Path(root)
     results_dir = root / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
+    mode = sandbox or os.environ.get("GRADE_SANDBOX") or "user"
+    if mode == "user" and os.geteuid() == 0:
+        _root_only(ROOT / "grading", ROOT / "solutions", root / "submission")
     out = Path(tempfile.mkdtemp(prefix="grading-gs-"))
     try:
-        by_student = grade_folder(root / "submission", out, workers=1)
+        run = grade_folder(root / "submission", out, workers=1, sandbox=default_sandbox(mode))
         tests, notes, total = [], [], 0.0
-        for results in by_student.values():
+        for results in run.values():
             for r in results:
+                if not r.counted:
+                    notes.append(f"{r.rel}: another attempt at {r.exercise} counts")
+                    continue
                 for q, s in r.scores.items():
                     tests.append({"name": f"{r.exercise} {q}", "score": s.points,
                                   "max_score": s.max_points, "output": s.message})
                     total += s.points
-                notes.extend(f"{r.path.name}: {n}" for n in r.notes)
+                notes.extend(f"{r.rel}: {n}" for n in r.notes)
+        for whys in run.skipped.values():
+            notes.extend(whys)
         if not tests:
             notes.append("no gradable notebook found in the submission")
         data = {"score": round(total, 4), "tests": tests, "output": "\n".join(notes),

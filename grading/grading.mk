@@ -3,7 +3,10 @@
 #
 #   make exercises                 regenerate exercises/ from solutions/, verify every solution,
 #                                  rebuild the Gradescope archive
-#   make grade SUBMISSIONS=dir     grade a folder of notebooks -> scores.csv + feedback/
+#   make grade SUBMISSIONS=dir     grade a folder of notebooks -> scores.csv, feedback/, grading-report.txt
+#                                  (each submission in a bubblewrap sandbox; GRADE_SANDBOX=none to run
+#                                  without it, loudly; GRADE_ATTEMPTS=best to count the best attempt)
+#   make wheel                     the installable package (lecture_code + the student side) -> _build/dist
 #   make autograder                Gradescope archive -> _build/grading/autograder.zip
 #   make book-solutions            instructor site (solutions shown) -> _build/instructor/_build/html
 #   make book SOLUTIONS=1          the same, through the book target
@@ -14,10 +17,13 @@ GRADE_OUT ?= .
 GRADE_WORKERS ?= 2
 GRADE_STEP_TIMEOUT ?= 10
 GRADE_TOTAL_TIMEOUT ?= 60
+GRADE_ATTEMPTS ?= latest
+GRADE_SANDBOX ?=
+export GRADE_SANDBOX
 
-.PHONY: exercises exercises-check grade autograder book-solutions
+.PHONY: exercises exercises-check grade autograder book-solutions wheel
 
-exercises: $(STAMP)
+exercises: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	$(PY) -m grading build
 	$(PY) -m grading verify
 	$(PY) -m grading autograder --out _build/grading/autograder.zip
@@ -26,10 +32,15 @@ exercises: $(STAMP)
 exercises-check: $(STAMP)
 	$(PY) -m grading check-fresh
 
-grade: $(STAMP)
+# bubblewrap is installed when missing (as root); without it, and without GRADE_SANDBOX=none,
+# the grader refuses to run.
+grade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADE_OUT=.]"; exit 2; }
 	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --workers $(GRADE_WORKERS) \
-	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT)
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --attempts $(GRADE_ATTEMPTS)
+
+wheel: $(STAMP)
+	$(PY) -m grading wheel --out _build/dist
 
 autograder: $(STAMP)
 	$(PY) -m grading autograder --out _build/grading/autograder.zip

@@ -1,14 +1,25 @@
-"""The trusted side of running a submission: process, limits, timeouts, clean-up.
+"""The trusted side of running a submission: sandbox, limits, timeouts, the result channel, clean-up.
 
-:func:`run_submission` starts ``python -m grading.worker`` in a new session (its own process
-group) with ``RLIMIT_AS`` (memory), ``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` set, feeds it the cells
-and probes on stdin (nothing of the hidden checks is written to disk), and watches its status
-file. A step (one cell, or one question's probes) that runs longer than ``step_timeout`` or a
-process that dies (crash, ``os._exit``, SIGKILL, memory) is recorded as an *incident*; the whole
-process group is killed and the submission is re-run with that step skipped, so one bad cell
-costs only what depends on it. After ``total_timeout`` seconds, or ``max_attempts`` runs, it
-stops. The private temporary folder is removed in a ``finally`` block and the process group is
-always killed, so no process and no file is left behind.
+:func:`run_submission` runs one notebook's cells, then the probes, in a sandbox
+(:mod:`grading.sandbox`; bubblewrap by default) through :mod:`grading.launch`, which applies
+resource limits and drops privileges, and talks to the worker (:mod:`grading.worker`) over two
+pipes: nothing of the job is written to disk, and the worker's answers are read with a size cap.
+The protocol is a small state machine (see the worker's docstring): cell errors are accepted only
+while the cells run, and the probes are sent one at a time, shown cases before hidden ones, only
+after the cells are done. So no message that reaches the feedback can carry a hidden input, even
+from a submission that writes to the channel itself.
+
+A step (one cell, or one probe call) that uses more than ``step_timeout`` seconds of CPU time (or
+``wall_factor`` times that in wall-clock time: a busy machine does not cost a student points), a
+process that dies
+(crash, ``os._exit``, a signal, memory) or floods the channel is recorded as an *incident*; the
+whole sandbox is killed and the submission is re-run with that step skipped (a cell) or that
+question given up (a probe), so one bad cell costs only what depends on it. After
+``total_timeout`` CPU seconds (or ``wall_factor`` times that in wall time), or ``max_attempts``
+runs, it stops. Every message from the worker must carry the run's random nonce: a blind spoof
+from a thread of the submission is ignored. Every run's process group (and,
+as root, every process of the run's dedicated uid) is killed, and its temporary files removed, on
+every path.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
+import selectors
 import shutil
 import signal
 import subprocess
@@ -28,11 +39,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MAX_RESULT_BYTES = 20_000_000
+from grading import sandbox as sandbox_mod
+from grading.sandbox import LAUNCHER, Sandbox
 
-_ACTIVE: set[int] = set()  # process groups of running workers
+MAX_CHANNEL_BYTES = 32_000_000  # everything one run may send back
+MAX_MESSAGE_BYTES = 16_000_000  # one message (one probe's value)
+START_TIMEOUT = 120.0  # wall seconds (a quarter of it in CPU) for Python + IPython to start
+
+_ACTIVE: set[int] = set()  # process groups of running launches
 _ACTIVE_LOCK = threading.Lock()
 _STOPPING = threading.Event()
+_DEFAULT: dict[str, Sandbox] = {}
+_DEFAULT_LOCK = threading.Lock()
 
 
 def resume() -> None:
@@ -49,42 +67,47 @@ def stop_all() -> None:
         _kill_group(pgid)
 
 
+def default_sandbox(mode: str | None = None) -> Sandbox:
+    """One staged sandbox per mode and process (``GRADE_SANDBOX`` or bwrap)."""
+    mode = sandbox_mod.resolve_mode(mode)
+    with _DEFAULT_LOCK:
+        if mode not in _DEFAULT:
+            _DEFAULT[mode] = sandbox_mod.create(mode)
+        return _DEFAULT[mode]
+
+
 @dataclass
 class Limits:
-    memory_bytes: int = 4 * 1024**3  # 2 GB breaks `import torch`; 4 GB works
+    memory_bytes: int = 4 * 1024**3  # per process; 2 GB breaks `import torch`; 4 GB works
     cpu_seconds: int = 60
     file_bytes: int = 64 * 1024**2
-    step_timeout: float = 10.0  # one cell, or one question's probes
-    total_timeout: float = 60.0
+    processes: int = 128  # tasks of the run's dedicated uid (root only): fork bombs
+    memory_total_bytes: int = 8 * 1024**3  # resident memory of all the sandbox's processes together
+    open_files: int = 256
+    step_timeout: float = 10.0  # CPU seconds of one cell, or of one probe call
+    total_timeout: float = 60.0  # CPU seconds of the whole submission (all its runs)
+    wall_factor: float = 6.0  # wall-clock caps: a step may take wall_factor * step_timeout, etc.
     max_attempts: int = 4
 
 
 @dataclass
 class RunOutcome:
-    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # raw, untrusted
+    results: dict[str, list[Any]] = field(default_factory=dict)  # question -> raw records (untrusted)
     cell_errors: dict[int, str] = field(default_factory=dict)
     incidents: list[str] = field(default_factory=list)
     skipped_questions: dict[str, str] = field(default_factory=dict)  # question -> reason
     attempts: int = 0
     seconds: float = 0.0
+    mode: str = ""
 
 
 def cell_label(cells: list[str], i: int) -> str:
     """'cell 17 (`hog = []`)': the notebook position and the first line of code."""
     first = next((ln.strip() for ln in cells[i].splitlines() if ln.strip()), "") if i < len(cells) else ""
+    first = "".join(ch if ch.isprintable() else "?" for ch in first)
     if len(first) > 50:
         first = first[:47] + "..."
     return f"cell {i + 1} (`{first}`)" if first else f"cell {i + 1}"
-
-
-def _preexec(limits: Limits) -> Any:
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
 
 
 def _kill_group(pgid: int) -> None:
@@ -94,143 +117,429 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def _read_status(path: Path) -> tuple[str | None, bool, dict[int, str]]:
-    step, done, errors = None, False, {}
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")[:2_000_000]
-    except FileNotFoundError:
-        return step, done, errors
-    for line in text.splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(rec, dict):
-            continue
-        if isinstance(rec.get("step"), str):
-            step = rec["step"]
-        if rec.get("done") is True:
-            done = True
-        if isinstance(rec.get("cell_error"), int) and isinstance(rec.get("msg"), str):
-            errors[rec["cell_error"]] = rec["msg"][:600]
-    return step, done, errors
-
-
-def _describe_exit(code: int | None) -> str:
+def _describe_exit(code: int | None, mode: str) -> str:
     if code is None:
         return "was stopped"
-    if code < 0:
-        sig = -code
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+    sig = -code if code < 0 else (code - 128 if mode == "bwrap" and 128 < code < 128 + 65 else 0)
+    if sig:
         if sig == signal.SIGXCPU:
             return "used up its CPU-time limit"
-        return f"was killed by signal {name}"
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
+        extra = " (a memory or process limit, or the code itself)" if sig == signal.SIGKILL else ""
+        return f"was killed by signal {name}{extra}"
+    if code == 120:
+        return "could not be started in the sandbox"
     return f"exited with code {code}"
 
 
-def _clean_env() -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYTHONPATH", "TMPDIR")
-    env = {k: v for k, v in os.environ.items() if k in keep}
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               MPLBACKEND="Agg", PYTHONHASHSEED="0", GRADING_RUN="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
-    return env
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
+            return [int(x) for x in fh.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time of ``pid`` (all its threads, plus children it has waited for), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / _TICK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _Clock:
+    """CPU time used by the sandbox: every process under the launcher (the worker, and whatever it
+    started: forked helpers, a fork bomb, daemons, which all stay below bwrap's pid 1), so that a
+    step's limit does not depend on how busy the machine is. The tree is walked at most every
+    0.25 s; wall time is capped apart."""
+
+    def __init__(self, launcher_pid: int, mode: str) -> None:
+        self.launcher, self.mode = launcher_pid, mode
+        self.last = 0.0
+        self.dead = 0.0  # CPU of processes seen before that have left the tree (not reaped by it)
+        self.seen: dict[int, float] = {}
+        self.t = 0.0
+        self.rss = 0  # resident memory of the whole tree at the last walk
+
+    def cpu(self) -> float:
+        now = time.monotonic()
+        if now - self.t < 0.25:
+            return self.last
+        self.t = now
+        current: dict[int, float] = {}
+        stack, guard, rss = [self.launcher], 0, 0
+        while stack and guard < 4096:
+            pid = stack.pop()
+            guard += 1
+            v = _cpu_seconds(pid)
+            if v is not None:
+                current[pid] = v
+                rss += _rss_bytes(pid)
+            stack.extend(_children(pid))
+        self.rss = rss
+        for pid, v in self.seen.items():
+            if pid not in current:
+                self.dead += v  # gone; if a parent in the tree reaped it, that counts twice (harmless)
+        self.seen = current
+        self.last = max(self.last, self.dead + sum(current.values()))
+        return self.last
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(name, 0)  # not inheritable unless passed explicitly
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:80].lstrip(".") or "submission"
+    return stem if stem.endswith(".ipynb") else stem + ".ipynb"
+
+
+@dataclass
+class _Run:
+    """One sandboxed run: what the parent saw."""
+
+    cpu: float = 0.0
+    finished: bool = False
+    step: tuple = ("start-up",)
+    reason: str | None = None
+    code: int | None = None
+    cell_errors: dict[int, str] = field(default_factory=dict)
+    records: dict[tuple[str, int], Any] = field(default_factory=dict)
+
+
+def _launch(sb: Sandbox, slot: int, limits: Limits, notebook: bytes, nb_name: str,
+            tmp: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
+    uid = sb.uid(slot)
+    rl = {"AS": limits.memory_bytes, "CPU": limits.cpu_seconds, "FSIZE": limits.file_bytes, "CORE": 0,
+          "NOFILE": limits.open_files, "NPROC": limits.processes if uid is not None else None}
+    fds: list[int] = []
+    cfg: dict[str, Any] = {"rlimits": rl, "uid": uid, "gid": uid, "pdeathsig": True}
+    if sb.mode == "bwrap":
+        mounts: dict[str, str] = {}
+        if os.geteuid() == 0 and uid is not None:
+            slot_dir = sb.stage / "mnt" / str(slot)
+            slot_dir.mkdir(exist_ok=True)
+            os.chmod(slot_dir, 0o755)
+            for i, src in enumerate(sb.bind_sources()):
+                mp = slot_dir / str(i)
+                if not mp.exists():
+                    if os.path.isdir(src):
+                        mp.mkdir()
+                    else:
+                        mp.touch()
+                    os.chmod(mp, 0o755)
+                mounts[src] = str(mp)
+            cfg["mounts"] = [[s, m] for s, m in mounts.items()]
+        nb_fd = _memfd("notebook", notebook)
+        fds.append(nb_fd)
+        args = sb.bwrap_args(nb_fd, nb_name, mounts)
+        args_fd = _memfd("bwrap-args", b"".join(os.fsencode(a) + b"\0" for a in args))
+        fds.append(args_fd)
+        cfg["argv"] = [sb.bwrap, "--args", str(args_fd), "--", *sb.command_inside()]
+        cfg["env"] = {"PATH": "/usr/bin:/bin"}
+        cfg["cwd"] = "/"
+    else:
+        work = tmp / "home"
+        work.mkdir()
+        (work / "tmp").mkdir()
+        (work / nb_name).write_bytes(notebook)
+        if uid is not None:
+            for p in (tmp, work, work / "tmp", work / nb_name):
+                os.chown(p, uid, uid)
+        if sb.mode == "user" and os.geteuid() == 0:
+            cfg["reveal"] = sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)})
+            cfg["hide"] = sorted(sb.hidden_paths())
+            cfg["mount_stage"] = str(sb.stage / "mnt")
+        cfg["argv"] = [sb.python_inside(), "-B", str(sb.stage / "grader" / "worker.py")]
+        cfg["env"] = sb.env(str(work), str(work / "tmp"))
+        cfg["cwd"] = str(work)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(cfg)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd="/", env={"PATH": "/usr/bin:/bin"}, start_new_session=True, pass_fds=fds, close_fds=True)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return proc, fds
+
+
+def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[tuple[str, int]],
+             wires: dict[tuple[str, int], dict[str, Any]], limits: Limits, notebook: bytes,
+             nb_name: str, t0: float, cpu_before: float) -> _Run:
+    run = _Run()
+    nonce = os.urandom(16).hex()
+    slot = sb.acquire()
+    tmp = Path(tempfile.mkdtemp(prefix=f"grading-run-{os.getpid()}-"))
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        proc, _ = _launch(sb, slot, limits, notebook, nb_name, tmp)
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(proc.pid)
+        if _STOPPING.is_set():
+            run.reason = "grading was interrupted"
+            return run
+        assert proc.stdin is not None and proc.stdout is not None
+        out_fd, in_fd = proc.stdout.fileno(), proc.stdin.fileno()
+        os.set_blocking(out_fd, False)
+        os.set_blocking(in_fd, False)
+        sel = selectors.DefaultSelector()
+        sel.register(out_fd, selectors.EVENT_READ)
+        clock = _Clock(proc.pid, sb.mode)
+        pending = bytearray(json.dumps({"cells": cells, "skip_cells": skip_cells, "nonce": nonce}).encode()
+                            + b"\n")
+        writing = False
+        buf = bytearray()
+        received = 0
+        phase = "start"
+        queue = list(order)
+        current: tuple[str, int] | None = None
+        step_t0 = time.monotonic()
+        step_cpu0 = 0.0
+        step_limit = START_TIMEOUT
+        eof = False
+        exited_at = 0.0
+
+        def send(obj: dict[str, Any]) -> None:
+            pending.extend(json.dumps(obj).encode() + b"\n")
+
+        def next_probe() -> None:
+            nonlocal current, phase, step_t0, step_limit, step_cpu0
+            if queue:
+                current = queue.pop(0)
+                send({"probe": wires[current]})
+                run.step = ("probe", *current)
+            else:
+                current = None
+                send({"end": True})
+                phase = "ending"
+                run.step = ("ending",)
+            step_t0, step_limit, step_cpu0 = time.monotonic(), limits.step_timeout, clock.cpu()
+
+        def handle(msg: Any) -> None:
+            nonlocal phase, step_t0, step_limit, step_cpu0
+            if not isinstance(msg, dict) or msg.get("n") != nonce:
+                return  # not from the worker (a blind spoof), or garbage
+            if phase in ("start", "cells"):
+                i = msg.get("i")
+                if msg.get("step") == "cell" and isinstance(i, int) and not isinstance(i, bool) \
+                        and 0 <= i < len(cells) and i not in skip_cells:
+                    phase, run.step = "cells", ("cell", i)
+                    step_t0, step_limit, step_cpu0 = time.monotonic(), limits.step_timeout, clock.cpu()
+                elif isinstance(msg.get("cell_error"), int) and isinstance(msg.get("msg"), str):
+                    ci = msg["cell_error"]
+                    if 0 <= ci < len(cells) and len(run.cell_errors) < 1000:
+                        run.cell_errors[ci] = msg["msg"][:600]
+                elif msg.get("cells_done") is True:
+                    phase = "probes"
+                    next_probe()
+            elif phase == "probes" and "result" in msg and current is not None:
+                run.records[current] = msg["result"]
+                next_probe()
+            elif phase == "ending" and msg.get("done") is True:
+                run.finished = True
+
+        while not run.finished:
+            now = time.monotonic()
+            if pending and not writing:
+                sel.register(in_fd, selectors.EVENT_WRITE)
+                writing = True
+            for key, _ in sel.select(timeout=0.05):
+                if key.fd == out_fd:
+                    try:
+                        data = os.read(out_fd, 1 << 16)
+                    except BlockingIOError:
+                        continue
+                    if not data:
+                        eof = True
+                        sel.unregister(out_fd)
+                        continue
+                    received += len(data)
+                    if received > MAX_CHANNEL_BYTES:
+                        run.reason = (f"it sent more than {MAX_CHANNEL_BYTES // 1_000_000} MB back to the"
+                                      " grader and was stopped")
+                        break
+                    buf.extend(data)
+                    while b"\n" in buf:
+                        line, _, rest = bytes(buf).partition(b"\n")
+                        buf[:] = rest
+                        try:
+                            msg = json.loads(line)
+                        except Exception:  # noqa: BLE001 - garbage, or hostile nesting
+                            continue
+                        handle(msg)
+                        if run.finished:
+                            break
+                    if len(buf) > MAX_MESSAGE_BYTES:
+                        run.reason = "it sent a message larger than the grader accepts and was stopped"
+                        break
+                elif key.fd == in_fd:
+                    try:
+                        n = os.write(in_fd, pending[: 1 << 16])
+                        del pending[:n]
+                    except BlockingIOError:
+                        pass
+                    except (BrokenPipeError, OSError):
+                        pending.clear()
+                    if not pending:
+                        sel.unregister(in_fd)
+                        writing = False
+            if run.reason or run.finished:
+                break
+            now = time.monotonic()
+            cpu = clock.cpu()
+            run.cpu = cpu
+            if phase == "start":
+                if cpu > START_TIMEOUT / 4 or now - step_t0 > START_TIMEOUT:
+                    run.reason = f"it did not start within {START_TIMEOUT:g} s"
+                    break
+            elif cpu - step_cpu0 > step_limit or now - step_t0 > step_limit * limits.wall_factor:
+                run.reason = (f"it ran longer than {limits.step_timeout:g} s and was stopped"
+                              if run.step[0] in ("cell", "probe") else "it did not finish cleanly")
+                break
+            if clock.rss > limits.memory_total_bytes:
+                run.reason = (f"its processes used more than {limits.memory_total_bytes / 1024**3:g} GB of memory"
+                              " together and were stopped")
+                break
+            if cpu_before + cpu > limits.total_timeout or now - t0 > limits.total_timeout * limits.wall_factor:
+                run.reason = f"it was stopped: the whole submission exceeded {limits.total_timeout:g} s"
+                break
+            if eof:  # the channel closed: usually the process ended; give it a moment to say how
+                try:
+                    proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    if run.step[0] in ("cell", "probe"):
+                        run.reason = "it closed the grader's channel and was stopped"
+                break
+            if proc.poll() is not None:  # gone; read what is left in the pipe, briefly
+                exited_at = exited_at or now
+                if now - exited_at > 0.5:
+                    break
+        sel.close()
+        return run
+    finally:
+        if proc is not None:
+            _kill_group(proc.pid)
+            try:
+                proc.kill()
+            except OSError:
+                pass
+            for stream in (proc.stdin, proc.stdout):
+                try:
+                    if stream is not None:
+                        stream.close()
+                except OSError:
+                    pass
+            try:
+                run.code = proc.wait(timeout=30) if run.code is None else run.code
+            except subprocess.TimeoutExpired:
+                pass
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(proc.pid)
+        sb.sweep(slot)
+        sb.release(slot)
+        _remove(tmp)
+
+
+def _remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    if path.exists():  # files of a dropped uid in folders it made read-only
+        for dirpath, dirnames, _ in os.walk(path):
+            for d in dirnames:
+                try:
+                    os.chmod(os.path.join(dirpath, d), 0o700)
+                except OSError:
+                    pass
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
-                   limits: Limits | None = None) -> RunOutcome:
-    """Run ``cells`` then ``probes`` in a fresh, limited process; return the raw probe values."""
+                   limits: Limits | None = None, sandbox: Sandbox | str | None = None,
+                   notebook: bytes = b"", notebook_name: str = "submission.ipynb") -> RunOutcome:
+    """Run ``cells`` then ``probes`` in a fresh sandbox; return the raw (untrusted) probe records.
+
+    ``probes`` maps a question to its probes' wire forms (:meth:`grading.spec.Probe.wire`), each
+    with ``"show"`` (a shown case, sent before every hidden one). ``notebook`` (the submitted
+    file's bytes) is copied into the sandbox's private folder as ``notebook_name``.
+    """
     limits = limits or Limits()
-    out = RunOutcome()
+    sb = sandbox if isinstance(sandbox, Sandbox) else default_sandbox(sandbox)
+    out = RunOutcome(mode=sb.mode)
     skip_cells: list[int] = []
     skip_q: list[str] = []
+    shown = {(q, k) for q, ps in probes.items() for k, p in enumerate(ps) if p.get("show")}
+    wires = {(q, k): {key: v for key, v in p.items() if key != "show"}
+             for q, ps in probes.items() for k, p in enumerate(ps)}
+    nb_name = _safe_name(notebook_name)
     t0 = time.monotonic()
-    pythonpath = str(Path(__file__).resolve().parents[1])
+    cpu_used = 0.0
     while out.attempts < limits.max_attempts and not _STOPPING.is_set():
         out.attempts += 1
-        remaining = {q: p for q, p in probes.items() if q not in out.results and q not in skip_q}
-        tmp = tempfile.mkdtemp(prefix="grading-")
-        proc: subprocess.Popen[bytes] | None = None
-        try:
-            status = Path(tmp) / "status.jsonl"
-            results = Path(tmp) / "results"
-            work = Path(tmp) / "work"
-            results.mkdir()
-            work.mkdir()
-            job = {"cells": cells, "skip_cells": skip_cells, "probes": remaining,
-                   "skip_questions": skip_q, "status": str(status), "results": str(results)}
-            env = _clean_env()
-            env["IPYTHONDIR"] = str(Path(tmp) / "ipython")  # IPython's profile stays in the temp folder
-            env["PYTHONPATH"] = pythonpath + (os.pathsep + env["PYTHONPATH"] if "PYTHONPATH" in env else "")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "grading.worker"],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                cwd=work, env=env, start_new_session=True, preexec_fn=_preexec(limits),
-            )
-            with _ACTIVE_LOCK:
-                _ACTIVE.add(proc.pid)
-            assert proc.stdin is not None
-            try:
-                proc.stdin.write(json.dumps(job).encode())
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass
-            step, step_t0, reason = None, time.monotonic(), None
-            while True:
-                code = proc.poll()
-                cur, done, _ = _read_status(status)
-                now = time.monotonic()
-                if cur != step:
-                    step, step_t0 = cur, now
-                if code is not None:
-                    break
-                if step is not None and now - step_t0 > limits.step_timeout:
-                    reason = f"it ran longer than {limits.step_timeout:g} s and was stopped"
-                    break
-                if now - t0 > limits.total_timeout:
-                    reason = f"it was stopped: the whole submission exceeded {limits.total_timeout:g} s"
-                    break
-                time.sleep(0.02)
-            _kill_group(proc.pid)
-            code = proc.wait()
-            cur, done, errors = _read_status(status)
-            out.cell_errors.update(errors)
-            for q in remaining:
-                f = results / f"{q}.json"
-                if f.is_file() and f.stat().st_size <= MAX_RESULT_BYTES:
-                    try:
-                        data = json.loads(f.read_text(encoding="utf-8", errors="replace"))
-                    except Exception:  # noqa: BLE001 - malformed or hostile (deep nesting)
-                        data = None
-                    if isinstance(data, list):
-                        out.results[q] = data
-            if done and reason is None:
-                break
-            what = cur or "start-up"
-            why = reason or f"the process {_describe_exit(code)}"
-            m_cell = re.fullmatch(r"cell (\d+)", what)
-            m_probe = re.fullmatch(r"probe (\w+)", what)
-            if m_cell and int(m_cell.group(1)) < len(cells) and int(m_cell.group(1)) not in skip_cells:
-                i = int(m_cell.group(1))
-                out.incidents.append(f"{cell_label(cells, i)}: {why}; it was skipped and the notebook"
-                                     " re-run without it")
-                skip_cells.append(i)
-            elif m_probe and m_probe.group(1) in remaining:
-                q = m_probe.group(1)
+        remaining = [q for q in probes if q not in out.results and q not in skip_q]
+        order = [(q, k) for q in remaining for k in range(len(probes[q])) if (q, k) in shown] + \
+                [(q, k) for q in remaining for k in range(len(probes[q])) if (q, k) not in shown]
+        run = _one_run(sb, cells, skip_cells, order, wires, limits, notebook, nb_name, t0, cpu_used)
+        cpu_used += run.cpu
+        out.cell_errors.update(run.cell_errors)
+        for q in remaining:
+            if all((q, k) in run.records for k in range(len(probes[q]))):
+                out.results[q] = [run.records[(q, k)] for k in range(len(probes[q]))]
+        if run.finished:
+            break
+        why = run.reason or f"the process {_describe_exit(run.code, sb.mode)}"
+        if run.reason and run.reason.startswith("it was stopped: the whole submission"):
+            where = cell_label(cells, run.step[1]) if run.step[0] == "cell" else \
+                f"checking {run.step[1]}" if run.step[0] == "probe" else "start-up"
+            out.incidents.append(f"grading stopped after {limits.total_timeout:g} s in total (during {where})")
+            for q in probes:
+                if q not in out.results and q not in out.skipped_questions:
+                    out.skipped_questions[q] = f"not checked: the submission used up its {limits.total_timeout:g} s"
+            break
+        if run.step[0] == "cell":
+            i = run.step[1]
+            out.incidents.append(f"{cell_label(cells, i)}: {why}; it was skipped and the notebook"
+                                 " re-run without it")
+            skip_cells.append(i)
+        elif run.step[0] == "probe" and run.step[1] not in out.results:
+            q, k = run.step[1], run.step[2]
+            if (q, k) in shown:
                 out.skipped_questions[q] = f"checking {q}: {why}"
-                skip_q.append(q)
-            else:
-                out.incidents.append(f"the notebook could not be run to the end ({why})")
-                break
-            if time.monotonic() - t0 > limits.total_timeout:
-                out.incidents.append(f"grading stopped after {limits.total_timeout:g} s in total")
-                break
-        finally:
-            if proc is not None:
-                _kill_group(proc.pid)
-                if proc.poll() is None:
-                    proc.wait()
-                with _ACTIVE_LOCK:
-                    _ACTIVE.discard(proc.pid)
-            shutil.rmtree(tmp, ignore_errors=True)
+            elif run.reason and "longer than" in run.reason:
+                out.skipped_questions[q] = f"checking {q}: a hidden case ran longer than {limits.step_timeout:g} s"
+            else:  # nothing chosen by the code (exit code, signal) is reported for hidden cases
+                out.skipped_questions[q] = f"checking {q}: the process ended during a hidden case"
+            skip_q.append(q)
+        else:
+            out.incidents.append(f"the notebook could not be run to the end ({why})")
+            break
+        if cpu_used > limits.total_timeout or time.monotonic() - t0 > limits.total_timeout * limits.wall_factor:
+            out.incidents.append(f"grading stopped after {limits.total_timeout:g} s in total")
+            break
     out.seconds = time.monotonic() - t0
     return out

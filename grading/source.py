@@ -6,13 +6,13 @@ An exercise source is a MyST Markdown notebook (the book's own format) with:
   carries the canary (:data:`grading.CANARY`). Students see ``...  # YOUR CODE HERE`` instead, or
   the block's ``# STUB: <code>`` lines with the ``# STUB: `` prefix removed;
 - markdown cells tagged ``solution`` (worked answers): instructor version only, with the canary;
-- code cells tagged ``public-tests``: the public checks (:mod:`grading.student`), copied to
-  ``exercises/tests/<name>.py``;
+- code cells tagged ``public-tests``: the public checks (:mod:`lecture_code.student`), copied to
+  ``lecture_code/student/checks/<name>.py`` (shipped with the package, so a notebook works anywhere);
 - code cells tagged ``hidden-tests``: the hidden checks (:mod:`grading.spec`), kept only here;
   each carries the canary.
 
-Generated: ``exercises/<name>.ipynb`` (student), ``exercises/tests/<name>.py`` (public checks),
-and on demand the instructor notebooks (solutions shown, no tests).
+Generated: ``exercises/<name>.ipynb`` (student), ``lecture_code/student/checks/<name>.py`` (public
+checks), and on demand the instructor notebooks (solutions shown, no tests).
 """
 
 from __future__ import annotations
@@ -32,11 +32,17 @@ from grading.spec import HiddenQuestion, collect
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
+CHECKS = ROOT / "lecture_code" / "student" / "checks"
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 STUB = "# STUB:"
 PLACEHOLDER = "...  # YOUR CODE HERE"
+SETUP_NOTE = (
+    "**Setting up.** On the course's JupyterHub or Binder everything is installed. Anywhere else, install\n"
+    "the course package once (`pip install lecture_code-*.whl`, the wheel from your instructor or `make wheel`;\n"
+    "or `pip install .` in a clone of the repository), then open this notebook from any folder."
+)
 CHECK_RE = re.compile(r"""check\(\s*["'](\w+)["']\s*\)""")
 
 
@@ -186,6 +192,8 @@ def student_notebook(ex: Exercise) -> Any:
             if "solution" in tags:
                 continue
             cells.append(_new_cell("markdown", cell.source, len(cells), ex.name))
+            if len(cells) == 1:  # right after the title: how to run this notebook anywhere
+                cells.append(_new_cell("markdown", SETUP_NOTE, len(cells), ex.name))
         else:
             src = strip_solutions(cell.source, f"{ex.path.name} cell {i}")
             cells.append(_new_cell("code", src, len(cells), ex.name))
@@ -209,24 +217,25 @@ def solution_notebook(ex: Exercise) -> Any:
 def public_tests_file(ex: Exercise) -> str:
     points = json.dumps(ex.points)
     return (
-        f'"""Public checks for exercises/{ex.name}.ipynb.\n\n'
-        f"Generated from solutions/{ex.name}.md by `make exercises`; do not edit.\n"
+        f'"""Public checks of the exercise {ex.name} (student notebook exercises/{ex.name}.ipynb).\n\n'
+        f"Generated from the exercise source by `make exercises`; do not edit.\n"
         'Run them from the notebook with check("q1") / check.all().\n"""\n\n'
         "import numpy as np\n\n"
-        "from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,\n"
-        "                             expect_shape, expect_tuple, fmt, public)\n\n"
+        "from lecture_code.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,\n"
+        "                                  expect_shape, expect_tuple, fmt, public)\n\n"
         f"POINTS = {points}\n\n\n"
         f"{ex.public_code.strip()}\n"
     )
 
 
 def render(ex: Exercise) -> dict[str, str]:
-    """Relative path (under exercises/) -> file content, for one exercise."""
+    """Path relative to the repository -> file content, for one exercise."""
     nb_text = nbformat.writes(student_notebook(ex)) + "\n"
-    files = {f"{ex.name}.ipynb": nb_text, f"tests/{ex.name}.py": public_tests_file(ex)}
+    files = {f"exercises/{ex.name}.ipynb": nb_text,
+             f"lecture_code/student/checks/{ex.name}.py": public_tests_file(ex)}
     for rel, text in files.items():
         if CANARY in text:
-            raise SourceError(f"{ex.path.name}: the canary leaked into exercises/{rel}")
+            raise SourceError(f"{ex.path.name}: the canary leaked into {rel}")
     return files
 
 
@@ -237,18 +246,20 @@ def render_all(solutions: Path = SOLUTIONS) -> dict[str, str]:
     return files
 
 
-def build(out: Path = EXERCISES, solutions: Path = SOLUTIONS) -> list[Path]:
+def build(root: Path = ROOT, solutions: Path = SOLUTIONS) -> list[Path]:
     """Write the student notebooks and public checks; remove generated files no longer needed."""
-    out = Path(out)
+    root = Path(root)
     files = render_all(solutions)
     written = []
     for rel, text in files.items():
-        p = out / rel
+        p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         if not p.exists() or p.read_text(encoding="utf-8") != text:
             p.write_text(text, encoding="utf-8")
         written.append(p)
-    for p in list(out.glob("*.ipynb")) + list((out / "tests").glob("*.py")):
+    stale = list((root / "exercises").glob("*.ipynb")) + [
+        p for p in (root / "lecture_code" / "student" / "checks").glob("*.py") if not p.name.startswith("_")]
+    for p in stale:
         if p not in written:
             p.unlink()
     return written

@@ -1,24 +1,35 @@
 """The untrusted side of grading: runs ONE submission's cells, then the probes, in this process.
 
-Started by :mod:`grading.runner` as ``python -m grading.worker`` in its own process group, under
-resource limits, with the job on stdin (cells, probes, paths). It never sees expected values.
+This file is the only part of the grader a submission can see: :mod:`grading.sandbox` copies it,
+alone, into the sandbox (``/opt/grader/worker.py``) next to the student package, and
+:mod:`grading.runner` starts it there (``python worker.py``; standard library, numpy and IPython
+only, nothing of ``grading``). It never sees expected values.
 
-It reports through two files in a private temporary folder:
+Protocol: JSON lines. The parent writes to our stdin, we answer on our original stdout (the
+student's own ``print`` output goes to ``/dev/null``):
 
-- ``status.jsonl``: one JSON line per step started (``{"step": "cell 3"}``), per cell error and a
-  final ``{"done": true}``; the parent uses it to tell which step hung or killed the process;
-- ``<question>.json``: the plain values (numbers, arrays, strings) each probe returned.
+Every message we send carries ``"n"``, the run's nonce from the first message.
 
-Everything here may be tampered with by the student's code (it runs in the same process); the
-parent therefore treats these files as untrusted data and compares them itself.
+1. parent -> ``{"cells": [...], "skip_cells": [...], "nonce": ...}``; we answer ``{"ready": true}``, then per
+   cell ``{"step": "cell", "i": i}`` and, when it raises, ``{"cell_error": i, "msg": ...}``;
+   then ``{"cells_done": true}``;
+2. parent -> ``{"probe": {...}}`` ONE AT A TIME (the next only after our answer
+   ``{"result": {...}}``), shown cases first, hidden cases after: no hidden input is in this
+   process before the cells and the shown cases are done;
+3. parent -> ``{"end": true}``; we answer ``{"done": true}`` and exit.
+
+Everything here may be tampered with by the student's code (it runs in the same process and can
+find the channel): the parent treats every message as untrusted data, accepts each kind only in
+its phase, and compares the values itself.
 """
 
 from __future__ import annotations
 
+import builtins
 import copy
+import dis
 import json
 import os
-import sys
 from typing import Any
 
 import numpy as np
@@ -103,6 +114,26 @@ def _arg(v: Any, arrays: bool) -> Any:
     return v
 
 
+def _unwritten(fn: Any) -> bool:
+    """The function's body is still only ``...`` (same rule as lecture_code.student.is_unwritten)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    try:
+        ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
+               if i.opname not in ("RESUME", "NOP", "CACHE")]
+    except Exception:  # noqa: BLE001
+        return False
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def _etype(exc: BaseException) -> str:
+    """The exception's class name when it is a built-in exception, else "Exception"."""
+    name = type(exc).__name__
+    return name if isinstance(getattr(builtins, name, None), type) and type(exc) is getattr(builtins, name) \
+        else "Exception"
+
+
 def run_probe(p: dict[str, Any], ns: dict[str, Any]) -> dict[str, Any]:
     try:
         if p["kind"] == "expr":
@@ -110,19 +141,22 @@ def run_probe(p: dict[str, Any], ns: dict[str, Any]) -> dict[str, Any]:
             return {"ok": serialize(value)}
         name = p["target"]
         if name not in ns:
-            return {"missing": name[:100]}
+            return {"missing": True}
         fn = ns[name]
         if fn is Ellipsis:
             return {"ok": {"t": "ellipsis"}}
         if not callable(fn):
-            return {"error": f"TypeError: {name} is not a function (it is a {type(fn).__name__})"}
+            return {"error": f"TypeError: {name} is not a function (it is a {type(fn).__name__})",
+                    "etype": "TypeError"}
+        if _unwritten(fn):
+            return {"unwritten": True}
         args = [_arg(a, p["arrays"]) for a in p["args"]]
         kwargs = {k: _arg(v, p["arrays"]) for k, v in p["kwargs"].items()}
         before = copy.deepcopy((args, kwargs))
         value = fn(*args, **kwargs)
-        result = {"ok": serialize(value)}
+        result: dict[str, Any] = {"ok": serialize(value)}
         if p.get("check_inputs", True):
-            changed = [str(i + 1) for i, (a, b) in enumerate(zip(before[0], args)) if not same_value(a, b)]
+            changed = [i for i, (a, b) in enumerate(zip(before[0], args)) if not same_value(a, b)]
             changed += [k for k in kwargs if not same_value(before[1][k], kwargs[k])]
             if changed:
                 result["mutated"] = changed
@@ -130,18 +164,34 @@ def run_probe(p: dict[str, Any], ns: dict[str, Any]) -> dict[str, Any]:
     except BaseException as exc:  # noqa: BLE001 - any failure of the student's code is data
         if isinstance(exc, (KeyboardInterrupt,)):
             raise
-        return {"error": _short(exc)}
+        return {"error": _short(exc), "etype": _etype(exc)}
 
 
 def main() -> None:
-    job = json.loads(sys.stdin.read())
-    status = open(job["status"], "a", buffering=1, encoding="utf-8")  # noqa: SIM115
-    results_dir = job["results"]
+    # The channel to the parent is our stdout; the student's output (print, tracebacks) goes to
+    # /dev/null, and reading stdin from a cell gets end-of-file instead of the parent's messages.
+    chan = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    inbox = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
-    def note(**kw: Any) -> None:
-        status.write(json.dumps(kw) + "\n")
-        status.flush()
+    nonce = None
 
+    def send(**kw: Any) -> None:
+        kw["n"] = nonce
+        chan.write(json.dumps(kw, allow_nan=True) + "\n")
+        chan.flush()
+
+    def receive() -> dict[str, Any]:
+        line = inbox.readline()
+        if not line:
+            os._exit(0)  # the parent is gone or has nothing more to ask
+        return json.loads(line)
+
+    job = receive()
+    nonce = job.get("nonce")
     # plotting must never try to open a window or a browser
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ["PLOTLY_RENDERER"] = "json"
@@ -156,29 +206,32 @@ def main() -> None:
     # nobody reads the tracebacks (stdout goes nowhere; errors are reported from the exception
     # object), and formatting them is slow: ~4 s after a MemoryError
     shell.showtraceback = lambda *a, **k: None
+    send(ready=True)
     skip = set(job.get("skip_cells", []))
-    for i, src in enumerate(job["cells"]):
+    cells = job["cells"]
+    del job
+    for i, src in enumerate(cells):
         if i in skip or not src.strip():
             continue
-        note(step=f"cell {i}")
+        send(step="cell", i=i)
         result = shell.run_cell(src, store_history=False, silent=False)
         err = result.error_before_exec or result.error_in_exec
         if err is not None:
-            note(cell_error=i, msg=_short(err))
+            send(cell_error=i, msg=_short(err))
+    send(cells_done=True)
 
     ns = shell.user_ns
-    skip_q = set(job.get("skip_questions", []))
-    for q, probes in job["probes"].items():
-        if q in skip_q:
-            continue
-        note(step=f"probe {q}")
-        out = [run_probe(p, ns) for p in probes]
-        text = json.dumps(out, allow_nan=True)
-        path = os.path.join(results_dir, f"{q}.json")
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    note(done=True)
-    status.close()
+    while True:
+        msg = receive()
+        if "probe" not in msg:
+            break
+        rec = run_probe(msg["probe"], ns)
+        try:
+            send(result=rec)
+        except (TypeError, ValueError):  # e.g. a huge integer
+            send(result={"error": "ValueError: the value could not be sent", "etype": "ValueError"})
+    send(done=True)
+    chan.close()
     # skip interpreter teardown: student objects may misbehave in __del__/atexit
     os._exit(0)
 

@@ -17,8 +17,10 @@ computation lives::
     from lecture_code.chapters.momentum import draw_rate_map
 
 Importing the package does nothing else: no global setting changes, no plotly, numpy or
-torch import. Figures render both in JupyterLab and on the static site because every figure
-is a :class:`lecture_code.core.plotting.BookFigure`.
+torch import (``from lecture_code.student import Checker``, the first cell of every exercise
+and of every graded submission, must not pay plotly's import chain). Figures render both in
+JupyterLab and on the static site because every figure is a
+:class:`lecture_code.core.plotting.BookFigure`.
 """
 
 __version__ = "0.1.0"

@@ -19,15 +19,16 @@ import pytest
 from grading import CANARY
 from grading.grade import grade_folder
 from grading.runner import Limits, run_submission
-from grading.source import EXERCISES, ROOT, SOLUTIONS, load_all, render_all, solution_notebook
-from grading.student import Checker
+from grading.source import CHECKS, EXERCISES, ROOT, SOLUTIONS, load_all, render_all, solution_notebook
+from lecture_code.student import Checker
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "grading"))
 import make_matrix  # noqa: E402
 
 PY = sys.executable
 REQUIRED_EXERCISES = {"narrow_valley", "signal_to_noise", "weight_space_symmetries",
-                      "hessian_critical_points", "adam", "step_size_clipping", "regions_nfl"}
+                      "hessian_critical_points", "adam", "step_size_clipping", "regions_nfl",
+                      "batchnorm_landscape"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -42,13 +43,13 @@ def test_every_chapter_topic_has_an_exercise() -> None:
 def test_exercises_are_up_to_date_with_solutions() -> None:
     files = render_all()
     for rel, text in files.items():
-        p = EXERCISES / rel
-        assert p.is_file(), f"exercises/{rel} missing: run `make exercises`"
-        assert p.read_text(encoding="utf-8") == text, f"exercises/{rel} is stale: run `make exercises`"
-    generated = {p.relative_to(EXERCISES).as_posix() for p in EXERCISES.rglob("*")
+        p = ROOT / rel
+        assert p.is_file(), f"{rel} missing: run `make exercises`"
+        assert p.read_text(encoding="utf-8") == text, f"{rel} is stale: run `make exercises`"
+    generated = {p.relative_to(ROOT).as_posix() for folder in (EXERCISES, CHECKS) for p in folder.rglob("*")
                  if p.is_file() and p.suffix in (".ipynb", ".py") and "__pycache__" not in p.parts
-                 and ".ipynb_checkpoints" not in p.parts}
-    assert generated == set(files), f"unexpected files in exercises/: {generated - set(files)}"
+                 and ".ipynb_checkpoints" not in p.parts and p.name != "__init__.py"}
+    assert generated == set(files), f"unexpected files: {generated - set(files)}"
 
 
 def test_check_fresh_command_detects_a_stale_notebook(tmp_path: Path) -> None:
@@ -66,11 +67,11 @@ def test_every_solution_carries_the_canary() -> None:
 
 
 def test_no_canary_solution_or_hidden_test_in_exercises() -> None:
-    for p in EXERCISES.rglob("*"):
+    for p in list(EXERCISES.rglob("*")) + list((ROOT / "lecture_code").rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
             text = p.read_text(encoding="utf-8", errors="replace")
             assert CANARY not in text, p
-            assert "BEGIN SOLUTION" not in text and not re.search(r"(?<!\w)hidden\(", text), p
+            assert "BEGIN SOLUTION" not in text and not re.search(r"(?<!\w)hidden\(\"q", text), p
     for ex in load_all():
         nb = nbformat.read(EXERCISES / f"{ex.name}.ipynb", as_version=4)
         assert nb.metadata["grading"]["exercise"] == ex.name
@@ -115,13 +116,30 @@ def _gd_wrong_from_step_2(w0, eta, n_steps):
 
 
 def test_check_messages_say_what_is_wrong(capsys: pytest.CaptureFixture[str]) -> None:
-    check = Checker("narrow_valley", EXERCISES / "tests" / "narrow_valley.py")
+    check = Checker("narrow_valley")  # the public checks shipped in the package
     ok, msg = check._run("q1", {"gd_steps": _gd_wrong_from_step_2})
     assert not ok and msg == "step 2: expected w = (9.8, -5), got (9.8, 2.5)"
     ok, msg = check._run("q1", {})
     assert not ok and "not defined yet" in msg
     ok, msg = check._run("q2", {"eta_better": ...})
     assert not ok and "still `...`" in msg
+
+    def gd_steps(w0, eta, n_steps):
+        ...  # YOUR CODE HERE
+
+    ok, msg = check._run("q1", {"gd_steps": gd_steps})  # the unanswered question names the function
+    assert not ok and msg.startswith("`gd_steps` is not written yet") and "def gd_steps(...)" in msg
+
+    def half_written(w0, eta, n_steps):
+        path = [w0]
+        ...
+
+    ok, msg = check._run("q1", {"gd_steps": half_written})  # a started function is judged on its result
+    assert not ok and "did the function `return`" in msg
+    with pytest.raises(ValueError, match="known exercises: adam"):
+        Checker("no_such_exercise")
+    with pytest.raises(ValueError, match="exercise must be"):
+        Checker("../../solutions/narrow_valley")
 
     def boom(w0, eta, n):
         return 1 / 0
@@ -138,16 +156,16 @@ def test_check_messages_say_what_is_wrong(capsys: pytest.CaptureFixture[str]) ->
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED_EXERCISES))
-def test_student_notebook_runs_offline_in_a_kernel(name: str) -> None:
-    """Each student notebook as distributed runs top to bottom in a real kernel (no network,
-    no error) and every check line prints a ✘ line saying what is missing."""
+def test_student_notebook_runs_offline_in_a_kernel(name: str, tmp_path: Path) -> None:
+    """Each student notebook as distributed runs top to bottom in a real kernel from a folder of
+    its own (no network, no error) and every check line prints a ✘ line saying what is missing."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(EXERCISES / f"{name}.ipynb", as_version=4)
     env_backup = os.environ.pop("GRADING_RUN", None)
     try:
         NotebookClient(nb, timeout=60, kernel_name="python3",
-                       resources={"metadata": {"path": str(EXERCISES)}}).execute()
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
     finally:
         if env_backup is not None:
             os.environ["GRADING_RUN"] = env_backup
@@ -171,17 +189,18 @@ def test_matrix_is_current() -> None:
 
 def _worker_processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [ln for ln in out.splitlines() if "grading.worker" in ln or "sleep 317" in ln]
+    return [ln for ln in out.splitlines()
+            if "/opt/grader/worker.py" in ln or re.search(r"sleep 31[6-9]", ln)]
 
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("graded")
     tmp_root = Path(tempfile.gettempdir())
-    before = {p.name for p in tmp_root.glob("grading-*")}
-    limits = Limits(step_timeout=5, total_timeout=60, memory_bytes=768 * 1024**2)
-    results = grade_folder(make_matrix.MATRIX, out, workers=2, limits=limits)
-    after = {p.name for p in tmp_root.glob("grading-*")}
+    before = {p.name for p in tmp_root.glob("grading-run-*")}
+    limits = Limits(step_timeout=10, total_timeout=60, memory_bytes=2 * 1024**3)
+    results = grade_folder(make_matrix.MATRIX, out, workers=2, limits=limits, sandbox="bwrap")
+    after = {p.name for p in tmp_root.glob("grading-run-*")}
     return out, results, after - before
 
 
@@ -219,7 +238,8 @@ def test_interrupted_grading_leaves_no_worker(tmp_path: Path) -> None:
 
     tmp_root = Path(tempfile.gettempdir())
     before = {p.name for p in tmp_root.glob("grading-*")}
-    proc = subprocess.Popen([PY, "-m", "grading", "grade", str(make_matrix.MATRIX), "--out", str(tmp_path)],
+    proc = subprocess.Popen([PY, "-m", "grading", "grade", str(make_matrix.MATRIX), "--out", str(tmp_path),
+                             "--sandbox", "bwrap"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not _worker_processes() and time.monotonic() < deadline:
@@ -232,15 +252,39 @@ def test_interrupted_grading_leaves_no_worker(tmp_path: Path) -> None:
     assert not ({p.name for p in tmp_root.glob("grading-*")} - before)
 
 
-def test_hidden_values_never_touch_the_submission_process_disk(tmp_path: Path) -> None:
-    """The job (with the hidden inputs) goes through a pipe; the temp folder is gone after."""
-    seen: list[str] = []
-    cells = ["import os, json\nseen = sorted(os.listdir('..'))"]
-    probes = {"q": [{"kind": "expr", "target": "seen", "args": [], "kwargs": {}, "arrays": False,
-                     "check_inputs": False}]}
-    out = run_submission(cells, probes, Limits(step_timeout=20))
-    seen = [d["v"] for d in out.results["q"][0]["ok"]["v"]]
-    assert seen == ["ipython", "results", "status.jsonl", "work"]  # no job file
+def test_the_sandbox_sees_only_its_own_folder() -> None:
+    """What a submission's process sees: an empty read-only root with the Python environment,
+    the shipped package and the worker, and a private home holding its copy of the notebook."""
+    cells = ["import os, sys\n"
+             "top = sorted(os.listdir('/'))\n"
+             "home = sorted(os.listdir('.'))\n"
+             "opt = sorted(os.listdir('/opt'))\n"
+             "grader = sorted(os.listdir('/opt/grader'))\n"
+             "lib = sorted(os.listdir('/opt/lib'))\n"
+             "procs = sorted(p for p in os.listdir('/proc') if p.isdigit())\n"
+             "ids = [os.getuid(), os.getgid(), os.getpid(), os.getppid()]\n"
+             "env = sorted(os.environ)\n"
+             "nb = open('narrow_valley.ipynb').read()\n"]
+    names = ["top", "home", "opt", "grader", "lib", "procs", "ids", "env", "nb"]
+    probes = {n: [{"kind": "expr", "target": n, "args": [], "kwargs": {}, "arrays": False,
+                   "check_inputs": False}] for n in names}
+    out = run_submission(cells, probes, Limits(step_timeout=30), sandbox="bwrap",
+                         notebook=b'{"cells": [], "note": "my copy"}', notebook_name="narrow_valley.ipynb")
+    from grading.compare import decode
+
+    got = {n: decode(out.results[n][0]["ok"]) for n in names}
+    assert set(got["top"]) <= {"bin", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "opt",
+                               "proc", "root", "sbin", "tmp", "usr"}, got["top"]
+    assert [h for h in got["home"] if h != ".ipython"] == ["narrow_valley.ipynb"] and "my copy" in got["nb"]
+    assert got["opt"] == ["grader", "lib", "venv"] and got["grader"] == ["worker.py"]
+    assert got["lib"] == ["lecture_code"]
+    assert [int(x) for x in got["procs"]] == [1, 2]  # bwrap's init and the worker: no host process
+    assert list(got["ids"][:2]) == [1000, 1000] and got["ids"][2] == 2
+    assert set(got["env"]) <= {"PATH", "HOME", "TMPDIR", "USER", "LOGNAME", "LANG", "PYTHONPATH",
+                               "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED", "PYTHONNOUSERSITE",
+                               "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND",
+                               "MPLCONFIGDIR", "IPYTHONDIR", "GRADING_RUN", "PYDEVD_DISABLE_FILE_VALIDATION",
+                               "PWD", "LC_CTYPE", "PLOTLY_RENDERER", "SHLVL", "_"}, got["env"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,23 +298,49 @@ def test_every_solution_gets_full_marks_and_every_student_notebook_zero() -> Non
 
 
 def test_gradescope_archive_grades_a_submission(tmp_path: Path) -> None:
+    """The archive grades as Gradescope runs it (root, GRADE_SANDBOX=user): the worker runs as an
+    unprivileged uid that cannot read the hidden checks; attackers get nothing."""
+    assert os.geteuid() == 0, "the Gradescope mode runs as root (as Gradescope and CI do)"
     z = tmp_path / "autograder.zip"
     subprocess.run([PY, "-m", "grading", "autograder", "--out", str(z)], cwd=ROOT, check=True)
     src = tmp_path / "gs" / "source"
     with zipfile.ZipFile(z) as zf:
         names = zf.namelist()
         zf.extractall(src)
-    assert {"setup.sh", "run_autograder", "requirements.txt", "grading/runner.py",
-            "solutions/narrow_valley.md"} <= set(names)
-    sub = tmp_path / "gs" / "submission"
-    sub.mkdir()
-    (sub / "hw.ipynb").write_bytes((make_matrix.MATRIX / "partial" / "narrow_valley.ipynb").read_bytes())
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    subprocess.run([PY, "-m", "grading", "gradescope", "--root", str(tmp_path / "gs")], cwd=src,
-                   check=True, env=env, timeout=300)
-    res = json.loads((tmp_path / "gs" / "results" / "results.json").read_text(encoding="utf-8"))
+    assert {"setup.sh", "run_autograder", "requirements.txt", "grading/runner.py", "grading/launch.py",
+            "lecture_code/student/__init__.py", "solutions/narrow_valley.md"} <= set(names)
+    assert "GRADE_SANDBOX=user" in (src / "run_autograder").read_text()
+    # an attacker that knows exactly where the hidden checks are (the test bakes the path in)
+    nb = nbformat.read(make_matrix.HOSTILE / "import_grader" / "narrow_valley.ipynb", as_version=4)
+    target = src / "solutions" / "narrow_valley.md"
+    nb.cells.append(nbformat.v4.new_code_cell(
+        f"try:\n    _stolen = open({str(target)!r}).read()\nexcept OSError as exc:\n"
+        f"    _stolen = ''\nif 'BEGIN SOLUTION' in _stolen:\n    exec(_RIGHT, globals())\n"
+        f"raise RuntimeError('AttackReport: direct read got through ' + str(int(bool(_stolen))))"))
+    direct = tmp_path / "direct.ipynb"
+    nbformat.write(nb, direct)
+    results = {}
+    for case, path in (("partial", make_matrix.MATRIX / "partial" / "narrow_valley.ipynb"),
+                       ("import_grader", make_matrix.HOSTILE / "import_grader" / "narrow_valley.ipynb"),
+                       ("proc_parent", make_matrix.HOSTILE / "proc_parent" / "narrow_valley.ipynb"),
+                       ("direct", direct)):
+        root = tmp_path / case
+        (root / "submission").mkdir(parents=True)
+        (root / "submission" / "hw.ipynb").write_bytes(path.read_bytes())
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADE_SANDBOX")}
+        subprocess.run([PY, "-m", "grading", "gradescope", "--root", str(root)], cwd=src,
+                       check=True, env=env, timeout=600)
+        results[case] = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+        assert oct((src / "solutions").stat().st_mode & 0o777) == "0o700"
+    res = results["partial"]
     assert res["score"] == pytest.approx(4.0)
     assert {t["name"] for t in res["tests"]} == {f"narrow_valley q{i}" for i in range(1, 6)}
+    # (this mode hides the grader's own folder, the submissions and the output from the worker,
+    # not every world-readable copy of the repository elsewhere on a machine; on Gradescope the
+    # container holds only the archive)
+    for case in ("import_grader", "proc_parent", "direct"):
+        assert results[case]["score"] == 0, results[case]
+        assert "got through 0" in results[case]["output"], results[case]["output"]
 
 
 # ---------------------------------------------------------------------------------------------

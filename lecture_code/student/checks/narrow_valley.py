@@ -1,13 +1,13 @@
-"""Public checks for exercises/narrow_valley.ipynb.
+"""Public checks of the exercise narrow_valley (student notebook exercises/narrow_valley.ipynb).
 
-Generated from solutions/narrow_valley.md by `make exercises`; do not edit.
+Generated from the exercise source by `make exercises`; do not edit.
 Run them from the notebook with check("q1") / check.all().
 """
 
 import numpy as np
 
-from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
-                             expect_shape, expect_tuple, fmt, public)
+from lecture_code.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
+                                  expect_shape, expect_tuple, fmt, public)
 
 POINTS = {"q1": 2.0, "q2": 1.0, "q3": 2.0, "q4": 2.0, "q5": 1.0}
 

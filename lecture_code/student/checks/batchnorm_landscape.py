@@ -1,13 +1,13 @@
-"""Public checks for exercises/batchnorm_landscape.ipynb.
+"""Public checks of the exercise batchnorm_landscape (student notebook exercises/batchnorm_landscape.ipynb).
 
-Generated from solutions/batchnorm_landscape.md by `make exercises`; do not edit.
+Generated from the exercise source by `make exercises`; do not edit.
 Run them from the notebook with check("q1") / check.all().
 """
 
 import numpy as np
 
-from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
-                             expect_shape, expect_tuple, fmt, public)
+from lecture_code.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
+                                  expect_shape, expect_tuple, fmt, public)
 
 POINTS = {"q1": 3.0, "q2": 3.0, "q3": 2.0, "q4": 2.0}
 

@@ -1,13 +1,13 @@
-"""Public checks for exercises/adam.ipynb.
+"""Public checks of the exercise adam (student notebook exercises/adam.ipynb).
 
-Generated from solutions/adam.md by `make exercises`; do not edit.
+Generated from the exercise source by `make exercises`; do not edit.
 Run them from the notebook with check("q1") / check.all().
 """
 
 import numpy as np
 
-from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
-                             expect_shape, expect_tuple, fmt, public)
+from lecture_code.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
+                                  expect_shape, expect_tuple, fmt, public)
 
 POINTS = {"q1": 3.0, "q2": 2.0, "q3": 1.0}
 

@@ -1,17 +1,22 @@
-"""Student-side checks: ``check("q1")`` runs a question's public checks in the notebook's kernel.
+"""The student side of the graded exercises: ``check("q1")`` runs a question's public checks.
 
 A student notebook starts with::
 
-    from grading.student import Checker
+    from lecture_code.student import Checker
     check = Checker("narrow_valley")
 
 and every question ends with ``check("q1")``, which prints one line: what passed, or the first
-thing that is wrong ("step 2: expected w = (9.8, -5.0), got (9.8, 2.5)"). ``check.all()`` runs
-every question and prints the total. The public checks live in ``exercises/tests/<name>.py``
-(generated from ``solutions/<name>.md``) and need no network.
+thing that is wrong ("step 2: expected w = (9.8, -5.0), got (9.8, 2.5)"; "`gd_steps` is not
+written yet: ..."). ``check.all()`` runs every question and prints the total. The public checks
+ship with this package (``lecture_code/student/checks/<name>.py``, generated from the exercise
+sources by ``make exercises``), so a notebook works from any folder once the package is
+installed, with no network.
 
-These checks run inside the student's own kernel, so they are feedback, not grading: the grader
-(:mod:`grading.grade`) recomputes everything in a separate, trusted process.
+This is everything of the graded exercises that ships to students: the checker and the PUBLIC
+checks. Hidden checks, reference values and solutions stay with the grader (``grading/`` in the
+repository, never in the package). These checks run inside the student's own kernel, so they
+are feedback, not grading: the grader recomputes everything in a sandbox and compares the
+values in its own process.
 
 Public-check authors use :func:`public` and the ``expect_*`` helpers below; each helper raises
 :class:`CheckFailure` with a message that says what is wrong.
@@ -20,9 +25,12 @@ Public-check authors use :func:`public` and the ``expect_*`` helpers below; each
 from __future__ import annotations
 
 import copy
+import dis
+import importlib.resources
 import inspect
 import linecache
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -34,6 +42,8 @@ from lecture_code.core.validate import same_value
 
 __all__ = [
     "Checker",
+    "exercises",
+    "is_unwritten",
     "CheckFailure",
     "public",
     "call",
@@ -51,7 +61,7 @@ class CheckFailure(AssertionError):
 
 
 # ---------------------------------------------------------------------------------------------
-# registration of public checks (used inside exercises/tests/<name>.py)
+# registration of public checks (used inside checks/<name>.py)
 
 _REGISTRY: list[tuple[str, Callable[..., Any]]] | None = None
 
@@ -205,21 +215,37 @@ def _param_names(fn: Callable[..., Any], n: int) -> list[str]:
 # the checker
 
 
-def _find_tests(exercise: str) -> Path:
-    here = Path.cwd()
-    candidates = [
-        here / "tests" / f"{exercise}.py",
-        here / "exercises" / "tests" / f"{exercise}.py",
-        Path(__file__).resolve().parents[1] / "exercises" / "tests" / f"{exercise}.py",
-    ]
-    for c in candidates:
-        if c.is_file():
-            return c
-    raise FileNotFoundError(
-        f"public checks for {exercise!r} not found (looked in "
-        + ", ".join(str(c) for c in candidates)
-        + "); open the notebook from the repository's exercises/ folder"
-    )
+def exercises() -> list[str]:
+    """Names of the exercises whose public checks ship with this package."""
+    folder = importlib.resources.files(__name__) / "checks"
+    return sorted(p.name[:-3] for p in folder.iterdir()
+                  if p.name.endswith(".py") and not p.name.startswith("_"))
+
+
+def _checks_source(exercise: str) -> tuple[str, str]:
+    """(source, file name) of the public checks of ``exercise`` shipped in ``checks/``."""
+    if not isinstance(exercise, str) or not re.fullmatch(r"[A-Za-z_]\w*", exercise):
+        raise ValueError(f"exercise must be the name of an exercise such as 'narrow_valley', got {exercise!r}")
+    res = importlib.resources.files(__name__) / "checks" / f"{exercise}.py"
+    if not res.is_file():
+        raise ValueError(f"exercise {exercise!r} has no public checks in this package; "
+                         f"known exercises: {', '.join(exercises())}")
+    return res.read_text(encoding="utf-8"), str(res)
+
+
+def is_unwritten(fn: Any) -> bool:
+    """True for a function whose body is still only ``...`` (or ``pass``/a docstring)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
+           if i.opname not in ("RESUME", "NOP", "CACHE")]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def unwritten_message(name: str) -> str:
+    return (f"`{name}` is not written yet: replace `...  # YOUR CODE HERE` in `def {name}(...)`"
+            " with your code")
 
 
 def _student_frame_hint(tb: Any, skip: set[str]) -> str:
@@ -247,13 +273,15 @@ class Checker:
         self.disabled = os.environ.get("GRADING_RUN") == "1"
         if self.disabled:
             return
-        path = Path(tests_file) if tests_file else _find_tests(exercise)
-        self._path = str(path.resolve())
+        if tests_file is not None:
+            source, self._path = Path(tests_file).read_text(encoding="utf-8"), str(Path(tests_file).resolve())
+        else:
+            source, self._path = _checks_source(exercise)
         registry: list[tuple[str, Callable[..., Any]]] = []
-        namespace: dict[str, Any] = {"__name__": f"grading_public_{exercise}", "__file__": self._path}
+        namespace: dict[str, Any] = {"__name__": f"lecture_code.student.checks.{exercise}", "__file__": self._path}
         _REGISTRY = registry
         try:
-            code = compile(path.read_text(encoding="utf-8"), self._path, "exec")
+            code = compile(source, self._path, "exec")
             exec(code, namespace)  # noqa: S102 - the repository's own public checks
         finally:
             _REGISTRY = None
@@ -277,6 +305,8 @@ class Checker:
                 value = ns[name]
                 if value is Ellipsis:
                     return False, f"`{name}` is still `...`: replace it with your answer"
+                if is_unwritten(value):
+                    return False, unwritten_message(name)
                 args.append(value)
             try:
                 fn(*args)

@@ -1,13 +1,13 @@
-"""Public checks for exercises/signal_to_noise.ipynb.
+"""Public checks of the exercise signal_to_noise (student notebook exercises/signal_to_noise.ipynb).
 
-Generated from solutions/signal_to_noise.md by `make exercises`; do not edit.
+Generated from the exercise source by `make exercises`; do not edit.
 Run them from the notebook with check("q1") / check.all().
 """
 
 import numpy as np
 
-from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
-                             expect_shape, expect_tuple, fmt, public)
+from lecture_code.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
+                                  expect_shape, expect_tuple, fmt, public)
 
 POINTS = {"q1": 2.0, "q2": 2.0, "q3": 2.0}
 

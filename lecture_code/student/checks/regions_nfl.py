@@ -1,13 +1,13 @@
-"""Public checks for exercises/regions_nfl.ipynb.
+"""Public checks of the exercise regions_nfl (student notebook exercises/regions_nfl.ipynb).
 
-Generated from solutions/regions_nfl.md by `make exercises`; do not edit.
+Generated from the exercise source by `make exercises`; do not edit.
 Run them from the notebook with check("q1") / check.all().
 """
 
 import numpy as np
 
-from grading.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
-                             expect_shape, expect_tuple, fmt, public)
+from lecture_code.student import (CheckFailure, call, expect_close, expect_equal, expect_rows,
+                                  expect_shape, expect_tuple, fmt, public)
 
 POINTS = {"q1": 1.0, "q2": 2.0, "q3": 2.0, "q4": 1.0}
 
