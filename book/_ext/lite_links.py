@@ -1,0 +1,77 @@
+"""Sphinx extension: "Run in the browser" on every page whose notebook runs in JupyterLite.
+
+The Lite site (``lite/build.py``, built by ``make book`` into ``_build/html/lite``) holds the
+notebooks that need nothing the browser cannot run. Which ones is decided from their imports by
+``lite/notebooks.py``, the same code the Lite build uses, so a page links exactly to what the
+site holds. A page whose notebook needs PyTorch (or anything else the in-browser Python lacks)
+says so in the same place and points to JupyterLab and Binder/JupyterHub.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+#: The Lite app that opens one notebook (Jupyter Notebook 7 interface), relative to the site root.
+LITE_APP = "lite/notebooks/index.html"
+
+
+def _load_decider(srcdir: Path):
+    spec = importlib.util.spec_from_file_location("lite_notebooks", srcdir / "lite" / "notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _decide(app: Sphinx) -> None:
+    srcdir = Path(app.srcdir)
+    app.lite_verdicts = _load_decider(srcdir).decide(srcdir) if (srcdir / "lite" / "notebooks.py").is_file() else {}
+
+
+def lite_href(pagename: str) -> str:
+    """Relative link from ``pagename`` to its notebook in the Lite site."""
+    up = "../" * pagename.count("/")
+    return f"{up}{LITE_APP}?path={pagename}.ipynb"
+
+
+def notice_html(pagename: str, verdict) -> str:
+    if verdict.runs_in_browser:
+        return (
+            '<div class="lc-lite lc-lite-run" role="note">'
+            f'<a class="lc-lite-link" href="{html.escape(lite_href(pagename))}">▶ Run in the browser</a>'
+            '<span class="lc-lite-text"> (JupyterLite: Python runs in this browser tab, nothing to install;'
+            " the first start loads about 40 MB)</span></div>"
+        )
+    missing = ", ".join(sorted(verdict.blockers))
+    why = "; ".join(f"{k}: {v}" for k, v in sorted(verdict.blockers.items()))
+    return (
+        '<div class="lc-lite lc-lite-native" role="note">'
+        f'<span class="lc-lite-text">This notebook needs {html.escape(missing)}, so it does not run in the browser'
+        f" ({html.escape(why)}). Run it in JupyterLab (<code>make lab</code>) or on Binder / your course"
+        " JupyterHub.</span></div>"
+    )
+
+
+_STYLE = (
+    "<style>.lc-lite{margin:0 0 1.2em;padding:.5em .8em;border-left:4px solid #0072B2;"
+    "background:#f3f8fc;font-size:.92em}.lc-lite-native{border-left-color:#999;background:#f6f6f6}"
+    ".lc-lite-link{font-weight:600}</style>"
+)
+
+
+def _add_notice(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    verdict = getattr(app, "lite_verdicts", {}).get(pagename)
+    if verdict is None or doctree is None or "body" not in context:
+        return
+    context["body"] = _STYLE + notice_html(pagename, verdict) + context["body"]
+
+
+def setup(app: Sphinx):
+    app.connect("builder-inited", _decide)
+    app.connect("html-page-context", _add_notice)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
