@@ -143,7 +143,12 @@ def build_project_wheel(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for old in dest.glob("*.whl"):
         old.unlink()
-    pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(dest), str(ROOT))
+    had_build_dir = (ROOT / "build").exists()
+    try:
+        pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(dest), str(ROOT))
+    finally:
+        if not had_build_dir:  # setuptools' scratch folder, not ours to leave behind
+            shutil.rmtree(ROOT / "build", ignore_errors=True)
     wheels = list(dest.glob("*.whl"))
     if len(wheels) != 1:
         raise BuildError(f"expected one project wheel in {dest}, found {wheels}")
