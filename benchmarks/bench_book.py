@@ -52,8 +52,10 @@ def page_weights(site: Path) -> dict[str, int]:
 
 def slider_moves() -> list[dict]:
     """Recompute (demo) and redraw (draw) time of the foundation chapters' slider figures."""
-    from lecture_code.curvature import clipping_demo, draw_clipping, draw_zigzag, zigzag_demo
-    from lecture_code.gd1d import draw_parabola_run, gd_on_parabola
+    from lecture_code.chapters.hessians import (
+        clipping_demo, draw_clipping, draw_zigzag, zigzag_demo,
+    )
+    from lecture_code.chapters.intro import draw_parabola_run, gd_on_parabola
 
     figures = [
         ("intro: gradient descent on a parabola, 25 steps", lambda: gd_on_parabola(lr=1.4, steps=25), draw_parabola_run),

@@ -1,4 +1,4 @@
-"""Speed of the Hessian tools (``lecture_code.hessian``) on small and medium MLPs.
+"""Speed of the Hessian tools (``lecture_code.core.hessian``) on small and medium MLPs.
 
 * the exact Hessian and its full spectrum of a ~2,000-parameter MLP (``hessian_spectrum``:
   ``jacrev(grad)`` + ``numpy.linalg.eigvalsh``), the largest model the chapters diagonalize;
@@ -27,7 +27,7 @@ except ImportError:  # run as a script: python benchmarks/<this file>
 
 
 def _setup(sizes: list[int], n_data: int):
-    from lecture_code.models import flatten_params, make_loss_fn, mlp, spirals
+    from lecture_code.core.models import flatten_params, make_loss_fn, mlp, spirals
 
     data = spirals(n_data, seed=0)
     model = mlp(sizes, activation="tanh", seed=0)
@@ -40,7 +40,7 @@ _best = best_of
 def run() -> list[dict]:
     import numpy as np
 
-    from lecture_code.hessian import extreme_eigenvalues, hessian_spectrum
+    from lecture_code.core.hessian import extreme_eigenvalues, hessian_spectrum
 
     rows: list[dict] = []
 

@@ -27,8 +27,8 @@ def _best_ms(fn, repeat: int = 7, number: int = 3) -> float:
 def _torch_race(steps: int = 500) -> None:
     import torch
 
-    from lecture_code.adam_figures import RACES
-    from lecture_code.surfaces import get_surface
+    from lecture_code.chapters.adam import RACES
+    from lecture_code.core.surfaces import get_surface
 
     cfg = RACES["beale"]
     lr = cfg["lrs"]
@@ -53,10 +53,10 @@ def _torch_race(steps: int = 500) -> None:
 
 
 def run() -> list[dict]:
-    from lecture_code.adam_figures import draw_race, race_demo
-    from lecture_code.optimizers import adam
-    from lecture_code.runner import run as run_traj
-    from lecture_code.surfaces import get_surface
+    from lecture_code.chapters.adam import draw_race, race_demo
+    from lecture_code.core.optimizers import adam
+    from lecture_code.core.runner import run as run_traj
+    from lecture_code.core.surfaces import get_surface
 
     race_demo(1.0, 500, "beale")  # warm up imports and caches
     ours = _best_ms(lambda: race_demo(1.0, 500, "beale"), repeat=30, number=2)  # min over many: the machine may be busy

@@ -24,13 +24,17 @@ def _best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
 def run() -> list[dict]:
     import plotly.io as pio
 
-    from lecture_code.depth import distributed_vs_local_demo, draw_distributed_vs_local, parity_fit, region_labelings
-    from lecture_code.interactive import Slider, explore
-    from lecture_code.nfl import nfl_experiment
-    from lecture_code.regions import (
-        LINE_FAMILIES, count_regions, draw_line_arrangement, line_arrangement_demo, random_arrangement,
+    from lecture_code.chapters.hyperplanes import (
+        distributed_vs_local_demo, draw_distributed_vs_local, parity_fit, region_labelings,
     )
-    from lecture_code.relu_regions import count_linear_regions, draw_relu_regions, random_relu_net, relu_regions_demo
+    from lecture_code.core.interactive import Slider, explore
+    from lecture_code.chapters.nfl import nfl_experiment
+    from lecture_code.chapters.hyperplanes import (
+        LINE_FAMILIES, draw_line_arrangement, line_arrangement_demo,
+    )
+    from lecture_code.core.regions import count_regions, random_arrangement
+    from lecture_code.core.regions import count_linear_regions, random_relu_net
+    from lecture_code.chapters.hyperplanes import draw_relu_regions, relu_regions_demo
 
     out: list[dict] = []
     W, b = random_arrangement(16, 2, seed=4)

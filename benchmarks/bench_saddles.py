@@ -35,12 +35,12 @@ def run() -> list[dict]:
     import numpy as np
     from scipy.linalg import expm
 
-    from lecture_code import relu_minima as rm
-    from lecture_code.critical_search import TanhNet, search
-    from lecture_code.linear_nets import resnet_critical_survey
-    from lecture_code.saddles import escape_run, stuck_run
-    from lecture_code.symmetry import count_placements
-    from lecture_code.teacher_student import committee_problem, critical_line, squeeze
+    from lecture_code.chapters import symmetry as rm
+    from lecture_code.core.critical import TanhNet, search
+    from lecture_code.chapters.saddles import resnet_critical_survey
+    from lecture_code.chapters.saddles import escape_run, stuck_run
+    from lecture_code.chapters.symmetry import count_placements
+    from lecture_code.chapters.symmetry import committee_problem, critical_line, squeeze
 
     rows: list[dict] = []
 

@@ -2,7 +2,7 @@
 
 Usage:  .venv/bin/python scripts/find_critical_points.py [--hidden 4,8] [--starts 500] [--quick]
 
-For each hidden width, runs :func:`lecture_code.critical_search.search` (Levenberg-Marquardt on
+For each hidden width, runs :func:`lecture_code.core.critical.search` (Levenberg-Marquardt on
 ∇L = 0 from gradient-descent snapshots and scaled random initialisations) and a few training
 runs (L-BFGS to a minimum, then the same polishing), and stores loss, index and eigenvalue
 counts of every converged point. The chapter ``book/saddles.md`` loads the file.
@@ -22,7 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
-from lecture_code.critical_search import TanhNet, find_critical_point, search  # noqa: E402
+from lecture_code.core.critical import TanhNet, find_critical_point, search  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "critical_points.json"
 KEEP = ("loss", "grad_norm", "index", "n_negative", "n_zero", "kind", "start")
@@ -62,8 +62,8 @@ def main() -> None:
     nets = [one_width(int(h), starts, trained, args.seed) for h in args.hidden.split(",")]
     y = TanhNet.default().y
     out = dict(
-        description="Critical points of one-hidden-layer tanh MLPs on lecture_code.models.regression_data "
-                    "(n=64, d=2); see lecture_code.critical_search.",
+        description="Critical points of one-hidden-layer tanh MLPs on lecture_code.core.models.regression_data "
+                    "(n=64, d=2); see lecture_code.core.critical.",
         variance_of_targets=float(np.var(y)), seconds=round(time.perf_counter() - t0, 1),
         machine=f"{platform.machine()} {os.cpu_count()} cores", nets=nets,
     )

@@ -3,7 +3,7 @@
 Usage:  .venv/bin/python scripts/safran_shamir.py [--runs 1000] [--quick] [--out PATH]
 
 Safran & Shamir's experiment at small scale with the closed-form population loss of
-:mod:`lecture_code.relu_minima`: for every (k, n) below, ``runs`` Xavier initialisations,
+:mod:`lecture_code.chapters.symmetry`: for every (k, n) below, ``runs`` Xavier initialisations,
 gradient descent then L-BFGS polishing, classification by loss and Hessian. The chapter
 ``book/symmetry.md`` only loads the JSON file this script writes (a few KB).
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from lecture_code.relu_minima import PUBLISHED, run_experiment  # noqa: E402
+from lecture_code.chapters.symmetry import PUBLISHED, run_experiment  # noqa: E402
 
 # in order of priority: the file is rewritten after every setting, so a stopped run keeps its rows
 CONFIGS = ([(k, k) for k in range(6, 11)] + [(k, k + 1) for k in range(6, 11)] + [(k, k + 2) for k in (8, 10)]
@@ -61,7 +61,7 @@ def main() -> None:
 def _write(rows: list, runs: int, seed: int, seconds: float, out_path: Path = OUT) -> None:
     out = dict(
         description="Safran & Shamir (2018) reproduced with the closed-form population loss; "
-                    "see lecture_code.relu_minima.run_experiment for the protocol.",
+                    "see lecture_code.chapters.symmetry.run_experiment for the protocol.",
         protocol=dict(runs_per_setting=runs, paper_runs_per_setting=1000, lr=0.1, gd_steps=2000,
                       polish="L-BFGS gtol 1e-11", global_tol=1e-6, grad_tol=1e-7, seed=seed),
         total_seconds=round(seconds, 1),

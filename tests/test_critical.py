@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code.critical import classify
-from lecture_code.surfaces import SURFACE_NAMES, get_surface
+from lecture_code.core.critical import classify
+from lecture_code.core.surfaces import SURFACE_NAMES, get_surface
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The step model, Newton, and the demos of lecture_code.curvature against independent references."""
+"""The step model, Newton, and the demos of lecture_code.chapters.hessians against independent references."""
 
 import math
 
@@ -6,23 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code.curvature import (
-    CLIFF,
-    ZIGZAG,
-    clipping_demo,
-    directional_curvature,
-    draw_clipping,
-    draw_ill_conditioning,
-    draw_zigzag,
-    eigen_arrows,
-    ill_conditioning_run,
-    lecture_examples,
-    newton_run,
-    optimal_step,
-    step_model,
-    zigzag_demo,
+from lecture_code.chapters.hessians import (
+    CLIFF, ZIGZAG, clipping_demo, directional_curvature, draw_clipping, draw_ill_conditioning,
+    draw_zigzag, eigen_arrows, ill_conditioning_run, lecture_examples, newton_run, optimal_step,
+    step_model, zigzag_demo,
 )
-from lecture_code.surfaces import get_surface, quadratic
+from lecture_code.core.surfaces import get_surface, quadratic
 
 
 def _signature(fig):
@@ -148,8 +137,8 @@ def test_clipping_bounds_every_step_and_plain_gd_is_catapulted():
 
 
 def test_ill_conditioning_run_records_curvature_along_the_gradient():
-    from lecture_code.hessian import exact_hessian
-    from lecture_code.models import flatten_params, make_loss_fn, mlp, spirals
+    from lecture_code.core.hessian import exact_hessian
+    from lecture_code.core.models import flatten_params, make_loss_fn, mlp, spirals
 
     c = ill_conditioning_run(lr=0.5, steps=3, hidden=4, n=20, eig_every=2)
     data = spirals(20, noise=0.35, seed=0)

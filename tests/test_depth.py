@@ -6,23 +6,13 @@ from itertools import product
 import numpy as np
 import pytest
 
-from lecture_code.depth import (
-    count_breakpoints,
-    distributed_vs_local_demo,
-    equal_params_widths,
-    nn_parity_loo,
-    parity_data,
-    parity_fit,
-    region_codes,
-    region_labelings,
-    sawtooth_fit,
-    sawtooth_net,
-    separable,
-    shallow_parity_weights,
-    tent,
+from lecture_code.chapters.hyperplanes import (
+    count_breakpoints, distributed_vs_local_demo, equal_params_widths, nn_parity_loo, parity_data,
+    parity_fit, region_codes, region_labelings, sawtooth_fit, sawtooth_net, separable,
+    shallow_parity_weights, tent,
 )
-from lecture_code.nfl import MLP
-from lecture_code.regions import max_regions, random_arrangement
+from lecture_code.core.mlp import MLP
+from lecture_code.core.regions import max_regions, random_arrangement
 
 
 def test_xor_and_parity_are_not_linearly_separable():
@@ -140,7 +130,7 @@ def test_bad_counts_raise(bad):
 
 
 def test_feature_reuse_red_house():
-    from lecture_code.depth import feature_reuse_scores, feature_reuse_task
+    from lecture_code.chapters.hyperplanes import feature_reuse_scores, feature_reuse_task
 
     for seed in range(3):
         res = feature_reuse_scores(feature_reuse_task(seed=seed))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lecture_code.gd1d import BLOW_UP, draw_parabola_run, gd_on_parabola
+from lecture_code.chapters.intro import BLOW_UP, draw_parabola_run, gd_on_parabola
 
 
 @pytest.mark.parametrize("lr, lam", [(0.1, 1.0), (0.4, 4.0), (1.9, 1.0), (0.05, 30.0)])

@@ -310,7 +310,7 @@ def test_hessian_references_match_autograd() -> None:
 
 
 def test_region_references_match_an_independent_count() -> None:
-    from lecture_code.regions import count_regions
+    from lecture_code.core.regions import count_regions
 
     from grading.source import load
 

@@ -6,17 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code.hessian import (
-    blas_threads,
-    condition_number,
-    exact_hessian,
-    extreme_eigenvalues,
-    hessian_operator,
-    hessian_spectrum,
-    hvp,
+from lecture_code.core.hessian import (
+    blas_threads, condition_number, exact_hessian, extreme_eigenvalues, hessian_operator,
+    hessian_spectrum, hvp,
 )
-from lecture_code.models import flatten_params, make_loss_fn, mlp, num_params, regression_data, spirals
-from lecture_code.surfaces import get_surface
+from lecture_code.core.models import (
+    flatten_params, make_loss_fn, mlp, num_params, regression_data, spirals,
+)
+from lecture_code.core.surfaces import get_surface
 
 
 @pytest.fixture(scope="module")

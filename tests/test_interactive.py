@@ -6,9 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from lecture_code.gd1d import draw_parabola_run, gd_on_parabola
-from lecture_code.interactive import STATIC_ENV, Explorer, Slider, explore
-from lecture_code.plotting import new_figure, status_annotation
+from lecture_code.chapters.intro import draw_parabola_run, gd_on_parabola
+from lecture_code.core.interactive import STATIC_ENV, Explorer, Slider, explore
+from lecture_code.core.plotting import new_figure, status_annotation
 
 
 def _explorer():
@@ -167,7 +167,7 @@ def test_plain_figures_carry_json_for_jupyterlab_and_html_for_the_book(monkeypat
 
 
 def test_quadratic_level_lines_lie_on_their_level_sets():
-    from lecture_code.plotting import quadratic_level_lines
+    from lecture_code.core.plotting import quadratic_level_lines
 
     A = np.array([[3.0, 1.0], [1.0, 2.0]])
     xs, ys = quadratic_level_lines(A, [0.5, 2.0], n=30)

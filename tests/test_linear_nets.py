@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy.linalg import expm
 
-from lecture_code import linear_nets as ln
+from lecture_code.chapters import saddles as ln
 
 
 def _torch_chain(w):

@@ -1,20 +1,12 @@
-"""Flat-parameter helpers, loss functions and data sets of lecture_code.models."""
+"""Flat-parameter helpers, loss functions and data sets of lecture_code.core.models."""
 
 import numpy as np
 import pytest
 import torch
 
-from lecture_code.models import (
-    blobs,
-    flatten_params,
-    make_loss_fn,
-    mlp,
-    num_params,
-    regression_data,
-    set_flat_params,
-    spirals,
-    unflatten_params,
-    xor_data,
+from lecture_code.core.models import (
+    blobs, flatten_params, make_loss_fn, mlp, num_params, regression_data, set_flat_params,
+    spirals, unflatten_params, xor_data,
 )
 
 

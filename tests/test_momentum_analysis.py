@@ -5,18 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lecture_code.momentum_analysis import (
-    gd_rate,
-    measured_rate,
-    momentum_rate,
-    optimal_gd,
-    optimal_momentum,
-    rate_map,
+from lecture_code.chapters.momentum import (
+    gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum, rate_map,
     stability_boundary,
 )
-from lecture_code.optimizers import momentum, sgd
-from lecture_code.runner import run
-from lecture_code.surfaces import quadratic
+from lecture_code.core.optimizers import momentum, sgd
+from lecture_code.core.runner import run
+from lecture_code.core.surfaces import quadratic
 
 KAPPA = 25.0
 EIGS = [1.0, 1.0 / KAPPA]

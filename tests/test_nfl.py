@@ -6,26 +6,12 @@ from math import comb
 import numpy as np
 import pytest
 
-from lecture_code.nfl import (
-    LEARNERS,
-    MLP,
-    all_labelings,
-    fit_pair,
-    majority_learner,
-    mlp_init,
-    mlp_learner,
-    mlp_logits,
-    mlp_loss_grad,
-    nearest_neighbour,
-    nfl_average,
-    nfl_experiment,
-    noisy_looking_pair,
-    off_training_accuracies,
-    shift_task,
-    smooth_labelings,
-    train_mlp,
-    train_shift_models,
+from lecture_code.chapters.nfl import (
+    LEARNERS, all_labelings, fit_pair, majority_learner, mlp_learner, nearest_neighbour,
+    nfl_average, nfl_experiment, noisy_looking_pair, off_training_accuracies, shift_task,
+    smooth_labelings, train_shift_models,
 )
+from lecture_code.core.mlp import MLP, mlp_init, mlp_logits, mlp_loss_grad, train_mlp
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lecture_code import optimizers as O
-from lecture_code.optim_problems import (
-    gradient_noise,
-    minibatch_sgd,
-    moments,
-    narrow_valley,
-    reddi_run,
-    regression_data,
-    running_moments,
-    signal_to_noise_series,
-    wilson_data,
+from lecture_code.core import optimizers as O
+from lecture_code.core.problems import (
+    gradient_noise, minibatch_sgd, moments, narrow_valley, reddi_run, regression_data,
+    running_moments, signal_to_noise_series, wilson_data,
 )
-from lecture_code.runner import run
+from lecture_code.core.runner import run
 
 
 def test_narrow_valley_gradient_against_finite_differences():

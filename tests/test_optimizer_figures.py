@@ -5,24 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lecture_code.adam_figures import (
-    RACES,
-    draw_moments,
-    draw_noisy,
-    draw_race,
-    moments_demo,
-    noisy_demo,
-    race_demo,
+from lecture_code.chapters.adam import (
+    RACES, draw_moments, draw_noisy, draw_race, moments_demo, noisy_demo, race_demo,
     race_optimizers,
 )
-from lecture_code.momentum_figures import (
-    draw_momentum_steps,
-    draw_quadratic,
-    momentum_steps,
-    quadratic_demo,
-    valley_runs,
+from lecture_code.chapters.momentum import (
+    draw_momentum_steps, draw_quadratic, momentum_steps, quadratic_demo, valley_runs,
 )
-from lecture_code.momentum_analysis import momentum_rate
+from lecture_code.chapters.momentum import momentum_rate
 
 
 def _signature(fig):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code import optimizers as O
-from lecture_code.runner import run
-from lecture_code.surfaces import get_surface, quadratic
+from lecture_code.core import optimizers as O
+from lecture_code.core.runner import run
+from lecture_code.core.surfaces import get_surface, quadratic
 
 torch.set_default_dtype(torch.float64)
 
@@ -282,7 +282,7 @@ def test_make_by_name():
 
 def test_narrow_valley_gradient_descent_numbers():
     """E = |w1| + 75|w2| from (10, 10), η = 0.1: the lecture's four steps oscillate in w2."""
-    from lecture_code.optim_problems import narrow_valley
+    from lecture_code.core.problems import narrow_valley
 
     pts = run(O.sgd(0.1), narrow_valley(), (10.0, 10.0), 4).points
     assert np.allclose(pts, [[10, 10], [9.9, 2.5], [9.8, -5.0], [9.7, 2.5], [9.6, -5.0]])
@@ -293,7 +293,7 @@ def test_narrow_valley_gradient_descent_numbers():
 
 def test_narrow_valley_momentum_numbers():
     """η = 0.2, α = 0.5 for three steps (worked by hand from the lecture's formula)."""
-    from lecture_code.optim_problems import narrow_valley
+    from lecture_code.core.problems import narrow_valley
 
     pts = run(O.lecture_momentum(0.2, 0.5), narrow_valley(), (10.0, 10.0), 3).points
     # Δw(1) = −0.2 (1, 75); Δw(2) = −0.2 (1, −75) + 0.5 Δw(1); Δw(3) = −0.2 (1, 75) + 0.5 Δw(2)
@@ -302,7 +302,7 @@ def test_narrow_valley_momentum_numbers():
 
 def test_momentum_limit_with_alternating_gradient():
     """g1 = 1 always, g2 = ±75 alternating: Δw → (−η/(1−α), ±75η/(1+α))."""
-    from lecture_code.optim_problems import momentum_limit
+    from lecture_code.core.problems import momentum_limit
 
     eta, alpha = 0.2, 0.5
     o = O.lecture_momentum(eta, alpha)

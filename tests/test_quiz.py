@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from lecture_code.quiz import Question, quiz
+from lecture_code.core.quiz import Question, quiz
 
 
 def test_html_marks_correct_options_and_converts_math():

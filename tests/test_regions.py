@@ -7,18 +7,12 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from lecture_code.regions import (
-    LINE_FAMILIES,
-    count_regions,
-    count_regions_2d_crossings,
-    draw_line_arrangement,
-    line_arrangement_demo,
-    max_regions,
-    max_regions_closed_form,
-    random_arrangement,
-    regions_added,
-    split_box_by_lines,
-    tilting_steps,
+from lecture_code.chapters.hyperplanes import (
+    LINE_FAMILIES, draw_line_arrangement, line_arrangement_demo,
+)
+from lecture_code.core.regions import (
+    count_regions, count_regions_2d_crossings, max_regions, max_regions_closed_form,
+    random_arrangement, regions_added, split_box_by_lines, tilting_steps,
 )
 
 
@@ -191,7 +185,7 @@ def test_bad_arrangements_raise():
 
 
 def test_line_demo_frames_share_traces_and_annotations():
-    from lecture_code.interactive import Slider, explore
+    from lecture_code.core.interactive import Slider, explore
 
     ex = explore(line_arrangement_demo, draw_line_arrangement,
                  Slider("n_lines", [0, 1, 5, 12], default=1), Slider("family", list(LINE_FAMILIES), default="parallel"))

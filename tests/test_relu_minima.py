@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code import relu_minima as rm
+from lecture_code.chapters import symmetry as rm
 
 
 def test_kernel_special_cases():

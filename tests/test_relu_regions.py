@@ -7,20 +7,12 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from lecture_code.regions import count_regions, max_regions
-from lecture_code.relu_regions import (
-    ReluNet,
-    count_linear_regions,
-    depth_comparison,
-    equal_units_widths,
-    linear_region_pieces,
-    montufar_lower_bound,
-    montufar_network,
-    random_relu_net,
-    relu_regions_demo,
-    serra_upper_bound,
-    shallow_max_regions,
+from lecture_code.core.regions import count_regions, max_regions
+from lecture_code.core.regions import (
+    ReluNet, count_linear_regions, equal_units_widths, linear_region_pieces, montufar_lower_bound,
+    montufar_network, random_relu_net, serra_upper_bound, shallow_max_regions,
 )
+from lecture_code.chapters.hyperplanes import depth_comparison, relu_regions_demo
 
 
 def lp_pattern_count(net: ReluNet, box) -> int:

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from lecture_code import optimizers as O
-from lecture_code import runner
-from lecture_code.optim_problems import LeastSquares, gradient_noise, narrow_valley
-from lecture_code.runner import DEFAULT_LIMIT, fast_grad, run, run_many
-from lecture_code.surfaces import get_surface, quadratic
+from lecture_code.core import optimizers as O
+from lecture_code.core import runner
+from lecture_code.core.problems import LeastSquares, gradient_noise, narrow_valley
+from lecture_code.core.runner import DEFAULT_LIMIT, fast_grad, run, run_many
+from lecture_code.core.surfaces import get_surface, quadratic
 
 ALL = [
     O.sgd(0.01),

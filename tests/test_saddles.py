@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code import saddles as sd
-from lecture_code.critical_search import TanhNet, draw_index_vs_loss, find_critical_point, load_critical_points, search
+from lecture_code.chapters import saddles as sd
+from lecture_code.core.critical import TanhNet, find_critical_point, search
+from lecture_code.chapters.saddles import draw_index_vs_loss, load_critical_points
 
 
 def test_coin_flip_numbers_from_lecture():

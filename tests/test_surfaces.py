@@ -6,7 +6,7 @@ import torch
 from torch.func import grad as tgrad
 from torch.func import hessian as thessian
 
-from lecture_code.surfaces import SURFACE_NAMES, Surface, cliff, get_surface, grid, quadratic
+from lecture_code.core.surfaces import SURFACE_NAMES, Surface, cliff, get_surface, grid, quadratic
 
 ALL = [get_surface(n) for n in SURFACE_NAMES] + [quadratic(50.0, 0.7, 2.0), cliff(5.0, 10.0, 0.5)]
 IDS = [s.name for s in ALL[:-2]] + ["quadratic_k50", "cliff_custom"]

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from lecture_code import symmetry as sy
+from lecture_code.chapters import symmetry as sy
 
 
 @pytest.mark.parametrize("n", range(2, 8))

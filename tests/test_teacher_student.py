@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lecture_code import teacher_student as ts
+from lecture_code.chapters import symmetry as ts
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code import optimizers as O
-from lecture_code.models import mlp, spirals
-from lecture_code.torch_bridge import BridgeOptimizer, train
+from lecture_code.core import optimizers as O
+from lecture_code.core.models import mlp, spirals
+from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
 PAIRS = [
     (lambda: O.momentum(0.05, 0.9, nesterov=True), lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, foreach=False)),
@@ -54,7 +54,7 @@ def test_bridge_clipping_matches_clip_grad_norm():
 
 
 def test_bridge_rejects_non_optimizers():
-    with pytest.raises(ValueError, match="optimizer must be a lecture_code.optimizers.Optimizer"):
+    with pytest.raises(ValueError, match="optimizer must be a lecture_code.core.optimizers.Optimizer"):
         BridgeOptimizer(mlp([2, 2]).parameters(), torch.optim.SGD)
 
 

@@ -14,7 +14,7 @@ Pieces compose with :func:`chain`, which reads like the math::
     chain(clip_by_norm(1.0), adam(0.01))   # clip the gradient, then Adam
 
 All methods here act coordinate by coordinate except :func:`clip_by_norm` (which looks at
-the whole gradient vector), so the trajectory runner in :mod:`lecture_code.runner` also
+the whole gradient vector), so the trajectory runner in :mod:`lecture_code.core.runner` also
 has a pure-Python-float path for 2-D problems that gives the same numbers
 (``tests/test_runner.py`` checks it) and is fast enough for sliders.
 
@@ -64,6 +64,7 @@ __all__ = [
     "OPTIMIZERS",
     "make",
 ]
+
 
 Array = np.ndarray
 

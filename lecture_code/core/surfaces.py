@@ -3,7 +3,7 @@
 Every surface of the lectures lives here, with hand-derived derivatives, its critical
 points (and their known type) and a plotting window::
 
-    from lecture_code.surfaces import get_surface, grid
+    from lecture_code.core.surfaces import get_surface, grid
     s = get_surface("monkey_saddle")
     s.f([0.5, 0.2]), s.grad([0.5, 0.2]), s.hess([0.0, 0.0])
     xs, ys, zs = grid(s, 81)                      # for contour / surface plots
@@ -39,6 +39,7 @@ __all__ = [
     "grid",
     "check_point",
 ]
+
 
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
 

@@ -17,13 +17,41 @@ one dimension down. All arithmetic is rational (:class:`fractions.Fraction`), so
 tolerance and no sampling (a grid undercounts thin regions).
 
 A hyperplane is given as ``(w, b)`` and means ``{x : w·x + b = 0}``.
+
+----
+
+Linear regions of ReLU networks with 2-D input, counted exactly, and the known bounds.
+
+A ReLU network is affine on each *activation region*: the set of inputs that switch on
+the same units in every layer. The first layer's units are hyperplanes (lines in 2-D),
+so one layer of ``n`` units gives at most ``1 + n + n(n-1)/2`` regions
+(:func:`lecture_code.core.regions.max_regions`). A second layer's units are lines in the
+*first layer's output*: pulled back to the input they bend at every first-layer boundary,
+and they cut *each* existing region again. That is how depth multiplies regions.
+
+:func:`count_linear_regions` counts them exactly by splitting polygons: start from the
+input box, and for each layer cut every current convex piece by each unit's zero line
+(the unit's pre-activation is affine on the piece); the pieces that survive all layers
+are the activation regions. No grid sampling.
+
+Bounds, for ``n_0`` inputs and hidden widths ``n_1, ..., n_L``:
+
+* Montúfar, Pascanu, Cho & Bengio (2014), lower bound on the *maximal* number (when every
+  ``n_l >= n_0``), attained by a "folding" construction (:func:`montufar_network`)::
+
+      prod_{l=1}^{L-1} floor(n_l / n_0)^{n_0}  *  sum_{j=0}^{n_0} C(n_L, j)
+
+* Serra, Tjandraatmadja & Ramalingam (2018), upper bound::
+
+      sum over (j_1..j_L) in J of prod_l C(n_l, j_l),
+      J = {0 <= j_l <= min(n_0, n_1 - j_1, ..., n_{l-1} - j_{l-1}, n_l)}
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import comb
+from math import comb, prod
 from numbers import Integral, Rational
 from typing import Iterable, Sequence
 
@@ -40,10 +68,15 @@ __all__ = [
     "count_regions_2d_crossings",
     "split_box_by_lines",
     "random_arrangement",
-    "LINE_FAMILIES",
-    "LineArrangementData",
-    "line_arrangement_demo",
-    "draw_line_arrangement",
+    "ReluNet",
+    "random_relu_net",
+    "montufar_network",
+    "linear_region_pieces",
+    "count_linear_regions",
+    "montufar_lower_bound",
+    "serra_upper_bound",
+    "shallow_max_regions",
+    "equal_units_widths",
 ]
 
 
@@ -379,139 +412,225 @@ def random_arrangement(n: int, d: int, *, seed: int = 0, scale: int = 20) -> tup
     b = rng.integers(-scale, scale + 1, size=n)
     return W.astype(np.int64), b.astype(np.int64)
 
-
-# --------------------------------------------------------------------------- interactive demo
-
-#: The line families the demo offers.
-LINE_FAMILIES = ("general position", "parallel", "concurrent")
+Array = np.ndarray
 
 
-def _family_lines(family: str, n: int) -> tuple[list[list[int]], list[int]]:
-    """Deterministic integer lines ``a x + c y + e = 0`` for the demo, up to 12 of them."""
-    if family == "general position":
-        # slopes all different, no three concurrent (checked in tests)
-        # ordered so that every prefix keeps its crossings well apart
-        pool = [(-1, -4, 3), (1, -3, 4), (0, 9, 7), (-8, 9, 3), (3, 6, 2), (8, 9, -7),
-                (-5, 0, -7), (6, -1, 5), (6, -9, 0), (5, -1, 3), (8, -5, -3), (9, -7, 2)]
-    elif family == "parallel":
-        # three directions, four parallel lines each (no three lines through a point)
-        pool = [(1, -2, 5), (2, 1, -5), (1, 3, 5), (1, -2, 3), (2, 1, 0), (1, 3, 3),
-                (1, -2, 0), (2, 1, 7), (1, 3, -6), (1, -2, -4), (2, 1, 4), (1, 3, -2)]
-    elif family == "concurrent":
-        # three pencils of four lines, through (0, 0), (2, 1) and (-2, 1)
-        pool = [(1, 0, 0), (1, 1, -3), (1, -2, 4), (0, 1, 0), (2, -1, -3), (3, 1, 5),
-                (1, -1, 0), (1, -4, 2), (1, 3, -1), (1, 2, 0), (3, 1, -7), (1, 4, -2)]
-    else:
-        raise ValueError(f"family must be one of {LINE_FAMILIES}, got {family!r}")
-    W = [[a, c] for a, c, _ in pool[:n]]
-    b = [e for _, _, e in pool[:n]]
-    return W, b
+@dataclass(frozen=True)
+class ReluNet:
+    """Hidden layers ``h_l = relu(W_l h_{l-1} + b_l)`` with ``h_0 = x`` in ``R^2``.
+
+    ``weights[l]`` has shape ``(n_{l+1}, n_l)``. The linear read-out is irrelevant to the
+    regions and is left out."""
+
+    weights: tuple[Array, ...]
+    biases: tuple[Array, ...]
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return tuple(W.shape[0] for W in self.weights)
+
+    def __call__(self, x: Array) -> Array:
+        h = np.asarray(x, dtype=float)
+        for W, b in zip(self.weights, self.biases):
+            h = np.maximum(h @ W.T + b, 0.0)
+        return h
+
+    def pattern(self, x: Array) -> Array:
+        """Activation pattern (concatenated 0/1 over all units) at inputs ``x`` (n, 2)."""
+        h = np.asarray(x, dtype=float)
+        out = []
+        for W, b in zip(self.weights, self.biases):
+            z = h @ W.T + b
+            out.append(z > 0)
+            h = np.maximum(z, 0.0)
+        return np.concatenate(out, axis=1)
 
 
-@dataclass
-class LineArrangementData:
-    """What :func:`line_arrangement_demo` returns (all plot arrays float32)."""
-
-    n_lines: int
-    family: str
-    segments: np.ndarray          # (n, 2, 2) endpoints of each line clipped to the box
-    crossings_new: np.ndarray     # (m, 2) distinct crossing points on the newest line
-    crossings_old: np.ndarray     # (k, 2) other crossing points
-    cells: list[np.ndarray]       # polygons of the regions inside the box
-    regions: int                  # exact count (deletion-restriction)
-    added_by_last: int            # regions added by the newest line
-    formula: int                  # 1 + n + n(n-1)/2 (general position)
-    box: tuple[float, float, float, float]
+def _check_widths(widths: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(widths, (int, np.integer)) or len(widths) == 0:
+        raise ValueError(f"widths must be a non-empty sequence of layer widths >= 1, got {widths!r}")
+    return tuple(check_count(w, "layer width", minimum=1) for w in widths)
 
 
-def line_arrangement_demo(n_lines: int, family: str = "general position") -> LineArrangementData:
-    """Lines added one at a time: what the newest line crosses and how many regions exist.
+def random_relu_net(widths: Sequence[int], seed: int = 0, bias_scale: float = 0.5) -> ReluNet:
+    """He-initialised weights (normal, variance 2 / fan-in) and normal biases."""
+    widths = _check_widths(widths)
+    rng = np.random.default_rng(seed)
+    Ws, bs, fan_in = [], [], 2
+    for w in widths:
+        Ws.append(rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(w, fan_in)))
+        bs.append(bias_scale * rng.normal(size=w))
+        fan_in = w
+    return ReluNet(tuple(Ws), tuple(bs))
 
-    The count is exact (:func:`count_regions`), and the drawn cells come from exact
-    polygon splitting of a box that contains all crossings, so the picture and the number
-    agree. ``family`` picks general position, parallel families, or concurrent pencils.
+
+def montufar_network(widths: Sequence[int], seed: int = 0) -> ReluNet:
+    """The folding construction behind the Montúfar et al. lower bound, for 2-D input.
+
+    Every layer but the last has width ``n_l = 2 p_l`` (even): ``p_l`` units per input
+    coordinate compute ``relu(y_i - k/p_l)``, ``k = 0..p_l-1``, and the next layer reads
+    the zig-zag ``y_i' = p_l (u_0 - 2 u_1 + 2 u_2 - ...)``, which maps ``[0, 1]`` onto itself
+    ``p_l`` times. The square ``[0, 1]^2`` is folded ``p_l^2`` times per layer. The last
+    layer puts ``n_L`` lines in general position with all crossings inside the folded
+    square, so every one of the ``prod p_l^2`` folded copies holds the full arrangement of
+    ``1 + n_L + C(n_L, 2)`` regions. Count its regions on the domain ``[0, 1]^2``.
     """
-    n = check_count(n_lines, "n_lines", maximum=12)
-    W, b = _family_lines(family, n)
-    box = (-8.0, 8.0, -8.0, 8.0)
-    regions = count_regions(W, b, 2)
-    added = regions_added(W, b, 2)[-1] if n else 0
-    cells = split_box_by_lines(W, b, box) if n else [[(Fraction(box[0]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[3])), (Fraction(box[0]), Fraction(box[3]))]]
-    segs = []
-    for (a, c), e in zip(W, b):
-        pts = _clip_polygon([(Fraction(box[0]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[3])), (Fraction(box[0]), Fraction(box[3]))], Fraction(a), Fraction(c), Fraction(e), True)
-        on = [p for p in pts if a * p[0] + c * p[1] + e == 0]
-        segs.append([[float(p[0]), float(p[1])] for p in on[:2]])
-    # crossing points
-    newest, old = set(), set()
-    hyps = [tuple(map(Fraction, (a, c, e))) for (a, c), e in zip(W, b)]
-    for i in range(n):
-        for j in range(i):
-            a1, b1, c1 = hyps[i]
-            a2, b2, c2 = hyps[j]
-            det = a1 * b2 - a2 * b1
-            if det == 0:
-                continue
-            pt = ((b1 * c2 - b2 * c1) / det, (c1 * a2 - c2 * a1) / det)
-            (newest if i == n - 1 else old).add(pt)
-    old -= newest
-    assert regions == len(cells), "box too small for the demo lines"
-    as_arr = lambda s: np.array(sorted((float(x), float(y)) for x, y in s), dtype=np.float32).reshape(-1, 2)  # noqa: E731
-    return LineArrangementData(
-        n_lines=n,
-        family=family,
-        segments=np.array(segs, dtype=np.float32).reshape(n, 2, 2),
-        crossings_new=as_arr(newest),
-        crossings_old=as_arr(old),
-        cells=[np.array([[float(x), float(y)] for x, y in poly], dtype=np.float32) for poly in cells],
-        regions=regions,
-        added_by_last=added,
-        formula=max_regions(n, 2),
-        box=box,
-    )
+    widths = _check_widths(widths)
+    for l, w in enumerate(widths[:-1]):
+        if w % 2:
+            raise ValueError(f"montufar_network: hidden layer {l + 1} width must be even (2 units per fold and coordinate), got {w}")
+    rng = np.random.default_rng(seed)
+    Ws, bs = [], []
+    # read-out of the previous layer as the two folded coordinates: y = R h + r
+    R = np.eye(2)
+    r = np.zeros(2)
+    for w in widths[:-1]:
+        p = w // 2
+        A = np.zeros((w, 2))
+        c = np.zeros(w)
+        for i in range(2):
+            for k in range(p):
+                A[i * p + k, i] = 1.0
+                c[i * p + k] = -k / p
+        Ws.append(A @ R)
+        bs.append(A @ r + c)
+        zig = np.array([p * (1.0 if k == 0 else 2.0 * (-1) ** k) for k in range(p)])
+        R = np.zeros((2, w))
+        R[0, :p] = zig
+        R[1, p:] = zig
+        r = np.zeros(2)
+    n = widths[-1]
+    angles = np.pi * (np.arange(n) + 0.5) / n + 0.05 * rng.uniform(-1, 1, n)
+    normals = np.column_stack([np.cos(angles), np.sin(angles)])
+    points = 0.5 + 0.03 * rng.uniform(-1, 1, size=(n, 2))
+    Ws.append(normals @ R)
+    bs.append(normals @ r - np.sum(normals * points, axis=1))
+    return ReluNet(tuple(Ws), tuple(bs))
 
 
-def draw_line_arrangement(data: LineArrangementData):
-    """Regions shaded in 8 colour classes, old lines grey, the newest line highlighted.
+# --------------------------------------------------------------------------- exact splitting
 
-    The number of traces is the same for every ``data`` (slider frames need that)."""
-    import plotly.graph_objects as go
 
-    from lecture_code.plotting import CYCLE, color, new_figure, status_annotation
+def _split(poly: Array, vals: Array, tol: float) -> tuple[Array | None, Array | None]:
+    """Split convex polygon (m, 2) by the affine function with vertex values ``vals``.
 
-    fig = new_figure(x_title="x₁", y_title="x₂", equal_axes=True, height=520)
-    n_classes = 8
-    for k in range(n_classes):
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for i, poly in enumerate(data.cells):
-            if i % n_classes != k:
-                continue
-            xs += poly[:, 0].tolist() + [poly[0, 0].item(), None]
-            ys += poly[:, 1].tolist() + [poly[0, 1].item(), None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=CYCLE[k],
-                                 opacity=0.25, line=dict(width=0), hoverinfo="skip", showlegend=False))
-    n = data.n_lines
-    xs, ys = [], []
-    for s in data.segments[: max(n - 1, 0)]:
-        xs += [float(s[0, 0]), float(s[1, 0]), None]
-        ys += [float(s[0, 1]), float(s[1, 1]), None]
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="earlier lines", line=dict(color="#555", width=1.5)))
-    last = data.segments[n - 1] if n else np.zeros((0, 2), dtype=np.float32)
-    fig.add_trace(go.Scatter(x=last[:, 0], y=last[:, 1], mode="lines", name="newest line",
-                             line=dict(color=color("maximum"), width=3)))
-    fig.add_trace(go.Scatter(x=data.crossings_old[:, 0], y=data.crossings_old[:, 1], mode="markers",
-                             name="earlier crossings", marker=dict(color="#555", size=6)))
-    fig.add_trace(go.Scatter(x=data.crossings_new[:, 0], y=data.crossings_new[:, 1], mode="markers",
-                             name="crossings of the newest line", marker=dict(color=color("maximum"), size=10, symbol="x")))
-    m = len(data.crossings_new)
-    if n == 0:
-        text = "0 lines: 1 region"
-    else:
-        text = (f"{n} lines: {data.regions} regions (formula 1 + n + n(n−1)/2 = {data.formula})<br>"
-                f"newest line: {m} distinct crossing{'s' if m != 1 else ''} → +{data.added_by_last} regions")
-    fig.update_layout(annotations=[status_annotation(text, warn=data.regions != data.formula)])
-    x0, x1, y0, y1 = data.box
-    fig.update_xaxes(range=[x0, x1])
-    fig.update_yaxes(range=[y0, y1])
-    return fig
+    Returns (positive part, negative part); ``None`` for an empty part."""
+    if vals.max() <= tol:
+        return None, poly
+    if vals.min() >= -tol:
+        return poly, None
+    pos, neg = [], []
+    m = len(poly)
+    for i in range(m):
+        p, q = poly[i], poly[(i + 1) % m]
+        vp, vq = vals[i], vals[(i + 1) % m]
+        if vp >= -tol:
+            pos.append(p)
+        if vp <= tol:
+            neg.append(p)
+        if (vp > tol and vq < -tol) or (vp < -tol and vq > tol):
+            t = vp / (vp - vq)
+            x = p + t * (q - p)
+            pos.append(x)
+            neg.append(x)
+    return np.array(pos), np.array(neg)
+
+
+def _area(poly: Array) -> float:
+    x, y = poly[:, 0], poly[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+def linear_region_pieces(net: ReluNet, box: tuple[float, float, float, float] = (-4.0, 4.0, -4.0, 4.0),
+                         tol: float = 1e-10) -> list[tuple[Array, tuple[bool, ...]]]:
+    """The activation regions of ``net`` inside ``box``: list of (polygon, pattern).
+
+    Each piece carries the affine map ``x -> h_l(x)`` of the current layer; a unit whose
+    pre-activation is affine on the piece cuts it along one line. Pieces thinner than
+    ``tol`` (relative area) are dropped as numerical slivers.
+    """
+    x0, x1, y0, y1 = (float(v) for v in box)
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(f"box must satisfy xmin < xmax and ymin < ymax, got {box}")
+    min_area = tol * (x1 - x0) * (y1 - y0)
+    scale = max(abs(x0), abs(x1), abs(y0), abs(y1))
+    square = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    # piece: (polygon, M (n_l, 2), m (n_l,), pattern)
+    pieces = [(square, np.eye(2), np.zeros(2), ())]
+    for W, b in zip(net.weights, net.biases):
+        nxt = []
+        for poly, M, m, pat in pieces:
+            A = W @ M  # pre-activation z = A x + c on this piece
+            c = W @ m + b
+            cells = [(poly, ())]
+            for j in range(W.shape[0]):
+                norm = float(np.abs(A[j]).sum() * scale + abs(c[j])) or 1.0
+                new_cells = []
+                for cp, s in cells:
+                    vals = cp @ A[j] + c[j]
+                    pos, neg = _split(cp, vals, tol * norm)
+                    if pos is not None and len(pos) >= 3 and _area(pos) > min_area:
+                        new_cells.append((pos, s + (True,)))
+                    if neg is not None and len(neg) >= 3 and _area(neg) > min_area:
+                        new_cells.append((neg, s + (False,)))
+                cells = new_cells
+            for cp, s in cells:
+                d = np.array(s, dtype=float)
+                nxt.append((cp, d[:, None] * A, d * c, pat + s))
+        pieces = nxt
+    return [(p, pat) for p, _, _, pat in pieces]
+
+
+def count_linear_regions(net: ReluNet, box: tuple[float, float, float, float] = (-4.0, 4.0, -4.0, 4.0)) -> int:
+    """Exact number of activation regions of ``net`` inside ``box`` (polygon splitting)."""
+    return len(linear_region_pieces(net, box))
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def shallow_max_regions(n_units: int, n_in: int = 2) -> int:
+    """One hidden layer: at most ``sum_{j<=n_in} C(n, j)`` regions (Zaslavsky)."""
+    n = check_count(n_units, "n_units")
+    d = check_count(n_in, "n_in", minimum=1)
+    return sum(comb(n, j) for j in range(d + 1))
+
+
+def montufar_lower_bound(widths: Sequence[int], n_in: int = 2) -> int:
+    """Montúfar et al. (2014): a network with these widths can have at least
+    ``prod_{l<L} floor(n_l/n_0)^{n_0} * sum_{j<=n_0} C(n_L, j)`` regions (needs n_l >= n_0)."""
+    widths = _check_widths(widths)
+    n0 = check_count(n_in, "n_in", minimum=1)
+    for l, w in enumerate(widths):
+        if w < n0:
+            raise ValueError(f"montufar_lower_bound needs every width >= n_in = {n0}; layer {l + 1} has {w}")
+    return prod((w // n0) ** n0 for w in widths[:-1]) * sum(comb(widths[-1], j) for j in range(n0 + 1))
+
+
+def serra_upper_bound(widths: Sequence[int], n_in: int = 2) -> int:
+    """Serra, Tjandraatmadja & Ramalingam (2018), Theorem 1:
+    ``sum_{(j_1..j_L) in J} prod_l C(n_l, j_l)`` with
+    ``J = {0 <= j_l <= min(n_0, n_1 - j_1, ..., n_{l-1} - j_{l-1}, n_l)}``."""
+    widths = _check_widths(widths)
+    n0 = check_count(n_in, "n_in", minimum=1)
+    total = 0
+
+    def rec(l: int, cap: int, weight: int) -> None:
+        nonlocal total
+        if l == len(widths):
+            total += weight
+            return
+        n = widths[l]
+        for j in range(0, min(cap, n) + 1):
+            # the cap for later layers includes n_l - j_l
+            rec(l + 1, min(cap, n - j), weight * comb(n, j))
+
+    rec(0, n0, 1)
+    return total
+
+
+def equal_units_widths(total_units: int, depth: int) -> tuple[int, ...]:
+    """Split ``total_units`` over ``depth`` layers as evenly as possible (wider first)."""
+    N = check_count(total_units, "total_units", minimum=1)
+    L = check_count(depth, "depth", minimum=1, maximum=N)
+    return tuple(N // L + (1 if i < N % L else 0) for i in range(L))

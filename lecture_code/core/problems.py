@@ -1,5 +1,5 @@
 """Problems made for the optimizer chapters (the general test surfaces are in
-:mod:`lecture_code.surfaces`).
+:mod:`lecture_code.core.surfaces`).
 
 * :func:`narrow_valley` -- the lecture's exercise E(w1, w2) = |w1| + 75|w2| and
   :func:`momentum_limit`, the limit of Δw when the w2 gradient flips sign every step;
@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lecture_code.optimizers import Optimizer
-from lecture_code.surfaces import CriticalPoint, Surface
+from lecture_code.core.optimizers import Optimizer
+from lecture_code.core.surfaces import CriticalPoint, Surface
 
 __all__ = [
     "narrow_valley",
@@ -183,7 +183,7 @@ def reddi_run(optimizer: Optimizer, steps: int, C: float = 3.0, x0: float = 0.0)
 def gradient_noise(steps: int, sigma: tuple[float, float] = (0.0, 1.0), seed: int = 0) -> np.ndarray:
     """Gaussian gradient noise of shape (steps, 2), standard deviation ``sigma`` per coordinate.
 
-    Pass it to :func:`lecture_code.runner.run` (``noise=``) so that all optimizers see the
+    Pass it to :func:`lecture_code.core.runner.run` (``noise=``) so that all optimizers see the
     same noise.
     """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
@@ -199,7 +199,7 @@ def gradient_noise(steps: int, sigma: tuple[float, float] = (0.0, 1.0), seed: in
 
 @dataclass(frozen=True)
 class LeastSquares:
-    """L(w) = ½ ‖X w − y‖² / n, an objective for :func:`lecture_code.runner.run` in any dimension."""
+    """L(w) = ½ ‖X w − y‖² / n, an objective for :func:`lecture_code.core.runner.run` in any dimension."""
 
     X: np.ndarray
     y: np.ndarray

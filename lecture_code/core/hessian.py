@@ -1,7 +1,7 @@
 """Hessians of torch functions of a flat parameter vector (float64).
 
 All functions take a ``loss_fn(theta) -> scalar tensor`` where ``theta`` is a **1-D**
-float64 tensor (see :func:`lecture_code.models.make_loss_fn` to build one from a model and
+float64 tensor (see :func:`lecture_code.core.models.make_loss_fn` to build one from a model and
 data) and the point ``params`` at which to evaluate.
 
 * :func:`exact_hessian` — the full n×n matrix (reverse-over-reverse ``torch.func.jacrev``
@@ -34,8 +34,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import numpy as np
 import torch
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
-from torch.func import grad as _fgrad
-from torch.func import jacrev as _fjacrev
+from torch.func import grad as _fgrad, jacrev as _fjacrev
 
 __all__ = [
     "exact_hessian",
@@ -48,6 +47,7 @@ __all__ = [
     "blas_threads",
     "single_threaded",
 ]
+
 
 # Effective only if this happens before numpy loads OpenBLAS (e.g. a fresh worker process);
 # blas_threads() below handles the already-loaded case.

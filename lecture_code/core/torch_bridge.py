@@ -1,17 +1,17 @@
-"""Train torch models with the book's optimizers (:mod:`lecture_code.optimizers`).
+"""Train torch models with the book's optimizers (:mod:`lecture_code.core.optimizers`).
 
 :class:`BridgeOptimizer` is a ``torch.optim.Optimizer``: it flattens all parameter
 gradients into one float64 numpy vector, calls the optimizer's pure ``update`` and writes
 ``params + updates`` back. The same definitions that draw the 2-D figures therefore train
 networks, and can be compared step by step with ``torch.optim``::
 
-    from lecture_code.optimizers import adam
-    from lecture_code.torch_bridge import BridgeOptimizer, train
+    from lecture_code.core.optimizers import adam
+    from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
     opt = BridgeOptimizer(model.parameters(), adam(1e-2))
     history = train(model, data.X, data.y, opt, steps=200, batch=32, loss="cross_entropy")
 
-Flattening makes :func:`lecture_code.optimizers.clip_by_norm` act on the norm of *all*
+Flattening makes :func:`lecture_code.core.optimizers.clip_by_norm` act on the norm of *all*
 gradients together, as ``torch.nn.utils.clip_grad_norm_`` does. It costs a copy per step:
 fine for the book's small models, not meant for large ones.
 """
@@ -23,13 +23,17 @@ from typing import Any, Iterable, NamedTuple
 import numpy as np
 import torch
 
-from lecture_code.optimizers import Optimizer
+from lecture_code.core.optimizers import Optimizer
 
-__all__ = ["BridgeOptimizer", "TrainHistory", "train"]
+__all__ = [
+    "BridgeOptimizer",
+    "TrainHistory",
+    "train",
+]
 
 
 class BridgeOptimizer(torch.optim.Optimizer):
-    """Wrap a :class:`lecture_code.optimizers.Optimizer` as a ``torch.optim.Optimizer``.
+    """Wrap a :class:`lecture_code.core.optimizers.Optimizer` as a ``torch.optim.Optimizer``.
 
     Parameters
     ----------
@@ -39,7 +43,7 @@ class BridgeOptimizer(torch.optim.Optimizer):
 
     def __init__(self, params: Iterable[torch.Tensor], optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise ValueError(f"optimizer must be a lecture_code.optimizers.Optimizer, got {type(optimizer).__name__}")
+            raise ValueError(f"optimizer must be a lecture_code.core.optimizers.Optimizer, got {type(optimizer).__name__}")
         super().__init__(params, defaults={})
         if len(self.param_groups) != 1:
             raise ValueError(f"params must form a single parameter group, got {len(self.param_groups)}")

@@ -1,7 +1,7 @@
 """Demos and figures of the chapter *Adam and friends* (``book/adam.md``).
 
 Interactive figures are pure ``demo(**params) -> data`` plus ``draw(data) -> Figure`` pairs
-for :func:`lecture_code.interactive.explore`; the rest are plain functions.
+for :func:`lecture_code.core.interactive.explore`; the rest are plain functions.
 """
 
 from __future__ import annotations
@@ -13,21 +13,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lecture_code import optimizers as O
-from lecture_code.optim_plots import draw_paths, legend_on_top, role_of, thin
-from lecture_code.optim_problems import (
-    gradient_noise,
-    minibatch_sgd,
-    moments,
-    reddi_run,
-    regression_data,
-    running_moments,
-    signal_to_noise_series,
-    wilson_data,
-)
-from lecture_code.plotting import color, contour_trace, new_figure, path_trace, point_trace, status_annotation
-from lecture_code.runner import Trajectory, run, run_many
-from lecture_code.surfaces import get_surface
+from lecture_code.core import optimizers as O
+from lecture_code.core.plotting import draw_paths, legend_on_top, role_of, thin, color, contour_trace, new_figure, path_trace, point_trace, status_annotation
+from lecture_code.core.problems import gradient_noise, minibatch_sgd, moments, reddi_run, regression_data, running_moments, signal_to_noise_series, wilson_data
+from lecture_code.core.runner import Trajectory, run, run_many
+from lecture_code.core.surfaces import get_surface
 
 __all__ = [
     "minibatch_runs",
@@ -48,6 +38,7 @@ __all__ = [
     "wilson_rows",
     "bridge_check",
 ]
+
 
 _LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50))
 
@@ -301,8 +292,8 @@ def bridge_check(steps: int = 100, seed: int = 0) -> dict:
     torch.optim.Adam; return both loss curves and the largest parameter difference."""
     import torch
 
-    from lecture_code.models import mlp, spirals
-    from lecture_code.torch_bridge import BridgeOptimizer, train
+    from lecture_code.core.models import mlp, spirals
+    from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny tensors: threads only add overhead (and contend on a busy machine)

@@ -5,7 +5,7 @@
   2 gᵀg / gᵀHg beyond which the model predicts an *increase* (:func:`step_model`).
 * Directional second derivatives dᵀHd (:func:`directional_curvature`).
 * Gradient descent zig-zagging on an ill-conditioned quadratic (:func:`zigzag_demo` /
-  :func:`draw_zigzag`, for :func:`lecture_code.interactive.explore`).
+  :func:`draw_zigzag`, for :func:`lecture_code.core.interactive.explore`).
 * Newton's method vs gradient descent (:func:`newton_run`, :func:`draw_paths`).
 * Cliffs and gradient clipping (:func:`clipping_demo` / :func:`draw_clipping`).
 * The ill-conditioning symptom in a real training run: the gradient norm grows while the
@@ -13,7 +13,7 @@
 
 Demos are pure functions of their parameters returning small dataclasses; ``draw_*``
 functions turn them into plotly figures. Gradient-descent paths on 2-D surfaces use
-:func:`lecture_code.runner.run` with the optimizers of :mod:`lecture_code.optimizers`.
+:func:`lecture_code.core.runner.run` with the optimizers of :mod:`lecture_code.core.optimizers`.
 """
 
 from __future__ import annotations
@@ -26,12 +26,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lecture_code.critical import classify
-from lecture_code.optimizers import chain, clip_by_norm, sgd
-from lecture_code.plotting import color, contour_trace, new_figure, path_trace, point_trace, quadratic_level_lines, status_annotation
-from lecture_code.runner import DEFAULT_LIMIT, Trajectory, run
-from lecture_code.surfaces import Surface, check_point, get_surface, grid, quadratic
-from lecture_code.surfaces import cliff as make_cliff
+from lecture_code.core.critical import classify
+from lecture_code.core.optimizers import chain, clip_by_norm, sgd
+from lecture_code.core.plotting import color, contour_trace, new_figure, path_trace, point_trace, quadratic_level_lines, status_annotation
+from lecture_code.core.runner import DEFAULT_LIMIT, Trajectory, run
+from lecture_code.core.surfaces import Surface, check_point, get_surface, grid, quadratic, cliff as make_cliff
 
 __all__ = [
     "StepModel",
@@ -199,7 +198,7 @@ def draw_eigen(surface: Surface, point: Any = (0.0, 0.0), *, n: int = 61, arrow:
     """Contour plot of ``surface`` with the Hessian's eigenvectors at ``point`` as arrows.
 
     Arrow colours: green for λ > 0 (curving up), red for λ < 0 (curving down), grey for λ = 0.
-    The title reports the classification from :func:`lecture_code.critical.classify`.
+    The title reports the classification from :func:`lecture_code.core.critical.classify`.
     """
     p = check_point(point)
     H = surface.hess(p)
@@ -502,8 +501,8 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
     """
     import torch
 
-    from lecture_code.hessian import extreme_eigenvalues, single_threaded
-    from lecture_code.models import flatten_params, make_loss_fn, mlp, spirals
+    from lecture_code.core.hessian import extreme_eigenvalues, single_threaded
+    from lecture_code.core.models import flatten_params, make_loss_fn, mlp, spirals
 
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be > 0, got {lr!r}")
@@ -516,7 +515,7 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
     theta = flatten_params(model)
     from torch.func import functional_call
 
-    from lecture_code.models import unflatten_params
+    from lecture_code.core.models import unflatten_params
 
     rec = {k: np.full(steps, np.nan) for k in ("loss", "error", "gg", "gHg")}
     lam_steps, lam_vals = [], []

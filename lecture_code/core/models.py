@@ -4,7 +4,7 @@ Everything second-order in the book (Hessians, Hessian-vector products, eigenval
 a **flat 1-D parameter vector**. This module turns an ``nn.Module`` plus data into such a
 function::
 
-    from lecture_code.models import mlp, spirals, make_loss_fn, flatten_params
+    from lecture_code.core.models import mlp, spirals, make_loss_fn, flatten_params
 
     data = spirals(n=200, seed=0)                     # Dataset(X, y), float64 / int64
     model = mlp([2, 16, 16, 2], activation="tanh", seed=0)
@@ -13,7 +13,7 @@ function::
     loss_fn(theta)                                    # scalar tensor, differentiable in theta
 
 ``loss_fn`` evaluates the model *functionally* at ``theta`` (``torch.func.functional_call``),
-so it can be differentiated twice, vmapped, or fed to :mod:`lecture_code.hessian`, and it
+so it can be differentiated twice, vmapped, or fed to :mod:`lecture_code.core.hessian`, and it
 never modifies the model. Models are float64 by default (Hessians need the precision).
 
 Parameter order is ``model.named_parameters()`` order everywhere.

@@ -2,9 +2,9 @@
 
 ::
 
-    from lecture_code.optimizers import adam
-    from lecture_code.runner import run
-    from lecture_code.surfaces import get_surface
+    from lecture_code.core.optimizers import adam
+    from lecture_code.core.runner import run
+    from lecture_code.core.surfaces import get_surface
 
     traj = run(adam(0.05), get_surface("beale"), [1.0, 1.5], steps=500)
     traj.points, traj.losses, traj.grad_norms, traj.diverged_at
@@ -12,13 +12,13 @@
 Divergence is a result, not an error: when an iterate becomes non-finite or leaves the box
 ``|w_i| < limit`` the run stops, ``traj.diverged_at`` is the step that produced it and
 ``traj.points`` ends at the last good point. :attr:`Trajectory.status` is a ready-made
-message for :func:`lecture_code.plotting.status_annotation`.
+message for :func:`lecture_code.core.plotting.status_annotation`.
 
 Two code paths give the same numbers (``tests/test_runner.py``):
 
 * the **array path** calls the optimizer's ``init``/``update`` on numpy arrays; any
   dimension, any objective with ``f(points)`` and ``grad(point)``;
-* the **fast path** for 2-D objectives (a :class:`lecture_code.surfaces.Surface` or anything
+* the **fast path** for 2-D objectives (a :class:`lecture_code.core.surfaces.Surface` or anything
   with float ``grad_expr(x, y)``) runs the same rules on Python floats, one coordinate at a
   time, about 20-50 times faster than stepping numpy arrays: a whole race of optimizers
   over 500 steps fits in one slider move (``make bench``). It is used automatically when it
@@ -33,9 +33,16 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from lecture_code.optimizers import Optimizer, Spec
+from lecture_code.core.optimizers import Optimizer, Spec
 
-__all__ = ["Trajectory", "run", "run_many", "fast_grad", "DEFAULT_LIMIT"]
+__all__ = [
+    "Trajectory",
+    "run",
+    "run_many",
+    "fast_grad",
+    "DEFAULT_LIMIT",
+]
+
 
 #: Iterates with a coordinate beyond this magnitude count as diverged.
 DEFAULT_LIMIT = 1e6
@@ -186,7 +193,7 @@ def fast_grad(objective: Any) -> Callable[[float, float], tuple[float, float]] |
 # ----------------------------------------------------------------------------- the fast path
 #
 # One kernel per rule, written out for two coordinates with Python floats. Each follows the
-# docstring of its constructor in lecture_code.optimizers line by line; tests compare every
+# docstring of its constructor in lecture_code.core.optimizers line by line; tests compare every
 # kernel with the array path. Common arguments: grad (x, y) -> (gx, gy); start x, y; steps;
 # limit; clip (max gradient norm or 0.0); nx, ny (noise lists or None).
 # Each returns (xs, ys, diverged_at).
@@ -399,7 +406,7 @@ def _fast_plan(specs: Sequence[Spec]) -> tuple[float, Spec] | None:
 def _points(optimizer, objective, x0, steps, noise, limit, fast) -> tuple[np.ndarray, int | None]:
     """Validate the input and compute the iterates; returns (points, diverged_at)."""
     if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be an Optimizer (see lecture_code.optimizers), got {type(optimizer).__name__}")
+        raise ValueError(f"optimizer must be an Optimizer (see lecture_code.core.optimizers), got {type(optimizer).__name__}")
     steps = _check_steps(steps)
     x = _check_start(x0, objective)
     noise_arr = _check_noise(noise, steps, x.shape[0])
@@ -470,8 +477,8 @@ def run(
 
     Parameters
     ----------
-    optimizer : an :class:`lecture_code.optimizers.Optimizer`.
-    objective : a :class:`lecture_code.surfaces.Surface`, or any object with ``f(points)``
+    optimizer : an :class:`lecture_code.core.optimizers.Optimizer`.
+    objective : a :class:`lecture_code.core.surfaces.Surface`, or any object with ``f(points)``
         (vectorized over the first axis) and ``grad(point)``, and optionally ``dim``.
     x0 : start point, shape ``(d,)``.
     steps : number of steps, integer >= 0.

@@ -12,7 +12,7 @@
 * :func:`distributed_vs_local_demo`: ``n`` hyperplanes carve ``1 + n + C(n, 2)`` regions
   of the plane, ``n`` prototypes of a nearest-neighbour classifier carve ``n``.
 
-Training uses the batched numpy MLP of :mod:`lecture_code.nfl` and the book's Adam.
+Training uses the batched numpy MLP of :mod:`lecture_code.chapters.nfl` and the book's Adam.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import product
-from math import comb
 from typing import Sequence
 
 import numpy as np
 from scipy.optimize import linprog
 
-from lecture_code.nfl import MLP, mlp_init, mlp_logits, train_mlp
-from lecture_code.regions import check_count, count_regions, max_regions
+from lecture_code.core.mlp import MLP, mlp_init, mlp_logits, train_mlp
+from lecture_code.core.regions import check_count, _clip_polygon, count_linear_regions, count_regions, equal_units_widths, linear_region_pieces, max_regions, montufar_lower_bound, montufar_network, random_relu_net, regions_added, serra_upper_bound, split_box_by_lines
 
 __all__ = [
     "separable",
@@ -50,7 +49,18 @@ __all__ = [
     "LocalDistributedData",
     "distributed_vs_local_demo",
     "draw_distributed_vs_local",
+    "LINE_FAMILIES",
+    "LineArrangementData",
+    "line_arrangement_demo",
+    "draw_line_arrangement",
+    "DepthComparison",
+    "depth_comparison",
+    "draw_depth_comparison",
+    "ReluRegionsData",
+    "relu_regions_demo",
+    "draw_relu_regions",
 ]
+
 
 Array = np.ndarray
 
@@ -75,7 +85,7 @@ def separable(X: Array, y: Array) -> bool:
 def region_codes(W: Array, b: Array, box: float = 50.0) -> Array:
     """Binary codes (which side of each line) of the regions of a line arrangement:
     the hidden-layer activities of one layer of threshold units, one row per region."""
-    from lecture_code.regions import split_box_by_lines
+    from lecture_code.core.regions import split_box_by_lines
 
     cells = split_box_by_lines(W, b, (-box, box, -box, box))
     W = np.asarray(W, dtype=float)
@@ -102,7 +112,7 @@ def region_labelings(n_lines: int, seed: int = 0) -> RegionLabelings:
     """Of the ``2^R`` ways to label the ``R`` regions of ``n`` random lines, how many can
     one output threshold unit on the hidden codes produce? Exact enumeration with an LP
     per labeling (``n <= 4``: at most 2048 LPs)."""
-    from lecture_code.regions import random_arrangement
+    from lecture_code.core.regions import random_arrangement
 
     n = check_count(n_lines, "n_lines", minimum=1, maximum=4)
     W, b = random_arrangement(n, 2, seed=seed)
@@ -308,7 +318,7 @@ def draw_sawtooth(data: SawtoothData):
     """Target sawtooth and the best trained fit, with the per-run errors in the status line."""
     import plotly.graph_objects as go
 
-    from lecture_code.plotting import color, new_figure, status_annotation
+    from lecture_code.core.plotting import color, new_figure, status_annotation
 
     fig = new_figure(x_title="x", y_title="output", height=400)
     fig.add_trace(go.Scatter(x=data.x, y=data.target, mode="lines", name="target", line=dict(color=color("theory"), width=3)))
@@ -412,7 +422,7 @@ class LocalDistributedData:
 def distributed_vs_local_demo(n_units: int, seed: int = 3) -> LocalDistributedData:
     """``n`` hidden units (lines) vs ``n`` prototypes (nearest neighbour) in the square
     ``[-1, 1]^2``: the lines carve up to ``1 + n + C(n, 2)`` regions, the prototypes ``n``."""
-    from lecture_code.regions import split_box_by_lines
+    from lecture_code.core.regions import split_box_by_lines
 
     n = check_count(n_units, "n_units", minimum=1, maximum=12)
     rng = np.random.default_rng(seed)
@@ -474,7 +484,7 @@ def draw_distributed_vs_local(data: LocalDistributedData):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from lecture_code.plotting import CYCLE, color, status_annotation
+    from lecture_code.core.plotting import CYCLE, color, status_annotation
 
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06,
                         subplot_titles=("distributed: n hidden units (hyperplanes)", "local: n prototypes (nearest neighbour)"))
@@ -501,4 +511,261 @@ def draw_distributed_vs_local(data: LocalDistributedData):
     for c in (1, 2):
         fig.update_xaxes(range=[-1, 1], row=1, col=c, showticklabels=False)
         fig.update_yaxes(range=[-1, 1], row=1, col=c, showticklabels=False, scaleanchor="x" if c == 1 else "x2")
+    return fig
+
+
+# --------------------------------------------------------------------------- interactive demo
+
+#: The line families the demo offers.
+LINE_FAMILIES = ("general position", "parallel", "concurrent")
+
+
+def _family_lines(family: str, n: int) -> tuple[list[list[int]], list[int]]:
+    """Deterministic integer lines ``a x + c y + e = 0`` for the demo, up to 12 of them."""
+    if family == "general position":
+        # slopes all different, no three concurrent (checked in tests)
+        # ordered so that every prefix keeps its crossings well apart
+        pool = [(-1, -4, 3), (1, -3, 4), (0, 9, 7), (-8, 9, 3), (3, 6, 2), (8, 9, -7),
+                (-5, 0, -7), (6, -1, 5), (6, -9, 0), (5, -1, 3), (8, -5, -3), (9, -7, 2)]
+    elif family == "parallel":
+        # three directions, four parallel lines each (no three lines through a point)
+        pool = [(1, -2, 5), (2, 1, -5), (1, 3, 5), (1, -2, 3), (2, 1, 0), (1, 3, 3),
+                (1, -2, 0), (2, 1, 7), (1, 3, -6), (1, -2, -4), (2, 1, 4), (1, 3, -2)]
+    elif family == "concurrent":
+        # three pencils of four lines, through (0, 0), (2, 1) and (-2, 1)
+        pool = [(1, 0, 0), (1, 1, -3), (1, -2, 4), (0, 1, 0), (2, -1, -3), (3, 1, 5),
+                (1, -1, 0), (1, -4, 2), (1, 3, -1), (1, 2, 0), (3, 1, -7), (1, 4, -2)]
+    else:
+        raise ValueError(f"family must be one of {LINE_FAMILIES}, got {family!r}")
+    W = [[a, c] for a, c, _ in pool[:n]]
+    b = [e for _, _, e in pool[:n]]
+    return W, b
+
+
+@dataclass
+class LineArrangementData:
+    """What :func:`line_arrangement_demo` returns (all plot arrays float32)."""
+
+    n_lines: int
+    family: str
+    segments: np.ndarray          # (n, 2, 2) endpoints of each line clipped to the box
+    crossings_new: np.ndarray     # (m, 2) distinct crossing points on the newest line
+    crossings_old: np.ndarray     # (k, 2) other crossing points
+    cells: list[np.ndarray]       # polygons of the regions inside the box
+    regions: int                  # exact count (deletion-restriction)
+    added_by_last: int            # regions added by the newest line
+    formula: int                  # 1 + n + n(n-1)/2 (general position)
+    box: tuple[float, float, float, float]
+
+
+def line_arrangement_demo(n_lines: int, family: str = "general position") -> LineArrangementData:
+    """Lines added one at a time: what the newest line crosses and how many regions exist.
+
+    The count is exact (:func:`count_regions`), and the drawn cells come from exact
+    polygon splitting of a box that contains all crossings, so the picture and the number
+    agree. ``family`` picks general position, parallel families, or concurrent pencils.
+    """
+    n = check_count(n_lines, "n_lines", maximum=12)
+    W, b = _family_lines(family, n)
+    box = (-8.0, 8.0, -8.0, 8.0)
+    regions = count_regions(W, b, 2)
+    added = regions_added(W, b, 2)[-1] if n else 0
+    cells = split_box_by_lines(W, b, box) if n else [[(Fraction(box[0]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[3])), (Fraction(box[0]), Fraction(box[3]))]]
+    segs = []
+    for (a, c), e in zip(W, b):
+        pts = _clip_polygon([(Fraction(box[0]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[2])), (Fraction(box[1]), Fraction(box[3])), (Fraction(box[0]), Fraction(box[3]))], Fraction(a), Fraction(c), Fraction(e), True)
+        on = [p for p in pts if a * p[0] + c * p[1] + e == 0]
+        segs.append([[float(p[0]), float(p[1])] for p in on[:2]])
+    # crossing points
+    newest, old = set(), set()
+    hyps = [tuple(map(Fraction, (a, c, e))) for (a, c), e in zip(W, b)]
+    for i in range(n):
+        for j in range(i):
+            a1, b1, c1 = hyps[i]
+            a2, b2, c2 = hyps[j]
+            det = a1 * b2 - a2 * b1
+            if det == 0:
+                continue
+            pt = ((b1 * c2 - b2 * c1) / det, (c1 * a2 - c2 * a1) / det)
+            (newest if i == n - 1 else old).add(pt)
+    old -= newest
+    assert regions == len(cells), "box too small for the demo lines"
+    as_arr = lambda s: np.array(sorted((float(x), float(y)) for x, y in s), dtype=np.float32).reshape(-1, 2)  # noqa: E731
+    return LineArrangementData(
+        n_lines=n,
+        family=family,
+        segments=np.array(segs, dtype=np.float32).reshape(n, 2, 2),
+        crossings_new=as_arr(newest),
+        crossings_old=as_arr(old),
+        cells=[np.array([[float(x), float(y)] for x, y in poly], dtype=np.float32) for poly in cells],
+        regions=regions,
+        added_by_last=added,
+        formula=max_regions(n, 2),
+        box=box,
+    )
+
+
+def draw_line_arrangement(data: LineArrangementData):
+    """Regions shaded in 8 colour classes, old lines grey, the newest line highlighted.
+
+    The number of traces is the same for every ``data`` (slider frames need that)."""
+    import plotly.graph_objects as go
+
+    from lecture_code.core.plotting import CYCLE, color, new_figure, status_annotation
+
+    fig = new_figure(x_title="x₁", y_title="x₂", equal_axes=True, height=520)
+    n_classes = 8
+    for k in range(n_classes):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for i, poly in enumerate(data.cells):
+            if i % n_classes != k:
+                continue
+            xs += poly[:, 0].tolist() + [poly[0, 0].item(), None]
+            ys += poly[:, 1].tolist() + [poly[0, 1].item(), None]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=CYCLE[k],
+                                 opacity=0.25, line=dict(width=0), hoverinfo="skip", showlegend=False))
+    n = data.n_lines
+    xs, ys = [], []
+    for s in data.segments[: max(n - 1, 0)]:
+        xs += [float(s[0, 0]), float(s[1, 0]), None]
+        ys += [float(s[0, 1]), float(s[1, 1]), None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="earlier lines", line=dict(color="#555", width=1.5)))
+    last = data.segments[n - 1] if n else np.zeros((0, 2), dtype=np.float32)
+    fig.add_trace(go.Scatter(x=last[:, 0], y=last[:, 1], mode="lines", name="newest line",
+                             line=dict(color=color("maximum"), width=3)))
+    fig.add_trace(go.Scatter(x=data.crossings_old[:, 0], y=data.crossings_old[:, 1], mode="markers",
+                             name="earlier crossings", marker=dict(color="#555", size=6)))
+    fig.add_trace(go.Scatter(x=data.crossings_new[:, 0], y=data.crossings_new[:, 1], mode="markers",
+                             name="crossings of the newest line", marker=dict(color=color("maximum"), size=10, symbol="x")))
+    m = len(data.crossings_new)
+    if n == 0:
+        text = "0 lines: 1 region"
+    else:
+        text = (f"{n} lines: {data.regions} regions (formula 1 + n + n(n−1)/2 = {data.formula})<br>"
+                f"newest line: {m} distinct crossing{'s' if m != 1 else ''} → +{data.added_by_last} regions")
+    fig.update_layout(annotations=[status_annotation(text, warn=data.regions != data.formula)])
+    x0, x1, y0, y1 = data.box
+    fig.update_xaxes(range=[x0, x1])
+    fig.update_yaxes(range=[y0, y1])
+    return fig
+
+
+@dataclass
+class DepthComparison:
+    """Regions at a fixed number of units as depth grows."""
+
+    total_units: int
+    depths: list[int]
+    widths: list[tuple[int, ...]]
+    lower: list[int]            # Montúfar lower bound (0 where it does not apply)
+    upper: list[int]            # Serra upper bound
+    construction: list[int]     # exact count of the folding construction on [0,1]^2 (0 if n/a)
+    random_mean: list[float]    # exact counts for random nets (mean over seeds) on the box
+    random_max: list[int]
+
+
+def depth_comparison(total_units: int = 12, depths: Sequence[int] = (1, 2, 3), n_random: int = 3,
+                     box: tuple[float, float, float, float] = (-4.0, 4.0, -4.0, 4.0)) -> DepthComparison:
+    """Exact counts vs the bounds, at ``total_units`` hidden units split over each depth."""
+    N = check_count(total_units, "total_units", minimum=1, maximum=64)
+    n_random = check_count(n_random, "n_random", minimum=0)
+    res = DepthComparison(N, [], [], [], [], [], [], [])
+    for L in depths:
+        L = check_count(L, "depth", minimum=1, maximum=N)
+        w = equal_units_widths(N, L)
+        res.depths.append(L)
+        res.widths.append(w)
+        res.lower.append(montufar_lower_bound(w) if min(w) >= 2 else 0)
+        res.upper.append(serra_upper_bound(w))
+        if all(x % 2 == 0 for x in w[:-1]) and min(w) >= 2:
+            res.construction.append(count_linear_regions(montufar_network(w), (0.0, 1.0, 0.0, 1.0)))
+        else:
+            res.construction.append(0)
+        counts = [count_linear_regions(random_relu_net(w, seed=s), box) for s in range(n_random)]
+        res.random_mean.append(float(np.mean(counts)) if counts else 0.0)
+        res.random_max.append(max(counts) if counts else 0)
+    return res
+
+
+def draw_depth_comparison(res: DepthComparison):
+    """Regions vs depth at a fixed number of units (log scale)."""
+    import plotly.graph_objects as go
+
+    from lecture_code.core.plotting import color, new_figure
+
+    fig = new_figure(x_title=f"depth L ({res.total_units} hidden units in total)", y_title="number of linear regions",
+                     height=440)
+    x = res.depths
+    fig.add_trace(go.Scatter(x=x, y=res.upper, mode="lines+markers", name="Serra et al. upper bound",
+                             line=dict(color=color("theory"), dash="dash")))
+    fig.add_trace(go.Scatter(x=x, y=[v or None for v in res.lower], mode="lines+markers", name="Montúfar et al. lower bound",
+                             line=dict(color=color("theory"), dash="dot")))
+    fig.add_trace(go.Scatter(x=x, y=[v or None for v in res.construction], mode="lines+markers",
+                             name="folding construction (exact count)", line=dict(color=color("momentum"), width=3)))
+    fig.add_trace(go.Scatter(x=x, y=res.random_mean, mode="lines+markers", name="random He-init nets (exact, mean)",
+                             line=dict(color=color("gd"), width=3)))
+    fig.update_yaxes(type="log", range=[0, 4.5])
+    fig.update_xaxes(tickvals=x, ticktext=[f"{L}: {'-'.join(map(str, w))}" for L, w in zip(x, res.widths)])
+    return fig
+
+
+# --------------------------------------------------------------------------- interactive demo
+
+
+@dataclass
+class ReluRegionsData:
+    width: int
+    depth: int
+    construction: bool
+    outlines: Array        # (k, 2) float32 polygon outlines separated by NaN rows
+    fills: list[Array]     # 6 colour classes, NaN-separated polygons
+    regions: int
+    upper: int
+    lower: int
+    box: tuple[float, float, float, float]
+
+
+def relu_regions_demo(width: int, depth: int, construction: bool = False, seed: int = 0) -> ReluRegionsData:
+    """Activation regions of a ReLU net with ``depth`` hidden layers of ``width`` units.
+
+    ``construction=False``: a random He-initialised net on ``[-4, 4]^2``;
+    ``construction=True``: the Montúfar folding net on ``[0, 1]^2`` (``width`` even).
+    """
+    width = check_count(width, "width", minimum=1, maximum=8)
+    depth = check_count(depth, "depth", minimum=1, maximum=6)
+    widths = (width,) * depth
+    if construction:
+        net, box = montufar_network(widths, seed), (0.0, 1.0, 0.0, 1.0)
+    else:
+        net, box = random_relu_net(widths, seed), (-4.0, 4.0, -4.0, 4.0)
+    pieces = linear_region_pieces(net, box)
+    nan = np.full((1, 2), np.nan)
+    outl = [np.vstack([p, p[:1], nan]) for p, _ in pieces]
+    fills = []
+    for k in range(6):
+        polys = [np.vstack([p, p[:1], nan]) for i, (p, _) in enumerate(pieces) if i % 6 == k]
+        fills.append(np.vstack(polys).astype(np.float32) if polys else np.zeros((0, 2), np.float32))
+    return ReluRegionsData(width, depth, construction, np.vstack(outl).astype(np.float32), fills, len(pieces),
+                           serra_upper_bound(widths), montufar_lower_bound(widths) if width >= 2 else 0, box)
+
+
+def draw_relu_regions(data: ReluRegionsData):
+    """The regions as filled polygons with the exact count and both bounds in the status line."""
+    import plotly.graph_objects as go
+
+    from lecture_code.core.plotting import CYCLE, new_figure, status_annotation
+
+    fig = new_figure(x_title="x₁", y_title="x₂", equal_axes=True, height=520)
+    for k, f in enumerate(data.fills):
+        fig.add_trace(go.Scatter(x=f[:, 0], y=f[:, 1], mode="lines", fill="toself", fillcolor=CYCLE[k], opacity=0.3,
+                                 line=dict(width=0), hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=data.outlines[:, 0], y=data.outlines[:, 1], mode="lines", line=dict(color="#333", width=0.7),
+                             hoverinfo="skip", name="region boundaries", showlegend=False))
+    text = (f"{data.depth} × {data.width} units: {data.regions} regions (exact)<br>"
+            f"Montúfar lower bound {data.lower}, Serra upper bound {data.upper}")
+    fig.update_layout(annotations=[status_annotation(text)])
+    x0, x1, y0, y1 = data.box
+    fig.update_xaxes(range=[x0, x1])
+    fig.update_yaxes(range=[y0, y1])
     return fig

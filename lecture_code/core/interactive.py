@@ -2,7 +2,7 @@
 
 Every interactive figure of the book is built from two pure functions and a few sliders::
 
-    from lecture_code.interactive import Slider, explore
+    from lecture_code.core.interactive import Slider, explore
 
     def demo(lr: float, steps: int) -> Run:        # parameters -> data (no plotting)
         ...
@@ -31,7 +31,7 @@ Rules for ``draw`` so that the frames can be swapped:
 * every combination must produce the **same traces** (same number, same types, same order);
   hide a trace by giving it empty data rather than leaving it out;
 * the same number of **annotations** -- use
-  :func:`lecture_code.plotting.status_annotation` (with ``""`` when there is nothing to say)
+  :func:`lecture_code.core.plotting.status_annotation` (with ``""`` when there is nothing to say)
   for messages such as "diverged at step 12";
 * keep arrays small (``float32``) and the number of combinations modest (<= ~80): every frame
   is stored in the page.
@@ -53,9 +53,14 @@ from typing import Any, Callable, Iterable, Sequence
 
 import plotly.graph_objects as go
 
-from lecture_code.plotting import figure_html
+from lecture_code.core.plotting import figure_html
 
-__all__ = ["Slider", "Explorer", "explore"]
+__all__ = [
+    "Slider",
+    "Explorer",
+    "explore",
+]
+
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 #: Environment variable the book's build sets to ``"static"`` (see :func:`_live_kernel`).

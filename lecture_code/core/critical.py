@@ -1,4 +1,20 @@
-"""Find critical points of a small network -- saddles included -- and measure their index.
+"""What the Hessian says about a critical point (the second-derivative test).
+
+At a point where the gradient vanishes, f(θ) ≈ f(θ⁰) + ½ (θ − θ⁰)ᵀ H (θ − θ⁰), and the signs
+of the eigenvalues of H decide:
+
+* all λ > 0 (H positive definite)            -> local **minimum**
+* all λ < 0 (H negative definite)            -> local **maximum**
+* some λ > 0 and some λ < 0 (H indefinite)   -> **saddle** (even if other λ are 0)
+* otherwise some λ = 0 and no sign mix       -> **degenerate**: the Hessian cannot decide
+  (x² + y⁴ is a minimum, x² − y⁴ a saddle, both have H = diag(2, 0) at the origin).
+
+``index`` is the fraction of negative eigenvalues (0 at a minimum, 1 at a maximum), the
+quantity plotted against the training error in Dauphin et al. (2014).
+
+----
+
+Find critical points of a small network -- saddles included -- and measure their index.
 
 Gradient descent only finds minima; to see the saddles of Dauphin et al. (2014) we solve
 ``∇L(θ) = 0`` directly. :func:`find_critical_point` runs a Levenberg-Marquardt iteration on the
@@ -15,7 +31,7 @@ mean-squared loss, written in numpy with its **exact analytic Hessian** (the tes
 with torch autograd): a Levenberg-Marquardt step then costs well under a millisecond, so a few
 thousand searches fit in a couple of minutes::
 
-    from lecture_code.critical_search import TanhNet, search
+    from lecture_code.core.critical import TanhNet, search
     net = TanhNet.default(hidden=8)
     points = search(net, starts=40, seed=0)     # list of FoundPoint (loss, index, ...)
 
@@ -26,13 +42,118 @@ Parameter layout of the flat vector θ: ``[U (h×(d+1)) row-major with U_j = (w_
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, asdict
+from typing import Any
 
 import numpy as np
 
-from lecture_code.critical import classify
+__all__ = [
+    "Classification",
+    "classify",
+    "TanhNet",
+    "FoundPoint",
+    "find_critical_point",
+    "search",
+]
 
-__all__ = ["TanhNet", "FoundPoint", "find_critical_point", "search", "load_critical_points", "draw_index_vs_loss"]
+
+@dataclass(frozen=True)
+class Classification:
+    """Result of :func:`classify`.
+
+    Attributes
+    ----------
+    kind : {"minimum", "maximum", "saddle", "degenerate"}
+    eigenvalues : tuple of float, ascending
+    n_positive, n_negative, n_zero : int
+        Counts of eigenvalues > tol, < −tol and with \\|λ\\| <= tol.
+    index : float
+        Fraction of negative eigenvalues, ``n_negative / n``.
+    tol : float
+        The tolerance used.
+    """
+
+    kind: str
+    eigenvalues: tuple[float, ...]
+    n_positive: int
+    n_negative: int
+    n_zero: int
+    index: float
+    tol: float
+
+    def __str__(self) -> str:
+        lam = ", ".join(f"{v:.4g}" for v in self.eigenvalues)
+        return f"{self.kind} (λ = [{lam}], index {self.index:.3g})"
+
+
+def classify(hessian_or_eigenvalues: Any, tol: float = 1e-8) -> Classification:
+    """Classify a critical point from its Hessian or the Hessian's eigenvalues.
+
+    Parameters
+    ----------
+    hessian_or_eigenvalues : array_like
+        A symmetric ``(n, n)`` matrix (torch tensors are accepted) or a 1-D array of ``n``
+        eigenvalues.
+    tol : float
+        Eigenvalues with ``|λ| <= tol`` count as zero. Must be >= 0 and finite.
+
+    Returns
+    -------
+    Classification
+    """
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)) or not (
+        math.isfinite(tol) and tol >= 0
+    ):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    a = hessian_or_eigenvalues
+    if hasattr(a, "detach"):  # torch tensor
+        a = a.detach().cpu().numpy()
+    try:
+        a = np.asarray(a, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"hessian_or_eigenvalues must be a square matrix or a 1-D array of numbers, got {hessian_or_eigenvalues!r}"
+        ) from None
+    if a.ndim == 2:
+        if a.shape[0] != a.shape[1] or a.shape[0] == 0:
+            raise ValueError(f"hessian_or_eigenvalues must be a square (n, n) matrix, got shape {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError("hessian_or_eigenvalues must be finite (no NaN or inf)")
+        scale = max(1.0, float(np.max(np.abs(a))))
+        if not np.allclose(a, a.T, rtol=1e-8, atol=1e-10 * scale):
+            raise ValueError("hessian_or_eigenvalues must be symmetric (a Hessian is)")
+        lam = np.linalg.eigvalsh(0.5 * (a + a.T))
+    elif a.ndim == 1:
+        if a.size == 0:
+            raise ValueError("hessian_or_eigenvalues must not be empty")
+        if not np.all(np.isfinite(a)):
+            raise ValueError("hessian_or_eigenvalues must be finite (no NaN or inf)")
+        lam = np.sort(a)
+    else:
+        raise ValueError(
+            f"hessian_or_eigenvalues must be a square matrix or a 1-D array of eigenvalues, got shape {a.shape}"
+        )
+    tol = float(tol)
+    n_pos = int(np.sum(lam > tol))
+    n_neg = int(np.sum(lam < -tol))
+    n_zero = int(lam.size - n_pos - n_neg)
+    if n_pos and n_neg:
+        kind = "saddle"
+    elif n_zero:
+        kind = "degenerate"
+    elif n_pos:
+        kind = "minimum"
+    else:
+        kind = "maximum"
+    return Classification(
+        kind=kind,
+        eigenvalues=tuple(float(v) for v in lam),
+        n_positive=n_pos,
+        n_negative=n_neg,
+        n_zero=n_zero,
+        index=n_neg / lam.size,
+        tol=tol,
+    )
 
 
 @dataclass(frozen=True)
@@ -55,8 +176,8 @@ class TanhNet:
 
     @classmethod
     def default(cls, hidden: int = 8, n_data: int = 64, seed: int = 0) -> "TanhNet":
-        """The chapter's problem: a 2-D regression task (``lecture_code.models.regression_data``)."""
-        from lecture_code.models import regression_data
+        """The chapter's problem: a 2-D regression task (``lecture_code.core.models.regression_data``)."""
+        from lecture_code.core.models import regression_data
 
         data = regression_data(n=n_data, d=2, noise=0.05, seed=seed)
         return cls(data.X.numpy(), data.y.numpy(), hidden)
@@ -209,46 +330,3 @@ def search(net: TanhNet, starts: int = 20, seed: int = 0, gd_steps: int = 4000, 
         if rec.converged:
             out.append(rec)
     return out
-
-
-def load_critical_points(path: str | None = None) -> dict:
-    """The committed result of ``scripts/find_critical_points.py`` (``data/critical_points.json``)."""
-    import json
-    from pathlib import Path
-
-    p = Path(path) if path is not None else Path(__file__).resolve().parents[1] / "data" / "critical_points.json"
-    if not p.exists():
-        raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/find_critical_points.py`")
-    return json.loads(p.read_text())
-
-
-def draw_index_vs_loss(data: dict):
-    """Index against loss of the found critical points, one marker per distinct point (size = how often found).
-
-    One colour per network width; circles for points found by the Newton-type search, squares for
-    the ends of training runs.
-    """
-    import plotly.graph_objects as go
-
-    from lecture_code.plotting import color, new_figure
-
-    fig = new_figure(x_title="loss (mean squared error)", y_title="index α = fraction of negative eigenvalues",
-                     height=440, xaxis_type="log")
-    for i, net in enumerate(data["nets"]):
-        for trained in (False, True):
-            groups: dict[tuple, list] = {}
-            for p in net["points"]:
-                if (p["start"] == "trained") == trained:
-                    groups.setdefault((round(p["loss"], 5), round(p["index"], 4)), []).append(p)
-            keys = sorted(groups)
-            fig.add_trace(go.Scatter(
-                x=[k[0] for k in keys], y=[k[1] for k in keys], mode="markers",
-                name=f"{net['hidden']} hidden units ({net['n_params']} parameters): "
-                     + ("end of a training run" if trained else "critical point (Newton/LM)"),
-                marker=dict(color=color(i), symbol="square" if trained else "circle", opacity=0.8,
-                            size=[6 + 3 * math.log2(len(groups[k])) for k in keys], line=dict(width=1, color="white")),
-                text=[f"found {len(groups[k])}×, {groups[k][0]['n_negative']} negative and "
-                      f"{groups[k][0]['n_zero']} zero eigenvalues of {net['n_params']}" for k in keys],
-                hovertemplate="loss %{x:.4g}, index %{y:.3f}<br>%{text}<extra></extra>"))
-    fig.update_layout(legend=dict(orientation="v", x=0.01, y=0.99, xanchor="left", yanchor="top"))
-    return fig

@@ -5,7 +5,7 @@ they believe, presses *Check*, and every option is marked right or wrong with th
 Answers are in the page source: these quizzes are for self-checking, not for grading
 (graded work lives in ``exercises/``)::
 
-    from lecture_code.quiz import Question, quiz
+    from lecture_code.core.quiz import Question, quiz
 
     quiz(
         Question(
@@ -28,7 +28,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Sequence
 
-__all__ = ["Question", "Quiz", "quiz"]
+__all__ = [
+    "Question",
+    "Quiz",
+    "quiz",
+]
 
 
 @dataclass(frozen=True)

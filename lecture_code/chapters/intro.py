@@ -17,9 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from lecture_code.plotting import color, new_figure, status_annotation
+from lecture_code.core.plotting import color, new_figure, status_annotation
 
-__all__ = ["Run1D", "gd_on_parabola", "draw_parabola_run"]
+__all__ = [
+    "Run1D",
+    "gd_on_parabola",
+    "draw_parabola_run",
+]
+
 
 #: Iterates beyond this size count as divergence.
 BLOW_UP = 1e6

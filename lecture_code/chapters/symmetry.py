@@ -1,0 +1,1159 @@
+"""Weight-space symmetry: equivalent minima, permutation saddles and how to count them.
+
+Two kinds of facts live here.
+
+**Symmetries of a network** (checked numerically on real parameters)::
+
+    from lecture_code.chapters.symmetry import init_mlp, mlp_forward, permute_hidden, rescale_relu
+    params = init_mlp([2, 4, 4, 1], seed=0)
+    same = permute_hidden(params, layer=0, perm=[2, 0, 3, 1])   # same function, other weights
+
+**Counts** from the lecture (Brea et al. 2019, Simsek et al. 2021), each with a brute-force
+enumeration to check it against for small sizes.
+
+Conventions (the lecture's)
+---------------------------
+A hidden layer has ``n`` neurons; a *K-th order symmetry-induced critical manifold* arises
+from a minimum of the same layer with ``n - K`` neurons: the ``n`` neuron labels are placed on
+the ``n - K`` weight-vector *positions* of the smaller network, every position taken at least
+once (a surjection labels -> positions). Labels sharing a position have identical incoming
+weights and output weights that may be split in any way with the right sum, e.g.
+``(a, w* - a)`` for a pair: a K-dimensional manifold, counted **once** (the order of labels
+inside a position does not matter). Hence
+
+* first order (K = 1): ``n!/2 * (n-1)`` lines;
+* second order (K = 2): ``n!/3! * C(n-2, 1) + n!/(2!2!) * C(n-2, 2)`` planes;
+* in general ``(n-K)! * S(n, n-K)`` manifolds (``S`` = Stirling number of the 2nd kind);
+* keeping only the configurations made of K *pairs* gives ``n!/2^K * C(n-K, K)``, i.e. at least a
+  factor ``C(n-K, K) / 2^K`` more K-th order saddles than the ``n!`` global permutation minima
+  (the lecture's theorem, valid for ``K < n/2``); for ``m`` hidden layers the lower bound is
+  ``m/2^K * C(n-K, K) * (n!)^m``.
+
+Bad input (``n < 1``, ``K >= n/2``, non-integers) raises ``ValueError``.
+
+----
+
+The lecture's teacher-student squeezing experiment (Brea et al. 2019).
+
+A *committee machine* teacher ``y(x) = Σ_j tanh(v_j·x + c_j)`` (``n`` hidden neurons, all output
+weights one, 2-D inputs so every neuron is a line -- a "hyperplane" -- in input space) labels a
+fixed data set. The student has the same architecture with free weights in both layers (the
+:class:`~lecture_code.core.critical.TanhNet` of the book: exact gradient and Hessian).
+
+1. The student starts on the teacher's weights (loss 0).
+2. Two of its incoming weight vectors ``U_i = (w_i, b_i)`` and ``U_j`` are forced to distance
+   ``dist`` -- ``U_i = m + dist/2 · e``, ``U_j = m − dist/2 · e`` with a free centre ``m`` and a
+   free unit direction ``e`` -- while every other weight re-equilibrates (L-BFGS, warm-started
+   from the previous distance).
+3. At ``dist = 0`` the two neurons coincide: the student computes a network with ``n − 1``
+   neurons, and the output weights of the pair can be split as ``(a, w* − a)`` without changing
+   anything: a **line of critical points**, with a zero Hessian eigenvalue along the line.
+
+Usage::
+
+    from lecture_code.chapters.symmetry import committee_problem, squeeze, critical_line
+    prob = committee_problem()
+    sq = squeeze(prob, pair=(0, 1), n_steps=12)      # loss against distance
+    line = critical_line(prob, sq)                   # gradient and Hessian along (a, w* − a)
+
+----
+
+Spurious local minima of two-layer ReLU networks (Safran & Shamir, 2018), in closed form.
+
+The setting of the lecture's tables: inputs ``x ~ N(0, I_d)``, a *teacher* (target)
+``sum_j relu(v_j . x)`` with ``k`` orthonormal weight vectors ``v_j = e_j`` (``d = k``), a
+*student* ``sum_i relu(w_i . x)`` with ``n`` neurons (output weights fixed to one) and the
+population loss
+
+    F(W) = 1/2 E[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2].
+
+It has a closed form through the arc-cosine kernel: for vectors ``w, v`` at angle ``θ``
+
+    E[relu(w.x) relu(v.x)] = |w||v| / (2π) (sin θ + (π - θ) cos θ),
+
+and the gradient of that kernel in ``w`` is ``((π - θ) v + |v| sin θ ŵ) / (2π)``. So the loss,
+its gradient and its exact Hessian cost microseconds, and thousands of gradient-descent runs
+can be batched into one numpy array of shape ``(runs, n, d)``::
+
+    from lecture_code.chapters.symmetry import population_loss, population_grad, run_experiment
+    res = run_experiment(k=8, n=8, runs=200, seed=0)   # -> ExperimentResult
+    res.percent_local, res.mean_min_eigenvalue, res.mean_loss_local
+
+The protocol (``run_experiment``): Xavier-uniform initialisation, batched gradient descent
+(step ``lr``) for ``steps`` steps, then every run is polished to a tight gradient tolerance
+with L-BFGS (scipy) on the same closed-form loss, and classified by its loss and the smallest
+eigenvalue of its exact Hessian (torch autograd on the closed form):
+
+* ``global``   loss < ``global_tol``;
+* ``local``    loss >= ``global_tol``, gradient norm < ``grad_tol`` and λ_min > 0 (a spurious
+  local minimum: every direction curves up);
+* ``other``    everything else (not converged, or a saddle).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from numbers import Integral
+from typing import Iterator, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lecture_code.core.critical import TanhNet, find_critical_point
+from lecture_code.core.plotting import color, status_annotation
+
+__all__ = [
+    "check_int",
+    "n_permutation_minima",
+    "first_order_saddle_lines",
+    "second_order_saddle_manifolds",
+    "stirling2",
+    "surjections",
+    "symmetry_induced_manifolds",
+    "pair_saddle_manifolds",
+    "theorem_factor",
+    "saddle_lower_bound",
+    "placements",
+    "count_placements",
+    "expansion_subspaces",
+    "count_expansions",
+    "overparameterization_ratio",
+    "init_mlp",
+    "mlp_forward",
+    "permute_hidden",
+    "rescale_relu",
+    "all_permuted_copies",
+    "count_table",
+    "draw_counts",
+    "draw_overparameterization",
+    "train_mlp",
+    "TEACHER",
+    "CommitteeProblem",
+    "committee_problem",
+    "Squeeze",
+    "squeeze",
+    "CriticalLine",
+    "critical_line",
+    "hyperplane_segment",
+    "draw_squeeze",
+    "SqueezeFrame",
+    "squeeze_demo",
+    "draw_squeeze_frame",
+    "CriticalPlane",
+    "critical_plane",
+    "relu_kernel",
+    "population_loss",
+    "population_grad",
+    "population_loss_torch",
+    "hessian",
+    "hessian_fd",
+    "monte_carlo_loss",
+    "xavier_init",
+    "gradient_descent",
+    "polish",
+    "ExperimentResult",
+    "run_experiment",
+    "PUBLISHED",
+    "load_results",
+    "results_table",
+    "draw_results",
+]
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def check_int(value: object, name: str, minimum: int = 1) -> int:
+    """``value`` as an ``int`` if it is an integer ``>= minimum``; ``ValueError`` otherwise.
+
+    Floats (even ``3.0``) and booleans are rejected: a count of neurons is an integer.
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    v = int(value)
+    if v < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {v}")
+    return v
+
+
+def _check_order(n: object, K: object) -> tuple[int, int]:
+    n = check_int(n, "n", 1)
+    K = check_int(K, "K", 1)
+    if 2 * K >= n:
+        raise ValueError(f"K must satisfy 1 <= K < n/2 = {n / 2:g}, got K={K}")
+    return n, K
+
+
+# --------------------------------------------------------------------------- closed forms
+
+
+def n_permutation_minima(n: int, m: int = 1) -> int:
+    """``(n!)^m``: permutation copies of one minimum for ``m`` hidden layers of ``n`` neurons."""
+    n = check_int(n, "n", 1)
+    m = check_int(m, "m", 1)
+    return math.factorial(n) ** m
+
+
+def first_order_saddle_lines(n: int) -> int:
+    """``n!/2! * (n-1)``: lines of first-order permutation points (lecture, n labels on n-1 positions)."""
+    n = check_int(n, "n", 2)
+    return math.factorial(n) // 2 * (n - 1)
+
+
+def second_order_saddle_manifolds(n: int) -> int:
+    """``n!/3! C(n-2,1) + n!/(2!2!) C(n-2,2)``: planes of second-order points (n labels on n-2 positions)."""
+    n = check_int(n, "n", 3)
+    f = math.factorial(n)
+    return f // 6 * math.comb(n - 2, 1) + f // 4 * math.comb(n - 2, 2)
+
+
+def stirling2(n: int, k: int) -> int:
+    """Stirling number of the second kind: partitions of ``n`` labelled items into ``k`` blocks."""
+    n = check_int(n, "n", 0)
+    k = check_int(k, "k", 0)
+    if k > n:
+        return 0
+    # inclusion-exclusion, exact integer arithmetic
+    s = sum((-1) ** j * math.comb(k, j) * (k - j) ** n for j in range(k + 1))
+    return s // math.factorial(k)
+
+
+def surjections(n: int, p: int) -> int:
+    """Number of maps from ``n`` labels onto ``p`` positions hitting every position: ``p! S(n, p)``."""
+    return math.factorial(check_int(p, "p", 0)) * stirling2(n, p)
+
+
+def symmetry_induced_manifolds(n: int, K: int) -> int:
+    """All K-th order symmetry-induced critical manifolds of a layer of ``n``: ``(n-K)! S(n, n-K)``.
+
+    For ``K = 1`` this is :func:`first_order_saddle_lines`, for ``K = 2``
+    :func:`second_order_saddle_manifolds`.
+    """
+    n = check_int(n, "n", 1)
+    K = check_int(K, "K", 1)
+    if K >= n:
+        raise ValueError(f"K must satisfy 1 <= K < n = {n}, got K={K}")
+    return surjections(n, n - K)
+
+
+def pair_saddle_manifolds(n: int, K: int) -> int:
+    """K-th order manifolds made of K duplicated *pairs*: ``n!/2^K * C(n-K, K)`` (``K < n/2``)."""
+    n, K = _check_order(n, K)
+    return math.factorial(n) // 2**K * math.comb(n - K, K)
+
+
+def theorem_factor(n: int, K: int) -> Fraction:
+    """The lecture's theorem: at least ``C(n-K, K) / 2^K`` times more K-th order saddles than minima."""
+    n, K = _check_order(n, K)
+    return Fraction(math.comb(n - K, K), 2**K)
+
+
+def saddle_lower_bound(n: int, K: int, m: int = 1) -> Fraction:
+    """``m/2^K * C(n-K, K) * (n!)^m``: K-th order saddle manifolds of ``m`` hidden layers of ``n``.
+
+    Returned as an exact :class:`~fractions.Fraction` (an integer in all cases with ``K < n/2``).
+    """
+    n, K = _check_order(n, K)
+    m = check_int(m, "m", 1)
+    return Fraction(m * math.comb(n - K, K) * math.factorial(n) ** m, 2**K)
+
+
+# --------------------------------------------------------------------------- brute force
+
+
+def placements(n: int, positions: int) -> Iterator[tuple[int, ...]]:
+    """Every surjective placement of labels ``0..n-1`` on ``positions`` positions (brute force).
+
+    A placement is a tuple ``p`` with ``p[label] = position``. There are ``positions ** n`` maps;
+    keep this to small ``n`` (``n <= 8``).
+    """
+    n = check_int(n, "n", 1)
+    positions = check_int(positions, "positions", 1)
+    if positions ** n > 5_000_000:
+        raise ValueError(f"positions**n must be <= 5e6 for brute force, got {positions}**{n}")
+    for p in itertools.product(range(positions), repeat=n):
+        if len(set(p)) == positions:
+            yield p
+
+
+def count_placements(n: int, K: int) -> dict[str, int]:
+    """Enumerate the placements of ``n`` labels on ``n - K`` positions and count them.
+
+    Returns ``{"total": ..., "pairs_only": ..., "minima": n!}`` where ``pairs_only`` counts
+    the placements whose multiply-occupied positions are all pairs, and also one entry per
+    *occupation pattern*, e.g. ``"3+1+1"``. Independent of the closed forms above.
+    """
+    n = check_int(n, "n", 1)
+    K = check_int(K, "K", 1)
+    if K >= n:
+        raise ValueError(f"K must satisfy 1 <= K < n = {n}, got K={K}")
+    counts: Counter[str] = Counter()
+    for p in placements(n, n - K):
+        sizes = sorted(Counter(p).values(), reverse=True)
+        counts["+".join(map(str, sizes))] += 1
+    total = sum(counts.values())
+    pairs = sum(v for key, v in counts.items() if max(map(int, key.split("+"))) <= 2)
+    minima = sum(1 for _ in itertools.permutations(range(n)))  # n labels on n positions
+    return {"total": total, "pairs_only": pairs, "minima": minima, **dict(counts)}
+
+
+# --------------------------------------------------------------------------- overparameterization
+
+
+def expansion_subspaces(r: int, m: int) -> int:
+    """Affine subspaces obtained by embedding an irreducible width-``r`` network in width ``m``.
+
+    Each of the ``m`` student neurons either copies one of the ``r`` neurons (copies of a neuron
+    share its output weight: an affine subspace) or is *zero-type* (output weight 0, incoming
+    weight free); every one of the ``r`` neurons must be copied at least once:
+    ``sum_j C(m, j) * r! * S(m - j, r)`` (``j`` = number of zero-type neurons).
+
+    With ``r = n`` (the teacher width) these are the components of the global-minimum manifold
+    of Simsek et al. (2021); with ``r = n - 1`` the symmetry-induced saddle subspaces that come
+    from the minima of the width ``n - 1`` network.
+    """
+    r = check_int(r, "r", 1)
+    m = check_int(m, "m", 1)
+    if m < r:
+        raise ValueError(f"m must be >= r = {r}, got m={m}")
+    return sum(math.comb(m, j) * surjections(m - j, r) for j in range(m - r + 1))
+
+
+def count_expansions(r: int, m: int) -> int:
+    """Brute force for :func:`expansion_subspaces`: maps of ``m`` labels to {zero, 1..r} onto 1..r."""
+    r = check_int(r, "r", 1)
+    m = check_int(m, "m", 1)
+    if (r + 1) ** m > 5_000_000:
+        raise ValueError(f"(r+1)**m must be <= 5e6 for brute force, got {r + 1}**{m}")
+    need = set(range(1, r + 1))
+    return sum(1 for p in itertools.product(range(r + 1), repeat=m) if need <= set(p))
+
+
+def overparameterization_ratio(n: int, h: int) -> float:
+    """Saddle subspaces (from width ``n-1``) per global-minimum subspace, student width ``n + h``.
+
+    ``expansion_subspaces(n-1, n+h) / expansion_subspaces(n, n+h)``; large for small ``h``
+    ("saddles dominate"), below one for ``h >> n`` ("global minima dominate").
+    """
+    n = check_int(n, "n", 2)
+    h = check_int(h, "h", 0)
+    return float(Fraction(expansion_subspaces(n - 1, n + h), expansion_subspaces(n, n + h)))
+
+
+# --------------------------------------------------------------------------- symmetries of an MLP
+
+Params = list[tuple[np.ndarray, np.ndarray]]
+
+
+def init_mlp(sizes: Sequence[int], seed: int = 0, scale: float = 1.0) -> Params:
+    """Random float64 parameters ``[(W1, b1), ...]`` of an MLP with layer sizes ``sizes``."""
+    if len(sizes) < 3:
+        raise ValueError(f"sizes must list input, >= 1 hidden and output sizes, got {list(sizes)}")
+    sizes = [check_int(s, "sizes[i]", 1) for s in sizes]
+    rng = np.random.default_rng(seed)
+    return [
+        (scale * rng.standard_normal((o, i)) / math.sqrt(i), scale * 0.1 * rng.standard_normal(o))
+        for i, o in zip(sizes[:-1], sizes[1:])
+    ]
+
+
+def _act(z: np.ndarray, activation: str) -> np.ndarray:
+    if activation == "tanh":
+        return np.tanh(z)
+    if activation == "relu":
+        return np.maximum(z, 0.0)
+    if activation == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    raise ValueError(f"activation must be 'tanh', 'relu' or 'sigmoid', got {activation!r}")
+
+
+def mlp_forward(params: Params, X: np.ndarray, activation: str = "tanh") -> np.ndarray:
+    """Outputs of the MLP for inputs ``X`` of shape ``(N, d_in)``; returns ``(N, d_out)``."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != params[0][0].shape[1]:
+        raise ValueError(f"X must have shape (N, {params[0][0].shape[1]}), got {X.shape}")
+    h = X
+    for i, (W, b) in enumerate(params):
+        h = h @ W.T + b
+        if i < len(params) - 1:
+            h = _act(h, activation)
+    return h
+
+
+def permute_hidden(params: Params, layer: int, perm: Sequence[int]) -> Params:
+    """Relabel the neurons of hidden layer ``layer`` (0-based): incoming rows and outgoing columns."""
+    if not 0 <= layer < len(params) - 1:
+        raise ValueError(f"layer must be in [0, {len(params) - 2}], got {layer}")
+    n = params[layer][0].shape[0]
+    perm = np.asarray(perm)
+    if perm.shape != (n,) or sorted(perm.tolist()) != list(range(n)):
+        raise ValueError(f"perm must be a permutation of 0..{n - 1}, got {perm.tolist()}")
+    out = [(W.copy(), b.copy()) for W, b in params]
+    W, b = out[layer]
+    out[layer] = (W[perm], b[perm])
+    W2, b2 = out[layer + 1]
+    out[layer + 1] = (W2[:, perm], b2)
+    return out
+
+
+def rescale_relu(params: Params, layer: int, neuron: int, alpha: float) -> Params:
+    """ReLU rescaling symmetry: incoming weights and bias times ``alpha > 0``, outgoing over ``alpha``."""
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0, got {alpha}")
+    if not 0 <= layer < len(params) - 1:
+        raise ValueError(f"layer must be in [0, {len(params) - 2}], got {layer}")
+    n = params[layer][0].shape[0]
+    if not 0 <= neuron < n:
+        raise ValueError(f"neuron must be in [0, {n - 1}], got {neuron}")
+    out = [(W.copy(), b.copy()) for W, b in params]
+    out[layer][0][neuron] *= alpha
+    out[layer][1][neuron] *= alpha
+    out[layer + 1][0][:, neuron] /= alpha
+    return out
+
+
+def _flat(params: Params) -> np.ndarray:
+    return np.concatenate([np.concatenate([W.ravel(), b]) for W, b in params])
+
+
+def all_permuted_copies(params: Params) -> np.ndarray:
+    """All parameter vectors obtained by permuting every hidden layer: ``(prod n_l!, P)`` array.
+
+    Brute force for small layers (each ``n_l <= 5``); used to check the ``(n!)^m`` count.
+    """
+    widths = [W.shape[0] for W, _ in params[:-1]]
+    if any(w > 5 for w in widths):
+        raise ValueError(f"hidden widths must be <= 5 for brute force, got {widths}")
+    copies = []
+    for perms in itertools.product(*[itertools.permutations(range(w)) for w in widths]):
+        p = params
+        for layer, perm in enumerate(perms):
+            p = permute_hidden(p, layer, perm)
+        copies.append(_flat(p))
+    return np.array(copies)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def count_table(ns: Sequence[int], K_max: int = 3) -> list[dict]:
+    """Rows ``{n, minima, K=1, K=2, ...}``: permutation minima and pair-saddle manifolds of a layer of ``n``."""
+    rows = []
+    for n in ns:
+        row = {"n": int(n), "minima n!": math.factorial(int(n))}
+        for K in range(1, K_max + 1):
+            row[f"K={K}"] = pair_saddle_manifolds(n, K) if 2 * K < n else None
+        rows.append(row)
+    return rows
+
+
+def draw_counts(ns: Sequence[int], K_max: int = 3):
+    """Growth with ``n`` of the permutation minima and the K-th order saddle manifolds (log scale)."""
+    import plotly.graph_objects as go
+
+    from lecture_code.core.plotting import color, new_figure
+
+    ns = [int(n) for n in ns]
+    fig = new_figure(x_title="neurons in the layer n", y_title="count (log scale)", height=420, yaxis_type="log")
+    fig.update_yaxes(exponentformat="power")
+    fig.add_trace(go.Scatter(x=ns, y=[float(math.factorial(n)) for n in ns], mode="lines+markers",
+                             name="global permutation minima n!", line=dict(color=color("minimum"), width=3)))
+    for K in range(1, K_max + 1):
+        xs = [n for n in ns if 2 * K < n]
+        fig.add_trace(go.Scatter(x=xs, y=[float(symmetry_induced_manifolds(n, K)) for n in xs], mode="lines+markers",
+                                 name=f"order-{K} symmetry-induced manifolds (all)", line=dict(color=color(2 * K - 1))))
+        fig.add_trace(go.Scatter(x=xs, y=[float(pair_saddle_manifolds(n, K)) for n in xs], mode="lines",
+                                 name=f"order {K}: theorem's lower bound n!/2^K·C(n−K, K)",
+                                 line=dict(color=color(2 * K - 1), dash="dot")))
+    return fig
+
+
+def draw_overparameterization(n: int = 30, hs: Sequence[int] = tuple(range(0, 121, 2))):
+    """Ratio of symmetry-induced saddle subspaces to global-minimum subspaces against the extra width ``h``."""
+    import plotly.graph_objects as go
+
+    from lecture_code.core.plotting import color, new_figure
+
+    hs = [int(h) for h in hs]
+    fig = new_figure(x_title=f"extra student neurons h (teacher width n = {n}, student n + h)",
+                     y_title="saddle subspaces / global-minimum subspaces", height=400, yaxis_type="log")
+    fig.update_yaxes(exponentformat="power")
+    r = [overparameterization_ratio(n, h) for h in hs]
+    fig.add_trace(go.Scatter(x=hs, y=r, mode="lines+markers", name="ratio", line=dict(color=color("saddle"))))
+    fig.add_trace(go.Scatter(x=[hs[0], hs[-1]], y=[1, 1], mode="lines", name="ratio 1",
+                             line=dict(color=color("theory"), dash="dash")))
+    fig.add_annotation(x=hs[0], y=math.log10(max(r)), xanchor="left", yanchor="top", showarrow=False,
+                       text="   saddles dominate (mildly overparameterized)")
+    fig.add_annotation(x=hs[-1], y=math.log10(min(r)), xanchor="right", yanchor="bottom", showarrow=False,
+                       text="global minima dominate (vastly overparameterized)")
+    return fig
+
+
+# --------------------------------------------------------------------------- a trained torch MLP
+
+
+def train_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", steps: int = 400, seed: int = 0) -> Params:
+    """Train a small torch MLP (``lecture_code.core.models``) on the book's regression task with Adam.
+
+    Returns its parameters as ``[(W, b), ...]`` float64 numpy arrays for :func:`mlp_forward`.
+    """
+    import torch
+
+    from lecture_code.core.models import make_loss_fn, mlp, regression_data
+
+    steps = check_int(steps, "steps", 0)
+    data = regression_data(n=64, d=int(sizes[0]), seed=seed)
+    model = mlp(list(sizes), activation=activation, seed=seed)
+    loss_fn = make_loss_fn(model, data.X, data.y, loss="mse")
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    for _ in range(steps):
+        opt.zero_grad()
+        out = model(data.X)[:, 0]
+        loss = ((out - data.y) ** 2).mean()
+        loss.backward()
+        opt.step()
+    del loss_fn
+    layers = [m for m in model if isinstance(m, torch.nn.Linear)]
+    return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in layers]
+
+#: The teacher's incoming weights ``(v_1, v_2, c)`` per neuron: four lines in the plane.
+TEACHER = np.array([
+    [2.0, 0.4, 1.0],
+    [1.6, 1.4, -0.8],
+    [-0.6, 2.0, 0.6],
+    [-1.8, 0.8, -1.2],
+])
+
+
+@dataclass(frozen=True)
+class CommitteeProblem:
+    """Teacher weights ``(n, 3)``, data and the student's loss (a :class:`TanhNet`)."""
+
+    teacher: np.ndarray
+    net: TanhNet
+
+    @property
+    def n(self) -> int:
+        return self.teacher.shape[0]
+
+    def teacher_theta(self) -> np.ndarray:
+        """The student's parameters equal to the teacher's (output weights 1, output bias 0)."""
+        return np.concatenate([self.teacher.ravel(), np.ones(self.n), [0.0]])
+
+
+def committee_problem(teacher: np.ndarray | None = None, n_data: int = 400, seed: int = 0) -> CommitteeProblem:
+    """Data ``x ~ N(0, I_2)`` labelled by the committee machine ``teacher`` (default :data:`TEACHER`)."""
+    T = TEACHER if teacher is None else np.asarray(teacher, dtype=float)
+    if T.ndim != 2 or T.shape[1] != 3 or T.shape[0] < 2:
+        raise ValueError(f"teacher must have shape (n, 3) with n >= 2 (rows (v1, v2, c)), got {T.shape}")
+    if isinstance(n_data, bool) or not isinstance(n_data, (int, np.integer)) or n_data < 10:
+        raise ValueError(f"n_data must be an integer >= 10, got {n_data!r}")
+    X = np.random.default_rng(seed).standard_normal((n_data, 2))
+    y = np.tanh(X @ T[:, :2].T + T[:, 2]).sum(1)
+    return CommitteeProblem(T, TanhNet(X, y, T.shape[0]))
+
+
+@dataclass
+class Squeeze:
+    """Result of :func:`squeeze`: one equilibrated student per distance."""
+
+    pair: tuple[int, int]
+    distances: np.ndarray  # decreasing, ends at 0
+    losses: np.ndarray
+    thetas: np.ndarray  # (steps, P)
+
+
+def _pack(net: TanhNet, theta: np.ndarray, pair) -> tuple[np.ndarray, np.ndarray]:
+    """Split θ into (free parameters without U_i, U_j) and (m, z)."""
+    i, j = pair
+    h, d1 = net.hidden, net.d + 1
+    U = theta[: h * d1].reshape(h, d1)
+    m = 0.5 * (U[i] + U[j])
+    z = U[i] - U[j]
+    if np.linalg.norm(z) < 1e-12:
+        z = np.ones(d1)
+    keep = np.ones(len(theta), bool)
+    keep[i * d1 : (i + 1) * d1] = False
+    keep[j * d1 : (j + 1) * d1] = False
+    return np.concatenate([theta[keep], m, z]), keep
+
+
+def _unpack(net: TanhNet, x: np.ndarray, keep: np.ndarray, pair, dist: float) -> tuple[np.ndarray, np.ndarray, float]:
+    i, j = pair
+    d1 = net.d + 1
+    nf = int(keep.sum())
+    free, m, z = x[:nf], x[nf : nf + d1], x[nf + d1 :]
+    nz = float(np.linalg.norm(z))
+    e = z / nz
+    theta = np.empty(len(keep))
+    theta[keep] = free
+    theta[i * d1 : (i + 1) * d1] = m + 0.5 * dist * e
+    theta[j * d1 : (j + 1) * d1] = m - 0.5 * dist * e
+    return theta, e, nz
+
+
+def squeeze(prob: CommitteeProblem, pair: tuple[int, int] = (0, 1), n_steps: int = 12, gtol: float = 1e-10) -> Squeeze:
+    """Move the incoming vectors of neurons ``pair`` together in ``n_steps`` equal steps, re-equilibrating."""
+    from scipy.optimize import minimize
+
+    n = prob.n
+    i, j = pair
+    if not (0 <= i < n and 0 <= j < n and i != j):
+        raise ValueError(f"pair must be two different neuron indices in [0, {n - 1}], got {pair}")
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or not 2 <= n_steps <= 80:
+        raise ValueError(f"n_steps must be an integer in [2, 80], got {n_steps!r}")
+    net = prob.net
+    d1 = net.d + 1
+    theta = prob.teacher_theta()
+    d0 = float(np.linalg.norm(theta[i * d1 : (i + 1) * d1] - theta[j * d1 : (j + 1) * d1]))
+    distances = np.linspace(d0, 0.0, n_steps)
+    x, keep = _pack(net, theta, pair)
+    nf = int(keep.sum())
+    losses, thetas = [], []
+    for dist in distances:
+        def fg(xv, dist=dist):
+            th, e, nz = _unpack(net, xv, keep, pair, dist)
+            g = net.grad(th)
+            gi, gj = g[i * d1 : (i + 1) * d1], g[j * d1 : (j + 1) * d1]
+            ge = 0.5 * dist * (gi - gj)
+            gz = (ge - e * (e @ ge)) / nz
+            return net.loss(th), np.concatenate([g[keep], gi + gj, gz])
+
+        res = minimize(fg, x, jac=True, method="L-BFGS-B", options=dict(gtol=gtol, ftol=1e-300, maxiter=5000))
+        x = res.x
+        th, _, _ = _unpack(net, x, keep, pair, dist)
+        losses.append(net.loss(th))
+        thetas.append(th)
+    del nf
+    return Squeeze((i, j), distances, np.array(losses), np.array(thetas))
+
+
+@dataclass
+class CriticalLine:
+    """The line ``(a, w* − a)`` of critical points at distance zero, and what the Hessian says there."""
+
+    total: float  # w* = a_i + a_j
+    splits: np.ndarray  # values of a
+    grad_norms: np.ndarray
+    losses: np.ndarray
+    n_zero: np.ndarray  # eigenvalues with |λ| <= tol
+    n_negative: np.ndarray
+    min_eigenvalue: np.ndarray
+    eigenvalues: np.ndarray  # (len(splits), P), ascending
+    reduced_grad_norm: float
+
+
+def _merged_critical_point(prob: CommitteeProblem, sq: Squeeze) -> tuple[TanhNet, np.ndarray, np.ndarray, np.ndarray]:
+    """The distance-zero point of ``sq`` as a network with ``n − 1`` neurons, polished to ``∇L = 0``.
+
+    Neurons ``i`` and ``j`` of the squeezed pair are merged into one (at position 0) with output
+    weight ``a_i + a_j``. Returns the small network, its critical parameters, and their
+    incoming weights ``(n − 1, d + 1)`` and output weights ``(n − 1,)``.
+    """
+    i, j = sq.pair
+    net = prob.net
+    n, d1 = prob.n, net.d + 1
+    theta = sq.thetas[-1]
+    U = theta[: n * d1].reshape(n, d1)
+    a = theta[n * d1 : n * d1 + n]
+    others = [k for k in range(n) if k not in (i, j)]
+    small = TanhNet(net.X, net.y, n - 1)
+    start = np.concatenate([np.vstack([U[i], U[others]]).ravel(), [a[i] + a[j]], a[others], [theta[-1]]])
+    th_small, _ = find_critical_point(small, start)
+    Us = th_small[: (n - 1) * d1].reshape(n - 1, d1)
+    as_ = th_small[(n - 1) * d1 : (n - 1) * d1 + n - 1]
+    return small, th_small, Us, as_
+
+
+def critical_line(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | None = None, tol: float = 1e-7) -> CriticalLine:
+    """Polish the distance-zero point as a critical point of the ``n − 1`` network, then walk the line.
+
+    The merged network (neurons ``i`` and ``j`` replaced by one with output weight ``w*``) is
+    driven to ``∇L = 0`` by :func:`~lecture_code.core.critical.find_critical_point`; it is then
+    embedded back with output weights ``(a, w* − a)`` for each ``a`` in ``splits`` (default: ``w*``
+    times ``[-0.5, 0, 0.25, 0.5, 0.75, 1, 1.5]``), and the full gradient and Hessian are evaluated.
+    """
+    i, j = sq.pair
+    net = prob.net
+    n, d1 = prob.n, net.d + 1
+    others = [k for k in range(n) if k not in (i, j)]
+    small, th_small, Us, as_ = _merged_critical_point(prob, sq)
+    total = float(as_[0])
+    splits = total * np.array([-0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5]) if splits is None else np.asarray(splits, float)
+    gns, losses, nz, nneg, lmin, eigs = [], [], [], [], [], []
+    for s in splits:
+        Uf = np.empty((n, d1))
+        af = np.empty(n)
+        Uf[i] = Uf[j] = Us[0]
+        af[i], af[j] = s, total - s
+        Uf[others] = Us[1:]
+        af[others] = as_[1:]
+        th = np.concatenate([Uf.ravel(), af, [th_small[-1]]])
+        lam = np.linalg.eigvalsh(net.hessian(th))
+        scale = max(1e-12, float(np.abs(lam).max()))
+        gns.append(float(np.linalg.norm(net.grad(th))))
+        losses.append(net.loss(th))
+        nz.append(int(np.sum(np.abs(lam) <= tol * scale)))
+        nneg.append(int(np.sum(lam < -tol * scale)))
+        lmin.append(float(lam[0]))
+        eigs.append(lam)
+    return CriticalLine(total, splits, np.array(gns), np.array(losses), np.array(nz), np.array(nneg),
+                        np.array(lmin), np.array(eigs), float(np.linalg.norm(small.grad(th_small))))
+
+
+def hyperplane_segment(w: np.ndarray, b: float, box: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """The part of the line ``w·x + b = 0`` inside ``[−box, box]²`` as ``(xs, ys)`` (2 points or NaNs)."""
+    w = np.asarray(w, float)
+    pts = []
+    if abs(w[1]) > 1e-12:
+        for x in (-box, box):
+            y = -(b + w[0] * x) / w[1]
+            if -box <= y <= box:
+                pts.append((x, y))
+    if abs(w[0]) > 1e-12:
+        for y in (-box, box):
+            x = -(b + w[1] * y) / w[0]
+            if -box <= x <= box:
+                pts.append((x, y))
+    if len(pts) < 2:
+        return np.array([np.nan, np.nan]), np.array([np.nan, np.nan])
+    p = np.array(pts[:2])
+    return p[:, 0], p[:, 1]
+
+
+def draw_squeeze(prob: CommitteeProblem, sq: Squeeze, step: int) -> go.Figure:
+    """Left: teacher (blue) and student (red) lines in input space at squeeze ``step``; right: loss vs distance."""
+    from plotly.subplots import make_subplots
+
+    if not 0 <= step < len(sq.distances):
+        raise ValueError(f"step must be in [0, {len(sq.distances) - 1}], got {step}")
+    n, d1 = prob.n, 3
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55],
+                        subplot_titles=("input space: teacher (blue), student (red)", "loss against distance"))
+    xs, ys = [], []
+    for k in range(n):
+        sx, sy = hyperplane_segment(prob.teacher[k, :2], prob.teacher[k, 2])
+        xs += [*sx, None]
+        ys += [*sy, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="teacher", line=dict(color=color("gd"), width=5)), 1, 1)
+    U = sq.thetas[step][: n * d1].reshape(n, d1)
+    xs, ys = [], []
+    for k in range(n):
+        sx, sy = hyperplane_segment(U[k, :2], U[k, 2])
+        xs += [*sx, None]
+        ys += [*sy, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="student", line=dict(color=color("momentum"), width=2)), 1, 1)
+    i, j = sq.pair
+    sx, sy = [], []
+    for k in (i, j):
+        px, py = hyperplane_segment(U[k, :2], U[k, 2])
+        sx += [*px, None]
+        sy += [*py, None]
+    fig.add_trace(go.Scatter(x=sx, y=sy, mode="lines", name=f"squeezed pair ({i + 1}, {j + 1})",
+                             line=dict(color=color("momentum"), width=2, dash="dot")), 1, 1)
+    d = np.concatenate([-sq.distances, sq.distances[::-1]])
+    L = np.concatenate([sq.losses, sq.losses[::-1]])
+    fig.add_trace(go.Scatter(x=d.astype(np.float32), y=L.astype(np.float32), mode="lines+markers", name="loss (there and back, labels swapped)",
+                             line=dict(color=color("theory")), marker=dict(size=5)), 1, 2)
+    fig.add_trace(go.Scatter(x=[-sq.distances[step], sq.distances[step]], y=[sq.losses[step]] * 2, mode="markers",
+                             name="current", marker=dict(color=color("momentum"), size=12)), 1, 2)
+    fig.update_layout(template="plotly_white", height=430, margin=dict(l=50, r=20, t=60, b=50), showlegend=False,
+                      annotations=list(fig.layout.annotations) + [status_annotation(
+                          f"distance {sq.distances[step]:.2f}, loss {sq.losses[step]:.4f}")])
+    fig.update_xaxes(range=[-3, 3], row=1, col=1)
+    fig.update_yaxes(range=[-3, 3], scaleanchor="x", row=1, col=1)
+    fig.update_xaxes(title_text="signed distance ‖U_i − U_j‖ (left: before the swap, right: after)", row=1, col=2)
+    return fig
+
+
+@dataclass
+class SqueezeFrame:
+    """One step of the default squeezing experiment (for the interactive figure)."""
+
+    prob: CommitteeProblem
+    sq: Squeeze
+    step: int
+
+
+_CACHE: dict[tuple, tuple[CommitteeProblem, Squeeze]] = {}
+
+
+def squeeze_demo(step: int, n_steps: int = 12, pair: tuple[int, int] = (0, 1)) -> SqueezeFrame:
+    """Step ``step`` of ``squeeze(committee_problem(), pair, n_steps)`` (computed once, then cached)."""
+    key = (n_steps, tuple(pair))
+    if key not in _CACHE:
+        prob = committee_problem()
+        _CACHE[key] = (prob, squeeze(prob, pair, n_steps))
+    prob, sq = _CACHE[key]
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step < n_steps:
+        raise ValueError(f"step must be an integer in [0, {n_steps - 1}], got {step!r}")
+    return SqueezeFrame(prob, sq, int(step))
+
+
+def draw_squeeze_frame(frame: SqueezeFrame) -> go.Figure:
+    """:func:`draw_squeeze` for a :class:`SqueezeFrame`."""
+    return draw_squeeze(frame.prob, frame.sq, frame.step)
+
+
+@dataclass
+class CriticalPlane:
+    """A *second-order* symmetry-induced critical manifold: the merged neuron copied three times."""
+
+    total: float
+    splits: np.ndarray  # (m, 3) output weights (a, b, w* − a − b)
+    grad_norms: np.ndarray
+    n_zero: np.ndarray
+    n_negative: np.ndarray
+    n_params: int
+
+
+def critical_plane(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | None = None, tol: float = 1e-7) -> CriticalPlane:
+    """Embed the distance-zero critical point in a network with ``n + 1`` neurons as a triple.
+
+    The merged neuron of the ``n − 1`` network is copied three times with output weights
+    ``(a, b, w* − a − b)``: a plane of critical points, whose Hessian has two zero eigenvalues
+    (the lecture: "second-order symmetry-induced critical points have two zero eigenvalues").
+    ``splits`` are fractions ``(a/w*, b/w*)``; default: a few points inside the triangle.
+    """
+    net = prob.net
+    n = prob.n
+    _, th_small, Us, as_ = _merged_critical_point(prob, sq)
+    total = float(as_[0])
+    fr = np.array([[0.2, 0.3], [1 / 3, 1 / 3], [0.5, 0.25], [0.1, 0.8]]) if splits is None else np.asarray(splits, float)
+    big = TanhNet(net.X, net.y, n + 1)
+    gns, nz, nneg, rows = [], [], [], []
+    for fa, fb in fr:
+        w3 = np.array([fa, fb, 1 - fa - fb]) * total
+        Ub = np.vstack([Us[0], Us[0], Us[0], Us[1:]])
+        ab = np.concatenate([w3, as_[1:]])
+        th = np.concatenate([Ub.ravel(), ab, [th_small[-1]]])
+        lam = np.linalg.eigvalsh(big.hessian(th))
+        scale = max(1e-12, float(np.abs(lam).max()))
+        gns.append(float(np.linalg.norm(big.grad(th))))
+        nz.append(int(np.sum(np.abs(lam) <= tol * scale)))
+        nneg.append(int(np.sum(lam < -tol * scale)))
+        rows.append(w3)
+    return CriticalPlane(total, np.array(rows), np.array(gns), np.array(nz), np.array(nneg), big.n_params)
+
+#: Safran & Shamir (2018), Tables 1 and 2 as quoted in the lecture (seed 002):
+#: (k, n) -> (% of runs converging to a spurious local minimum, mean minimal eigenvalue,
+#: mean objective value at those minima).
+PUBLISHED: dict[tuple[int, int], tuple[float, float, float]] = {
+    (6, 6): (0.3, 0.0047, 0.025),
+    (7, 7): (5.5, 0.014, 0.023),
+    (8, 8): (12.6, 0.021, 0.021),
+    (9, 9): (21.8, 0.027, 0.020),
+    (10, 10): (34.6, 0.030, 0.022),
+    (11, 11): (45.5, 0.034, 0.022),
+    (12, 12): (58.5, 0.035, 0.021),
+    (13, 13): (73.0, 0.037, 0.022),
+    (14, 14): (73.6, 0.038, 0.023),
+    (15, 15): (80.3, 0.038, 0.024),
+    (16, 16): (85.1, 0.038, 0.027),
+    (17, 17): (89.7, 0.039, 0.027),
+    (18, 18): (90.0, 0.039, 0.029),
+    (19, 19): (93.4, 0.038, 0.031),
+    (20, 20): (94.0, 0.038, 0.033),
+    (8, 9): (0.1, 0.0059, 0.021),
+    (10, 11): (0.1, 0.0057, 0.018),
+    (11, 12): (0.1, 0.0056, 0.017),
+    (12, 13): (0.3, 0.0054, 0.016),
+    (13, 14): (1.5, 0.0015, 0.038),
+    (14, 15): (5.5, 0.002, 0.033),
+    (15, 16): (10.1, 0.004, 0.032),
+    (16, 17): (18.0, 0.0055, 0.031),
+    (17, 18): (20.9, 0.007, 0.031),
+    (18, 19): (36.9, 0.0064, 0.028),
+    (19, 20): (49.1, 0.0077, 0.027),
+}
+
+
+def _check_W(W: np.ndarray, name: str = "W") -> np.ndarray:
+    W = np.asarray(W, dtype=float)
+    if W.ndim not in (2, 3):
+        raise ValueError(f"{name} must have shape (n, d) or (runs, n, d), got {W.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"{name} must be finite")
+    return W
+
+
+def _teacher(k: int, d: int) -> np.ndarray:
+    if k > d:
+        raise ValueError(f"k must be <= d = {d} (orthonormal teacher vectors), got k={k}")
+    return np.eye(d)[:k]
+
+
+def relu_kernel(w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``E[relu(w.x) relu(v.x)]`` for ``x ~ N(0, I)``, broadcasting over leading axes."""
+    w = np.asarray(w, dtype=float)
+    v = np.asarray(v, dtype=float)
+    nw = np.linalg.norm(w, axis=-1)
+    nv = np.linalg.norm(v, axis=-1)
+    denom = np.where(nw * nv > 0, nw * nv, 1.0)
+    cos = np.clip(np.sum(w * v, axis=-1) / denom, -1.0, 1.0)
+    th = np.arccos(cos)
+    return nw * nv / (2 * math.pi) * (np.sin(th) + (math.pi - th) * cos)
+
+
+def _all_vectors(W: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stack student and teacher vectors: ``U`` (..., n+k, d) and signs ``c`` (n+k,)."""
+    d = W.shape[-1]
+    V = _teacher(k, d)
+    V = np.broadcast_to(V, W.shape[:-2] + V.shape)
+    U = np.concatenate([W, V], axis=-2)
+    c = np.concatenate([np.ones(W.shape[-2]), -np.ones(k)])
+    return U, c
+
+
+def population_loss(W: np.ndarray, k: int) -> np.ndarray:
+    """Closed-form population loss ``F(W)`` for student ``W`` ((n, d) or (runs, n, d)), teacher ``e_1..e_k``."""
+    W = _check_W(W)
+    U, c = _all_vectors(W, k)
+    K = relu_kernel(U[..., :, None, :], U[..., None, :, :])
+    return 0.5 * np.einsum("...ab,a,b->...", K, c, c)
+
+
+def population_grad(W: np.ndarray, k: int) -> np.ndarray:
+    """Analytic gradient of :func:`population_loss`, same shape as ``W``."""
+    W = _check_W(W)
+    n = W.shape[-2]
+    U, c = _all_vectors(W, k)
+    nW = np.linalg.norm(W, axis=-1)  # (..., n)
+    nU = np.linalg.norm(U, axis=-1)  # (..., n+k)
+    safe_nW = np.where(nW > 0, nW, 1.0)
+    dots = np.einsum("...id,...bd->...ib", W, U)
+    cos = np.clip(dots / (safe_nW[..., :, None] * nU[..., None, :]), -1.0, 1.0)
+    th = np.arccos(cos)
+    A = c * (math.pi - th)  # (..., n, n+k)
+    B = np.sum(c * nU[..., None, :] * np.sin(th), axis=-1)  # (..., n)
+    What = W / safe_nW[..., None]
+    G = np.einsum("...ib,...bd->...id", A, U) + What * B[..., None]
+    del n
+    return G / (2 * math.pi)
+
+
+def population_loss_torch(w_flat, n: int, d: int, k: int):
+    """The same loss as a torch function of a flat float64 tensor (for autograd Hessians).
+
+    Diagonal kernel terms use ``|w|^2/2`` directly (``arccos`` is not differentiable at 1).
+    """
+    import torch
+
+    W = w_flat.reshape(n, d)
+    V = torch.eye(d, dtype=w_flat.dtype)[:k]
+
+    def kern(a, b):
+        na, nb = a.norm(dim=-1), b.norm(dim=-1)
+        cos = ((a * b).sum(-1) / (na * nb)).clamp(-1 + 1e-15, 1 - 1e-15)
+        th = torch.arccos(cos)
+        return na * nb / (2 * math.pi) * (torch.sin(th) + (math.pi - th) * cos)
+
+    iu = torch.triu_indices(n, n, offset=1)
+    ss = (W * W).sum() / 2 + 2 * kern(W[iu[0]], W[iu[1]]).sum()
+    st = kern(W[:, None, :].expand(n, k, d), V[None].expand(n, k, d)).sum()
+    ju = torch.triu_indices(k, k, offset=1)
+    tt = k / 2 + 2 * kern(V[ju[0]], V[ju[1]]).sum()
+    return 0.5 * (ss - 2 * st + tt)
+
+
+def hessian(W: np.ndarray, k: int) -> np.ndarray:
+    """Exact Hessian (``(n d, n d)``) of the population loss at one student ``W`` (n, d)."""
+    import torch
+
+    W = _check_W(W)
+    if W.ndim != 2:
+        raise ValueError(f"W must have shape (n, d) for a Hessian, got {W.shape}")
+    n, d = W.shape
+    w = torch.tensor(W.ravel(), dtype=torch.float64)
+    H = torch.autograd.functional.hessian(lambda t: population_loss_torch(t, n, d, k), w)
+    return H.numpy()
+
+
+def hessian_fd(W: np.ndarray, k: int, eps: float = 1e-5) -> np.ndarray:
+    """Hessian by central differences of the analytic gradient, all ``2 n d`` gradients in one batch.
+
+    Accurate to about ``1e-9`` (tested against :func:`hessian`) and much faster; used to
+    classify the end points of the experiment.
+    """
+    W = _check_W(W)
+    if W.ndim != 2:
+        raise ValueError(f"W must have shape (n, d) for a Hessian, got {W.shape}")
+    P = W.size
+    E = (eps * np.eye(P)).reshape(P, *W.shape)
+    G = population_grad(np.concatenate([W + E, W - E]), k).reshape(2, P, P)
+    H = (G[0] - G[1]) / (2 * eps)
+    return 0.5 * (H + H.T)
+
+
+def monte_carlo_loss(W: np.ndarray, k: int, samples: int = 200_000, seed: int = 0) -> float:
+    """Monte Carlo estimate of the loss (independent check of the closed form)."""
+    W = _check_W(W)
+    if W.ndim != 2:
+        raise ValueError(f"W must have shape (n, d), got {W.shape}")
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((samples, W.shape[1]))
+    V = _teacher(k, W.shape[1])
+    r = np.maximum(X @ W.T, 0).sum(1) - np.maximum(X @ V.T, 0).sum(1)
+    return float(0.5 * np.mean(r**2))
+
+
+def xavier_init(runs: int, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    """Xavier-uniform first-layer weights, shape ``(runs, n, d)``: U(±sqrt(6/(n+d)))."""
+    a = math.sqrt(6.0 / (n + d))
+    return rng.uniform(-a, a, size=(runs, n, d))
+
+
+def gradient_descent(W0: np.ndarray, k: int, lr: float, steps: int) -> np.ndarray:
+    """Plain gradient descent on the closed-form loss, batched over the leading axis of ``W0``."""
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    W = _check_W(W0, "W0").copy()
+    for _ in range(int(steps)):
+        W -= lr * population_grad(W, k)
+    return W
+
+
+def polish(W: np.ndarray, k: int, gtol: float = 1e-11, maxiter: int = 20000) -> np.ndarray:
+    """L-BFGS on the closed-form loss from ``W`` (n, d) until the gradient norm is below ``gtol``."""
+    from scipy.optimize import minimize
+
+    W = _check_W(W)
+    shape = W.shape
+
+    def fg(x):
+        Wx = x.reshape(shape)
+        return float(population_loss(Wx, k)), population_grad(Wx, k).ravel()
+
+    res = minimize(fg, W.ravel(), jac=True, method="L-BFGS-B",
+                   options=dict(gtol=gtol, ftol=1e-300, maxiter=maxiter, maxcor=30))
+    return res.x.reshape(shape)
+
+
+@dataclass
+class ExperimentResult:
+    """Outcome of :func:`run_experiment` for one ``(k, n)``."""
+
+    k: int
+    n: int
+    runs: int
+    labels: list[str] = field(repr=False)
+    losses: np.ndarray = field(repr=False)
+    min_eigenvalues: np.ndarray = field(repr=False)
+    grad_norms: np.ndarray = field(repr=False)
+
+    @property
+    def n_local(self) -> int:
+        return sum(lab == "local" for lab in self.labels)
+
+    @property
+    def n_other(self) -> int:
+        return sum(lab == "other" for lab in self.labels)
+
+    @property
+    def percent_local(self) -> float:
+        return 100.0 * self.n_local / self.runs
+
+    def _mean_local(self, a: np.ndarray) -> float:
+        m = np.array([lab == "local" for lab in self.labels])
+        return float(np.mean(a[m])) if m.any() else float("nan")
+
+    @property
+    def mean_min_eigenvalue(self) -> float:
+        return self._mean_local(self.min_eigenvalues)
+
+    @property
+    def mean_loss_local(self) -> float:
+        return self._mean_local(self.losses)
+
+    def summary(self) -> dict:
+        return dict(k=self.k, n=self.n, runs=self.runs, local=self.n_local, other=self.n_other,
+                    percent_local=self.percent_local, mean_min_eigenvalue=self.mean_min_eigenvalue,
+                    mean_loss_local=self.mean_loss_local)
+
+
+def run_experiment(k: int, n: int, runs: int = 100, seed: int = 0, lr: float = 0.1, steps: int = 2000,
+                   global_tol: float = 1e-6, grad_tol: float = 1e-7) -> ExperimentResult:
+    """Safran & Shamir's experiment for one ``(k, n)`` with ``d = k`` (see the module docstring)."""
+    k = check_int(k, "k", 1)
+    n = check_int(n, "n", 1)
+    runs = check_int(runs, "runs", 1)
+    d = k
+    rng = np.random.default_rng(seed)
+    W = gradient_descent(xavier_init(runs, n, d, rng), k, lr, steps)
+    labels, losses, mins, gns = [], [], [], []
+    gd_losses = population_loss(W, k)
+    for r in range(runs):
+        # runs already at the global minimum after gradient descent need no polishing
+        Wr = W[r] if gd_losses[r] < global_tol * 1e-3 else polish(W[r], k)
+        loss = float(population_loss(Wr, k))
+        gn = float(np.linalg.norm(population_grad(Wr, k)))
+        if loss < global_tol:
+            lab, lmin = "global", float("nan")
+        else:
+            lmin = float(np.linalg.eigvalsh(hessian_fd(Wr, k))[0])
+            lab = "local" if (gn < grad_tol and lmin > 0) else "other"
+        labels.append(lab)
+        losses.append(loss)
+        mins.append(lmin)
+        gns.append(gn)
+    return ExperimentResult(k, n, runs, labels, np.array(losses), np.array(mins), np.array(gns))
+
+
+def load_results(path: str | None = None) -> dict:
+    """The committed result of ``scripts/safran_shamir.py`` (``data/safran_shamir.json``)."""
+    import json
+    from pathlib import Path
+
+    p = Path(path) if path is not None else Path(__file__).resolve().parents[2] / "data" / "safran_shamir.json"
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/safran_shamir.py`")
+    return json.loads(p.read_text())
+
+
+def results_table(data: dict) -> str:
+    """A plain-text table: reproduced percentages, eigenvalues and losses beside the published ones."""
+    def f(v, fmt):
+        return "—" if v is None else format(v, fmt)
+
+    lines = [f"{'k':>3} {'n':>3} | {'ours: % local':>14} {'(count)':>9} {'λ_min':>7} {'loss':>7} | "
+             f"{'paper: %':>9} {'λ_min':>7} {'loss':>7}"]
+    for r in data["rows"]:
+        p = r.get("published") or {}
+        lines.append(
+            f"{r['k']:>3} {r['n']:>3} | {r['percent_local']:>14.1f} {str(r['local']) + '/' + str(r['runs']):>9} "
+            f"{f(r['mean_min_eigenvalue'], '.4f'):>7} {f(r['mean_loss_local'], '.4f'):>7} | "
+            f"{f(p.get('percent_local'), '.1f') if p else 'not listed':>9} {f(p.get('mean_min_eigenvalue'), '.4f') if p else '':>7} "
+            f"{f(p.get('mean_loss_local'), '.3f') if p else '':>7}")
+    return "\n".join(lines)
+
+
+def draw_results(data: dict):
+    """Percentage of runs ending in a spurious local minimum against k, for n = k, k+1, k+2, ours vs paper."""
+    import plotly.graph_objects as go
+
+    from lecture_code.core.plotting import color, new_figure
+
+    fig = new_figure(x_title="teacher neurons k (input dimension d = k)", y_title="% of runs in a spurious local minimum",
+                     height=420)
+    for i, extra in enumerate((0, 1, 2)):
+        rows = [r for r in data["rows"] if r["n"] == r["k"] + extra]
+        if not rows:
+            continue
+        err = [100 * math.sqrt(max(r["percent_local"] / 100 * (1 - r["percent_local"] / 100), 1e-12) / r["runs"])
+               for r in rows]  # binomial standard error
+        fig.add_trace(go.Scatter(x=[r["k"] for r in rows], y=[r["percent_local"] for r in rows], mode="lines+markers",
+                                 error_y=dict(type="data", array=err, visible=True),
+                                 name=f"ours ± 1 s.e., n = k + {extra}" if extra else "ours ± 1 s.e., n = k",
+                                 line=dict(color=color(i))))
+        pub = [(k, v[0]) for (k, n), v in sorted(PUBLISHED.items()) if n == k + extra and k <= 12]
+        if pub:
+            fig.add_trace(go.Scatter(x=[k for k, _ in pub], y=[v for _, v in pub], mode="markers",
+                                     name=f"Safran & Shamir, n = k + {extra}" if extra else "Safran & Shamir, n = k",
+                                     marker=dict(color=color(i), symbol="x", size=11)))
+    return fig
