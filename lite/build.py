@@ -254,10 +254,10 @@ def assemble_pyodide(out: Path, needed_imports: set[str]) -> dict[str, object]:
         shipped[entry["name"]] = entry
     lock = {"info": official["info"], "packages": dict(sorted(shipped.items()))}
     (out / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
-    verified = sorted(k for k in shipped if norm(k) not in pure_names)
-    log(f"Pyodide {version}: {len(verified)} wheels verified against the official lock "
-        f"({', '.join(verified)}); {len(pure_meta)} pure-Python wheels ({', '.join(sorted(pure_names))})")
-    return {"pyodide": version, "verified": verified, "pure": sorted(pure_names),
+    official_names = sorted(k for k in shipped if norm(k) not in pure_names)
+    log(f"Pyodide {version}: {len(official_names)} wheels verified against the official lock "
+        f"({', '.join(official_names)}); {len(pure_meta)} pure-Python wheels ({', '.join(sorted(pure_names))})")
+    return {"pyodide": version, "verified": official_names, "pure": sorted(pure_names),
             "project": norm(pure_meta[project]["name"])}
 
 
