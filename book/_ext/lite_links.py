@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import importlib.util
+import sys
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -24,6 +25,7 @@ LITE_APP = "lite/notebooks/index.html"
 def _load_decider(srcdir: Path):
     spec = importlib.util.spec_from_file_location("lite_notebooks", srcdir / "lite" / "notebooks.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
