@@ -47,7 +47,7 @@ def notice_html(pagename: str, verdict) -> str:
             '<div class="lc-lite lc-lite-run" role="note">'
             f'<a class="lc-lite-link" href="{html.escape(lite_href(pagename))}">▶ Run in the browser</a>'
             '<span class="lc-lite-text"> (JupyterLite: Python runs in this browser tab, nothing to install;'
-            " the first start loads about 40 MB)</span></div>"
+            " the first start downloads Python and its packages, later starts use the browser's cache)</span></div>"
         )
     missing = ", ".join(sorted(verdict.blockers))
     why = "; ".join(f"{k}: {v}" for k, v in sorted(verdict.blockers.items()))
