@@ -325,7 +325,7 @@ def build_config() -> dict[str, object]:
             raise BuildError(f"front-end extension {name} is not installed in {labext}")
         folders.append(str(folder))
     config.setdefault("LiteBuildConfig", {})["federated_extensions"] = folders
-    config["LiteBuildConfig"]["ignore_sys_prefix"] = True
+    config["LiteBuildConfig"]["ignore_sys_prefix"] = ["federated_extensions"]
     return config
 
 
@@ -367,6 +367,9 @@ def build(output: Path) -> dict[str, object]:
         lite_dir.mkdir()
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(preload), indent=2))
         (lite_dir / "jupyter_lite_config.json").write_text(json.dumps(build_config(), indent=2))
+        # app settings: every cell stays rendered (JupyterLab's default windowing hides cells
+        # away from the viewport, and a widget slider rendered while hidden does not respond)
+        shutil.copy2(HERE / "overrides.json", lite_dir / "overrides.json")
         contents = tmp / "contents"
         notebooks = write_contents(contents, verdicts)
         if output.exists():

@@ -139,29 +139,44 @@ def execute(page, code: str) -> str:
     return page.evaluate(_EXECUTE, code)
 
 
-def slider_changes_figure(page, index: int = 0, timeout_ms: int = 30_000) -> tuple[str, str]:
-    """Press → on the ``index``-th ipywidgets slider; return the figure fingerprint before/after.
+def slider_changes_figure(page, index: int = 0, timeout_ms: int = 60_000) -> tuple[str, str]:
+    """Drag the ``index``-th ipywidgets slider one step with the mouse, as a student would.
 
-    The fingerprint is the data of every plotly figure in the slider's output area, so a
-    recomputation in the kernel (not just a moved handle) is what changes it.
+    Returns the fingerprint of the plotly figures in the slider's cell before and after: the
+    data of every trace, so only a recomputation in the kernel (not a moved handle) changes it.
     """
     fingerprint = """(el) => {
       const area = el.closest('.jp-Cell') || document;
       return JSON.stringify(Array.from(area.querySelectorAll('.js-plotly-plot')).map(gd =>
         (gd._fullData || []).map(t => ['x', 'y', 'z'].map(k => t[k] ? Array.from(t[k]).slice(0, 200) : null))));
     }"""
-    slider = page.locator(".jp-OutputArea .widget-slider .noUi-handle, .jp-OutputArea .widget-slider .slider-handle").nth(index)
-    slider.scroll_into_view_if_needed()
-    cell = page.locator(".jp-OutputArea .widget-slider").nth(index)
-    before = cell.evaluate(fingerprint)
-    slider.focus()
-    slider.press("ArrowRight")
+    slider = page.locator(".jp-OutputArea .widget-slider").nth(index)
+    # show the top of the slider's cell (clicking into a cell scrolls its top into view otherwise)
+    slider.evaluate("""async (el) => {
+      const nb = window.jupyterapp.shell.currentWidget.content;
+      const i = nb.widgets.findIndex(c => c.node.contains(el));
+      nb.activeCellIndex = i;
+      nb.mode = 'command';
+      await nb.scrollToItem(i, 'start');
+    }""")
+    handle = slider.locator(".noUi-handle").first
+    handle.wait_for(state="visible", timeout=timeout_ms)
+    page.wait_for_function(f"(el) => ({fingerprint})(el) !== '[]'", arg=slider.element_handle(), timeout=timeout_ms)
+    before = slider.evaluate(fingerprint)
+    lo, hi, now = (float(handle.get_attribute(a)) for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow"))
+    target = now + 1 if now + 1 <= hi else now - 1
+    track = slider.locator(".noUi-base").first.bounding_box()
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] * (target - lo) / (hi - lo), box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
     page.wait_for_function(
         f"([el, before]) => ({fingerprint})(el) !== before && ({_KERNEL_STATUS})() === 'idle'",
-        arg=[cell.element_handle(), before], timeout=timeout_ms, polling=100,
+        arg=[slider.element_handle(), before], timeout=timeout_ms, polling=100,
     )
-    after = cell.evaluate(fingerprint)
-    return before, after
+    assert float(handle.get_attribute("aria-valuenow")) == target
+    return before, slider.evaluate(fingerprint)
 
 
 def main(argv: list[str]) -> int:

@@ -190,9 +190,17 @@ def _open_through_link(lite_browser, page_path):
     base, context = lite_browser
     page = context.new_page()
     log = PageLog(page, base)
+    log.missing = []  # files the site should have but does not (404), the kernel's worker included
+    context.on("response", lambda r: log.missing.append(r.url) if r.status >= 400 else None)
     page.goto(base + page_path, wait_until="load")
     url = follow_link(page)
     return page, log, open_and_run(page, url)
+
+
+def _cells_with_errors(page) -> list[str]:
+    from tests.litecheck import LiteRun, cells
+
+    return LiteRun(url=page.url, cells=cells(page)).errors()
 
 
 @pytest.mark.browser
@@ -206,9 +214,12 @@ def test_chapter_runs_in_the_browser_with_live_sliders(lite_browser):
         n_sliders = page.locator(".jp-OutputArea .widget-slider").count()
         n_figures = page.locator(".jp-OutputArea .js-plotly-plot .main-svg").count()
         assert n_sliders >= 1 and n_figures >= 1, (n_sliders, n_figures)
-        before, after = slider_changes_figure(page, 0)
-        assert before != after
+        for k in range(n_sliders):  # every slider: dragged one step, the kernel redraws its figure
+            before, after = slider_changes_figure(page, k)
+            assert before != after, f"slider {k}"
+        assert not run.errors() and not _cells_with_errors(page)
         assert not log.external, f"requests outside the site: {log.external}"
+        assert not log.missing, f"missing files: {sorted(set(log.missing))}"
     finally:
         page.close()
 
@@ -239,5 +250,6 @@ def test_exercise_checks_run_in_the_browser(lite_browser):
         bad = execute(page, "_good = gd_steps\ngd_steps = lambda w0, eta, n: _good(w0, eta / 2, n)\ncheck('q1')")
         assert "q1 ✘" in bad and "step 1" in bad, bad
         assert not log.external, f"requests outside the site: {log.external}"
+        assert not log.missing, f"missing files: {sorted(set(log.missing))}"
     finally:
         page.close()
