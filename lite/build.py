@@ -42,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from lite.notebooks import BROWSER_PACKAGES, decide  # noqa: E402
+from lite.notebooks import BROWSER_PACKAGES, code_cells, decide  # noqa: E402
 
 NPM_PYODIDE = ROOT / "node_modules" / "pyodide"
 CACHE = ROOT / "_build" / "lite-cache"
@@ -283,7 +283,7 @@ def write_contents(dest: Path, verdicts: dict) -> list[str]:
         jupytext.write(nb, target, fmt="ipynb")
         written.append(page + ".ipynb")
         # an exercise's public checks, found beside the notebook as in the repository
-        for name in re.findall(r"Checker\(\s*['\"]([A-Za-z0-9_]+)['\"]", src.read_text(encoding="utf-8")):
+        for name in re.findall(r"Checker\(\s*['\"]([A-Za-z0-9_]+)['\"]", "\n".join(code_cells(src))):
             checks = src.parent / "tests" / f"{name}.py"
             if checks.is_file():
                 (target.parent / "tests").mkdir(exist_ok=True)

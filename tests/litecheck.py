@@ -96,7 +96,9 @@ def run_all(page) -> float:
         f"""() => {{
           const st = ({_KERNEL_STATUS})();
           const cells = ({_CELLS})();
-          return st === 'idle' && cells.every(c => c.source.trim() === '' || c.count !== null);
+          // Run All stops at the first error: then the error is the result
+          const failed = cells.some(c => c.outputs.some(o => o.output_type === 'error'));
+          return st === 'idle' && (failed || cells.every(c => c.source.trim() === '' || c.count !== null));
         }}""",
         timeout=RUN_TIMEOUT_MS, polling=250,
     )
