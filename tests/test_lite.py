@@ -190,8 +190,8 @@ def _open_through_link(lite_browser, page_path):
     base, context = lite_browser
     page = context.new_page()
     log = PageLog(page, base)
-    log.missing = []  # files the site should have but does not (404), the kernel's worker included
-    context.on("response", lambda r: log.missing.append(r.url) if r.status >= 400 else None)
+    log.missing = []  # files the Lite site should have but does not (404), its kernel worker included
+    context.on("response", lambda r: log.missing.append(r.url) if r.status >= 400 and "/lite/" in r.url else None)
     page.goto(base + page_path, wait_until="load")
     url = follow_link(page)
     return page, log, open_and_run(page, url)
