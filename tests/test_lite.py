@@ -253,3 +253,28 @@ def test_exercise_checks_run_in_the_browser(lite_browser):
         assert not log.missing, f"missing files: {sorted(set(log.missing))}"
     finally:
         page.close()
+
+
+BROWSER_CHAPTERS = sorted(p for p, v in decide(ROOT).items() if v.runs_in_browser and p.startswith("book/"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", [p for p in BROWSER_CHAPTERS if p != "book/momentum"])
+def test_every_browser_chapter_runs(lite_browser, page_name):
+    """Each chapter that links to the browser runs there end to end (momentum: above, in full)."""
+    from tests.litecheck import open_and_run
+    from tests.sitecheck import PageLog
+
+    base, context = lite_browser
+    page = context.new_page()
+    log = PageLog(page, base)
+    try:
+        page.goto(f"{base}lite/notebooks/index.html?path={page_name}.ipynb", wait_until="load")
+        run = open_and_run(page, page.url)
+        assert run.cells and all(c["count"] is not None for c in run.cells if c["source"].strip())
+        assert not run.errors(), run.errors()
+        has_figure = any("application/vnd.plotly.v1+json" in o.get("data", {}) for c in run.cells for o in c["outputs"])
+        assert has_figure == (page.locator(".jp-OutputArea .js-plotly-plot").count() > 0)
+        assert not log.external, f"requests outside the site: {log.external}"
+    finally:
+        page.close()
