@@ -41,6 +41,10 @@ def lite_href(pagename: str) -> str:
     return f"{up}{LITE_APP}?path={pagename}.ipynb"
 
 
+#: How a blocking package is named on the page.
+DISPLAY_NAMES = {"torch": "PyTorch"}
+
+
 def notice_html(pagename: str, verdict) -> str:
     if verdict.runs_in_browser:
         return (
@@ -49,11 +53,12 @@ def notice_html(pagename: str, verdict) -> str:
             '<span class="lc-lite-text"> (JupyterLite: Python runs in this browser tab, nothing to install;'
             " the first start downloads Python and its packages, later starts use the browser's cache)</span></div>"
         )
-    missing = ", ".join(sorted(verdict.blockers))
-    why = "; ".join(f"{k}: {v}" for k, v in sorted(verdict.blockers.items()))
+    what = "exercise" if pagename.startswith("exercises/") else "chapter"
+    names = " and ".join(DISPLAY_NAMES.get(k, k) for k in sorted(verdict.blockers))
+    why = "; ".join(v for _, v in sorted(verdict.blockers.items()))
     return (
         '<div class="lc-lite lc-lite-native" role="note">'
-        f'<span class="lc-lite-text">This notebook needs {html.escape(missing)}, so it does not run in the browser'
+        f'<span class="lc-lite-text">This {what} needs {html.escape(names)}, so it does not run in the browser'
         f" ({html.escape(why)}). Run it in JupyterLab (<code>make lab</code>) or on Binder / your course"
         " JupyterHub.</span></div>"
     )
