@@ -17,7 +17,9 @@ The written lock lists exactly the files shipped (entries whose files are not sh
 dropped, or micropip would try to fetch them), plus entries for the pure-Python wheels, so the
 kernel preloads ``lecture_code`` and its dependencies at start and a notebook's first cell just
 imports. Which notebooks go in is decided by ``lite/notebooks.py`` from their imports.
-Nothing in the site refers to another host: the build fails if a shipped text file does.
+The build fails if the site's configuration or lock points at another host (the app's JavaScript
+still carries defaults such as a CDN address for Pyodide, overridden here); the browser tests
+check that no request leaves the site.
 """
 
 from __future__ import annotations
