@@ -9,6 +9,7 @@ says so in the same place and points to JupyterLab and Binder/JupyterHub.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib.util
 import sys
@@ -33,6 +34,23 @@ def _load_decider(srcdir: Path):
 def _decide(app: Sphinx) -> None:
     srcdir = Path(app.srcdir)
     app.lite_verdicts = _load_decider(srcdir).decide(srcdir) if (srcdir / "lite" / "notebooks.py").is_file() else {}
+
+
+def _signature(app: Sphinx, pagename: str) -> str:
+    """What a page's notice depends on: its verdict and the code that writes the notice."""
+    v = app.lite_verdicts.get(pagename)
+    code = Path(__file__).read_bytes() + (Path(app.srcdir) / "lite" / "notebooks.py").read_bytes() \
+        if (Path(app.srcdir) / "lite" / "notebooks.py").is_file() else b""
+    verdict = "" if v is None else f"{v.runs_in_browser}:{sorted(v.blockers.items())}"
+    return hashlib.sha256(code + verdict.encode()).hexdigest()
+
+
+def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Pages whose notice would change (a chapter became torch-free, the wording changed)."""
+    old = getattr(env, "lite_signatures", {})
+    new = {page: _signature(app, page) for page in env.found_docs}
+    env.lite_signatures = new
+    return sorted(p for p in env.found_docs if p in old and old[p] != new[p])
 
 
 def lite_href(pagename: str) -> str:
@@ -80,5 +98,6 @@ def _add_notice(app: Sphinx, pagename: str, templatename: str, context: dict, do
 
 def setup(app: Sphinx):
     app.connect("builder-inited", _decide)
+    app.connect("env-get-outdated", _outdated)
     app.connect("html-page-context", _add_notice)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
