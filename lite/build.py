@@ -348,8 +348,32 @@ def site_size(out: Path) -> int:
     return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
 
 
-def build(output: Path) -> dict[str, object]:
+#: What the site is made from: a build with the same inputs as the last one is skipped.
+INPUTS = ("lite", "lecture_code", "grading", "exercises", "book", "pyproject.toml", "_toc.yml",
+          "package-lock.json")
+
+
+def inputs_hash() -> str:
+    digest = hashlib.sha256(sys.version.encode())
+    for name in INPUTS:
+        base = ROOT / name
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        for f in files:
+            if "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            digest.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build(output: Path, force: bool = False) -> dict[str, object]:
     t0 = time.perf_counter()
+    stamp = inputs_hash()
+    manifest_file = output / "book-lite.json"
+    if not force and manifest_file.is_file():
+        old = json.loads(manifest_file.read_text())
+        if old.get("inputs") == stamp and (output / PYODIDE_DIR / "pyodide-lock.json").is_file():
+            log(f"up to date: {output} (inputs unchanged; --force rebuilds)")
+            return old
     verdicts = decide(ROOT)
     browser = {k: v for k, v in verdicts.items() if v.runs_in_browser}
     if not browser:
@@ -388,7 +412,7 @@ def build(output: Path) -> dict[str, object]:
         p.unlink()
     check_self_contained(output)
     manifest = {**info, "notebooks": notebooks, "preload": preload, "bytes": site_size(output),
-                "seconds": round(time.perf_counter() - t0, 1)}
+                "seconds": round(time.perf_counter() - t0, 1), "inputs": stamp}
     (output / "book-lite.json").write_text(json.dumps(manifest, indent=1))
     log(f"{len(notebooks)} notebooks, {manifest['bytes'] / 1e6:.1f} MB in {output} ({manifest['seconds']} s)")
     return manifest
@@ -397,9 +421,10 @@ def build(output: Path) -> dict[str, object]:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--output", type=Path, default=ROOT / "_build" / "html" / "lite")
+    ap.add_argument("--force", action="store_true", help="rebuild even if the inputs are unchanged")
     args = ap.parse_args(argv)
     try:
-        build(args.output.resolve())
+        build(args.output.resolve(), force=args.force)
     except BuildError as exc:
         print(f"[lite] build failed: {exc}", file=sys.stderr)
         return 1

@@ -50,7 +50,8 @@ def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
     old = getattr(env, "lite_signatures", {})
     new = {page: _signature(app, page) for page in env.found_docs}
     env.lite_signatures = new
-    return sorted(p for p in env.found_docs if p in old and old[p] != new[p])
+    # a page already built whose signature differs (or was never recorded) is read again
+    return sorted(p for p in env.found_docs if p in env.all_docs and old.get(p) != new[p])
 
 
 def lite_href(pagename: str) -> str:
