@@ -279,3 +279,35 @@ def test_every_browser_chapter_runs(lite_browser, page_name):
         assert not log.external, f"requests outside the site: {log.external}"
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_the_wheel_served_to_students_holds_no_solutions():
+    """The project's wheel in the Lite site: no reference solutions, no hidden checks."""
+    import zipfile
+
+    from grading import CANARY
+
+    manifest = _lite_site()
+    lock = json.loads((LITE / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    wheel = LITE / "static" / "pyodide" / lock[manifest["project"]]["file_name"]
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        assert any(n.startswith("lecture_code/") for n in names)
+        assert not [n for n in names if n.startswith(("solutions/", "exercises/"))]
+        # Until the student side moves into lecture_code (LAYOUT.md), the exercises import
+        # grading.student, so the wheel carries the grading package, whose __init__ defines the
+        # canary constant itself; nothing else may carry it.
+        imports_grading = any("grading" in decide(ROOT)[p].packages or
+                              any(s.lstrip().startswith(("from grading", "import grading"))
+                                  for s in "\n".join(code_cells(ROOT / decide(ROOT)[p].path)).splitlines())
+                              for p in decide(ROOT) if p.startswith("exercises/"))
+        if not imports_grading:
+            assert not [n for n in names if n.startswith("grading/")], "the trusted grader is in the wheel"
+        for n in names:
+            if n == "grading/__init__.py" and imports_grading:
+                continue
+            assert CANARY.encode() not in z.read(n), n
+    for p in (LITE / "files").rglob("*"):
+        if p.is_file():
+            assert CANARY not in p.read_text(encoding="utf-8", errors="replace"), p
