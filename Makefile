@@ -108,3 +108,4 @@ clean:
 	rm -rf _build _vendor
 
 -include grading/grading.mk
+-include lite/lite.mk
