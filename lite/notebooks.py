@@ -67,8 +67,10 @@ def code_cells(path: Path) -> list[str]:
         cells = nb.get("cells", [])
         return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
                 for c in cells if c.get("cell_type") == "code"]
-    text = path.read_text(encoding="utf-8")
-    return [m.group(1) for m in re.finditer(r"^```\{code-cell\}[^\n]*\n(.*?)^```", text, re.S | re.M)]
+    import jupytext  # reads MyST cells with their options (":tags: [...]") the way JupyterLab does
+
+    nb = jupytext.read(path)
+    return [c.source for c in nb.cells if c.cell_type == "code"]
 
 
 def _strip_magics(src: str) -> str:
@@ -120,7 +122,7 @@ def _public_checks(root: Path, notebook: Path, sources: list[str]) -> list[Path]
         names.update(re.findall(r"Checker\(\s*['\"]([A-Za-z0-9_]+)['\"]", src))
     files = []
     for name in sorted(names):
-        for cand in (notebook.parent / "tests" / f"{name}.py", root / "exercises" / "tests" / f"{name}.py"):
+        for cand in (root / "lecture_code" / "student" / "checks" / f"{name}.py",):
             if cand.is_file():
                 files.append(cand)
                 break
