@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 from lecture_code.core.initialization import mean_field_variances, signal_propagation
 from lecture_code.core.landscape import batched_loss, random_direction
 from lecture_code.core.models import unflatten_params
-from lecture_code.core.plotting import SEQUENTIAL, color
+from lecture_code.core.plotting import SEQUENTIAL, book_figure, color
 
 __all__ = [
     "RESULTS",
@@ -74,7 +74,7 @@ def _book_layout(fig: go.Figure, height: int, status: str = "", *, warn: bool = 
                    font=dict(size=13, color="#B00020" if warn else "#222")),
     )
     fig.update_annotations(font_size=13)
-    return fig
+    return book_figure(fig)
 
 
 # --- 1. interpolation ------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def draw_gammabeta(res: dict) -> go.Figure:
     fig.add_hline(y=0.1, line=dict(dash="dot", color="#888"), annotation_text="chance (10 %)")
     fig.update_layout(template="plotly_white", height=380, margin=dict(l=60, r=20, t=40, b=80),
                       yaxis=dict(title="test accuracy", range=[0, 1.02], tickformat=".0%"))
-    return fig
+    return book_figure(fig)
 
 
 # --- 6. initialization -----------------------------------------------------------------------
@@ -412,4 +412,4 @@ def draw_lottery(res: dict) -> go.Figure:
                                  ticktext=["100 %", "50 %", "20 %", "10 %", "5 %", "2 %", "1 %"]),
                       yaxis=dict(title="test accuracy", tickformat=".0%"),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return fig
+    return book_figure(fig)

@@ -804,10 +804,8 @@ def draw_reproduction(data: dict) -> go.Figure:
     Both sides with ± 2 binomial standard errors (1000 runs each); a setting the paper ran but
     did not list is drawn at 0.
     """
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.1,
-                        subplot_titles=("n = k", "n = k + 1, k + 2"))
+    fig = new_figure(cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.1,
+                     subplot_titles=("n = k", "n = k + 1, k + 2"), legend="below", height=440)
     for i, extra in enumerate((0, 1, 2)):
         rows = [r for r in data["rows"] if r["n"] == r["k"] + extra and r.get("published")]
         if not rows:
@@ -827,8 +825,6 @@ def draw_reproduction(data: dict) -> go.Figure:
                          array=[2 * _binomial_se(r["published"]["percent_local"] * 10, 1000) for r in rows]),
             name=f"Safran & Shamir, {label}", marker=dict(color=color(i), symbol="x", size=10),
             hovertemplate="k = %{x:.0f}: %{y:.1f} % published"), 1, col)
-    fig.update_layout(template="plotly_white", height=440, margin=dict(l=60, r=20, t=50, b=50),
-                      legend=dict(orientation="h", y=-0.25))
     fig.update_xaxes(title_text="k (teacher neurons, d = k)", dtick=1, row=1, col=1)
     fig.update_xaxes(title_text="k", dtick=1, row=1, col=2)
     fig.update_yaxes(title_text="% of runs in a spurious local minimum", col=1)

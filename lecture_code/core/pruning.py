@@ -45,7 +45,7 @@ def full_masks(model: nn.Module) -> Masks:
 
 
 def magnitude_prune(model: nn.Module, masks: Masks, rate: float, *, last_layer_rate: float | None = None) -> Masks:
-    """New masks without the ``rate`` fraction of smallest-|w| weights still present in each layer.
+    """New masks without the ``rate`` fraction of smallest-magnitude weights still present in each layer.
 
     ``last_layer_rate`` prunes the output layer at a different rate (Frankle & Carbin prune it
     at half the rate). Ties are broken by position, so exactly ``round(rate · kept)`` weights

@@ -8,11 +8,11 @@ neurons (output weights fixed to one, no biases); the population loss
 
 Everything is closed-form through the arc-cosine kernel: for ``w, u`` at angle ``θ``
 
-    E[relu(w.x) relu(u.x)] = |w||u| κ(θ),   κ(θ) = (sin θ + (π - θ) cos θ) / (2π),
+    E[relu(w.x) relu(u.x)] = ‖w‖‖u‖ κ(θ),   κ(θ) = (sin θ + (π - θ) cos θ) / (2π),
 
-its gradient in ``w`` is ``g(w, u) = (|u| sin θ ŵ + (π - θ) u) / (2π)``, and the Hessian blocks are
+its gradient in ``w`` is ``g(w, u) = (‖u‖ sin θ ŵ + (π - θ) u) / (2π)``, and the Hessian blocks are
 
-    ∂g(w, u)/∂w = |u| / (2π|w|) · (sin θ (I - ŵŵᵀ) + a aᵀ / sin θ),            a = û - cos θ ŵ,
+    ∂g(w, u)/∂w = ‖u‖ / (2π‖w‖) · (sin θ (I - ŵŵᵀ) + a aᵀ / sin θ),            a = û - cos θ ŵ,
     ∂g(w, u)/∂u = (π - θ) I / (2π) + (sin θ ŵûᵀ + a bᵀ / sin θ) / (2π),        b = ŵ - cos θ û,
 
 so ``∂²F/∂w_i² = I/2 + Σ_{j≠i} ∂g(w_i, w_j)/∂w - Σ_l ∂g(w_i, v_l)/∂w`` and
