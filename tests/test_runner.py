@@ -9,7 +9,7 @@ import pytest
 
 from lecture_code.core import optimizers as O
 from lecture_code.core.problems import LeastSquares, gradient_noise, narrow_valley
-from lecture_code.core.runner import DEFAULT_LIMIT, fast_grad, run, run_many
+from lecture_code.core.runner import DEFAULT_LIMIT, DIVERGED, NONFINITE_GRADIENT, fast_grad, run, run_many
 from lecture_code.core.surfaces import get_surface, quadratic
 
 ALL = [
@@ -29,10 +29,17 @@ ALL = [
     O.amsgrad(0.05),
     O.chain(O.clip_by_norm(1.0), O.adam(0.05)),
     O.chain(O.clip_by_norm(2.0), O.sgd(0.05)),
+    O.sgd(0.01, weight_decay=0.1),
+    O.momentum(0.01, 0.9, weight_decay=0.1),
+    O.adam(0.05, weight_decay=0.1),
+    O.adamw(0.05, weight_decay=0.1),
+    O.adamw(0.05, weight_decay=0.1, amsgrad=True),
+    O.chain(O.clip_by_norm(1.0), O.adamw(0.05)),
+    O.chain(O.scale_by_amsgrad(0.0, 0.5), O.scale_by_schedule(lambda t: -0.05 / math.sqrt(t))),
 ]
 
 
-@pytest.mark.parametrize("opt", ALL, ids=[o.name for o in ALL])
+@pytest.mark.parametrize("opt", ALL, ids=[f"{i}-{o.name}" for i, o in enumerate(ALL)])
 @pytest.mark.parametrize("surface", ["beale", "y4_minus_x4", "rosenbrock", "cliff"])
 def test_fast_path_equals_array_path(opt, surface):
     """Same rules, same gradient formula: floats and arrays agree (to relative 1e-10)."""
@@ -149,3 +156,86 @@ def test_run_many_equals_run():
         assert np.array_equal(one.points, t.points) and np.array_equal(one.losses, t.losses)
         assert np.array_equal(one.grad_norms, t.grad_norms) and one.diverged_at == t.diverged_at
     assert any(t.diverged for t in many) and not all(t.diverged for t in many)
+
+
+# ------------------------------------------------------------------ non-finite gradients
+
+
+class Broken:
+    """x² + y² whose gradient is NaN (or +inf) for x < 0.5 while the loss stays finite: a
+    stand-in for a loss that is not differentiable there or a gradient that overflowed."""
+
+    dim = 2
+    vectorized = True
+
+    def __init__(self, bad=float("nan")):
+        self.bad = bad
+
+    def expr(self, x, y):
+        return x * x + y * y
+
+    def grad_expr(self, x, y):
+        if np.ndim(x):
+            return np.where(x < 0.5, self.bad, 2 * x), 2 * y + 0 * x
+        return (self.bad if x < 0.5 else 2 * x), 2 * y
+
+    def f(self, points):
+        p = np.asarray(points, float)
+        return self.expr(p[..., 0], p[..., 1])
+
+    def grad(self, point):
+        p = np.asarray(point, float)
+        return np.stack(np.broadcast_arrays(*self.grad_expr(p[..., 0], p[..., 1])), axis=-1)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")], ids=["nan", "inf"])
+@pytest.mark.parametrize("opt", [O.sgd(0.1), O.momentum(0.05, 0.9), O.adam(0.2), O.adamw(0.2, weight_decay=0.1),
+                                 O.chain(O.clip_by_norm(1.0), O.sgd(0.1))], ids=["gd", "momentum", "adam", "adamw", "clip"])
+def test_a_non_finite_gradient_stops_the_run_and_says_so(opt, bad):
+    """GD from x = 2 on x² + y² with η = 0.1: x_t = 2 · 0.8^t, below 0.5 first at t = 7, so the
+    gradient of step 8 is NaN. Both paths stop there, keep the finite points and say why."""
+    s = Broken(bad)
+    runs = [run(opt, s, (2.0, 1.0), 50, fast=True), run(opt, s, (2.0, 1.0), 50, fast=False),
+            run_many([opt], s, (2.0, 1.0), 50)[0]]
+    k = runs[0].diverged_at
+    assert k is not None and all(r.diverged_at == k for r in runs)
+    for r in runs:
+        assert r.reason == NONFINITE_GRADIENT and r.diverged
+        assert r.status == f"{opt.name}: non-finite gradient at step {k}"
+        assert len(r.points) == k and np.all(np.isfinite(r.points)) and np.all(np.isfinite(r.losses))
+        assert r.points[-1, 0] < 0.5 <= r.points[-2, 0]  # the last point is where the gradient broke
+        assert np.allclose(r.points, runs[1].points, rtol=1e-12)
+    if opt.name == "GD":
+        assert k == 8 and np.allclose(runs[0].points[:, 0], 2 * 0.8 ** np.arange(8))
+
+
+def test_a_rule_that_swallows_nan_is_still_cut_where_the_gradient_broke():
+    """A user rule that turns NaN into a finite step (max(min(u, 1), −1) with NaN-blind
+    comparisons) would walk on silently; the runner still stops at the non-finite gradient."""
+    def clamp(u, state, t, xp):
+        return -xp.maximum(-xp.maximum(u, -1.0), -1.0), state
+
+    opt = O.chain(O.elementwise(clamp, name="clamp"), O.scale(-0.1))
+    for fast in (True, False):
+        r = run(opt, Broken(), (2.0, 1.0), 100, fast=fast)
+        assert r.reason == NONFINITE_GRADIENT and np.all(np.isfinite(r.points))
+        assert r.points[-1, 0] < 0.5 <= r.points[-2, 0]
+
+
+def test_divergence_and_finished_runs_name_their_reason():
+    s = quadratic(1.0, 0.0, lambda_max=1.0)
+    assert run(O.sgd(3.0), s, (1.0, 0.0), 200).reason == DIVERGED
+    done = run(O.sgd(0.1), s, (1.0, 0.0), 20)
+    assert done.reason == "" and done.status == "" and not done.diverged
+    # a non-finite gradient at the last point of a finished run was never used: nothing stops
+    r = run(O.sgd(0.1), Broken(), (2.0, 1.0), 7)
+    assert not r.diverged and len(r.points) == 8 and not np.isfinite(r.grad_norms[-1])
+
+
+def test_figures_show_a_non_finite_gradient():
+    from lecture_code.core.plotting import draw_paths, status_text
+
+    r = run(O.sgd(0.1), Broken(), (2.0, 1.0), 50)
+    assert status_text([r]) == "GD: non-finite gradient at step 8"
+    fig = draw_paths(get_surface("bowl"), [r], window=((-3, 3), (-3, 3)))
+    assert "non-finite gradient at step 8" in fig.layout.annotations[-1].text

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lecture_code.core.validate import check_int, check_positive, check_unit, same_value
+from lecture_code.core.validate import check_int, check_nonnegative, check_positive, check_unit, same_value
 
 
 @pytest.mark.parametrize(
@@ -32,15 +32,32 @@ def test_check_int_accepts_integers_of_any_kind():
 
 
 def test_check_positive_and_unit():
-    assert check_positive("lr", 0.1) == 0.1
-    assert np.array_equal(check_positive("lr", [1.0, 0.5]), [1.0, 0.5])
-    for bad in (0.0, -1.0, float("nan"), float("inf"), [1.0, -2.0], [], "x"):
-        with pytest.raises(ValueError, match="lr must be > 0"):
-            check_positive("lr", bad)
-    assert check_unit("beta", 0.0) == 0.0
-    for bad in (1.0, -0.1, float("nan"), "x"):
+    assert check_positive(0.1, "lr") == 0.1
+    assert np.array_equal(check_positive([1.0, 0.5], "lr"), [1.0, 0.5])
+    for bad in (0.0, -1.0, float("nan"), float("inf"), [1.0, -2.0], [], "x", True):
+        with pytest.raises(ValueError, match=r"lr must be > 0 \(and finite\), got"):
+            check_positive(bad, "lr")
+    assert check_nonnegative(0.0, "weight_decay") == 0.0 and check_nonnegative(0.5, "weight_decay") == 0.5
+    for bad in (-1e-3, float("nan"), float("inf"), "x", False):
+        with pytest.raises(ValueError, match=r"weight_decay must be >= 0 \(and finite\), got"):
+            check_nonnegative(bad, "weight_decay")
+    assert check_unit(0.0, "beta") == 0.0 and check_unit(0.99, "beta") == 0.99
+    for bad in (1.0, -0.1, float("nan"), "x", True):
         with pytest.raises(ValueError, match=r"beta must be in \[0, 1\)"):
-            check_unit("beta", bad)
+            check_unit(bad, "beta")
+
+
+@pytest.mark.parametrize("check, args", [
+    (check_positive, ("lr", 0.1)),
+    (check_nonnegative, ("weight_decay", 0.0)),
+    (check_unit, ("beta", 0.9)),
+    (check_int, ("steps", 5)),
+])
+def test_the_old_argument_order_fails_loudly(check, args):
+    """Every check takes (value, name): a call with the name first is an error, not a silent swap."""
+    with pytest.raises(TypeError, match=r"the value comes first"):
+        check(*args)
+    assert check(*reversed(args)) == args[1]
 
 
 def test_same_value_is_the_argument_changed_check():

@@ -15,6 +15,8 @@ Optimizers are chains of transformations, each a few lines of math::
     momentum(lr, beta)  = chain(trace(beta), scale(-lr))                   # accumulate, then step
     adam(lr, b1, b2)    = chain(scale_by_adam(b1, b2, eps), scale(-lr))
     amsgrad(lr, b1, b2) = chain(scale_by_amsgrad(b1, b2, eps), scale(-lr))
+    adam(lr, weight_decay=wd)  = chain(add_decayed_weights(wd), scale_by_adam(...), scale(-lr))  # L2
+    adamw(lr, weight_decay=wd) = chain(scale_by_adam(...), add_decayed_weights(wd), scale(-lr))  # decoupled
     chain(clip_by_norm(1.0), adam(0.01))                                   # clip, then Adam
 
 and the transformations are written with four named helpers: :func:`ema` (the one moving
@@ -28,8 +30,14 @@ constructor (as ``torch.optim`` keeps its kernels beside ``Adam``). It uses only
 and ``xp.sqrt`` / ``xp.maximum``, so the same function runs on numpy arrays (``xp = numpy``,
 the :attr:`Optimizer.update` every caller uses) and on one Python float per coordinate
 (``xp = FLOATS``, the fast 2-D path of :mod:`lecture_code.core.runner`, fast enough for
-sliders). Only :func:`clip_by_norm` looks at the whole gradient vector; its rule takes the
-squared norm. ``tests/test_runner.py`` checks that both paths give the same numbers.
+sliders). A rule that needs the parameters themselves (:func:`add_decayed_weights`) takes
+them as a fifth argument, ``step(u, state, t, xp, w)``. Only :func:`clip_by_norm` looks at the
+whole gradient vector; its rule takes the squared norm. ``tests/test_runner.py`` checks that
+both paths give the same numbers.
+
+**Fail fast.** Hyperparameters are checked when an optimizer is built (``ValueError`` naming
+the parameter and its range), and ``update`` refuses a gradient whose shape differs from the
+parameters' (``ValueError`` naming both shapes) instead of broadcasting it.
 
 Conventions (stated once, repeated in each docstring)
 -----------------------------------------------------
@@ -46,11 +54,20 @@ Conventions (stated once, repeated in each docstring)
   ``w + α Δw``. Here (as in PyTorch and Sutskever et al. 2013) the iterate *is* the
   look-ahead point, so the gradient is taken at the current parameters; the two sequences
   are the same points shifted by one momentum step (tested).
-* **Epsilon.** Goodfellow et al.'s Alg. 8.5 (RMSprop) puts δ *inside* the square root,
-  ``g / sqrt(δ + r)``; PyTorch puts it *outside*, ``g / (sqrt(r) + ε)``. :func:`rmsprop` and
-  :func:`adam` take ``eps_inside_sqrt`` (default ``True``); with ``False`` they reproduce
-  ``torch.optim`` to 1e-10 (tested), and a test pins the size of the difference.
-  :func:`adagrad` follows PyTorch (outside).
+* **Epsilon.** The sources differ on where the small constant sits. Goodfellow et al.'s
+  Alg. 8.5 (RMSprop) puts δ *inside* the square root, ``g / sqrt(δ + r)``, and the lecture's
+  slide copies it. For Adam the book's Alg. 8.7 puts δ *outside*, ``ŝ / (sqrt(r̂) + δ)``, as
+  do Kingma & Ba and ``torch.optim``; the lecture's Adam slide writes ``ŝ / sqrt(r̂ + δ)``
+  (inside). :func:`rmsprop` and :func:`adam` take ``eps_inside_sqrt``; the default ``True``
+  follows the lecture's slides, ``False`` is the book's Adam and PyTorch, reproduced to 1e-10
+  (tested); a test pins the size of the difference. :func:`adagrad` puts ε outside (PyTorch).
+* **Weight decay.** ``weight_decay=λ`` in :func:`sgd`, :func:`momentum`, :func:`adagrad`,
+  :func:`rmsprop`, :func:`adam`, :func:`amsgrad` is PyTorch's *coupled* L2 term: ``λw`` is
+  added to the gradient before anything else (:func:`add_decayed_weights` first in the
+  chain), so Adam divides it by ``sqrt(r̂)`` like the gradient. :func:`adamw` is Loshchilov &
+  Hutter's *decoupled* decay: the same part placed after Adam's scaling, so every weight
+  shrinks by ``η λ w`` per step whatever its gradients (``torch.optim.AdamW``). Both are
+  tested against ``torch.optim`` to 1e-10 in float64.
 """
 
 from __future__ import annotations
@@ -61,7 +78,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from lecture_code.core.validate import check_positive, check_unit
+from lecture_code.core.validate import check_nonnegative, check_positive, check_unit
 
 __all__ = [
     "Optimizer",
@@ -76,6 +93,8 @@ __all__ = [
     "chain",
     "named",
     "scale",
+    "scale_by_schedule",
+    "add_decayed_weights",
     "clip_by_norm",
     "trace",
     "scale_by_sum_of_squares",
@@ -91,6 +110,7 @@ __all__ = [
     "rmsprop_nesterov",
     "adam",
     "amsgrad",
+    "adamw",
     "OPTIMIZERS",
     "make",
 ]
@@ -116,12 +136,15 @@ class Part(NamedTuple):
     start : the initial state fields (numbers, or one number per coordinate).
     elementwise : ``False`` only for a rule that needs the whole vector.
     factor : for :func:`scale` only, the factor (a number, or one per coordinate).
+    uses_params : the rule also takes the parameter, ``step(u, state, t, xp, w)``
+        (:func:`add_decayed_weights`).
     """
 
     step: Callable
     start: tuple = ()
     elementwise: bool = True
     factor: Any = None
+    uses_params: bool = False
 
 
 class Optimizer(NamedTuple):
@@ -190,8 +213,15 @@ def _states(name: str, fields: Sequence[str]) -> type:
     return NamedTuple(name, [("count", int), *((f, Any) for f in fields)])
 
 
+def _check_shape(g: Array, params: Any, state_field: Any = None) -> None:
+    """A gradient must have the parameters' shape (never broadcast it)."""
+    ref = np.shape(params) if params is not None else (state_field.shape if state_field is not None else None)
+    if ref is not None and g.shape != tuple(ref):
+        raise ValueError(f"grads must have the shape of the parameters {tuple(ref)}, got shape {g.shape}")
+
+
 def elementwise(step: Callable, start: tuple = (), *, name: str = "custom", kind: str | None = None,
-                state: type | None = None) -> Optimizer:
+                state: type | None = None, uses_params: bool = False) -> Optimizer:
     """An :class:`Optimizer` from one scalar-generic rule: how every transformation here is made.
 
     ``step(u, state, t, xp) -> (u, state)`` gets one coordinate's update ``u`` (a float) or
@@ -203,9 +233,15 @@ def elementwise(step: Callable, start: tuple = (), *, name: str = "custom", kind
         def sign_step(u, state, t, xp):          # signSGD's direction, u / |u|
             return u / xp.sqrt(u * u + 1e-30), state
         signsgd = chain(elementwise(sign_step, name="sign"), scale(-0.01))
+
+    With ``uses_params=True`` the rule gets the parameters too, ``step(u, state, t, xp, w)``
+    (one coordinate's parameter, or the array), and ``update`` needs ``params``.
+    ``update`` refuses a gradient whose shape differs from the parameters' (or, without
+    ``params``, from the state's).
     """
     fields = tuple(f"field{i}" for i in range(len(start)))
     state_cls = state or _states("ElementwiseState", fields)
+    with_params = bool(uses_params)
 
     def init(params: Array) -> Any:
         p = _as_float_array(params)
@@ -213,13 +249,17 @@ def elementwise(step: Callable, start: tuple = (), *, name: str = "custom", kind
 
     def update(grads: Array, st: Any, params: Array | None = None) -> tuple[Array, Any]:
         g = _as_float_array(grads)
-        if len(st) > 1 and g.shape != st[1].shape:
-            raise ValueError(f"grads must have the shape of the parameters {st[1].shape}, got shape {g.shape}")
+        _check_shape(g, params, st[1] if len(st) > 1 else None)
         t = st.count + 1
-        u, new = step(g, tuple(st[1:]), t, np)
+        if with_params:
+            if params is None:
+                raise ValueError(f"{name} needs the parameters: call update(grads, state, params)")
+            u, new = step(g, tuple(st[1:]), t, np, _as_float_array(params))
+        else:
+            u, new = step(g, tuple(st[1:]), t, np)
         return u, state_cls(t, *new)
 
-    return Optimizer(init, update, name, kind or name, (Part(step, tuple(start)),))
+    return Optimizer(init, update, name, kind or name, (Part(step, tuple(start), uses_params=with_params),))
 
 
 class ChainState(NamedTuple):
@@ -284,6 +324,54 @@ def scale(step_size: float | Sequence[float]) -> Optimizer:
     return opt._replace(parts=(Part(step, (), factor=factor),))
 
 
+def scale_by_schedule(schedule: Callable[[int], float]) -> Optimizer:
+    """Multiply the update by ``schedule(t)`` at step ``t = 1, 2, ...``: a learning-rate schedule.
+
+    .. code-block:: text
+
+        u ← schedule(t) · u
+
+    ``chain(scale_by_amsgrad(ρ1, ρ2, δ), scale_by_schedule(lambda t: −η / sqrt(t)))`` is AMSGrad
+    with the decaying steps ``η/√t`` of Reddi et al.'s convergence theorem. (optax counts
+    from 0; here ``t`` is the step number, as in Adam's bias correction.)
+    """
+    if not callable(schedule):
+        raise ValueError(f"schedule must be a function of the step number t = 1, 2, ..., got {schedule!r}")
+
+    def step(u, state, t, xp):
+        return schedule(t) * u, state
+
+    return elementwise(step, (), name="schedule", kind="scale", state=ScaleState)
+
+
+def add_decayed_weights(weight_decay: float) -> Optimizer:
+    """Weight decay as a transformation: ``u ← u + λ w`` (``w`` the current parameters).
+
+    .. code-block:: text
+
+        chain(add_decayed_weights(λ), scale_by_adam(...), scale(−η))    coupled L2 (torch.optim.Adam)
+        chain(scale_by_adam(...), add_decayed_weights(λ), scale(−η))    decoupled  (torch.optim.AdamW)
+
+    First in the chain it adds the gradient of the L2 penalty ``½ λ ‖w‖²`` to the gradient
+    (``torch.optim``'s ``weight_decay`` in SGD, Adagrad, RMSprop, Adam): an adaptive method
+    then divides it by ``sqrt(r̂)`` like the rest of the gradient. After the scaling it shrinks
+    every weight by ``η λ w`` per step, whatever its gradients (Loshchilov & Hutter's AdamW).
+    For plain SGD the two places give the same update.
+    """
+    lam = float(check_nonnegative(weight_decay, "weight_decay"))
+
+    def step(u, state, t, xp, w):
+        return u + lam * w, state
+
+    return elementwise(step, (), name="add_decayed_weights", kind="scale", state=ScaleState, uses_params=True)
+
+
+def _coupled_decay(weight_decay: float) -> tuple[Optimizer, ...]:
+    """``(add_decayed_weights(λ),)`` for λ > 0, ``()`` for λ = 0 (PyTorch's default: no part at all)."""
+    lam = float(check_nonnegative(weight_decay, "weight_decay"))
+    return (add_decayed_weights(lam),) if lam > 0 else ()
+
+
 class EmptyState(NamedTuple):
     pass
 
@@ -308,7 +396,7 @@ def clip_by_norm(max_norm: float) -> Optimizer:
     Same rule as ``torch.nn.utils.clip_grad_norm_`` except that PyTorch divides by
     ``‖g‖ + 1e-6`` (so it always rescales slightly); here nothing changes when ``‖g‖ ≤ h``.
     """
-    h = float(check_positive("max_norm", max_norm))
+    h = float(check_positive(max_norm, "max_norm"))
     factor = _clip_factor(h)
 
     def init(params: Array) -> EmptyState:
@@ -316,6 +404,7 @@ def clip_by_norm(max_norm: float) -> Optimizer:
 
     def update(grads: Array, state: EmptyState, params: Array | None = None) -> tuple[Array, EmptyState]:
         g = _as_float_array(grads)
+        _check_shape(g, params)
         f = factor(float(np.sum(g * g)), FLOATS)
         return (g * f if f != 1.0 else g), state
 
@@ -336,8 +425,8 @@ def trace(decay: float, nesterov: bool = False, dampening: float = 0.0) -> Optim
     ``chain(trace(β), scale(−η))`` is PyTorch's SGD with momentum;
     ``chain(scale(−γ), trace(α))`` is the lecture's ``Δw(m) = −γ g + α Δw(m−1)``.
     """
-    b = check_unit("beta", decay)
-    d = check_unit("dampening", dampening)
+    b = check_unit(decay, "beta")
+    d = check_unit(dampening, "dampening")
     if nesterov and d != 0.0:
         raise ValueError(f"dampening must be 0 with nesterov=True (as in torch.optim.SGD), got {dampening!r}")
     keep = 1.0 - d
@@ -354,10 +443,8 @@ SumOfSquaresState = _states("SumOfSquaresState", ["sum_sq"])
 
 def scale_by_sum_of_squares(eps: float = 1e-10, initial_accumulator_value: float = 0.0) -> Optimizer:
     """AdaGrad's scaling: ``G ← G + u²``, ``u ← u / (sqrt(G) + ε)``."""
-    e = float(check_positive("eps", eps))
-    acc0 = float(initial_accumulator_value)
-    if not (acc0 >= 0.0):
-        raise ValueError(f"initial_accumulator_value must be >= 0, got {initial_accumulator_value!r}")
+    e = float(check_positive(eps, "eps"))
+    acc0 = float(check_nonnegative(initial_accumulator_value, "initial_accumulator_value"))
 
     def step(u, state, t, xp):
         s = state[0] + u * u
@@ -371,8 +458,8 @@ RMSState = _states("RMSState", ["sq_avg"])
 
 def scale_by_rms(decay: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bool = True) -> Optimizer:
     """RMSprop's scaling: ``r ← ema(r, u², ρ)``, ``u ← u / sqrt(δ + r)`` (or ``/(sqrt(r) + ε)``)."""
-    rho = check_unit("rho", decay)
-    e = float(check_positive("eps", eps))
+    rho = check_unit(decay, "rho")
+    e = float(check_positive(eps, "eps"))
     inside = bool(eps_inside_sqrt)
 
     def step(u, state, t, xp):
@@ -387,7 +474,7 @@ AMSGradState = _states("AMSGradState", ["mu", "nu", "nu_max"])
 
 
 def _adam_hyper(b1: float, b2: float, eps: float) -> tuple[float, float, float]:
-    return check_unit("b1", b1), check_unit("b2", b2), float(check_positive("eps", eps))
+    return check_unit(b1, "b1"), check_unit(b2, "b2"), float(check_positive(eps, "eps"))
 
 
 def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, eps_inside_sqrt: bool = True,
@@ -445,23 +532,37 @@ def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, e
 # --------------------------------------------------------------------------- the optimizers
 
 
-def sgd(lr: float | Sequence[float]) -> Optimizer:
+def _named_chain(parts: Sequence[Optimizer], name: str, kind: str) -> Optimizer:
+    """``named(chain(*parts))``, or the single part itself under that name."""
+    return named(parts[0] if len(parts) == 1 else chain(*parts), name, kind)
+
+
+def sgd(lr: float | Sequence[float], weight_decay: float = 0.0) -> Optimizer:
     """Plain gradient descent, ``w ← w − η g``: ``scale(−η)``.
+
+    .. code-block:: text
+
+        g ← g + λ w          (weight_decay λ > 0 only: add_decayed_weights(λ))
+        w ← w − η g
 
     Parameters
     ----------
     lr : float or sequence of float
         Learning rate η > 0. A sequence gives one learning rate per coordinate (the
         lecture's "unit-wise learning rates", e.g. ``sgd([1, 1/75])``).
+    weight_decay : float
+        λ ≥ 0, the L2 penalty ``½ λ ‖w‖²`` added to the loss (for SGD coupled and decoupled
+        weight decay are the same update).
 
     Notes
     -----
-    Same as ``torch.optim.SGD(lr=η)``.
+    Same as ``torch.optim.SGD(lr=η, weight_decay=λ)``.
     """
-    eta = check_positive("lr", lr)
+    eta = check_positive(lr, "lr")
     unitwise = np.ndim(eta) != 0
-    return named(scale(-np.asarray(eta, dtype=float) if unitwise else -float(eta)),
-                 "GD (unit-wise η)" if unitwise else "GD", "gd_unitwise" if unitwise else "gd")
+    step = scale(-np.asarray(eta, dtype=float) if unitwise else -float(eta))
+    return _named_chain((*_coupled_decay(weight_decay), step), "GD (unit-wise η)" if unitwise else "GD",
+                        "gd_unitwise" if unitwise else "gd")
 
 
 def lecture_momentum(lr: float, alpha: float, nesterov: bool = False) -> Optimizer:
@@ -487,17 +588,19 @@ def lecture_momentum(lr: float, alpha: float, nesterov: bool = False) -> Optimiz
     With a constant learning rate this gives the same iterates as :func:`momentum` (and
     ``torch.optim.SGD(momentum=α)``) with η = γ.
     """
-    gamma = float(check_positive("lr", lr))
-    a = check_unit("alpha", alpha)
+    gamma = float(check_positive(lr, "lr"))
+    a = check_unit(alpha, "alpha")
     name = ("Nesterov" if nesterov else "momentum") + " (lecture form)"
     return named(chain(scale(-gamma), trace(a, nesterov=nesterov)), name, "nesterov" if nesterov else "momentum")
 
 
-def momentum(lr: float, beta: float = 0.9, nesterov: bool = False, dampening: float = 0.0) -> Optimizer:
+def momentum(lr: float, beta: float = 0.9, nesterov: bool = False, dampening: float = 0.0,
+             weight_decay: float = 0.0) -> Optimizer:
     """SGD with momentum in PyTorch's convention (``torch.optim.SGD``): ``chain(trace(β), scale(−η))``.
 
     .. code-block:: text
 
+        g ← g + λ w                                  (weight_decay λ > 0 only)
         v(1) = g(1);   v(t) = β v(t−1) + (1 − dampening) g(t)
         d = g + β v(t)   if nesterov   else   v(t)
         w ← w − η d
@@ -514,44 +617,52 @@ def momentum(lr: float, beta: float = 0.9, nesterov: bool = False, dampening: fl
         In [0, 1), as in PyTorch, which does not dampen the first gradient (``v(1) = g(1)``);
         so ``dampening=β`` is *not* exactly the moving average ``v(0) = 0, v ← βv + (1−β)g``
         (the latter equals the undampened form with ``η → η/(1−β)``; tested).
+    weight_decay : float
+        λ ≥ 0: PyTorch's coupled L2 term, ``chain(add_decayed_weights(λ), trace(β), scale(−η))``.
 
     Notes
     -----
-    Matches ``torch.optim.SGD(lr, momentum=β, nesterov=…, dampening=…)`` to rounding.
+    Matches ``torch.optim.SGD(lr, momentum=β, nesterov=…, dampening=…, weight_decay=…)`` to
+    rounding.
     """
-    eta = float(check_positive("lr", lr))
-    return named(chain(trace(beta, nesterov=nesterov, dampening=dampening), scale(-eta)),
-                 "Nesterov" if nesterov else "momentum", "nesterov" if nesterov else "momentum")
+    eta = float(check_positive(lr, "lr"))
+    parts = (*_coupled_decay(weight_decay), trace(beta, nesterov=nesterov, dampening=dampening), scale(-eta))
+    return _named_chain(parts, "Nesterov" if nesterov else "momentum", "nesterov" if nesterov else "momentum")
 
 
-def nesterov(lr: float, beta: float = 0.9) -> Optimizer:
+def nesterov(lr: float, beta: float = 0.9, weight_decay: float = 0.0) -> Optimizer:
     """Nesterov momentum, PyTorch convention: ``momentum(lr, beta, nesterov=True)``."""
-    return momentum(lr, beta, nesterov=True)
+    return momentum(lr, beta, nesterov=True, weight_decay=weight_decay)
 
 
-def adagrad(lr: float, eps: float = 1e-10, initial_accumulator_value: float = 0.0) -> Optimizer:
+def adagrad(lr: float, eps: float = 1e-10, initial_accumulator_value: float = 0.0,
+            weight_decay: float = 0.0) -> Optimizer:
     """AdaGrad: one learning rate per coordinate, shrinking with the sum of squared gradients.
 
     .. code-block:: text
 
+        g ← g + λ w          (weight_decay λ > 0 only)
         G ← G + g ⊙ g
         w ← w − η g / (sqrt(G) + ε)
 
     ``chain(scale_by_sum_of_squares(ε), scale(−η))``. ε sits outside the square root, as in
-    ``torch.optim.Adagrad`` (which this matches for ``lr_decay=0``, ``weight_decay=0``). The
-    CMU lecture's "simplified" AdaGrad has no ε.
+    ``torch.optim.Adagrad`` (which this matches for ``lr_decay=0``). The CMU lecture's
+    "simplified" AdaGrad has no ε.
     """
-    eta = float(check_positive("lr", lr))
-    return named(chain(scale_by_sum_of_squares(eps, initial_accumulator_value), scale(-eta)), "AdaGrad", "adagrad")
+    eta = float(check_positive(lr, "lr"))
+    parts = (*_coupled_decay(weight_decay), scale_by_sum_of_squares(eps, initial_accumulator_value), scale(-eta))
+    return _named_chain(parts, "AdaGrad", "adagrad")
 
 
-def rmsprop(lr: float, rho: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bool = True) -> Optimizer:
+def rmsprop(lr: float, rho: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bool = True,
+            weight_decay: float = 0.0) -> Optimizer:
     """RMSprop (Goodfellow et al., Alg. 8.5): ``chain(scale_by_rms(ρ, δ), scale(−η))``.
 
     .. code-block:: text
 
+        g ← g + λ w                        (weight_decay λ > 0 only)
         r ← ρ r + (1 − ρ) g ⊙ g
-        w ← w − η g / sqrt(δ + r)          eps_inside_sqrt=True  (lecture, Alg. 8.5)
+        w ← w − η g / sqrt(δ + r)          eps_inside_sqrt=True  (Alg. 8.5 and the lecture)
         w ← w − η g / (sqrt(r) + ε)        eps_inside_sqrt=False (torch.optim.RMSprop)
 
     Parameters
@@ -564,13 +675,16 @@ def rmsprop(lr: float, rho: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bo
         δ > 0.
     eps_inside_sqrt : bool
         Where δ sits.
+    weight_decay : float
+        λ ≥ 0, PyTorch's coupled L2 term (added to the gradient before ``r``).
 
     Notes
     -----
-    With ``eps_inside_sqrt=False`` this is ``torch.optim.RMSprop(lr, alpha=ρ, eps=ε)``.
+    With ``eps_inside_sqrt=False`` this is ``torch.optim.RMSprop(lr, alpha=ρ, eps=ε, weight_decay=λ)``.
     """
-    eta = float(check_positive("lr", lr))
-    return named(chain(scale_by_rms(rho, eps, eps_inside_sqrt), scale(-eta)), "RMSprop", "rmsprop")
+    eta = float(check_positive(lr, "lr"))
+    parts = (*_coupled_decay(weight_decay), scale_by_rms(rho, eps, eps_inside_sqrt), scale(-eta))
+    return _named_chain(parts, "RMSprop", "rmsprop")
 
 
 def rmsprop_nesterov(lr: float, rho: float = 0.99, alpha: float = 0.9, eps: float = 1e-6) -> Optimizer:
@@ -589,26 +703,29 @@ def rmsprop_nesterov(lr: float, rho: float = 0.99, alpha: float = 0.9, eps: floa
     inside the square root as in Alg. 8.5. As for :func:`lecture_momentum`, the iterate here
     is the interim point ``θ̃`` (the gradient is taken at the current parameters), whose
     update is ``α v_new − η g / sqrt(δ + r)``. PyTorch has no equivalent (its
-    ``RMSprop(momentum=…)`` is heavy-ball momentum).
+    ``RMSprop(momentum=…)`` is heavy-ball momentum), so the tests check this one against
+    Alg. 8.6 written out line by line instead of against ``torch.optim``.
     """
-    eta = float(check_positive("lr", lr))
-    a = check_unit("alpha", alpha)
+    eta = float(check_positive(lr, "lr"))
+    a = check_unit(alpha, "alpha")
     return named(chain(scale_by_rms(rho, eps, True), scale(-eta), trace(a, nesterov=True)),
                  "RMSprop+Nesterov", "rmsprop_nesterov")
 
 
 def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *,
-         eps_inside_sqrt: bool = True, bias_correction: bool = True) -> Optimizer:
+         eps_inside_sqrt: bool = True, bias_correction: bool = True, weight_decay: float = 0.0) -> Optimizer:
     """Adam (Goodfellow et al., Alg. 8.7): ``chain(scale_by_adam(ρ1, ρ2, δ), scale(−η))``.
 
     .. code-block:: text
 
+        g ← g + λ w                           (weight_decay λ > 0 only: coupled L2)
         t ← t + 1
         s ← ρ1 s + (1 − ρ1) g                 first moment     (ema)
         r ← ρ2 r + (1 − ρ2) g ⊙ g             second moment    (ema)
         ŝ ← s / (1 − ρ1^t),  r̂ ← r / (1 − ρ2^t)       (debias; bias_correction only)
-        w ← w − η ŝ / sqrt(r̂ + δ)            eps_inside_sqrt=True  (the lecture slide)
-        w ← w − η ŝ / (sqrt(r̂) + ε)          eps_inside_sqrt=False (torch.optim.Adam)
+        w ← w − η ŝ / sqrt(r̂ + δ)            eps_inside_sqrt=True  (the lecture's slide)
+        w ← w − η ŝ / (sqrt(r̂) + ε)          eps_inside_sqrt=False (the book's Alg. 8.7,
+                                               Kingma & Ba, torch.optim.Adam)
 
     Parameters
     ----------
@@ -625,28 +742,74 @@ def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
         exactly; without it the first step is ``(1−ρ1)/sqrt(1−ρ2)`` times η (0.1/sqrt(0.001)
         ≈ 3.16 with the defaults: too *large*, because r starts even further below its
         running average than s does).
+    weight_decay : float
+        λ ≥ 0, PyTorch's coupled L2 term: ``λ w`` joins the gradient *before* the moments, so
+        it is divided by ``sqrt(r̂)`` too. For decoupled weight decay use :func:`adamw`.
 
     Notes
     -----
     With ``eps_inside_sqrt=False`` this matches ``torch.optim.Adam(lr, betas=(ρ1, ρ2),
-    eps=ε)`` to rounding (tested in float64). AMSGrad is :func:`amsgrad`.
+    eps=ε, weight_decay=λ)`` to rounding (tested in float64). AMSGrad is :func:`amsgrad`.
     """
-    eta = float(check_positive("lr", lr))
+    eta = float(check_positive(lr, "lr"))
     name = "Adam" if bias_correction else "Adam (no bias corr.)"
-    return named(chain(scale_by_adam(b1, b2, eps, eps_inside_sqrt=eps_inside_sqrt, bias_correction=bias_correction),
-                       scale(-eta)), name, "adam" if bias_correction else "adam_no_bias")
+    parts = (*_coupled_decay(weight_decay),
+             scale_by_adam(b1, b2, eps, eps_inside_sqrt=eps_inside_sqrt, bias_correction=bias_correction), scale(-eta))
+    return _named_chain(parts, name, "adam" if bias_correction else "adam_no_bias")
 
 
 def amsgrad(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *,
-            eps_inside_sqrt: bool = True, bias_correction: bool = True) -> Optimizer:
+            eps_inside_sqrt: bool = True, bias_correction: bool = True, weight_decay: float = 0.0) -> Optimizer:
     """AMSGrad (Reddi et al. 2018): ``chain(scale_by_amsgrad(ρ1, ρ2, δ), scale(−η))``.
 
     Adam whose second moment is replaced by its running maximum (:func:`scale_by_amsgrad`).
-    With ``eps_inside_sqrt=False`` this matches ``torch.optim.Adam(..., amsgrad=True)``.
+    With ``eps_inside_sqrt=False`` this matches ``torch.optim.Adam(..., amsgrad=True,
+    weight_decay=λ)``. The step size here is constant; Reddi et al.'s convergence guarantee
+    is for decaying steps ``η/√t``:
+    ``chain(scale_by_amsgrad(ρ1, ρ2, δ), scale_by_schedule(lambda t: -η / math.sqrt(t)))``.
     """
-    eta = float(check_positive("lr", lr))
-    return named(chain(scale_by_amsgrad(b1, b2, eps, eps_inside_sqrt=eps_inside_sqrt, bias_correction=bias_correction),
-                       scale(-eta)), "AMSGrad", "amsgrad")
+    eta = float(check_positive(lr, "lr"))
+    parts = (*_coupled_decay(weight_decay),
+             scale_by_amsgrad(b1, b2, eps, eps_inside_sqrt=eps_inside_sqrt, bias_correction=bias_correction),
+             scale(-eta))
+    return _named_chain(parts, "AMSGrad", "amsgrad")
+
+
+def adamw(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, weight_decay: float = 1e-2, *,
+          eps_inside_sqrt: bool = True, bias_correction: bool = True, amsgrad: bool = False) -> Optimizer:
+    """AdamW (Loshchilov & Hutter 2019): Adam with *decoupled* weight decay.
+
+    .. code-block:: text
+
+        u ← ŝ / sqrt(r̂ + δ)            Adam's direction (scale_by_adam; or scale_by_amsgrad)
+        u ← u + λ w                      add_decayed_weights(λ), *after* the scaling
+        w ← w − η u   =   (1 − ηλ) w − η ŝ / sqrt(r̂ + δ)
+
+    that is ``chain(scale_by_adam(ρ1, ρ2, δ), add_decayed_weights(λ), scale(−η))``. Compare
+    ``adam(weight_decay=λ)``, where the same part comes *first* and Adam divides the decay by
+    ``sqrt(r̂)``: there a weight with large gradients is hardly decayed, and one whose loss
+    gradient is zero is pulled to 0 by steps of about η whatever λ is. Here every weight
+    shrinks by the factor ``1 − ηλ`` per step on top of Adam's step.
+
+    Parameters
+    ----------
+    lr, b1, b2, eps, eps_inside_sqrt, bias_correction : as in :func:`adam`.
+    weight_decay : float
+        λ ≥ 0 (PyTorch's default 0.01).
+    amsgrad : bool
+        Use AMSGrad's running maximum of the second moment.
+
+    Notes
+    -----
+    With ``eps_inside_sqrt=False`` this matches ``torch.optim.AdamW(lr, betas=(ρ1, ρ2), eps=ε,
+    weight_decay=λ, amsgrad=…)`` to rounding (tested in float64).
+    """
+    eta = float(check_positive(lr, "lr"))
+    lam = float(check_nonnegative(weight_decay, "weight_decay"))
+    scaling = scale_by_amsgrad if amsgrad else scale_by_adam
+    return named(chain(scaling(b1, b2, eps, eps_inside_sqrt=eps_inside_sqrt, bias_correction=bias_correction),
+                       add_decayed_weights(lam), scale(-eta)),
+                 "AMSGradW" if amsgrad else "AdamW", "amsgrad" if amsgrad else "adam")
 
 
 #: Constructors by short name, for chapters and races: ``make("adam", lr=0.1)``.
@@ -659,6 +822,7 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
     "rmsprop_nesterov": rmsprop_nesterov,
     "adam": adam,
     "amsgrad": amsgrad,
+    "adamw": adamw,
 }
 
 

@@ -274,7 +274,7 @@ def init_weights(runs: int, n: int, d: int, rng: np.random.Generator, init: str 
       same as ``"uniform"`` when ``n = d``).
     """
     runs, n, d = check_int(runs, "runs", 1), check_int(n, "n", 1), check_int(d, "d", 1)
-    scale = float(check_positive("scale", scale))
+    scale = float(check_positive(scale, "scale"))
     if init == "gaussian":
         return scale * rng.standard_normal((runs, n, d)) / math.sqrt(d)
     if init in ("uniform", "uniform_rotated"):
@@ -312,12 +312,12 @@ def descend(W0: np.ndarray, k: int, lr: float = LR, tol: float = GRAD_TOL, max_s
     W0, k = _check_W(W0, k, "W0")
     if W0.ndim != 3:
         raise ValueError(f"W0 must have shape (runs, n, d), got {W0.shape}")
-    lr = float(check_positive("lr", lr))
-    tol = float(check_positive("tol", tol))
+    lr = float(check_positive(lr, "lr"))
+    tol = float(check_positive(tol, "tol"))
     max_steps = check_int(max_steps, "max_steps", 0)
     check_every = check_int(check_every, "check_every", 1)
     if stop_loss is not None:
-        stop_loss = float(check_positive("stop_loss", stop_loss))
+        stop_loss = float(check_positive(stop_loss, "stop_loss"))
     W = W0.copy()
     steps = np.full(W.shape[0], -2)
     lrs = np.full(W.shape[0], lr)

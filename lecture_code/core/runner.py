@@ -11,8 +11,13 @@
 
 Divergence is a result, not an error: when an iterate becomes non-finite or leaves the box
 ``|w_i| < limit`` the run stops, ``traj.diverged_at`` is the step that produced it and
-``traj.points`` ends at the last good point. :attr:`Trajectory.status` is a ready-made
-message for :func:`lecture_code.core.plotting.status_annotation`.
+``traj.points`` ends at the last good point. A **non-finite gradient** (NaN or ±inf: a loss
+that is not differentiable there, an overflow) is reported the same way and never fed on:
+``traj.diverged_at`` is the step that would have used it, ``traj.points`` ends at the point
+where it was evaluated and ``traj.reason`` says ``"non-finite gradient"`` (``"diverged"`` for
+the iterate itself). :attr:`Trajectory.status` is a ready-made message for
+:func:`lecture_code.core.plotting.status_annotation` ("GD diverged at step 12", "GD: non-finite
+gradient at step 7").
 
 Two code paths give the same numbers (``tests/test_runner.py``):
 
@@ -23,6 +28,10 @@ Two code paths give the same numbers (``tests/test_runner.py``):
   ``step``, see :mod:`lecture_code.core.optimizers`) on one Python float per coordinate, about
   10-20 times faster than stepping numpy arrays: a whole race of optimizers over 500 steps fits
   in one slider move (``make bench``). It is used automatically when it applies (``fast=None``).
+  Its loop does no extra test per step: a non-finite gradient turns the iterate non-finite
+  (every rule here propagates NaN), which stops the run, and the gradient norms computed
+  afterwards at every point name the reason, and cut the run where a user-defined rule
+  swallowed a NaN.
 """
 
 from __future__ import annotations
@@ -42,11 +51,17 @@ __all__ = [
     "run_many",
     "fast_grad",
     "DEFAULT_LIMIT",
+    "DIVERGED",
+    "NONFINITE_GRADIENT",
 ]
 
 
 #: Iterates with a coordinate beyond this magnitude count as diverged.
 DEFAULT_LIMIT = 1e6
+#: :attr:`Trajectory.reason` of a run stopped by its iterate (non-finite, beyond the limit, non-finite loss).
+DIVERGED = "diverged"
+#: :attr:`Trajectory.reason` of a run stopped because the gradient at its last point was NaN or infinite.
+NONFINITE_GRADIENT = "non-finite gradient"
 
 
 @dataclass(frozen=True)
@@ -61,10 +76,12 @@ class Trajectory:
     grad_norms : (k+1,) Euclidean norm of the true gradient at each point.
     name : the optimizer's name.
     steps : number of steps asked for.
-    diverged_at : the step (1-based) whose iterate was non-finite or beyond ``limit``;
-        ``None`` if the run finished.
+    diverged_at : the step (1-based) whose iterate was non-finite or beyond ``limit``, or
+        which would have used a non-finite gradient; ``None`` if the run finished.
     kind : the optimizer's :attr:`~lecture_code.core.optimizers.Optimizer.kind` (its colour role).
     states : with ``run(..., keep_states=True)``, the optimizer state after each step.
+    reason : why the run stopped early: :data:`DIVERGED` or :data:`NONFINITE_GRADIENT`
+        (``""`` if it finished).
     """
 
     points: np.ndarray
@@ -75,6 +92,7 @@ class Trajectory:
     diverged_at: int | None = None
     kind: str = ""
     states: tuple | None = field(default=None, repr=False)
+    reason: str = ""
 
     @property
     def diverged(self) -> bool:
@@ -87,8 +105,12 @@ class Trajectory:
 
     @property
     def status(self) -> str:
-        """``"<name> diverged at step k"`` or ``""``."""
-        return f"{self.name} diverged at step {self.diverged_at}" if self.diverged else ""
+        """``"<name> diverged at step k"``, ``"<name>: non-finite gradient at step k"`` or ``""``."""
+        if not self.diverged:
+            return ""
+        if self.reason == NONFINITE_GRADIENT:
+            return f"{self.name}: non-finite gradient at step {self.diverged_at}"
+        return f"{self.name} diverged at step {self.diverged_at}"
 
 
 # ----------------------------------------------------------------------------- input checks
@@ -184,16 +206,17 @@ def _fast_parts(optimizer: Optimizer) -> tuple[Part, ...] | None:
     return optimizer.parts
 
 
-def _pair(part: Part) -> Callable[[float, float, int], tuple[float, float]]:
-    """``(ux, uy, t) -> (ux, uy)``: the part's rule applied to each coordinate, keeping its two states."""
+def _pair(part: Part) -> Callable[[float, float, int, float, float], tuple[float, float]]:
+    """``(ux, uy, t, x, y) -> (ux, uy)``: the part's rule applied to each coordinate, keeping its
+    two states (``x, y`` are the current parameters, for rules that use them)."""
     rule = part.step
     F = FLOATS
     if part.factor is not None:  # scale: a multiplication by the factor of each coordinate
         fx, fy = (_coordinate(part.factor, i) for i in (0, 1))
-        return lambda ux, uy, t: (fx * ux, fy * uy)
+        return lambda ux, uy, t, x, y: (fx * ux, fy * uy)
     if not part.elementwise:  # clip_by_norm: one factor from the squared norm of the vector
 
-        def apply_norm(ux, uy, t):
+        def apply_norm(ux, uy, t, x, y):
             f = rule(ux * ux + uy * uy, F)
             return ux * f, uy * f
 
@@ -201,7 +224,17 @@ def _pair(part: Part) -> Callable[[float, float, int], tuple[float, float]]:
     sx = tuple(_coordinate(v, 0) for v in part.start)
     sy = tuple(_coordinate(v, 1) for v in part.start)
 
-    def apply(ux, uy, t):
+    if part.uses_params:  # e.g. add_decayed_weights: the rule also takes the parameter
+
+        def apply_with_params(ux, uy, t, x, y):
+            nonlocal sx, sy
+            ux, sx = rule(ux, sx, t, F, x)
+            uy, sy = rule(uy, sy, t, F, y)
+            return ux, uy
+
+        return apply_with_params
+
+    def apply(ux, uy, t, x, y):
         nonlocal sx, sy
         ux, sx = rule(ux, sx, t, F)
         uy, sy = rule(uy, sy, t, F)
@@ -210,10 +243,10 @@ def _pair(part: Part) -> Callable[[float, float, int], tuple[float, float]]:
     return apply
 
 
-def _chain_pairs(appliers: list[Callable]) -> Callable[[float, float, int], tuple[float, float]]:
-    def chained(ux, uy, t):
+def _chain_pairs(appliers: list[Callable]) -> Callable[[float, float, int, float, float], tuple[float, float]]:
+    def chained(ux, uy, t, x, y):
         for apply in appliers:
-            ux, uy = apply(ux, uy, t)
+            ux, uy = apply(ux, uy, t, x, y)
         return ux, uy
 
     return chained
@@ -236,7 +269,7 @@ def _fast_points(parts, grad, x, y, steps, limit, nx, ny):
     rule = rule_b = chained = None
     sx = sy = sbx = sby = ()
     rules = [p for p in parts if p.factor is None]
-    lean = (all(p.elementwise for p in parts) and 1 <= len(rules) <= 2 and parts[0].factor is None
+    lean = (all(p.elementwise and not p.uses_params for p in parts) and 1 <= len(rules) <= 2 and parts[0].factor is None
             and (len(parts) == len(rules) or (len(parts) == 3 and parts[1].factor is not None)))
     if lean:
         rule, sx, sy = rules[0].step, *(tuple(_coordinate(v, i) for v in rules[0].start) for i in (0, 1))
@@ -265,7 +298,7 @@ def _fast_points(parts, grad, x, y, steps, limit, nx, ny):
                     ux, sbx = rule_b(mx * ux, sbx, t, F)
                     uy, sby = rule_b(my * uy, sby, t, F)
             elif chained is not None:
-                ux, uy = chained(ux, uy, t)
+                ux, uy = chained(ux, uy, t, x, y)
             x += fx * ux
             y += fy * uy
             if not (-limit < x < limit and -limit < y < limit):
@@ -316,6 +349,9 @@ def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) ->
             g = grad1(x)
             if noise_arr is not None:
                 g = g + noise_arr[t]
+            if not np.all(np.isfinite(g)):  # never feed a NaN to the optimizer (_finish names it)
+                bad = t + 1
+                break
             u, state = optimizer.update(g, state, x)
             x_new = x + u
             if not (np.all(np.isfinite(x_new)) and np.max(np.abs(x_new)) < lim):
@@ -328,12 +364,32 @@ def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) ->
     return np.array(pts), bad
 
 
+def _first_false(ok: np.ndarray) -> int:
+    """Index of the first ``False`` in ``ok``, or ``len(ok)``."""
+    return int(np.argmin(ok)) if not ok.all() else len(ok)
+
+
 def _finish(points, losses, gnorms, bad, optimizer, steps) -> Trajectory:
-    """Cut the run at the first non-finite loss or gradient norm (overflow in f itself)."""
-    if bad is None and not (np.all(np.isfinite(losses)) and np.all(np.isfinite(gnorms))):
-        k = int(np.argmin(np.isfinite(losses) & np.isfinite(gnorms)))
-        points, losses, gnorms, bad = points[:k], losses[:k], gnorms[:k], k
-    return Trajectory(points, losses, gnorms, optimizer.name, int(steps), bad, optimizer.kind)
+    """Cut the run where it went wrong and say why.
+
+    * the first point with a non-finite loss (overflow in f itself) is a diverged iterate:
+      the run ends before it, ``diverged_at`` is the step that produced it;
+    * a non-finite gradient at point k (with a finite loss) was used by step k + 1: the run ends
+      at point k, ``diverged_at = k + 1``, reason :data:`NONFINITE_GRADIENT`. This also names the
+      reason when the run itself stopped at step k + 1 (a NaN gradient makes a NaN iterate),
+      and cuts a run whose rules swallowed the NaN. A non-finite gradient at the last point of
+      a finished run was never used and stops nothing.
+    """
+    n = len(points)
+    k_loss = _first_false(np.isfinite(losses))
+    k_grad = _first_false(np.isfinite(gnorms))
+    reason = DIVERGED if bad is not None else ""
+    if k_loss < n and k_loss <= k_grad:
+        points, losses, gnorms, bad, reason = points[:k_loss], losses[:k_loss], gnorms[:k_loss], k_loss, DIVERGED
+    elif k_grad < n and (k_grad < n - 1 or bad is not None):
+        keep = k_grad + 1
+        points, losses, gnorms, bad, reason = points[:keep], losses[:keep], gnorms[:keep], keep, NONFINITE_GRADIENT
+    return Trajectory(points, losses, gnorms, optimizer.name, int(steps), bad, optimizer.kind, reason=reason)
 
 
 def _losses_and_norms(objective, points) -> tuple[np.ndarray, np.ndarray]:

@@ -2,12 +2,16 @@
 
 Every public function of the library checks its arguments with these, so a reader who
 passes ``lr=-0.1`` reads ``ValueError: lr must be > 0 (and finite), got -0.1``, not a NaN
-three figures later::
+three figures later. Every check takes the **value first, then its name**::
 
-    from lecture_code.core.validate import check_int, check_positive, check_unit
+    from lecture_code.core.validate import check_int, check_nonnegative, check_positive, check_unit
     steps = check_int(steps, "steps", minimum=0)
-    lr = check_positive("lr", lr)
-    beta = check_unit("beta", beta)
+    lr = check_positive(lr, "lr")
+    beta = check_unit(beta, "beta")
+    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+
+The name must be a string: a call in the other order (``check_positive("lr", lr)``) raises
+``TypeError`` at once instead of checking the wrong thing.
 
 It also holds :func:`same_value`, the one comparison that decides whether a function changed
 its argument in place (used by the student-side checks and by the grader's worker).
@@ -21,7 +25,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_int", "check_positive", "check_unit", "same_value"]
+__all__ = ["check_int", "check_positive", "check_nonnegative", "check_unit", "same_value"]
+
+
+def _check_name(check: str, name: Any) -> None:
+    """The parameter's name must be a string: catches calls with (name, value) swapped."""
+    if not isinstance(name, str):
+        raise TypeError(f"{check}(value, name): the second argument is the parameter's name (a str), "
+                        f"got {name!r}; the value comes first")
 
 
 def check_int(value: Any, name: str, minimum: int | None = 0, maximum: int | None = None) -> int:
@@ -31,6 +42,7 @@ def check_int(value: Any, name: str, minimum: int | None = 0, maximum: int | Non
     hyperplanes is an integer. The message reads e.g. ``"steps must be an integer >= 0, got -1"``
     or ``"batch must be an integer in [1, 64], got 100"``.
     """
+    _check_name("check_int", name)
     if minimum is None and maximum is None:
         allowed = ""
     elif maximum is None:
@@ -47,26 +59,46 @@ def check_int(value: Any, name: str, minimum: int | None = 0, maximum: int | Non
     return v
 
 
-def check_positive(name: str, value: Any) -> Any:
-    """``value`` (a number, or an array of numbers) if every entry is finite and ``> 0``.
-
-    Returns a float for a number and a float64 copy for an array or sequence.
-    """
+def _numbers(value: Any, name: str, allowed: str, ok: Any) -> Any:
+    """``value`` (a number, or an array of numbers) if every entry is finite and ``ok``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # the common case, kept cheap
-        if math.isfinite(value) and value > 0:
+        if math.isfinite(value) and ok(value):
             return float(value)
-        raise ValueError(f"{name} must be > 0 (and finite), got {value!r}")
+        raise ValueError(f"{name} must be {allowed} (and finite), got {value!r}")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be > 0 (and finite), got {value!r}") from None
-    if arr.size == 0 or not np.all(np.isfinite(arr)) or not np.all(arr > 0):
-        raise ValueError(f"{name} must be > 0 (and finite), got {value!r}")
+        raise ValueError(f"{name} must be {allowed} (and finite), got {value!r}") from None
+    if isinstance(value, (bool, np.bool_)) or arr.size == 0 or not np.all(np.isfinite(arr)) or not np.all(ok(arr)):
+        raise ValueError(f"{name} must be {allowed} (and finite), got {value!r}")
     return float(arr) if arr.ndim == 0 else arr.copy()
 
 
-def check_unit(name: str, value: Any) -> float:
+def check_positive(value: Any, name: str) -> Any:
+    """``value`` (a number, or an array of numbers) if every entry is finite and ``> 0``.
+
+    Returns a float for a number and a float64 copy for an array or sequence. The message
+    reads ``"lr must be > 0 (and finite), got -0.1"``.
+    """
+    _check_name("check_positive", name)
+    return _numbers(value, name, "> 0", lambda v: v > 0)
+
+
+def check_nonnegative(value: Any, name: str) -> Any:
+    """``value`` (a number, or an array of numbers) if every entry is finite and ``>= 0``.
+
+    For parameters where 0 means "off", e.g. ``weight_decay``. Returns a float for a number
+    and a float64 copy for an array or sequence.
+    """
+    _check_name("check_nonnegative", name)
+    return _numbers(value, name, ">= 0", lambda v: v >= 0)
+
+
+def check_unit(value: Any, name: str) -> float:
     """``value`` as a float if it is in ``[0, 1)`` (a decay rate or momentum)."""
+    _check_name("check_unit", name)
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):
