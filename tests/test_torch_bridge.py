@@ -19,10 +19,16 @@ PAIRS = [
     (lambda: O.adam(0.01, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.01, foreach=False)),
     (lambda: O.amsgrad(0.01, eps_inside_sqrt=False), lambda p: torch.optim.Adam(p, lr=0.01, amsgrad=True, foreach=False)),
     (lambda: O.adagrad(0.05), lambda p: torch.optim.Adagrad(p, lr=0.05, foreach=False)),
+    # the weight-decay options reach torch models through the same parts (the bridge passes the parameters)
+    (lambda: O.momentum(0.05, 0.9, weight_decay=0.01), lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=0.01, foreach=False)),
+    (lambda: O.adam(0.01, eps_inside_sqrt=False, weight_decay=0.05), lambda p: torch.optim.Adam(p, lr=0.01, weight_decay=0.05, foreach=False)),
+    (lambda: O.adamw(0.01, eps_inside_sqrt=False, weight_decay=0.05), lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.05, foreach=False)),
+    (lambda: O.adamw(0.01, eps_inside_sqrt=False, amsgrad=True), lambda p: torch.optim.AdamW(p, lr=0.01, amsgrad=True, foreach=False)),
 ]
 
 
-@pytest.mark.parametrize("ours, theirs", PAIRS, ids=["nesterov", "rmsprop", "adam", "amsgrad", "adagrad"])
+@pytest.mark.parametrize("ours, theirs", PAIRS, ids=["nesterov", "rmsprop", "adam", "amsgrad", "adagrad", "momentum_wd",
+                                                     "adam_wd", "adamw", "adamw_amsgrad"])
 def test_bridge_matches_torch_optim_on_an_mlp(ours, theirs):
     data = spirals(n=120, seed=0)
     m1 = mlp([2, 8, 8, 2], activation="tanh", seed=0)
