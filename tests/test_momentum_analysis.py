@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lecture_code.chapters.momentum import (
-    gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum, rate_map,
-    stability_boundary,
+    gd_rate, measured_rate, momentum_rate, momentum_steps, nesterov_comparison, optimal_gd, optimal_momentum,
+    quadratic_demo, rate_map, rate_map_data, stability_boundary, valley_lr_table,
 )
 from lecture_code.core.optimizers import momentum, sgd
 from lecture_code.core.runner import run
@@ -77,3 +77,37 @@ def test_bad_input():
         momentum_rate(0.1, 0.5, [-1.0])
     with pytest.raises(ValueError, match="need 0 < mu <= L"):
         optimal_gd(2.0, 1.0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: momentum_rate(-1.0, 0.5, EIGS), r"lr must be > 0 \(and finite\), got -1.0"),
+    (lambda: momentum_rate(0.0, 0.5, EIGS), r"lr must be > 0"),
+    (lambda: momentum_rate([0.5, float("nan")], 0.5, EIGS), r"lr must be > 0"),
+    (lambda: momentum_rate(0.5, 1.0, EIGS), r"beta must be in \[0, 1\), got 1.0"),
+    (lambda: momentum_rate(0.5, [0.2, -0.1], EIGS), r"beta must be in \[0, 1\)"),
+    (lambda: momentum_rate(0.5, 0.5, "x"), r"eigenvalues must be"),
+    (lambda: gd_rate(-0.1, EIGS), r"lr must be > 0"),
+    (lambda: rate_map(EIGS, [0.1, -0.2], [0.5]), r"lrs must be > 0"),
+    (lambda: rate_map(EIGS, [0.1], [0.5, 1.2]), r"betas must be in \[0, 1\)"),
+    (lambda: optimal_momentum(-1.0, 1.0), r"mu must be > 0"),
+    (lambda: optimal_gd(0.1, float("inf")), r"L must be > 0 \(and finite\)"),
+    (lambda: stability_boundary(1.5, 1.0), r"beta must be in \[0, 1\)"),
+    (lambda: stability_boundary(0.5, 0.0), r"L must be > 0"),
+    (lambda: measured_rate(np.zeros(10)), r"points must be a \(T\+1, d\) array"),
+    (lambda: measured_rate(np.ones((10, 2)), window=2), r"window must be an integer >= 3"),
+    (lambda: quadratic_demo(-1.0, 0.5, 10), r"lr must be > 0"),
+    (lambda: quadratic_demo(1.0, 1.0, 10), r"momentum must be in \[0, 1\)"),
+    (lambda: quadratic_demo(1.0, 0.5, 2.5), r"steps must be an integer >= 0"),
+    (lambda: momentum_steps(0.2, 0.5, 0), r"steps must be an integer >= 1"),
+    (lambda: momentum_steps(0.2, 1.0, 10), r"alpha must be in \[0, 1\)"),
+    (lambda: momentum_steps(-0.2, 0.5, 10), r"lr must be > 0"),
+    (lambda: rate_map_data(kappa=0.5), r"kappa must be a finite number >= 1"),
+    (lambda: rate_map_data(n=1), r"n must be an integer >= 2"),
+    (lambda: valley_lr_table([0.1, -0.1]), r"lrs must be > 0"),
+    (lambda: valley_lr_table(steps=0), r"steps must be an integer >= 1"),
+    (lambda: nesterov_comparison(-5), r"steps must be an integer >= 0"),
+])
+def test_every_function_of_the_module_checks_its_arguments(call, message):
+    """The chapter module validates like the library: the message names the parameter and the range."""
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -42,7 +42,9 @@ def test_check_positive_and_unit():
         with pytest.raises(ValueError, match=r"weight_decay must be >= 0 \(and finite\), got"):
             check_nonnegative(bad, "weight_decay")
     assert check_unit(0.0, "beta") == 0.0 and check_unit(0.99, "beta") == 0.99
-    for bad in (1.0, -0.1, float("nan"), "x", True):
+    assert check_unit(np.float32(0.5), "beta") == 0.5 and type(check_unit(np.float64(0.5), "beta")) is float
+    assert np.array_equal(check_unit([0.0, 0.5, 0.9], "beta"), [0.0, 0.5, 0.9])
+    for bad in (1.0, -0.1, float("nan"), float("inf"), "x", True, [0.5, 1.0], [], [[0.1], [np.nan]]):
         with pytest.raises(ValueError, match=r"beta must be in \[0, 1\)"):
             check_unit(bad, "beta")
 

@@ -12,12 +12,14 @@ how the book's interactive figures work; the chapters on curvature and momentum 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 
 from lecture_code.core.plotting import color, new_figure, status_annotation
+from lecture_code.core.validate import check_int, check_positive
 
 __all__ = [
     "Run1D",
@@ -48,20 +50,18 @@ class Run1D:
 def gd_on_parabola(lr: float, steps: int, curvature: float = 1.0, w0: float = 1.0) -> Run1D:
     """Run ``steps`` steps of gradient descent on ``½ λ w²`` from ``w0``.
 
-    Raises ``ValueError`` for ``lr <= 0``, ``curvature <= 0``, negative ``steps`` or a
+    Raises ``ValueError`` (naming the parameter and the allowed range, as the library's
+    checks do) for ``lr <= 0``, ``curvature <= 0``, ``steps`` that is not an integer >= 0 or a
     non-finite ``w0``. Divergence is not an error: the run stops and reports the step.
     """
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if not np.isfinite(curvature) or curvature <= 0:
-        raise ValueError(f"curvature must be a finite number > 0, got {curvature!r}")
-    if int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-    if not np.isfinite(w0):
-        raise ValueError(f"w0 must be finite, got {w0!r}")
+    lr = float(check_positive(lr, "lr"))
+    curvature = float(check_positive(curvature, "curvature"))
+    steps = check_int(steps, "steps", 0)
+    if isinstance(w0, bool) or not isinstance(w0, (int, float)) or not math.isfinite(w0):
+        raise ValueError(f"w0 must be a finite number, got {w0!r}")
     w = [float(w0)]
     diverged_at = None
-    for t in range(1, int(steps) + 1):
+    for t in range(1, steps + 1):
         w.append(w[-1] - lr * curvature * w[-1])
         if not abs(w[-1]) <= BLOW_UP:
             diverged_at = t

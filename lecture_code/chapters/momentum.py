@@ -24,7 +24,10 @@ Goh, "Why momentum really works", Distill 2017), for eigenvalues in [μ, L], κ 
 * momentum: η* = 4/(√L + √μ)², β* = ((√κ − 1)/(√κ + 1))², ρ* = √β* = (√κ − 1)/(√κ + 1);
 * stability: ρ < 1 exactly when 0 < ηλ < 2(1 + β) for every λ (and 0 ≤ β < 1).
 
-Everything here is vectorized over arrays of (η, β) so a whole rate map is one call.
+Everything here is vectorized over arrays of (η, β) so a whole rate map is one call. Every
+function checks its arguments like the library (:mod:`lecture_code.core.validate`): a
+learning rate must be > 0, a momentum in [0, 1), eigenvalues > 0, a number of steps an
+integer; anything else is a ``ValueError`` naming the parameter and the allowed range.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from lecture_code.core.plotting import (
 from lecture_code.core.problems import narrow_valley
 from lecture_code.core.runner import Trajectory, run
 from lecture_code.core.surfaces import quadratic
+from lecture_code.core.validate import check_int, check_positive, check_unit
 
 __all__ = [
     "VALLEY_START",
@@ -106,10 +110,12 @@ def valley_lr_table(lrs=(0.01, 0.05, 0.1, 2 / 15, 0.2, 0.5), steps: int = 2000) 
     and makes w2 jump by 75η: unless a jump lands exactly on w2 = 0, it keeps bouncing
     across the valley with an amplitude of order 75η.
     """
+    lrs = np.atleast_1d(check_positive(lrs, "lrs"))
+    steps = check_int(steps, "steps", 1)
     s = narrow_valley()
     rows = []
     for lr in lrs:
-        t = run(O.sgd(lr), s, VALLEY_START, steps)
+        t = run(O.sgd(float(lr)), s, VALLEY_START, steps)
         arrived = np.nonzero(np.abs(t.points[:, 0]) <= lr + 1e-12)[0]
         rows.append(dict(lr=round(float(lr), 4), steps_w1=int(arrived[0]) if len(arrived) else None,
                          w2_bounce=round(float(np.abs(t.points[-50:, 1]).max()), 3),
@@ -129,11 +135,12 @@ def momentum_steps(lr: float = 0.2, alpha: float = 0.5, steps: int = 30) -> Mome
     """Δw(t) of the lecture's momentum for g1 = 1 always and g2 = ±75 flipping every step."""
     from lecture_code.core.problems import momentum_limit
 
-    o = O.lecture_momentum(lr, alpha)
+    steps = check_int(steps, "steps", 1)
+    o = O.lecture_momentum(lr, alpha)  # checks lr > 0 and alpha in [0, 1)
     p = np.zeros(2)
     st = o.init(p)
     out = []
-    for t in range(int(steps)):
+    for t in range(steps):
         u, st = o.update(np.array([1.0, 75.0 * (-1) ** t]), st, p)
         out.append(u)
     return MomentumSteps(float(lr), float(alpha), np.array(out), np.abs(momentum_limit(lr, alpha)))
@@ -180,6 +187,8 @@ class RateMapData:
 def rate_map_data(kappa: float = QUAD_KAPPA, n: int = 121) -> RateMapData:
     """Convergence rate ρ(η, β) on a quadratic with condition number κ (λ_max = 1), the
     stability edge and the optimal GD and momentum parameters."""
+    kappa = _check_kappa(kappa)
+    n = check_int(n, "n", 2)
     eigs = (1.0, 1.0 / kappa)
     lrs = np.linspace(0.0, 4.0, n)[1:]
     betas = np.linspace(0.0, 0.99, n)
@@ -220,6 +229,8 @@ class QuadraticRun:
 
 def quadratic_demo(lr: float = 1.0, momentum: float = 0.5, steps: int = 100) -> QuadraticRun:
     """Momentum (and Nesterov, same η and β) on ½ wᵀAw with κ = 25, from QUAD_START."""
+    lr, momentum = check_positive(lr, "lr"), check_unit(momentum, "momentum")
+    steps = check_int(steps, "steps", 0)
     s = quadratic(QUAD_KAPPA, QUAD_ANGLE)
     t = run(O.momentum(lr, momentum), s, QUAD_START, steps)
     n = run(O.nesterov(lr, momentum), s, QUAD_START, steps)
@@ -267,6 +278,7 @@ def draw_quadratic(data: QuadraticRun) -> BookFigure:
 
 def nesterov_comparison(steps: int = 150) -> list[Trajectory]:
     """GD and heavy ball with their optimal parameters, Nesterov with η = 1/L, β = (√κ−1)/(√κ+1)."""
+    steps = check_int(steps, "steps", 0)
     s = quadratic(QUAD_KAPPA, QUAD_ANGLE)
     eta_gd, _ = optimal_gd(_QUAD_EIGS[1], _QUAD_EIGS[0])
     eta_m, beta_m, _ = optimal_momentum(_QUAD_EIGS[1], _QUAD_EIGS[0])
@@ -280,20 +292,34 @@ def nesterov_comparison(steps: int = 150) -> list[Trajectory]:
 
 
 def _eigs(eigenvalues: Any) -> np.ndarray:
-    lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+    try:
+        lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+    except (TypeError, ValueError):
+        lam = np.array([np.nan])
     if lam.ndim != 1 or lam.size == 0 or not np.all(lam > 0) or not np.all(np.isfinite(lam)):
         raise ValueError(f"eigenvalues must be a non-empty 1-D array of finite numbers > 0, got {eigenvalues!r}")
     return lam
+
+
+def _check_kappa(kappa: Any) -> float:
+    try:
+        k = float(kappa)
+    except (TypeError, ValueError):
+        k = float("nan")
+    if isinstance(kappa, bool) or not (1.0 <= k < float("inf")):
+        raise ValueError(f"kappa must be a finite number >= 1, got {kappa!r}")
+    return k
 
 
 def momentum_rate(lr: Any, beta: Any, eigenvalues: Any) -> np.ndarray:
     """Asymptotic rate ρ(η, β) = max_λ spectral radius of M(λ); broadcasts over lr and beta.
 
     ρ ≥ 1 means no convergence (the iteration diverges or, at ρ = 1, does not shrink).
+    ``lr`` must be > 0 and ``beta`` in [0, 1) (numbers or arrays).
     """
     lam = _eigs(eigenvalues)
-    eta = np.asarray(lr, dtype=float)[..., None]
-    b = np.asarray(beta, dtype=float)[..., None]
+    eta = np.asarray(check_positive(lr, "lr"), dtype=float)[..., None]
+    b = np.asarray(check_unit(beta, "beta"), dtype=float)[..., None]
     trace = 1.0 + b - eta * lam
     disc = (trace * trace - 4.0 * b).astype(complex)
     root = np.sqrt(disc)
@@ -302,9 +328,9 @@ def momentum_rate(lr: Any, beta: Any, eigenvalues: Any) -> np.ndarray:
 
 
 def gd_rate(lr: Any, eigenvalues: Any) -> np.ndarray:
-    """Gradient descent's rate max_λ |1 − ηλ| (momentum β = 0)."""
+    """Gradient descent's rate max_λ |1 − ηλ| (momentum β = 0); ``lr`` > 0."""
     lam = _eigs(eigenvalues)
-    eta = np.asarray(lr, dtype=float)[..., None]
+    eta = np.asarray(check_positive(lr, "lr"), dtype=float)[..., None]
     return np.abs(1.0 - eta * lam).max(axis=-1)
 
 
@@ -316,15 +342,16 @@ class RateMap(NamedTuple):
 
 def rate_map(eigenvalues: Any, lrs: Any, betas: Any) -> RateMap:
     """ρ over a grid of learning rates and momenta (rows: β, columns: η)."""
-    lrs = np.asarray(lrs, dtype=float)
-    betas = np.asarray(betas, dtype=float)
+    lrs = np.atleast_1d(check_positive(lrs, "lrs"))
+    betas = np.atleast_1d(check_unit(betas, "betas"))
     rates = momentum_rate(lrs[None, :], betas[:, None], eigenvalues)
     return RateMap(lrs, betas, rates)
 
 
 def _check_mu_L(mu: float, L: float) -> tuple[float, float]:
-    if not (0 < mu <= L and np.isfinite(L)):
-        raise ValueError(f"need 0 < mu <= L (finite), got mu={mu!r}, L={L!r}")
+    mu, L = check_positive(mu, "mu"), check_positive(L, "L")
+    if np.ndim(mu) or np.ndim(L) or not mu <= L:
+        raise ValueError(f"need 0 < mu <= L (finite numbers), got mu={mu!r}, L={L!r}")
     return float(mu), float(L)
 
 
@@ -343,8 +370,8 @@ def optimal_momentum(mu: float, L: float) -> tuple[float, float, float]:
 
 
 def stability_boundary(beta: Any, L: float) -> np.ndarray:
-    """Largest stable learning rate for momentum β: η < 2(1 + β)/L."""
-    return 2.0 * (1.0 + np.asarray(beta, dtype=float)) / float(L)
+    """Largest stable learning rate for momentum β: η < 2(1 + β)/L (β in [0, 1), L > 0)."""
+    return 2.0 * (1.0 + np.asarray(check_unit(beta, "beta"), dtype=float)) / float(check_positive(L, "L"))
 
 
 def measured_rate(points: np.ndarray, minimum: Any = (0.0, 0.0), window: int | None = None) -> float:
@@ -356,11 +383,15 @@ def measured_rate(points: np.ndarray, minimum: Any = (0.0, 0.0), window: int | N
     (the envelope) are fitted. Returns ``nan`` for fewer than 4 steps or if the error hit 0.
     """
     p = np.asarray(points, dtype=float)
+    if p.ndim != 2:
+        raise ValueError(f"points must be a (T+1, d) array of iterates, got shape {p.shape}")
     T = len(p) - 1
+    if window is not None:
+        window = check_int(window, "window", 3)
     if T < 4:
         return float("nan")
     k = window if window is not None else T // 2
-    k = max(3, min(int(k), T))
+    k = max(3, min(k, T))
     e = np.linalg.norm(p - np.asarray(minimum, dtype=float), axis=1)[T - k:]
     if not np.all(e > 0):
         return float("nan")
