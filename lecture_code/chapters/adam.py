@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,22 +22,26 @@ import plotly.graph_objects as go
 
 from lecture_code.core import optimizers as O
 from lecture_code.core.plotting import (
-    BookFigure, color, contour_trace, draw_paths, new_figure, path_trace, point_trace, status_annotation, thin,
+    BookFigure, color, contour_trace, draw_paths, new_figure, path_trace, point_trace, status_annotation, status_text,
+    thin,
 )
 from lecture_code.core.problems import (
-    ReddiRun, gradient_noise, linear_regression, minibatch_sgd, moments, reddi_run, running_moments,
+    LeastSquares, ReddiRun, gradient_noise, linear_regression, minibatch_sgd, moments, reddi_run, running_moments,
     signal_to_noise_series, wilson_data,
 )
-from lecture_code.core.runner import Trajectory, run, run_many
+from lecture_code.core.runner import DIVERGED, NONFINITE_GRADIENT, Trajectory, run, run_many
 from lecture_code.core.surfaces import get_surface
+from lecture_code.core.validate import check_int, check_positive
 
 __all__ = [
     "minibatch_runs",
     "draw_minibatch",
+    "minibatch_numbers",
     "snr_rows",
     "MomentEstimates",
     "moments_demo",
     "draw_moments",
+    "overshoot_without_correction",
     "RACES",
     "race_optimizers",
     "Race",
@@ -48,6 +53,10 @@ __all__ = [
     "MinibatchRuns",
     "reddi_demo",
     "draw_reddi",
+    "amsgrad_decaying",
+    "reddi_regret_rows",
+    "reddi_tail",
+    "weight_decay_rows",
     "wilson_rows",
     "bridge_check",
     "TORCH_PARITY",
@@ -86,6 +95,18 @@ def minibatch_runs(lr: float = 0.02, epochs: float = 3.0, seed: int = 0) -> Mini
     ys = np.linspace(y0, y1, 61)
     zs = prob.f(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)).reshape(len(ys), len(xs))
     return MinibatchRuns(paths, (xs, ys, zs), prob.min_norm_solution())
+
+
+def minibatch_numbers(runs: MinibatchRuns) -> dict[str, float]:
+    """What the minibatch figure shows, as numbers: steps, final distance to the minimum, and
+    the mean distance over the last third of each run (how far the jitter keeps it away)."""
+    out: dict[str, float] = {}
+    for key, (name, pts) in zip(("gd", "b2", "b16", "b16_scaled"), runs.paths.items()):
+        d = np.linalg.norm(pts - runs.minimum, axis=1)
+        out[f"{key}_steps"] = len(pts) - 1
+        out[f"{key}_final"] = float(d[-1])
+        out[f"{key}_last_third"] = float(d[-(len(d) // 3):].mean())
+    return out
 
 
 def draw_minibatch(runs: MinibatchRuns) -> BookFigure:
@@ -131,6 +152,15 @@ def moments_demo(rho1: float = 0.9, bias_correction: bool = True, steps: int = 6
     return MomentEstimates(float(rho1), bool(bias_correction), s, r, moments(g))
 
 
+def overshoot_without_correction(rho1: float = 0.9, rho2: float = 0.99, steps: int = 60) -> tuple[float, int]:
+    """Largest ratio (online s/√r without bias correction) / (exact ⟨g⟩/√⟨g²⟩) over the two
+    consistent weights of the exercise, and the step where it occurs."""
+    d = moments_demo(rho1, False, steps, rho2)
+    ratio = (d.s[:2] / np.sqrt(d.r[:2])) / d.exact.snr[:2, None]
+    k = int(np.argmax(ratio.max(axis=0)))
+    return float(ratio.max()), k + 1
+
+
 def draw_moments(data: MomentEstimates) -> BookFigure:
     """Online s/√r (what Adam's step is proportional to) for the three weights vs the exact ⟨g⟩/√⟨g²⟩."""
     titles = ("w₁: 1.1, 0.9, ...", "w₂: 0.1, 0.1, ...", "w₃: 1.1, −0.9, ...")
@@ -163,7 +193,8 @@ RACES = {
 
 
 def race_optimizers(surface: str, lr_scale: float = 1.0) -> list[O.Optimizer]:
-    """The eight optimizers of the race with the surface's base learning rates × ``lr_scale``."""
+    """The eight optimizers of the race with the surface's base learning rates × ``lr_scale``
+    (in the order of ``RACES[surface]["lrs"]``)."""
     lr = {k: v * lr_scale for k, v in RACES[surface]["lrs"].items()}
     return [
         O.sgd(lr["gd"]), O.momentum(lr["momentum"], 0.9), O.nesterov(lr["nesterov"], 0.9),
@@ -177,6 +208,12 @@ class Race:
     surface: str
     lr_scale: float
     trajectories: list[Trajectory]
+    lrs: tuple[float, ...] = ()  # each optimizer's learning rate (base × lr_scale)
+
+    def largest_steps(self) -> dict[str, float]:
+        """Per optimizer: the largest change of one coordinate in one step, in units of its η."""
+        return {t.name: float(np.abs(np.diff(t.points, axis=0)).max() / lr) if len(t.points) > 1 else 0.0
+                for t, lr in zip(self.trajectories, self.lrs)}
 
 
 def race_demo(lr_scale: float = 1.0, steps: int = 500, surface: str = "beale") -> Race:
@@ -185,7 +222,7 @@ def race_demo(lr_scale: float = 1.0, steps: int = 500, surface: str = "beale") -
         raise ValueError(f"surface must be one of {sorted(RACES)}, got {surface!r}")
     cfg = RACES[surface]
     trajs = run_many(race_optimizers(surface, lr_scale), get_surface(surface), cfg["start"], steps, limit=cfg["limit"])
-    return Race(surface, float(lr_scale), trajs)
+    return Race(surface, float(lr_scale), trajs, tuple(v * lr_scale for v in cfg["lrs"].values()))
 
 
 def draw_race(race: Race) -> BookFigure:
@@ -198,9 +235,10 @@ def draw_race(race: Race) -> BookFigure:
     fig.data[0].line.smoothing = 1.0  # a 41×41 grid is stored in every frame: keep it coarse, draw it smooth
     if race.surface == "y4_minus_x4":
         # leaving the window means escaping the saddle towards the minimum at infinity
-        gone = [f"{t.name} ({t.diverged_at})" for t in race.trajectories if t.diverged]
+        gone = [f"{t.name} ({t.diverged_at})" for t in race.trajectories if t.diverged and t.reason == DIVERGED]
         msg = ("escaped the saddle (loss → −∞) at step: " + ", ".join(gone)) if gone else "nobody has escaped the saddle yet"
-        fig.update_layout(annotations=[status_annotation(msg)])
+        broken = status_text([t for t in race.trajectories if t.reason == NONFINITE_GRADIENT])
+        fig.update_layout(annotations=[status_annotation("; ".join(m for m in (msg, broken) if m))])
     for tr in fig.data[1:1 + len(race.trajectories)]:
         tr.marker.size = 3
     return fig
@@ -266,33 +304,101 @@ def draw_noisy(data: NoisyRun) -> BookFigure:
 # ------------------------------------------------------------------ Reddi et al.
 
 
-def reddi_demo(C: float = 3.0, steps: int = 3000, lr: float = 0.05) -> list[ReddiRun]:
-    """Adam and AMSGrad (β1 = 0, β2 = 1/(1+C²)) on Reddi et al.'s online problem."""
-    b2 = 1.0 / (1.0 + C * C)
-    return [reddi_run(O.adam(lr, 0.0, b2, 1e-8), steps, C), reddi_run(O.amsgrad(lr, 0.0, b2, 1e-8), steps, C)]
+def amsgrad_decaying(lr: float, b1: float = 0.0, b2: float = 0.999, eps: float = 1e-8) -> O.Optimizer:
+    """AMSGrad with Reddi et al.'s decaying steps η/√t, from parts:
+    ``chain(scale_by_amsgrad(ρ1, ρ2, δ), scale_by_schedule(lambda t: −η/√t))``."""
+    eta = float(check_positive(lr, "lr"))
+    return O.named(O.chain(O.scale_by_amsgrad(b1, b2, eps), O.scale_by_schedule(lambda t: -eta / math.sqrt(t))),
+                   f"AMSGrad, η/√t (η = {eta:g})", "amsgrad")
+
+
+def _reddi_b2(C: float) -> float:
+    return 1.0 / (1.0 + C * C)
+
+
+def reddi_demo(C: float = 3.0, steps: int = 3000, lr: float = 0.05, decaying_lr: float = 0.5) -> list[ReddiRun]:
+    """Adam and AMSGrad with a constant step η, and AMSGrad with Reddi et al.'s decaying steps
+    ``decaying_lr/√t`` (β1 = 0, β2 = 1/(1+C²)), on Reddi et al.'s online problem."""
+    b2 = _reddi_b2(C)
+    return [reddi_run(O.adam(lr, 0.0, b2, 1e-8), steps, C), reddi_run(O.amsgrad(lr, 0.0, b2, 1e-8), steps, C),
+            reddi_run(amsgrad_decaying(decaying_lr, 0.0, b2), steps, C)]
+
+
+def reddi_tail(run: ReddiRun, last: int = 300) -> tuple[float, float]:
+    """The range ``(min, max)`` of the iterate over the last ``last`` steps: where the run ended up."""
+    tail = run.x[-check_int(last, "last", 1):]
+    return float(tail.min()), float(tail.max())
+
+
+def reddi_regret_rows(C: float = 3.0, lr: float = 0.05, decaying_lr: float = 0.5,
+                      checkpoints: tuple[int, ...] = (300, 3000, 30000)) -> list[dict]:
+    """AMSGrad with a constant and with a decaying step, run longer: average regret R_T/T and
+    the range of x_t over the 300 steps before each checkpoint T."""
+    T = max(check_int(c, "checkpoints", 300) for c in checkpoints)
+    b2 = _reddi_b2(C)
+    runs = [reddi_run(O.amsgrad(lr, 0.0, b2, 1e-8), T, C), reddi_run(amsgrad_decaying(decaying_lr, 0.0, b2), T, C)]
+    rows = []
+    for c in checkpoints:
+        row: dict[str, Any] = dict(T=int(c))
+        for key, r in zip(("const", "decay"), runs):
+            lo, hi = reddi_tail(ReddiRun(r.x[:c + 1], r.average_regret[:c], r.name, r.kind))
+            row[f"{key}_regret"] = float(r.average_regret[c - 1])
+            row[f"{key}_x"] = f"[{lo:.4f}, {hi:.4f}]"
+        rows.append(row)
+    return rows
 
 
 def draw_reddi(runs: list[ReddiRun]) -> BookFigure:
-    """x_t and the average regret of each run."""
-    fig = new_figure(cols=2, subplot_titles=("iterate x_t (optimum: x = −1)", "average regret R_T / T"),
-                     x_title="step t", height=400, legend="top")
+    """x_t and the average regret of each run (log scale). A run whose kind repeats an earlier
+    run's (AMSGrad with a decaying step after AMSGrad) is dashed."""
+    fig = new_figure(cols=2, subplot_titles=("iterate x_t (optimum: x = −1)", "average regret R_T / T (log scale)"),
+                     x_title="step t", height=420, legend="top")
+    seen: set[str] = set()
     for r in runs:
         idx = thin(np.arange(len(r.x)), 400)
-        c = color(r.kind)
+        line = dict(color=color(r.kind), dash="dash" if r.kind in seen else None)
+        seen.add(r.kind)
         fig.add_trace(go.Scatter(x=idx.astype(np.float32), y=r.x[idx].astype(np.float32), mode="lines", name=r.name,
-                                 line=dict(color=c)), row=1, col=1)
+                                 line=line), row=1, col=1)
         idx2 = thin(np.arange(len(r.average_regret)), 400)
         fig.add_trace(go.Scatter(x=(idx2 + 1).astype(np.float32), y=r.average_regret[idx2].astype(np.float32), mode="lines",
-                                 name=r.name, line=dict(color=c), showlegend=False), row=1, col=2)
+                                 name=r.name, line=line, showlegend=False), row=1, col=2)
     fig.update_yaxes(range=[-1.1, 1.1], row=1, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
     return fig
+
+
+# ------------------------------------------------------------------ weight decay
+
+
+def weight_decay_rows(lr: float = 0.01, lams: tuple[float, ...] = (0.1, 0.001), steps: int = 1000,
+                      early: int = 100) -> list[dict]:
+    """Coupled L2 against decoupled weight decay on E(w) = ½ (w₁ − 1)², from w = (0, 1).
+
+    The loss pulls w₁ to 1 and has no gradient at all for w₂, so what happens to w₂ is the
+    weight decay alone: SGD's and AdamW's multiply it by (1 − ηλ) per step; Adam + L2 feeds
+    the decay gradient λw₂ through Adam's normalization, which moves it by about η per step
+    whatever λ is.
+    """
+    steps = check_int(steps, "steps", 1)
+    early = check_int(early, "early", 1, steps)
+    problem = LeastSquares(np.array([[1.0, 0.0]]), np.array([1.0]))
+    rows = []
+    for lam in lams:
+        for name, opt in (("SGD + L2", O.sgd(lr, weight_decay=lam)), ("Adam + L2 (coupled)", O.adam(lr, weight_decay=lam)),
+                          ("AdamW (decoupled)", O.adamw(lr, weight_decay=lam))):
+            pts = run(opt, problem, (0.0, 1.0), steps).points
+            rows.append(dict(optimizer=name, weight_decay=float(lam), w1=float(pts[-1, 0]), w2_early=float(pts[early, 1]),
+                             w2=float(pts[-1, 1]), shrink=float((1 - lr * lam) ** steps)))
+    return rows
 
 
 # ------------------------------------------------------------------ Wilson et al.
 
 
 def wilson_rows(n: int = 40, p: float = 0.7, steps: int = 3000, seed: int = 0) -> list[dict]:
-    """Train several optimizers from w = 0 on Wilson et al.'s problem; report fit and test accuracy."""
+    """Train several optimizers from w = 0 on Wilson et al.'s problem; report fit, test accuracy
+    and the share of test points predicted +1 (``test_pred_plus``)."""
     ls, Xt, yt = wilson_data(n, p, seed)
     opts = [O.sgd(0.5), O.momentum(0.2, 0.9), O.adagrad(0.1), O.rmsprop(0.01), O.adam(0.01)]
     rows = []
@@ -302,6 +408,7 @@ def wilson_rows(n: int = 40, p: float = 0.7, steps: int = 3000, seed: int = 0) -
         rows.append(dict(optimizer=o.name, train_loss=float(f"{t.losses[-1]:.1e}"),
                          train_acc=float(np.mean(np.sign(ls.X @ w) == ls.y)),
                          test_acc=round(float(np.mean(np.sign(Xt @ w) == yt)), 3),
+                         test_pred_plus=round(float(np.mean(np.sign(Xt @ w) == 1)), 3),
                          norm=round(float(np.linalg.norm(w)), 3), w_signal_bias=np.round(w[:3], 3).tolist()))
     return rows
 

@@ -65,6 +65,7 @@ __all__ = [
     "quadratic_demo",
     "draw_quadratic",
     "nesterov_comparison",
+    "lr_change_gap",
     "momentum_rate",
     "gd_rate",
     "rate_map",
@@ -289,6 +290,31 @@ def nesterov_comparison(steps: int = 150) -> list[Trajectory]:
         # Nesterov's classical choice for strongly convex functions: η = 1/L, β = (√κ−1)/(√κ+1)
         run(O.nesterov(1.0 / _QUAD_EIGS[0], (sk - 1) / (sk + 1)), s, QUAD_START, steps),
     ]
+
+
+def lr_change_gap(lr: float = 0.1, beta: float = 0.9, steps: int = 20, new_lr: float = 0.05,
+                  more: int = 20) -> tuple[float, np.ndarray]:
+    """The two momentum conventions on the narrow valley when the learning rate changes.
+
+    Runs ``lecture_momentum(lr, beta)`` and ``momentum(lr, beta)`` side by side from
+    ``VALLEY_START`` for ``steps`` steps, then both with ``new_lr`` (new optimizers, old states)
+    for ``more`` steps. Returns the largest gap between the iterates before the change and the
+    gap after each step that follows it.
+    """
+    steps, more = check_int(steps, "steps", 1), check_int(more, "more", 1)
+    s = narrow_valley()
+    lecture, torch_style = O.lecture_momentum(lr, beta), O.momentum(lr, beta)
+    w = [np.array(VALLEY_START), np.array(VALLEY_START)]
+    states = [lecture.init(w[0]), torch_style.init(w[1])]
+    gaps = []
+    for t in range(steps + more):
+        if t == steps:
+            lecture, torch_style = O.lecture_momentum(new_lr, beta), O.momentum(new_lr, beta)
+        for i, opt in enumerate((lecture, torch_style)):
+            u, states[i] = opt.update(s.grad(w[i]), states[i], w[i])
+            w[i] = w[i] + u
+        gaps.append(float(np.abs(w[0] - w[1]).max()))
+    return max(gaps[:steps]), np.array(gaps[steps:])
 
 
 def _eigs(eigenvalues: Any) -> np.ndarray:
