@@ -308,6 +308,20 @@ def test_narrow_valley_gradient_descent_numbers():
     assert np.allclose(pts[10:], 0.0, atol=1e-12) and np.all(pts[:10, 0] > 0)
 
 
+def test_the_narrow_valley_exercise_states_what_the_code_computes():
+    """The exercise notebook is shown, not executed (no glue there): the number its question 2
+    quotes for η = 0.1 is checked here against the runner."""
+    import re
+    from pathlib import Path
+
+    from lecture_code.core.problems import narrow_valley
+
+    text = Path(__file__).resolve().parents[1].joinpath("solutions", "narrow_valley.md").read_text()
+    quoted = float(re.search(r"with \$\\eta = 0\.1\$ it is ([0-9.]+)\)", text).group(1))
+    t = run(O.sgd(0.1), narrow_valley(), (10.0, 10.0), 100)
+    assert quoted == pytest.approx(t.losses[91:101].max(), abs=0.05)
+
+
 def test_narrow_valley_momentum_numbers():
     """η = 0.2, α = 0.5 for three steps (worked by hand from the lecture's formula)."""
     from lecture_code.core.problems import narrow_valley
