@@ -54,7 +54,7 @@ def _torch_race(steps: int = 500) -> None:
 
 def run() -> list[dict]:
     from lecture_code.chapters.adam import draw_race, race_demo
-    from lecture_code.core.optimizers import adam
+    from lecture_code.core.optimizers import adam, adamw
     from lecture_code.core.runner import run as run_traj
     from lecture_code.core.surfaces import get_surface
 
@@ -73,6 +73,7 @@ def run() -> list[dict]:
     beale = get_surface("beale")
     array_path = _best_ms(lambda: run_traj(adam(0.05), beale, (1.0, 1.5), 500, fast=False), repeat=3, number=1)
     fast_path = _best_ms(lambda: run_traj(adam(0.05), beale, (1.0, 1.5), 500, fast=True))
+    fast_adamw = _best_ms(lambda: run_traj(adamw(0.05, weight_decay=0.01), beale, (1.0, 1.5), 500, fast=True))
     data = race_demo(1.0, 500, "beale")
     draw = _best_ms(lambda: draw_race(data), repeat=3, number=1)
     return [
@@ -85,6 +86,8 @@ def run() -> list[dict]:
         dict(name="torch.optim time / slider move time", value=round(theirs / ours, 1), unit="×", target=">= 100",
              note="how much faster the slider's path is than the same runs through torch.optim"),
         dict(name="one Adam trajectory, 500 steps, fast path", value=round(fast_path, 3), unit="ms", target="< 1"),
+        dict(name="one AdamW trajectory, 500 steps, fast path", value=round(fast_adamw, 3), unit="ms", target="",
+             note="a chain of three parts, one using the parameters (add_decayed_weights): the general fast path"),
         dict(name="one Adam trajectory, 500 steps, numpy array path", value=round(array_path, 2), unit="ms", target="",
              note="the reference path (any dimension), same rules on arrays"),
         dict(name="draw the race figure (plotly, not part of the 5 ms)", value=round(draw, 1), unit="ms", target="",
