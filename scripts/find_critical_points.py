@@ -5,7 +5,7 @@ Usage:  .venv/bin/python scripts/find_critical_points.py [--hidden 4,8] [--start
 For each hidden width, runs :func:`lecture_code.core.critical.search` (Levenberg-Marquardt on
 ∇L = 0 from gradient-descent snapshots and scaled random initialisations) and a few training
 runs (L-BFGS to a minimum, then the same polishing), and stores loss, index and eigenvalue
-counts of every converged point. The chapter ``book/saddles.md`` loads the file.
+counts of every converged point, and the parameters ``theta`` of the ends of the training runs. The chapter ``book/saddles.md`` loads the file.
 """
 
 from __future__ import annotations
@@ -38,11 +38,13 @@ def one_width(hidden: int, starts: int, trained: int, seed: int) -> dict:
         # so trained points are kept with the looser tolerance |g| < 1e-4 and marked "trained"
         res = minimize(lambda x: (net.loss(x), net.grad(x)), net.init(rng), jac=True, method="L-BFGS-B",
                        options=dict(gtol=1e-12, ftol=1e-300, maxiter=6000))
-        _, rec = find_critical_point(net, res.x, max_iter=60)
+        theta, rec = find_critical_point(net, res.x, max_iter=60)
         rec.start = "trained"
         if rec.grad_norm < 1e-4:
-            points.append(rec.as_dict())
-    rows = [{k: (round(p[k], 8) if isinstance(p[k], float) else p[k]) for k in KEEP} for p in points]
+            # the parameters too (full precision), so that the chapter can probe a degenerate end further
+            points.append(dict(rec.as_dict(), theta=[float(v) for v in theta]))
+    rows = [{k: (round(p[k], 8) if isinstance(p[k], float) else p[k]) for k in KEEP + ("theta",) if k in p}
+            for p in points]
     secs = round(time.perf_counter() - t0, 1)
     print(f"hidden {hidden}: {len(rows)} points from {starts} starts + {trained} trained runs in {secs} s", flush=True)
     return dict(hidden=hidden, n_params=net.n_params, starts=starts, trained_runs=trained, converged=len(rows),

@@ -171,8 +171,9 @@ def notebook_fingerprint(nb: dict) -> dict:
                 continue
             data = out.get("data", {})
             name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                glue[name] = _text(data.get("text/plain", ""))
+            if name is not None:  # a glued value; hidden ones carry MyST-NB's mime prefix
+                prefix = out.get("metadata", {}).get("scrapbook", {}).get("mime_prefix", "")
+                glue[name] = _text(data.get(prefix + "text/plain", data.get("text/plain", "")))
                 continue
             html = _text(data.get("text/html", ""))
             figs = plotly_figures(html) if "Plotly.newPlot" in html else []

@@ -39,3 +39,14 @@ def test_the_comparison_notices_a_changed_number():
     fig = {"traces": [{"type": "scatter", "name": "GD", "x": [3, 0, 0.0, 1.0, 0.5, 0.5, 0.5]}], "titles": [], "frames": []}
     moved = {"traces": [{"type": "scatter", "name": "GD", "x": [3, 0, 0.0, 1.0, 0.6, 0.6, 0.6]}], "titles": [], "frames": []}
     assert co.differences({"text": [], "figures": [fig], "glue": {}}, {"text": [], "figures": [moved], "glue": {}}) != []
+
+
+def test_hidden_glue_values_are_read():
+    """Glued values hidden from the page carry MyST-NB's mime prefix; the fingerprint reads them."""
+    prefix = "application/papermill.record/"
+    cell = {"cell_type": "code", "outputs": [{
+        "output_type": "display_data", "data": {prefix + "text/plain": "0.905"},
+        "metadata": {"scrapbook": {"name": "factor", "mime_prefix": prefix}}}]}
+    assert co.notebook_fingerprint({"cells": [cell]})["glue"] == {"factor": "0.905"}
+    before = {"text": [], "figures": [], "glue": {"factor": "0.905"}}
+    assert co.differences(before, {"text": [], "figures": [], "glue": {"factor": "0.95"}}) != []

@@ -153,9 +153,41 @@ def test_count_table_and_figures():
     rows = sy.count_table([4, 5, 7], K_max=3)
     assert rows[0]["K=2"] is None and rows[1]["K=2"] == 90 and rows[2]["K=3"] == sy.pair_saddle_manifolds(7, 3)
     fig = sy.draw_counts(range(2, 9), K_max=2)
-    assert len(fig.data) == 5
+    assert len(fig.data) == 6
+    # the vacuous points marked: (n, K) = (3, 1) with factor 1 and (5, 2) with 3/4
+    assert list(zip(fig.data[-1].x, fig.data[-1].y)) == [(3, 1.0), (5, 0.75)]
+    # per permutation minimum: all order-1 manifolds / n! = (n - 1)/2
+    assert list(fig.data[1].y) == [(n - 1) / 2 for n in range(3, 9)]
     fig = sy.draw_overparameterization(10, hs=[0, 5, 10])
     assert list(fig.data[0].y) == [sy.overparameterization_ratio(10, h) for h in (0, 5, 10)]
+
+
+def test_per_neuron_factor_is_not_n_minus_1_over_n():
+    # the referee's numbers for n = 30 (issue 10), recomputed from the counts
+    assert round(sy.per_neuron_factor(30, 1), 2) == 0.49
+    assert round(sy.per_neuron_factor(30, 4), 2) == 0.78
+    assert round(sy.per_neuron_factor(30, 10), 2) == 0.89
+    assert sy.per_neuron_factor(30, 1) == pytest.approx(sy.overparameterization_ratio(30, 1) / sy.overparameterization_ratio(30, 0))
+    assert abs(sy.per_neuron_factor(30, 400) - 30 / 31) < 1e-3  # the limit n/(n+1)
+    assert round(sy.overparameterization_ratio(30, 11), 3) == 1.016 and round(sy.overparameterization_ratio(30, 12), 3) == 0.918
+    assert sy.crossing_width(30) == 12
+    # small n: the crossing agrees with brute-force enumeration of the subspaces
+    n = 3
+    h = next(h for h in range(20) if sy.count_expansions(n - 1, n + h) < sy.count_expansions(n, n + h))
+    assert sy.crossing_width(n) == h
+    with pytest.raises(ValueError, match="h must be"):
+        sy.per_neuron_factor(30, 0)
+
+
+def test_theorem_factors_mark_where_the_bound_says_nothing():
+    rows = {r["n"]: r for r in sy.theorem_factors(range(3, 12), K_max=4)}
+    assert rows[5]["K=2"] == Fraction(3, 4) and rows[7]["K=3"] == Fraction(1, 2)
+    assert rows[4]["K=2"] is None  # K = n/2 is outside the theorem
+    for K in range(1, 5):  # at the smallest allowed width n = 2K + 1 the factor is (K + 1)/2^K <= 1
+        assert rows[2 * K + 1][f"K={K}"] == Fraction(K + 1, 2**K) <= 1
+    # the factor is the enumerated pairs-only count over the enumerated minima
+    bf = sy.count_placements(7, 3)
+    assert Fraction(bf["pairs_only"], bf["minima"]) == rows[7]["K=3"]
 
 
 def test_trained_mlp_permutation_keeps_outputs():

@@ -69,6 +69,9 @@ __all__ = [
     "draw_index_vs_loss_model",
     "load_critical_points",
     "draw_index_vs_loss",
+    "DownhillPath",
+    "follow_downhill",
+    "draw_downhill",
     "chain_loss",
     "chain_grad",
     "chain_hessian",
@@ -457,6 +460,77 @@ def draw_index_vs_loss(data: dict):
                 text=[f"found {len(groups[k])}×, {groups[k][0]['n_negative']} negative and "
                       f"{groups[k][0]['n_zero']} zero eigenvalues of {net['n_params']}" for k in keys],
                 hovertemplate="loss %{x:.4g}, index %{y:.3f}<br>%{text}<extra></extra>"))
+    return fig
+
+
+@dataclass(frozen=True)
+class DownhillPath:
+    """Where trust-region Newton descent goes from a point (:func:`follow_downhill`).
+
+    ``loss`` and ``grad_norm`` per iteration (index 0 = the start); for the ``k`` units whose
+    output weights grow most: ``units`` (their indices), ``out_weights`` (iterations, k) signed
+    so that all k incoming vectors point the same way (tanh is odd: ``(U, a)`` and ``(−U, −a)``
+    are the same unit), and ``spread`` (iterations,) the largest distance between their
+    aligned incoming vectors ``(w_j, b_j)``.
+    """
+
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    units: np.ndarray
+    out_weights: np.ndarray
+    spread: np.ndarray
+
+
+def follow_downhill(theta: np.ndarray, hidden: int, iterations: int = 300, k: int = 3) -> DownhillPath:
+    """Minimise the loss of :meth:`TanhNet.default(hidden) <lecture_code.core.critical.TanhNet.default>`
+    from ``theta`` by ``iterations`` trust-region Newton steps with the exact Hessian (scipy's
+    ``trust-exact``), recording every iterate.
+
+    A test for a point the Hessian test cannot classify (zero eigenvalues, no negative one): if
+    the loss keeps falling while weights grow without bound, the point is no minimum at finite
+    weights. ``k`` units (those whose output weights grew most) are tracked.
+    """
+    from scipy.optimize import minimize
+
+    from lecture_code.core.critical import TanhNet
+
+    iterations = check_int(iterations, "iterations", 1)
+    net = TanhNet.default(hidden=hidden)
+    k = check_int(k, "k", 1, hidden)
+    xs = [np.array(theta, dtype=float)]
+    net.unpack(xs[0])  # shape check
+    minimize(net.loss, xs[0], jac=net.grad, hess=net.hessian, method="trust-exact",
+             callback=lambda x: xs.append(np.array(x)), options=dict(gtol=1e-13, maxiter=iterations))
+    parts = [net.unpack(x) for x in xs]
+    U = np.array([u for u, _, _ in parts])  # (T, hidden, d+1)
+    a = np.array([w for _, w, _ in parts])  # (T, hidden)
+    units = np.sort(np.argsort(np.abs(a[-1]) / np.maximum(np.abs(a[0]), 1e-12))[-k:])
+    ref = U[-1, units[0]]
+    sign = np.sign(U[-1, units] @ ref)  # align every tracked unit with the first
+    Ua = U[:, units] * sign[None, :, None]
+    spread = np.array([max(np.linalg.norm(u[i] - u[j]) for i in range(k) for j in range(i)) if k > 1 else 0.0
+                       for u in Ua])
+    return DownhillPath(np.array([net.loss(x) for x in xs]), np.array([np.linalg.norm(net.grad(x)) for x in xs]),
+                        units, a[:, units] * sign[None, :], spread)
+
+
+def draw_downhill(path: DownhillPath, reference: float | None = None) -> BookFigure:
+    """Left: the loss along :func:`follow_downhill` (and a ``reference`` level). Right: the
+    tracked units' output weights (absolute values) and the spread of their incoming vectors."""
+    it = np.arange(1, len(path.loss) + 1, dtype=float)
+    fig = new_figure(cols=2, subplot_titles=("loss", "the tracked units"), x_title="iteration + 1",
+                     height=380, legend="below", xaxis_type="log", xaxis2_type="log")
+    fig.add_trace(go.Scatter(x=it, y=path.loss, mode="lines", name="loss", line=dict(color=color("gd"))), 1, 1)
+    if reference is not None:
+        fig.add_hline(y=reference, line=dict(color=color("theory"), dash="dash"),
+                      annotation_text=f"start {reference:.5f}", row=1, col=1)
+    for i, j in enumerate(path.units):
+        sign = "+" if path.out_weights[-1, i] > 0 else "−"
+        fig.add_trace(go.Scatter(x=it, y=np.abs(path.out_weights[:, i]), mode="lines",
+                                 name=f"|output weight| of unit {j} (sign {sign})", line=dict(color=color(i + 1))), 1, 2)
+    fig.add_trace(go.Scatter(x=it, y=path.spread, mode="lines", name="largest distance between their (w, b)",
+                             line=dict(color=color("theory"), dash="dot")), 1, 2)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
     return fig
 
 

@@ -65,6 +65,7 @@ percentages with error bars) and :func:`draw_ablation` (one protocol knob at a t
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import Counter
@@ -94,6 +95,9 @@ __all__ = [
     "expansion_subspaces",
     "count_expansions",
     "overparameterization_ratio",
+    "per_neuron_factor",
+    "crossing_width",
+    "theorem_factors",
     "init_mlp",
     "mlp_forward",
     "permute_hidden",
@@ -268,6 +272,11 @@ def expansion_subspaces(r: int, m: int) -> int:
     m = check_int(m, "m", 1)
     if m < r:
         raise ValueError(f"m must be >= r = {r}, got m={m}")
+    return _expansions(r, m)
+
+
+@functools.lru_cache(maxsize=4096)
+def _expansions(r: int, m: int) -> int:
     return sum(math.comb(m, j) * surjections(m - j, r) for j in range(m - r + 1))
 
 
@@ -290,6 +299,29 @@ def overparameterization_ratio(n: int, h: int) -> float:
     n = check_int(n, "n", 2)
     h = check_int(h, "h", 0)
     return float(Fraction(expansion_subspaces(n - 1, n + h), expansion_subspaces(n, n + h)))
+
+
+def per_neuron_factor(n: int, h: int) -> float:
+    """How much one more student neuron changes the ratio: ``ratio(n, h) / ratio(n, h - 1)`` (``h >= 1``).
+
+    Not ``(n-1)/n``: for ``n = 30`` it is about 0.49 at ``h = 1`` and approaches ``n/(n+1)`` only
+    for large ``h`` (the subspaces are maps of ``n + h`` labels to ``n + 1`` symbols, so each new
+    label multiplies the counts by about ``n`` and ``n + 1``).
+    """
+    n = check_int(n, "n", 2)
+    h = check_int(h, "h", 1)
+    return float(Fraction(expansion_subspaces(n - 1, n + h), expansion_subspaces(n, n + h))
+                 / Fraction(expansion_subspaces(n - 1, n + h - 1), expansion_subspaces(n, n + h - 1)))
+
+
+def crossing_width(n: int, h_max: int = 10_000) -> int:
+    """The smallest extra width ``h`` at which global-minimum subspaces outnumber the saddle
+    subspaces inherited from width ``n - 1`` (:func:`overparameterization_ratio` below one)."""
+    n = check_int(n, "n", 2)
+    for h in range(check_int(h_max, "h_max", 0) + 1):
+        if expansion_subspaces(n - 1, n + h) < expansion_subspaces(n, n + h):
+            return h
+    raise ValueError(f"the ratio stays >= 1 up to h_max = {h_max}")
 
 
 # --------------------------------------------------------------------------- symmetries of an MLP
@@ -388,6 +420,14 @@ def all_permuted_copies(params: Params) -> np.ndarray:
 # --------------------------------------------------------------------------- figures
 
 
+def theorem_factors(ns: Sequence[int], K_max: int = 3) -> list[dict]:
+    """Rows ``{n, "K=1": C(n-1,1)/2, ...}``: the theorem's factor as a :class:`~fractions.Fraction`
+    (``None`` where ``K >= n/2`` is outside the theorem). A factor ``<= 1`` makes the bound vacuous:
+    it then promises no more saddle manifolds than there are minima."""
+    return [{"n": int(n), **{f"K={K}": theorem_factor(n, K) if 2 * K < n else None for K in range(1, K_max + 1)}}
+            for n in ns]
+
+
 def count_table(ns: Sequence[int], K_max: int = 3) -> list[dict]:
     """Rows ``{n, minima, K=1, K=2, ...}``: permutation minima and pair-saddle manifolds of a layer of ``n``."""
     rows = []
@@ -400,44 +440,70 @@ def count_table(ns: Sequence[int], K_max: int = 3) -> list[dict]:
 
 
 def draw_counts(ns: Sequence[int], K_max: int = 3):
-    """Growth with ``n`` of the permutation minima and the K-th order saddle manifolds (log scale)."""
+    """K-th order saddle manifolds *per permutation minimum* against ``n`` (log scale): all of them
+    (``(n-K)! S(n, n-K) / n!``, solid) and the theorem's lower bound ``C(n-K, K)/2^K`` (dotted), with
+    the level one (as many saddle manifolds as minima) and the points where the bound is vacuous
+    (factor ``<= 1``) marked."""
     import plotly.graph_objects as go
 
     from lecture_code.core.plotting import color, new_figure
 
     ns = [int(n) for n in ns]
-    fig = new_figure(x_title="neurons in the layer n", y_title="count (log scale)", height=420, yaxis_type="log")
+    fig = new_figure(x_title="neurons in the layer n", y_title="saddle manifolds per permutation minimum",
+                     height=440, yaxis_type="log")
     fig.update_yaxes(exponentformat="power")
-    fig.add_trace(go.Scatter(x=ns, y=[float(math.factorial(n)) for n in ns], mode="lines+markers",
-                             name="global permutation minima n!", line=dict(color=color("minimum"), width=3)))
+    fig.add_trace(go.Scatter(x=[ns[0], ns[-1]], y=[1, 1], mode="lines", name="1: as many as the n! minima",
+                             line=dict(color=color("minimum"), width=2, dash="dash")))
+    vacuous_x, vacuous_y = [], []
     for K in range(1, K_max + 1):
         xs = [n for n in ns if 2 * K < n]
-        fig.add_trace(go.Scatter(x=xs, y=[float(symmetry_induced_manifolds(n, K)) for n in xs], mode="lines+markers",
-                                 name=f"order-{K} symmetry-induced manifolds (all)", line=dict(color=color(2 * K - 1))))
-        fig.add_trace(go.Scatter(x=xs, y=[float(pair_saddle_manifolds(n, K)) for n in xs], mode="lines",
-                                 name=f"order {K}: theorem's lower bound n!/2^K·C(n−K, K)",
+        fig.add_trace(go.Scatter(x=xs, y=[symmetry_induced_manifolds(n, K) / math.factorial(n) for n in xs],
+                                 mode="lines+markers", name=f"order {K}: all symmetry-induced manifolds",
+                                 line=dict(color=color(2 * K - 1))))
+        fig.add_trace(go.Scatter(x=xs, y=[float(theorem_factor(n, K)) for n in xs], mode="lines",
+                                 name=f"order {K}: theorem's bound C(n−K, K)/2^K",
                                  line=dict(color=color(2 * K - 1), dash="dot")))
+        vacuous_x += [n for n in xs if theorem_factor(n, K) <= 1]
+        vacuous_y += [float(theorem_factor(n, K)) for n in xs if theorem_factor(n, K) <= 1]
+    fig.add_trace(go.Scatter(x=vacuous_x, y=vacuous_y, mode="markers", name="bound ≤ 1: says nothing",
+                             marker=dict(symbol="x", size=11, color=color("saddle"))))
     return fig
 
 
-def draw_overparameterization(n: int = 30, hs: Sequence[int] = tuple(range(0, 121, 2))):
-    """Ratio of symmetry-induced saddle subspaces to global-minimum subspaces against the extra width ``h``."""
+def draw_overparameterization(n: int = 30, hs: Sequence[int] = tuple(range(0, 121))):
+    """Left: saddle subspaces per global-minimum subspace against the extra width ``h``, with the
+    crossing of one marked. Right: the factor by which one more neuron changes that ratio,
+    :func:`per_neuron_factor`, and its limit ``n/(n+1)``."""
     import plotly.graph_objects as go
 
     from lecture_code.core.plotting import color, new_figure
 
     hs = [int(h) for h in hs]
-    fig = new_figure(x_title=f"extra student neurons h (teacher width n = {n}, student n + h)",
-                     y_title="saddle subspaces / global-minimum subspaces", height=400, yaxis_type="log")
-    fig.update_yaxes(exponentformat="power")
+    fig = new_figure(cols=2, subplot_titles=("saddle subspaces / global-minimum subspaces",
+                                             "factor per extra neuron: ratio(h) / ratio(h − 1)"),
+                     x_title=f"extra student neurons h (teacher width n = {n})", height=420, legend="below")
     r = [overparameterization_ratio(n, h) for h in hs]
-    fig.add_trace(go.Scatter(x=hs, y=r, mode="lines+markers", name="ratio", line=dict(color=color("saddle"))))
+    fig.add_trace(go.Scatter(x=hs, y=r, mode="lines+markers", marker=dict(size=4), name="ratio",
+                             line=dict(color=color("saddle"))), 1, 1)
     fig.add_trace(go.Scatter(x=[hs[0], hs[-1]], y=[1, 1], mode="lines", name="ratio 1",
-                             line=dict(color=color("theory"), dash="dash")))
+                             line=dict(color=color("theory"), dash="dash")), 1, 1)
+    cross = crossing_width(n)
+    if hs[0] <= cross <= hs[-1]:
+        fig.add_trace(go.Scatter(x=[cross], y=[overparameterization_ratio(n, cross)], mode="markers+text",
+                                 marker=dict(size=11, color=color("minimum")), text=[f"h = {cross}"],
+                                 textposition="top right", name=f"first h with ratio < 1: {cross}"), 1, 1)
     fig.add_annotation(x=hs[0], y=math.log10(max(r)), xanchor="left", yanchor="top", showarrow=False,
-                       text="   saddles dominate (mildly overparameterized)")
+                       text="   saddles dominate", row=1, col=1)
     fig.add_annotation(x=hs[-1], y=math.log10(min(r)), xanchor="right", yanchor="bottom", showarrow=False,
-                       text="global minima dominate (vastly overparameterized)")
+                       text="global minima dominate", row=1, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
+    hf = [h for h in hs if h >= 1]
+    fig.add_trace(go.Scatter(x=hf, y=[per_neuron_factor(n, h) for h in hf], mode="lines+markers", marker=dict(size=4),
+                             name="factor per extra neuron", line=dict(color=color("gd"))), 1, 2)
+    fig.add_trace(go.Scatter(x=[hf[0], hf[-1]], y=[n / (n + 1)] * 2, mode="lines", name=f"limit n/(n+1) = {n}/{n + 1}",
+                             line=dict(color=color("theory"), dash="dot")), 1, 2)
+    fig.add_trace(go.Scatter(x=[hf[0], hf[-1]], y=[(n - 1) / n] * 2, mode="lines", name=f"(n−1)/n = {n - 1}/{n}",
+                             line=dict(color="#999", dash="dash")), 1, 2)
     return fig
 
 
