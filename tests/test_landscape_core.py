@@ -13,7 +13,7 @@ from lecture_code.core.data import N_DIGITS, digits, digits_file
 from lecture_code.core.initialization import init_variance, initialize, mean_field_variances, signal_propagation
 from lecture_code.core.landscape import (
     align_units, batched_loss, bezier, gradient_probe, hidden_activations, interpolate, loss_grid,
-    matching_permutation, permute_hidden, plane_through, random_direction,
+    matching_permutation, permute_hidden, plane_through, random_direction, stacked_supported,
 )
 from lecture_code.core.pruning import fraction_kept, full_masks, iterative_pruning, magnitude_prune
 from lecture_code.core.models import flatten_params, make_loss_fn, mlp
@@ -133,13 +133,56 @@ def test_grid_vmap_equals_loop_and_direct_evaluation(split):
     xs, ys = np.linspace(-1, 1, 5), np.linspace(-0.5, 0.5, 3)
     Z = loss_grid(m, tr.X, tr.y, theta, d1, d2, xs, ys, chunk=4)
     Zl = loss_grid(m, tr.X, tr.y, theta, d1, d2, xs, ys, method="loop")
-    assert Z.shape == (3, 5) and np.allclose(Z, Zl, atol=1e-12)
+    Zv = loss_grid(m, tr.X, tr.y, theta, d1, d2, xs, ys, method="vmap", chunk=4)
+    assert Z.shape == (3, 5) and np.allclose(Z, Zl, atol=1e-12) and np.allclose(Zv, Zl, atol=1e-12)
     lf = make_loss_fn(m, tr.X, tr.y, "cross_entropy")
     assert np.isclose(Z[2, 1], float(lf(theta + xs[1] * d1 + ys[2] * d2)))
     line = interpolate(m, tr.X, tr.y, theta, theta + d1, [0.0, 0.5, 1.0])
     assert np.isclose(line[1], float(lf(theta + 0.5 * d1)))
     with pytest.raises(ValueError, match="method"):
         batched_loss(m, tr.X, tr.y, theta[None], method="fast")
+
+
+@pytest.mark.parametrize("kind", ["relu", "residual", "batchnorm-train", "batchnorm-eval", "mse", "no-bias"])
+def test_stacked_evaluation_equals_the_loop(split, kind):
+    """The stacked (bmm) evaluation gives every network's loss as functional_call does, one by one."""
+    tr, _ = split
+    X, y, loss = tr.X[:50], tr.y[:50], "cross_entropy"
+    if kind == "relu":
+        m = mlp([64, 12, 12, 10], "relu", seed=1)
+    elif kind == "residual":
+        m = mlp([64, 8, 8, 8, 10], "tanh", seed=1, residual=True)
+    elif kind.startswith("batchnorm"):
+        m = mlp([64, 8, 8, 10], "relu", seed=1, batch_norm=True)
+        m(X)                                         # running statistics away from (0, 1)
+        m.train(kind == "batchnorm-train")
+    elif kind == "mse":
+        m, y, loss = mlp([64, 6, 1], "softplus", seed=1), X[:, 0] ** 2, "mse"
+    else:
+        m = mlp([64, 6, 10], "sigmoid", seed=1, bias=False)
+    assert stacked_supported(m, loss)
+    theta = flatten_params(m)
+    thetas = theta + 0.3 * torch.randn(7, theta.numel(), generator=torch.Generator().manual_seed(0), dtype=theta.dtype)
+    ref = batched_loss(m, X, y, thetas, loss=loss, method="loop")
+    for chunk in (1, 3, None):
+        got = batched_loss(m, X, y, thetas, loss=loss, method="stacked", chunk=chunk)
+        assert np.allclose(got, ref, rtol=1e-12, atol=1e-12), (kind, chunk)
+    if kind.startswith("batchnorm"):
+        before = [b.clone() for b in m.buffers()]
+        batched_loss(m, X, y, thetas, method="stacked")
+        assert all(torch.equal(a, b) for a, b in zip(before, m.buffers()))   # running statistics untouched
+
+
+def test_stacked_evaluation_refuses_what_it_cannot_do(split):
+    tr, _ = split
+    m = torch.nn.Sequential(torch.nn.Linear(64, 4, dtype=torch.float64), torch.nn.Softmax(dim=1),
+                            torch.nn.Linear(4, 10, dtype=torch.float64))
+    theta = flatten_params(m)
+    assert not stacked_supported(m)
+    with pytest.raises(ValueError, match="stacked"):
+        batched_loss(m, tr.X, tr.y, theta[None], method="stacked")
+    # "auto" falls back to the loop
+    assert np.isclose(batched_loss(m, tr.X, tr.y, theta[None])[0], float(make_loss_fn(m, tr.X, tr.y, "cross_entropy")(theta)))
 
 
 def test_plane_and_bezier():

@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import torch
-from plotly.subplots import make_subplots
 
 from lecture_code.core.initialization import mean_field_variances, signal_propagation
 from lecture_code.core.landscape import batched_loss, random_direction
 from lecture_code.core.models import unflatten_params
-from lecture_code.core.plotting import SEQUENTIAL, book_figure, color
+from lecture_code.core.plotting import SEQUENTIAL, BookFigure, color, new_figure
 
 __all__ = [
     "RESULTS",
@@ -60,23 +59,6 @@ def _f32(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
 
-def _book_layout(fig: go.Figure, height: int, status: str = "", *, warn: bool = False, top: int = 130) -> go.Figure:
-    """Panels stacked for narrow screens, legend at the very top, a status line below it.
-
-    The status line is the figure's title, so it can change from one slider frame to the next.
-    """
-    fig.update_layout(
-        template="plotly_white", height=height, margin=dict(l=60, r=20, t=top, b=50),
-        legend=dict(orientation="h", yref="container", y=0.998, yanchor="top", x=0.0, xanchor="left",
-                    font=dict(size=12)),
-        # below the legend even when a narrow screen wraps it onto three lines
-        title=dict(text=status, yref="container", y=1 - 72 / height, yanchor="top", x=0.01, xanchor="left",
-                   font=dict(size=13, color="#B00020" if warn else "#222")),
-    )
-    fig.update_annotations(font_size=13)
-    return book_figure(fig)
-
-
 # --- 1. interpolation ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -103,39 +85,56 @@ def interpolation_demo(alpha: float, profiles: Profiles) -> InterpolationFrame:
     return InterpolationFrame(profiles, float(alpha))
 
 
-def draw_interpolation(f: InterpolationFrame) -> go.Figure:
+def _log_loss(loss) -> np.ndarray:
+    """log₁₀ of a loss grid, floored at 10⁻³ (the colour scale of every surface here)."""
+    return np.log10(np.asarray(loss, dtype=float) + 1e-3).astype(np.float32)
+
+
+def _marker(x: float, y: float, role: int) -> go.Scatter:
+    return go.Scatter(x=[float(x)], y=[float(y)], mode="markers", showlegend=False,
+                      marker=dict(size=12, color=color(role), line=dict(width=1.5, color="white")))
+
+
+def _labels(points: np.ndarray, text: list[str]) -> go.Scatter:
+    """Named points of a weight-space plane, white on the dark colours of low loss."""
+    return go.Scatter(x=_f32(points[:, 0]), y=_f32(points[:, 1]), mode="markers+text", text=text,
+                      textposition="top center", textfont=dict(color="white", size=14), showlegend=False,
+                      marker=dict(size=10, color="white", line=dict(width=1, color="black")))
+
+
+def _plane_contour(plane: dict) -> go.Contour:
+    return go.Contour(x=_f32(plane["xs"]), y=_f32(plane["ys"]), z=_log_loss(plane["loss"]), colorscale=SEQUENTIAL,
+                      ncontours=22, showscale=True, colorbar=dict(title="log₁₀ loss", len=0.5, y=0.28),
+                      name="loss", hoverinfo="skip", line=dict(width=0.5), showlegend=False)
+
+
+def draw_interpolation(f: InterpolationFrame) -> BookFigure:
     p, a = f.profiles, f.alpha
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.42, 0.58], vertical_spacing=0.13,
-                        subplot_titles=("loss along the straight lines", "the plane through θ₀, A and B (training loss)"))
-    traces = [("θ₀ → A, training", p.init_a_train, "gd", None), ("θ₀ → A, test", p.init_a_test, "gd", "dot"),
-              ("A → B, training", p.a_b_train, "momentum", None)]
+    status = (f"α = {a:.2f}: loss {np.interp(a, p.alphas, p.init_a_train):.3g} on θ₀ → A, "
+              f"{np.interp(a, p.alphas, p.a_b_train):.3g} on A → B")
+    fig = new_figure(rows=2, row_heights=[0.42, 0.58], vertical_spacing=0.13, height=860, legend="header",
+                     status=status, subplot_titles=("loss along the straight lines",
+                                                    "the plane through θ₀, A and B (training loss)"))
+    traces = [("θ₀ → A, training", p.init_a_train, 0, None), ("θ₀ → A, test", p.init_a_test, 0, "dot"),
+              ("A → B, training", p.a_b_train, 1, None)]
     for name, ys, role, dash in traces:
         fig.add_trace(go.Scatter(x=_f32(p.alphas), y=_f32(ys), name=name, mode="lines",
                                  line=dict(color=color(role), dash=dash, width=2.5)), 1, 1)
-    for ys, role in ((p.init_a_train, "gd"), (p.a_b_train, "momentum")):
-        fig.add_trace(go.Scatter(x=[a], y=[float(np.interp(a, p.alphas, ys))], mode="markers", showlegend=False,
-                                 marker=dict(size=12, color=color(role), line=dict(width=1.5, color="white"))), 1, 1)
-    pl = p.plane
-    z = np.log10(np.asarray(pl["loss"]) + 1e-3)
-    fig.add_trace(go.Contour(x=_f32(pl["xs"]), y=_f32(pl["ys"]), z=_f32(z), colorscale=SEQUENTIAL, ncontours=22,
-                             showscale=True, colorbar=dict(title="log₁₀ loss", len=0.5, y=0.28),
-                             name="loss", hoverinfo="skip", line=dict(width=0.5), showlegend=False), 2, 1)
-    c = np.asarray(pl["coords"])
-    fig.add_trace(go.Scatter(x=_f32(c[:, 0]), y=_f32(c[:, 1]), mode="markers+text", text=["θ₀", "A", "B"],
-                             textposition="top center", textfont=dict(color="white", size=14), showlegend=False,
-                             marker=dict(size=10, color="white", line=dict(width=1, color="black"))), 2, 1)
-    for i, j, role in ((0, 1, "gd"), (1, 2, "momentum")):
+    for ys, role in ((p.init_a_train, 0), (p.a_b_train, 1)):
+        fig.add_trace(_marker(a, np.interp(a, p.alphas, ys), role), 1, 1)
+    fig.add_trace(_plane_contour(p.plane), 2, 1)
+    c = np.asarray(p.plane["coords"])
+    fig.add_trace(_labels(c, ["θ₀", "A", "B"]), 2, 1)
+    for i, j, role in ((0, 1, 0), (1, 2, 1)):
         pt = (1 - a) * c[i] + a * c[j]
-        fig.add_trace(go.Scatter(x=_f32([c[i, 0], c[j, 0]]), y=_f32([c[i, 1], c[j, 1]]), mode="lines", showlegend=False,
-                                 line=dict(color=color(role), width=2)), 2, 1)
-        fig.add_trace(go.Scatter(x=[float(pt[0])], y=[float(pt[1])], mode="markers", showlegend=False,
-                                 marker=dict(size=12, color=color(role), line=dict(width=1.5, color="white"))), 2, 1)
+        fig.add_trace(go.Scatter(x=_f32([c[i, 0], c[j, 0]]), y=_f32([c[i, 1], c[j, 1]]), mode="lines",
+                                 showlegend=False, line=dict(color=color(role), width=2)), 2, 1)
+        fig.add_trace(_marker(pt[0], pt[1], role), 2, 1)
     fig.update_xaxes(title_text="α (position on the line)", row=1, col=1)
     fig.update_yaxes(title_text="cross-entropy", type="log", exponentformat="power", row=1, col=1)
     fig.update_xaxes(title_text="weight-space coordinate 1", row=2, col=1)
     fig.update_yaxes(title_text="coordinate 2", scaleanchor="x2", row=2, col=1)
-    return _book_layout(fig, 860, f"α = {a:.2f}: loss {np.interp(a, p.alphas, p.init_a_train):.3g} on θ₀ → A, "
-                                  f"{np.interp(a, p.alphas, p.a_b_train):.3g} on A → B")
+    return fig
 
 
 # --- 2. filter normalization and rescaled layers ------------------------------------------------
@@ -160,6 +159,13 @@ def rescale_layers(model: torch.nn.Module, theta: torch.Tensor, c: float) -> tor
     return torch.cat([params[n].reshape(-1) for n in names])
 
 
+def _curvature(ts: np.ndarray, ys: np.ndarray) -> float:
+    """Second difference quotient of ``ys`` at the middle of ``ts`` (t = 0: the network itself)."""
+    i = len(ts) // 2
+    h = ts[i + 1] - ts[i]
+    return float((ys[i + 1] - 2 * ys[i] + ys[i - 1]) / h ** 2)
+
+
 @dataclass(frozen=True)
 class RescalingData:
     c: float
@@ -170,11 +176,15 @@ class RescalingData:
     filter_rescaled: np.ndarray
     output_change: float
 
+    @property
+    def raw_ratio(self) -> float:
+        """Curvature at t = 0 of the rescaled network over the original's, raw direction."""
+        return _curvature(self.ts, self.raw_rescaled) / _curvature(self.ts, self.raw_original)
 
-def _curvature(ts: np.ndarray, ys: np.ndarray) -> float:
-    i = len(ts) // 2
-    h = ts[i + 1] - ts[i]
-    return float((ys[i + 1] - 2 * ys[i] + ys[i - 1]) / h ** 2)
+    @property
+    def filter_ratio(self) -> float:
+        """The same ratio along the filter-normalized directions (1 if the view is invariant)."""
+        return _curvature(self.ts, self.filter_rescaled) / _curvature(self.ts, self.filter_original)
 
 
 def rescaling_demo(c: float, model: torch.nn.Module, theta: torch.Tensor, X: torch.Tensor, y: torch.Tensor,
@@ -205,27 +215,27 @@ def rescaling_demo(c: float, model: torch.nn.Module, theta: torch.Tensor, X: tor
                          line(theta_c, d_filter_c), float((out - out_c).abs().max()))
 
 
-def draw_rescaling(d: RescalingData) -> go.Figure:
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.14,
-                        subplot_titles=("raw random direction", "filter-normalized direction"))
+def draw_rescaling(d: RescalingData) -> BookFigure:
+    status = (f"c = {d.c:g}: outputs differ by ≤ {d.output_change:.0e}; curvature at t = 0:"
+              f" × {d.raw_ratio:.3g} (raw), × {d.filter_ratio:.3g} (filter-normalized)")
+    fig = new_figure(rows=2, vertical_spacing=0.14, height=700, legend="header", status=status,
+                     subplot_titles=("raw random direction", "filter-normalized direction"))
     for row, (orig, resc) in enumerate(((d.raw_original, d.raw_rescaled), (d.filter_original, d.filter_rescaled)), 1):
         fig.add_trace(go.Scatter(x=_f32(d.ts), y=_f32(orig), name="original network", showlegend=row == 1,
-                                 line=dict(color=color("theory"), width=5)), row, 1)
+                                 line=dict(color=color(0), width=5)), row, 1)
         fig.add_trace(go.Scatter(x=_f32(d.ts), y=_f32(resc), name="rescaled network", showlegend=row == 1,
-                                 line=dict(color=color("momentum"), width=2.5, dash="dash")), row, 1)
-    k_raw = _curvature(d.ts, d.raw_rescaled) / _curvature(d.ts, d.raw_original)
-    k_fil = _curvature(d.ts, d.filter_rescaled) / _curvature(d.ts, d.filter_original)
+                                 line=dict(color=color(1), width=2.5, dash="dash")), row, 1)
     fig.update_xaxes(title_text="step t along the direction", row=2, col=1)
     fig.update_yaxes(title_text="training loss", type="log", exponentformat="power")
-    return _book_layout(fig, 700, f"c = {d.c:g}: outputs differ by ≤ {d.output_change:.0e}; curvature at t = 0:"
-                                  f" × {k_raw:.3g} (raw), × {k_fil:.3g} (filter-normalized)")
+    return fig
 
 
-def draw_surface(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, title: str) -> go.Figure:
-    """A loss surface as contour lines (left) and in 3-D (right), log scale."""
-    z = np.log10(np.asarray(Z) + 1e-3).astype(np.float32)
-    fig = make_subplots(rows=2, cols=1, specs=[[{"type": "xy"}], [{"type": "surface"}]], row_heights=[0.45, 0.55],
-                        vertical_spacing=0.08, subplot_titles=("contour lines", "3-D view"))
+def draw_surface(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, title: str) -> BookFigure:
+    """A loss surface as contour lines (top) and in 3-D (below), log scale."""
+    z = _log_loss(Z)
+    fig = new_figure(rows=2, specs=[[{"type": "xy"}], [{"type": "surface"}]], row_heights=[0.45, 0.55],
+                     vertical_spacing=0.08, height=900, legend=None, status=title,
+                     subplot_titles=("contour lines", "3-D view"))
     fig.add_trace(go.Contour(x=_f32(xs), y=_f32(ys), z=z, colorscale=SEQUENTIAL, ncontours=25, showscale=False,
                              hoverinfo="skip", contours=dict(coloring="heatmap"), line=dict(width=0.5)), 1, 1)
     fig.add_trace(go.Surface(x=_f32(xs), y=_f32(ys), z=z, colorscale=SEQUENTIAL, showscale=False), 2, 1)
@@ -233,7 +243,7 @@ def draw_surface(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, title: str) -> g
     fig.update_yaxes(title_text="δ₂", scaleanchor="x", row=1, col=1)
     fig.update_layout(scene=dict(xaxis_title="δ₁", yaxis_title="δ₂", zaxis_title="log₁₀ loss",
                                  camera=dict(eye=dict(x=1.6, y=1.6, z=1.1))))
-    return _book_layout(fig, 900, title, top=110)
+    return fig
 
 
 # --- 3. skip connections ---------------------------------------------------------------------
@@ -254,59 +264,54 @@ def skip_demo(depth: int, results: dict) -> SkipFrame:
     return SkipFrame(depth, np.asarray(results["xs"]), runs[(depth, False)], runs[(depth, True)])
 
 
-def draw_skip(f: SkipFrame) -> go.Figure:
+def draw_skip(f: SkipFrame) -> BookFigure:
     titles = [f"{name}: test accuracy {run['test_acc']:.1%}<br>curving down at {run['nonconvex']:.0%} of the points"
               for name, run in (("without skips", f.plain), ("with skips", f.residual))]
-    fig = make_subplots(rows=2, cols=1, subplot_titles=titles, vertical_spacing=0.14)
-    both = np.log10(np.concatenate([np.ravel(f.plain["grid"]), np.ravel(f.residual["grid"])]) + 1e-3)
+    fig = new_figure(rows=2, vertical_spacing=0.14, height=920, legend=None, subplot_titles=titles,
+                     status=f"{f.depth} hidden layers, one colour scale")
+    both = _log_loss(np.concatenate([np.ravel(f.plain["grid"]), np.ravel(f.residual["grid"])]))
     lo, hi = float(both.min()), float(both.max())
     for row, run in enumerate((f.plain, f.residual), 1):
-        z = np.log10(np.asarray(run["grid"]) + 1e-3)
-        fig.add_trace(go.Contour(x=_f32(f.xs), y=_f32(f.xs), z=_f32(z), colorscale=SEQUENTIAL, zmin=lo, zmax=hi,
-                                 contours=dict(start=lo, end=hi, size=(hi - lo) / 24, coloring="heatmap"),
+        fig.add_trace(go.Contour(x=_f32(f.xs), y=_f32(f.xs), z=_log_loss(run["grid"]), colorscale=SEQUENTIAL,
+                                 zmin=lo, zmax=hi, contours=dict(start=lo, end=hi, size=(hi - lo) / 24, coloring="heatmap"),
                                  showscale=row == 1, colorbar=dict(title="log₁₀ loss", tickformat=".1f"),
                                  hoverinfo="skip", line=dict(width=0.5)), row, 1)
         fig.update_yaxes(title_text="δ₂", scaleanchor=f"x{'' if row == 1 else row}", row=row, col=1)
     fig.update_xaxes(title_text="δ₁ (filter-normalized)", row=2, col=1)
-    return _book_layout(fig, 920, f"{f.depth} hidden layers, one colour scale")
+    return fig
 
 
 # --- 4. mode connectivity --------------------------------------------------------------------
 
-def draw_connectivity(ts: np.ndarray, curves: dict[str, np.ndarray], plane: dict) -> go.Figure:
-    """Loss along paths between two solutions (left) and the plane through A, θ_m, B (right)."""
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.13, row_heights=[0.42, 0.58],
-                        subplot_titles=("training loss along the path", "the plane through A, θ_m and B"))
+def draw_connectivity(ts: np.ndarray, curves: dict[str, np.ndarray], plane: dict) -> BookFigure:
+    """Loss along paths between two solutions (top) and the plane through A, θ_m, B (below)."""
+    fig = new_figure(rows=2, vertical_spacing=0.13, row_heights=[0.42, 0.58], height=860, legend="header",
+                     subplot_titles=("training loss along the path", "the plane through A, θ_m and B"))
     for k, (name, ys) in enumerate(curves.items()):
         fig.add_trace(go.Scatter(x=_f32(ts), y=_f32(ys), name=name, line=dict(color=color(k), width=2.5)), 1, 1)
-    z = np.log10(np.asarray(plane["loss"]) + 1e-3)
-    fig.add_trace(go.Contour(x=_f32(plane["xs"]), y=_f32(plane["ys"]), z=_f32(z), colorscale=SEQUENTIAL, ncontours=22,
-                             showscale=True, colorbar=dict(title="log₁₀ loss", len=0.5, y=0.28), hoverinfo="skip",
-                             line=dict(width=0.5), showlegend=False), 2, 1)
+    fig.add_trace(_plane_contour(plane), 2, 1)
     c = np.asarray(plane["coords"])
     curve = np.asarray(plane["curve"])
     fig.add_trace(go.Scatter(x=_f32([c[0, 0], c[2, 0]]), y=_f32([c[0, 1], c[2, 1]]), mode="lines", showlegend=False,
                              line=dict(color=color(0), width=2)), 2, 1)
     fig.add_trace(go.Scatter(x=_f32(curve[:, 0]), y=_f32(curve[:, 1]), mode="lines", showlegend=False,
                              line=dict(color=color(1), width=2)), 2, 1)
-    fig.add_trace(go.Scatter(x=_f32(c[:, 0]), y=_f32(c[:, 1]), mode="markers+text", text=["A", "θ_m", "B"],
-                             textposition="top center", textfont=dict(color="white", size=14), showlegend=False,
-                             marker=dict(size=9, color="white", line=dict(width=1, color="black"))), 2, 1)
+    fig.add_trace(_labels(c, ["A", "θ_m", "B"]), 2, 1)
     fig.update_xaxes(title_text="t (position on the path)", row=1, col=1)
     fig.update_yaxes(title_text="cross-entropy", type="log", exponentformat="power", row=1, col=1)
     fig.update_yaxes(scaleanchor="x2", row=2, col=1)
-    return _book_layout(fig, 860, "", top=110)
+    return fig
 
 
 # --- 5. batch normalization ------------------------------------------------------------------
 
-def draw_smoothness(res: dict) -> go.Figure:
+def draw_smoothness(res: dict) -> BookFigure:
     """Santurkar et al.'s measurements over training, with and without batch norm."""
     panels = (("loss", "training<br>loss", "log"), ("loss_range", "loss range along −g<br>(η up to 8 × lr)", "log"),
               ("curvature", "curvature along<br>the gradient gᵀHg/‖g‖²", "linear"),
               ("beta", "effective<br>β-smoothness", "log"))
-    fig = make_subplots(rows=2, cols=2, horizontal_spacing=0.12, vertical_spacing=0.2,
-                        subplot_titles=[p[1] for p in panels])
+    fig = new_figure(rows=2, cols=2, horizontal_spacing=0.12, vertical_spacing=0.2, height=680, legend="header",
+                     subplot_titles=[p[1] for p in panels])
     for k, (key, name) in enumerate((("plain", "without BN"), ("bn", "with BN"))):
         run = res["runs"][key]
         for i, (field, _, _) in enumerate(panels):
@@ -316,24 +321,23 @@ def draw_smoothness(res: dict) -> go.Figure:
         fig.update_yaxes(type=scale, row=i // 2 + 1, col=i % 2 + 1)
     fig.update_xaxes(title_text="SGD step", row=2)
     fig.update_yaxes(exponentformat="power")
-    return _book_layout(fig, 680, "", top=110)
+    return fig
 
 
-def draw_gammabeta(res: dict) -> go.Figure:
-    """Test accuracy when training all parameters, only γ and β, or other small subsets."""
+def draw_gammabeta(res: dict) -> BookFigure:
+    """Test accuracy when training all parameters, only γ and β, or other small subsets (bars: mean; whiskers: range over seeds)."""
     labels = {"all": "all parameters", "gamma_beta": "only γ and β", "random_weights": "as many random weights",
               "output_layer": "only the output layer"}
-    fig = go.Figure()
+    fig = new_figure(height=380, legend=None, y_title="test accuracy")
     for k, (key, label) in enumerate(labels.items()):
         accs = np.array([run[key]["test_acc"] for run in res["runs"]])
         n = res["runs"][0][key]["trainable"]
         fig.add_trace(go.Bar(x=[f"{label}<br>({n:,} trained)"], y=[accs.mean()], name=label, marker_color=color(k),
                              error_y=dict(type="data", symmetric=False, array=[accs.max() - accs.mean()],
-                                          arrayminus=[accs.mean() - accs.min()]), showlegend=False))
-    fig.add_hline(y=0.1, line=dict(dash="dot", color="#888"), annotation_text="chance (10 %)")
-    fig.update_layout(template="plotly_white", height=380, margin=dict(l=60, r=20, t=40, b=80),
-                      yaxis=dict(title="test accuracy", range=[0, 1.02], tickformat=".0%"))
-    return book_figure(fig)
+                                          arrayminus=[accs.mean() - accs.min()])))
+    fig.add_hline(y=0.1, line=dict(dash="dot", color=color("theory")), annotation_text="chance (10 %)")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return fig
 
 
 # --- 6. initialization -----------------------------------------------------------------------
@@ -356,23 +360,23 @@ def propagation_demo(gain: float, activation: str, depth: int = 30, width: int =
     return PropagationData(gain, activation, meas.forward, meas.backward, pred.forward, pred.backward)
 
 
-def draw_propagation(d: PropagationData) -> go.Figure:
+def draw_propagation(d: PropagationData) -> BookFigure:
     layers = np.arange(1, len(d.measured_forward) + 1)
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.14,
-                        subplot_titles=("forward: Var(pre-activation hₗ)", "backward: Var(∂loss/∂hₗ)"))
+    last_f, last_b = d.measured_forward[-1], d.measured_backward[0]
+    fig = new_figure(rows=2, vertical_spacing=0.14, height=700, legend="header",
+                     status=f"{d.activation}, gain {d.gain:g}: Var(h₃₀) = {last_f:.2g}, Var(∂loss/∂h₁) = {last_b:.2g}",
+                     warn=not (1e-3 < last_f < 1e3 and 1e-3 < last_b < 1e3),
+                     subplot_titles=("forward: Var(pre-activation hₗ)", "backward: Var(∂loss/∂hₗ)"))
     for row, (meas, pred) in enumerate(((d.measured_forward, d.predicted_forward),
                                         (d.measured_backward, d.predicted_backward)), 1):
         fig.add_trace(go.Scatter(x=layers, y=_f32(pred), name="mean-field prediction", showlegend=row == 1,
                                  line=dict(color=color("theory"), width=3)), row, 1)
         fig.add_trace(go.Scatter(x=layers, y=_f32(np.clip(meas, 1e-30, 1e30)), name="measured (width 128)",
                                  showlegend=row == 1, mode="markers",
-                                 marker=dict(color=color("momentum"), size=7, opacity=0.85)), row, 1)
+                                 marker=dict(color=color(1), size=7, opacity=0.85)), row, 1)
     fig.update_yaxes(type="log", range=[-12, 12], exponentformat="power", title_text="variance")
     fig.update_xaxes(title_text="layer l", row=2, col=1)
-    last_f, last_b = d.measured_forward[-1], d.measured_backward[0]
-    return _book_layout(fig, 700, f"{d.activation}, gain {d.gain:g}: Var(h₃₀) = {last_f:.2g},"
-                                  f" Var(∂loss/∂h₁) = {last_b:.2g}",
-                        warn=not (1e-3 < last_f < 1e3 and 1e-3 < last_b < 1e3))
+    return fig
 
 
 # --- 7. lottery tickets ----------------------------------------------------------------------
@@ -395,21 +399,19 @@ def lottery_summary(res: dict, tolerance: float = 0.01) -> dict[str, float]:
                 last_kept=float(kept[-1]), last_rewind=float(rew[-1]), last_reinit=float(rei[-1]))
 
 
-def draw_lottery(res: dict) -> go.Figure:
+def draw_lottery(res: dict) -> BookFigure:
+    """Test accuracy against the fraction of weights kept: mean over seeds (line) and range (band)."""
     kept = np.asarray(res["runs"][0]["kept"])
-    fig = go.Figure()
+    fig = new_figure(height=440, legend="header", x_title="fraction of weights kept", y_title="test accuracy")
     for k, (key, name) in enumerate((("rewind", "rewound to θ₀ (winning ticket)"),
                                       ("reinit", "same mask, random re-initialization"))):
         accs = np.array([r_[key] for r_ in res["runs"]])
         fig.add_trace(go.Scatter(x=np.concatenate([kept, kept[::-1]]), y=np.concatenate([accs.max(0), accs.min(0)[::-1]]),
-                                 fill="toself", fillcolor=["rgba(0,114,178,0.15)", "rgba(213,94,0,0.15)"][k],
-                                 line=dict(width=0), hoverinfo="skip", showlegend=False))
+                                 fill="toself", fillcolor=color(k, alpha=0.15), line=dict(width=0), hoverinfo="skip",
+                                 showlegend=False))
         fig.add_trace(go.Scatter(x=kept, y=accs.mean(0), name=name, mode="lines+markers",
                                  line=dict(color=color(k), width=2.5)))
-    fig.update_layout(template="plotly_white", height=420, margin=dict(l=60, r=20, t=40, b=50),
-                      xaxis=dict(title="fraction of weights kept", type="log", autorange="reversed",
-                                 tickvals=[1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01],
-                                 ticktext=["100 %", "50 %", "20 %", "10 %", "5 %", "2 %", "1 %"]),
-                      yaxis=dict(title="test accuracy", tickformat=".0%"),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return book_figure(fig)
+    fig.update_xaxes(type="log", autorange="reversed", tickvals=[1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01],
+                     ticktext=["100 %", "50 %", "20 %", "10 %", "5 %", "2 %", "1 %"])
+    fig.update_yaxes(tickformat=".0%")
+    return fig

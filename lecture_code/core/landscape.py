@@ -18,13 +18,19 @@ slices of weight space::
   ``d_i ← d_i · ‖θ_i‖ / ‖d_i‖``; directions of biases and batch-norm parameters are set to
   zero. A network whose layers are rescaled without changing its function (ReLU:
   ``W₁ → cW₁, b₁ → cb₁, W₂ → W₂/c``) then gets exactly the same picture.
-* **Batched evaluation**: the loss at many parameter vectors at once with
-  ``torch.func.vmap`` over ``functional_call``, in chunks, or one point after the other
-  (``method="loop"``). Which is faster depends on the work per point (``make bench``,
-  one thread): for a 1,210-parameter MLP on 100 digits vmap was 4.7× faster than the loop
-  (it saves the per-call overhead); for the chapter's 8,970-parameter MLP on 1,000 digits the
-  loop was about twice as fast (each point is already a large matrix product, and a chunk's
-  activations no longer fit in the cache).
+* **Batched evaluation** (:func:`batched_loss`): the loss at many parameter vectors at once.
+  ``method="stacked"`` runs a chunk of networks as one: their weight matrices stacked into a
+  (k, out, in) tensor, the first layer as one matrix product of the shared inputs with all k
+  weight matrices side by side, the others as ``torch.bmm`` (works for the core's MLPs:
+  linear layers, elementwise activations, skip connections, batch norm).
+  ``method="loop"`` evaluates one point after the other (the reference, and any model);
+  ``method="vmap"`` maps ``functional_call`` over a chunk with ``torch.func.vmap`` (any
+  model). ``make bench`` (``benchmarks/bench_landscape.py``, one thread) compares them: vmap
+  was *slower* than the loop for the chapter's 8,970-parameter MLP on 1,000 digits (each
+  point is already a large matrix product), the stacked evaluation faster than both, by a
+  little for that network and by several times for small ones where the per-call overhead
+  dominates. The default ``"auto"`` takes ``"stacked"`` where it applies and the loop
+  elsewhere.
 * **Mode connectivity** (Garipov et al. 2018): a quadratic Bézier curve
   ``φ(t) = (1−t)² θ_a + 2t(1−t) θ_m + t² θ_b`` whose middle point θ_m is trained to make the
   loss low along the whole curve (one random ``t`` per step).
@@ -45,12 +51,14 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from lecture_code.core.batchnorm import frozen_running_stats
-from lecture_code.core.models import make_loss_fn, num_params, unflatten_params
+from lecture_code.core.batchnorm import BatchNorm, frozen_running_stats
+from lecture_code.core.models import ACTIVATIONS, Residual, as_tensors, make_loss_fn, num_params, unflatten_params
 
 __all__ = [
     "NORMALIZATIONS",
+    "METHODS",
     "random_direction",
+    "stacked_supported",
     "batched_loss",
     "loss_grid",
     "interpolate",
@@ -70,6 +78,12 @@ __all__ = [
 
 #: Ways to scale a random direction: per neuron (Li et al.), per layer, or not at all.
 NORMALIZATIONS = ("filter", "layer", "none")
+#: Ways :func:`batched_loss` evaluates many parameter vectors.
+METHODS = ("auto", "stacked", "loop", "vmap")
+#: Bytes of one layer's activations for a whole chunk that the stacked evaluation aims at
+#: (a chunk's matrices then stay in the cache; measured in benchmarks/bench_landscape.py).
+_CHUNK_BYTES = 4_000_000
+_ELEMENTWISE = tuple(set(ACTIVATIONS.values()))
 
 
 def _check_theta(model: nn.Module, theta: torch.Tensor, name: str = "theta") -> torch.Tensor:
@@ -120,6 +134,76 @@ def random_direction(
     return out
 
 
+def stacked_supported(model: nn.Module, loss: str | Callable = "cross_entropy") -> bool:
+    """Whether :func:`batched_loss` can evaluate ``model`` with ``method="stacked"``.
+
+    The core's MLPs qualify (``nn.Sequential`` of ``nn.Linear``, the activations of
+    :data:`lecture_code.core.models.ACTIVATIONS`, :class:`~lecture_code.core.models.Residual`
+    and :class:`~lecture_code.core.batchnorm.BatchNorm`), with a named loss.
+    """
+    if loss not in ("cross_entropy", "mse") or not isinstance(model, nn.Sequential):
+        return False
+    return all(isinstance(m, (nn.Sequential, nn.Linear, Residual, BatchNorm, *_ELEMENTWISE)) for m in model.modules())
+
+
+#: In-place versions of elementwise activations (the stacked pass owns its intermediate tensors;
+#: fewer multi-megabyte allocations is most of its speed).
+_INPLACE = {nn.ReLU: torch.relu_, nn.Tanh: torch.tanh_, nn.Sigmoid: torch.sigmoid_}
+
+
+def _stacked_forward(m: nn.Module, h: torch.Tensor, P: dict[str, torch.Tensor], prefix: str,
+                     shared: bool) -> tuple[torch.Tensor, bool]:
+    """Forward pass of k networks at once. ``h`` is (n, d) while it is the same for all k
+    (``shared``), then (k, n, d); ``P[name]`` holds the k values of parameter ``name``."""
+    if isinstance(m, nn.Sequential):
+        for name, child in m.named_children():
+            h, shared = _stacked_forward(child, h, P, f"{prefix}{name}.", shared)
+        return h, shared
+    if isinstance(m, Residual):
+        out, out_shared = _stacked_forward(m.block, h, P, f"{prefix}block.", shared)
+        return (h + out if out_shared or out is h else out.add_(h)), shared and out_shared
+    if isinstance(m, nn.Linear):
+        W = P[prefix + "weight"]                                   # (k, out, in)
+        b = P.get(prefix + "bias")
+        k, n_out, n_in = W.shape
+        if shared:   # one product of the shared inputs with all k matrices side by side: (n, k·out)
+            flat = W.reshape(k * n_out, n_in).T
+            out = torch.addmm(b.reshape(-1), h, flat) if b is not None else h @ flat
+            return out.reshape(h.shape[0], k, n_out).transpose(0, 1), False   # a (k, n, out) view
+        if b is not None:
+            return torch.baddbmm(b.unsqueeze(1), h, W.transpose(1, 2)), False
+        return torch.bmm(h, W.transpose(1, 2)), False
+    if isinstance(m, BatchNorm):   # the formulas of core.batchnorm.batch_norm, per network
+        if m.training:
+            mean = h.mean(dim=-2, keepdim=True)
+            var = ((h - mean) ** 2).mean(dim=-2, keepdim=True)
+        else:
+            mean, var = m.running_mean, m.running_var
+        x_hat = (h - mean) / torch.sqrt(var + m.eps)
+        return x_hat.mul_(P[prefix + "weight"].unsqueeze(1)).add_(P[prefix + "bias"].unsqueeze(1)), False
+    if not shared and type(m) in _INPLACE:                         # elementwise activation
+        return _INPLACE[type(m)](h), shared
+    return m(h), shared
+
+
+def _stacked_losses(model: nn.Module, X: torch.Tensor, y: torch.Tensor, thetas: torch.Tensor, loss: str) -> torch.Tensor:
+    """The loss of every row of ``thetas`` (k of them) in one stacked forward pass."""
+    k = thetas.shape[0]
+    P, pos = {}, 0
+    for name, p in model.named_parameters():
+        P[name] = thetas[:, pos:pos + p.numel()].reshape(k, *p.shape)
+        pos += p.numel()
+    out, shared = _stacked_forward(model, X, P, "", True)
+    if shared:
+        out = out.expand(k, *out.shape)
+    if loss == "cross_entropy":   # mean over samples of logsumexp(out) − out[label]
+        picked = out.gather(2, y.view(1, -1, 1).expand(k, -1, 1)).squeeze(2)
+        return (torch.logsumexp(out, dim=2) - picked).mean(dim=1)
+    if y.ndim == 1 and out.shape[-1] == 1:
+        out = out[..., 0]
+    return ((out - y) ** 2).reshape(k, -1).mean(dim=1)
+
+
 def batched_loss(
     model: nn.Module,
     X: torch.Tensor,
@@ -127,33 +211,47 @@ def batched_loss(
     thetas: torch.Tensor,
     *,
     loss: str = "cross_entropy",
-    chunk: int = 64,
-    method: str = "vmap",
+    chunk: int | None = None,
+    method: str = "auto",
 ) -> np.ndarray:
     """The loss at every row of ``thetas`` (shape (k, n_params)) as a float64 array of k values.
 
-    ``method="vmap"`` evaluates ``chunk`` parameter vectors at a time with ``torch.func.vmap``;
-    ``method="loop"`` one after the other (the reference, and the benchmark's baseline).
+    ``method``: ``"stacked"`` evaluates ``chunk`` networks at a time as one stacked network
+    (see the module docstring; the core's MLPs only, :func:`stacked_supported`); ``"loop"``
+    one after the other (the reference); ``"vmap"`` ``chunk`` at a time with
+    ``torch.func.vmap``; ``"auto"`` (default) is ``"stacked"`` where it applies, else
+    ``"loop"``. ``chunk=None`` picks a chunk whose activations take about 4 MB (stacked) or 64.
     Batch-norm layers are evaluated in the model's current mode with frozen running statistics.
     """
-    if method not in ("vmap", "loop"):
-        raise ValueError(f"method must be 'vmap' or 'loop', got {method!r}")
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise ValueError(f"chunk must be an integer >= 1, got {chunk!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
+        raise ValueError(f"chunk must be an integer >= 1 or None, got {chunk!r}")
     n = num_params(model)
     if not isinstance(thetas, torch.Tensor) or thetas.ndim != 2 or thetas.shape[1] != n:
         shape = tuple(thetas.shape) if isinstance(thetas, torch.Tensor) else type(thetas).__name__
         raise ValueError(f"thetas must have shape (k, {n}), got {shape}")
-    loss_fn = make_loss_fn(model, X, y, loss)
+    loss_fn = make_loss_fn(model, X, y, loss)      # also checks X, y and loss
+    if method == "auto":
+        method = "stacked" if stacked_supported(model, loss) else "loop"
+    elif method == "stacked" and not stacked_supported(model, loss):
+        raise ValueError("method='stacked' needs one of the core's MLPs and loss 'cross_entropy' or 'mse'"
+                         " (see stacked_supported); use method='loop' or 'vmap'")
     out = np.empty(thetas.shape[0])
     with torch.no_grad(), frozen_running_stats(model):
         if method == "loop":
             for i in range(thetas.shape[0]):
                 out[i] = float(loss_fn(thetas[i]))
-        else:
+        elif method == "vmap":
             batched = vmap(loss_fn)
-            for s in range(0, thetas.shape[0], chunk):
-                out[s:s + chunk] = batched(thetas[s:s + chunk]).numpy()
+            for s in range(0, thetas.shape[0], chunk or 64):
+                out[s:s + (chunk or 64)] = batched(thetas[s:s + (chunk or 64)]).numpy()
+        else:
+            Xt, yt = as_tensors(X, y)
+            widest = max(p.shape[0] for p in model.parameters())
+            step = chunk or max(1, min(256, _CHUNK_BYTES // (Xt.shape[0] * widest * Xt.element_size())))
+            for s in range(0, thetas.shape[0], step):
+                out[s:s + step] = _stacked_losses(model, Xt, yt, thetas[s:s + step], loss).numpy()
     return out
 
 
@@ -168,8 +266,8 @@ def loss_grid(
     ys: Sequence[float],
     *,
     loss: str = "cross_entropy",
-    chunk: int = 64,
-    method: str = "vmap",
+    chunk: int | None = None,
+    method: str = "auto",
 ) -> np.ndarray:
     """``Z[i, j] = L(θ + xs[j]·d1 + ys[i]·d2)`` on the grid ``xs × ys`` (see :func:`batched_loss`)."""
     theta = _check_theta(model, theta)

@@ -1,9 +1,10 @@
 """One palette, one figure layout and the book's figure type, for every figure of the book.
 
 * :func:`new_figure` is the one layout: white background, light grid, the book's font, a
-  legend placed by name (``legend="top"``, ``"corner"``, ``"below"``, ``"inside"`` or
-  ``None``) and, with ``rows``/``cols``, subplots. Figures never set margins, templates or
-  legend positions themselves, so changing how figures reflow on a phone is one edit here.
+  legend placed by name (``legend="top"``, ``"corner"``, ``"below"``, ``"inside"``,
+  ``"header"`` or ``None``) and, with ``rows``/``cols``, subplots. Figures never set margins,
+  templates or legend positions themselves, so changing how figures reflow on a phone is one
+  edit here. ``status=`` adds a status line that may change from one slider frame to the next.
 * :func:`color` chooses colours by *role*: an optimizer's ``kind`` (``"adam"``), a kind of
   critical point (``"saddle"``), ``"theory"`` for predictions drawn over measurements.
 * :class:`BookFigure` is a ``plotly.graph_objects.Figure`` that shows itself in both places
@@ -89,16 +90,27 @@ DIVERGING = "RdBu_r"
 _FONT = dict(family="Inter, Helvetica, Arial, sans-serif", size=13, color="#222")
 
 
-def color(name_or_index: str | int) -> str:
-    """Colour for a named role (``"adam"``, ``"saddle"`` ...) or the ``i``-th cycle colour."""
+def color(name_or_index: str | int, alpha: float | None = None) -> str:
+    """Colour for a named role (``"adam"``, ``"saddle"`` ...) or the ``i``-th cycle colour.
+
+    With ``alpha`` (in [0, 1]) the same colour as ``rgba(...)``, e.g. for a band of spread
+    drawn behind its line.
+    """
     if isinstance(name_or_index, (int, np.integer)):
-        return CYCLE[int(name_or_index) % len(CYCLE)]
-    try:
-        return PALETTE[name_or_index]
-    except KeyError:
-        raise ValueError(
-            f"color: unknown role {name_or_index!r}; allowed: {sorted(PALETTE)} or an integer index"
-        ) from None
+        hex_ = CYCLE[int(name_or_index) % len(CYCLE)]
+    else:
+        try:
+            hex_ = PALETTE[name_or_index]
+        except KeyError:
+            raise ValueError(
+                f"color: unknown role {name_or_index!r}; allowed: {sorted(PALETTE)} or an integer index"
+            ) from None
+    if alpha is None:
+        return hex_
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"color: alpha must be in [0, 1], got {alpha}")
+    r, g, b = (int(hex_[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha:g})"
 
 
 class BookFigure(go.Figure):
@@ -153,7 +165,16 @@ _LEGENDS: dict[str | None, tuple[dict[str, Any], int, int]] = {
     "inside": (dict(orientation="v", yanchor="top", y=0.99, xanchor="left", x=0.01,
                     bgcolor="rgba(255,255,255,0.8)"), 30, 50),
     None: (dict(), 30, 50),
+    # Pinned to the top of the whole figure (container coordinates): on a narrow screen the
+    # legend wraps downwards into room kept for it, above the status line and subplot titles,
+    # instead of growing over the plot. For figures with panels stacked in one column.
+    "header": (dict(orientation="h", yref="container", yanchor="top", y=0.998, xanchor="left", x=0.0,
+                    font=dict(size=12)), 72, 50),
 }
+#: Height (px) of a status line (see ``new_figure(status=...)``) and of a row of subplot titles.
+_STATUS_ROOM = 28
+_SUBPLOT_TITLE_ROOM = 30
+_WARN = "#B00020"
 
 
 def new_figure(
@@ -166,12 +187,16 @@ def new_figure(
     shared_yaxes: bool = False,
     horizontal_spacing: float | None = None,
     specs: Any = None,
+    row_heights: Sequence[float] | None = None,
+    vertical_spacing: float | None = None,
     x_title: str | None = None,
     y_title: str | None = None,
     width: int | None = None,
     height: int = 460,
     equal_axes: bool = False,
     legend: str | None = "corner",
+    status: str | None = None,
+    warn: bool = False,
     **layout: Any,
 ) -> BookFigure:
     """A figure with the book's layout; ``rows``/``cols`` > 1 make subplots.
@@ -179,25 +204,49 @@ def new_figure(
     Parameters
     ----------
     title : figure title (left-aligned), or ``None``.
-    rows, cols, subplot_titles, column_widths, shared_yaxes, horizontal_spacing, specs :
+    rows, cols, subplot_titles, column_widths, shared_yaxes, horizontal_spacing, specs,
+    row_heights, vertical_spacing :
         the grid, as in ``plotly.subplots.make_subplots``.
     x_title, y_title : axis titles (every subplot).
     equal_axes : lock the aspect ratio (of the first subplot) so that contour lines of a
         quadratic look like the ellipses they are.
     legend : ``"corner"`` (above the plot, right), ``"top"`` (above the plot and the subplot
         titles, left), ``"below"`` (under the x axis), ``"inside"`` (a box in the top-left
-        corner) or ``None`` (no legend).
+        corner), ``"header"`` (at the very top of the figure, left, with room to wrap onto
+        three lines on a phone: for panels stacked in one column) or ``None`` (no legend).
+    status : a status line above the plot (and its subplot titles), below a ``"header"``
+        legend: what the current slider position shows, or "diverged at step 12". It is the
+        figure's title slot, which every precomputed slider frame carries, so it can change
+        from frame to frame; give ``""`` when there is nothing to say. Not with ``title``.
+    warn : draw the status line in the warning colour.
     layout : further ``update_layout`` settings.
     """
     if legend not in _LEGENDS:
         raise ValueError(f"legend must be one of {list(_LEGENDS)}, got {legend!r}")
+    if status is not None and title is not None:
+        raise ValueError("new_figure: give a title or a status line, not both")
     fig = BookFigure()
     if rows > 1 or cols > 1 or subplot_titles or specs:
         make_subplots(rows=rows, cols=cols, subplot_titles=subplot_titles, column_widths=column_widths,
-                      shared_yaxes=shared_yaxes, horizontal_spacing=horizontal_spacing, specs=specs, figure=fig)
+                      shared_yaxes=shared_yaxes, horizontal_spacing=horizontal_spacing, specs=specs,
+                      row_heights=row_heights, vertical_spacing=vertical_spacing, figure=fig)
     placement, top, bottom = _LEGENDS[legend]
     placement = dict(placement)
-    if subplot_titles and legend == "top":
+    heading = dict(text=title, x=0.02, xanchor="left") if title else None
+    line = status if status is not None else (title if legend == "header" else None)
+    # subplot titles of the first row: one line, plus a line per "<br>" in the longest
+    lines = 1 + max((t.count("<br>") for t in (subplot_titles or [])[:cols]), default=0)
+    title_room = _SUBPLOT_TITLE_ROOM + 16 * (lines - 1)
+    if line is not None:
+        # the legend's room (header) or a small gap, then this line, then the subplot titles;
+        # pinned in pixels from the top, so it stays put when sliders make the figure taller
+        above = top if legend == "header" else 10
+        heading = dict(text=line, x=0.01, xanchor="left", yref="container", y=1.0, yanchor="top",
+                       pad=dict(t=above), font=dict(size=13, color=_WARN if warn else _FONT["color"]))
+        top = above + _STATUS_ROOM + (title_room if subplot_titles else 10)
+    elif legend == "header":
+        top += title_room if subplot_titles else 0
+    elif subplot_titles and legend == "top":
         placement["y"] = 1.12
         top = 115
     elif subplot_titles or title:
@@ -205,7 +254,7 @@ def new_figure(
     fig.update_layout(
         template=_TEMPLATE,
         font=_FONT,
-        title=dict(text=title, x=0.02, xanchor="left") if title else None,
+        title=heading,
         height=height,
         width=width,
         margin=dict(l=60, r=20, t=top, b=bottom),
@@ -213,6 +262,8 @@ def new_figure(
         showlegend=legend is not None,
         hovermode="closest",
     )
+    if legend == "header" or status is not None:
+        fig.update_annotations(font_size=13)   # subplot titles that fit a phone's width
     if layout:
         fig.update_layout(**layout)
     if x_title:
