@@ -38,14 +38,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# The site serves MathJax, the widget manager and the official plotly.js bundles itself
-# (copied, never committed); book/_ext/site_assets.py picks one bundle per page.
-$(ASSETS): node_modules/.installed $(STAMP)
+# The site serves MathJax, the widget manager and plotly.js itself (copied or built, never
+# committed): plotly.js's official bundles from its npm package, and the book's own bundle
+# (the trace types its figures draw, book/_ext/plotly_bundle.json) built from the same package
+# with esbuild. book/_ext/site_assets.py picks the smallest bundle that draws a page's figures.
+PLOTLY_DIST := plotly.min.js plotly-basic.min.js plotly-cartesian.min.js plotly-gl3d.min.js
+$(ASSETS): node_modules/.installed $(STAMP) book/_ext/plotly_bundle.mjs book/_ext/plotly_bundle.json
 	rm -rf _vendor && mkdir -p _vendor/mathjax _vendor/html-manager _vendor/plotly
 	cp -r node_modules/mathjax/es5/. _vendor/mathjax/
 	cp node_modules/@jupyter-widgets/html-manager/dist/embed.js _vendor/html-manager/
 	cp node_modules/@jupyter-widgets/html-manager/dist/*.{woff,woff2,ttf,eot,svg} _vendor/html-manager/
-	cp node_modules/plotly.js-*dist-min/plotly*.min.js _vendor/plotly/
+	cp $(addprefix node_modules/plotly.js/dist/,$(PLOTLY_DIST)) _vendor/plotly/
+	node book/_ext/plotly_bundle.mjs _vendor/plotly
 	@touch $@
 
 assets: $(ASSETS)

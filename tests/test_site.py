@@ -193,27 +193,15 @@ def _plotly_scripts(html: str) -> list[str]:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_first_visit_weight_and_no_console_error(fresh, path):
-    """All responses of a first visit (empty cache), within the page's weight limit.
-
-    A page without figures gets 2 MB and a page with figures 4 MB. A page that draws a
-    3-D surface next to 2-D contours needs plotly's full official bundle, which alone
-    is 4.8 MB: its limit is the 4 MB of a figure page plus the difference between the
-    full and the cartesian bundle, so everything but that unavoidable bundle is held to
-    the same budget (recorded per page by `make bench`).
-    """
+    """All responses of a first visit (empty cache), within the page's weight limit:
+    2 MB for a page without figures, 4 MB for a page with figures (recorded per page by
+    `make bench`)."""
     base, instance = fresh
     html = (SITE / path).read_text()
     visit = first_visit(instance, base, path)
     assert not visit["errors"], f"{path} console errors: {visit['errors']}"
     assert not visit["external"], f"{path} requested outside the local server: {visit['external']}"
-    bundles = _plotly_scripts(html)
-    if "plotly-graph-div" not in html:
-        limit = LIMIT_TEXT_PAGE
-    elif bundles == ["plotly.min.js"]:
-        vendor = SITE / "_static" / "plotly"
-        limit = LIMIT_FIGURE_PAGE + (vendor / "plotly.min.js").stat().st_size - (vendor / "plotly-cartesian.min.js").stat().st_size
-    else:
-        limit = LIMIT_FIGURE_PAGE
+    limit = LIMIT_FIGURE_PAGE if "plotly-graph-div" in html else LIMIT_TEXT_PAGE
     heaviest = sorted(visit["resources"], key=lambda r: -r["decoded"])[:5]
     assert visit["bytes"] <= limit, (
         f"{path}: first visit loads {visit['bytes'] / MB:.2f} MB, limit {limit / MB:.2f} MB; heaviest: "
@@ -223,6 +211,9 @@ def test_first_visit_weight_and_no_console_error(fresh, path):
     assert not any("fontawesome.js" in u or "thebe" in u for u in urls), f"{path}: loads FontAwesome JS or thebe"
     # the icons come from the cut-down font; a glyph missing from it would load the full one
     assert not any("vendor/fontawesome/webfonts" in u for u in urls), f"{path}: loads the full icon font"
+    # the search index is for the search page (the theme's search-as-you-type is off)
+    assert not any(u.split("?")[0].endswith(("searchindex.js", "searchtools.js")) for u in urls), \
+        f"{path}: loads the search index"
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -259,14 +250,39 @@ def test_plotly_bundles_hold_the_trace_types_we_choose_them_for(fresh):
         context.close()
 
 
-def test_plotly_bundles_match_the_plotly_js_that_plotly_py_targets():
+def test_plotly_js_is_the_version_plotly_py_targets():
     import json
 
     from plotly.offline import get_plotlyjs_version
 
-    for package in sorted((ROOT / "node_modules").glob("plotly.js-*dist-min")):
-        version = json.loads((package / "package.json").read_text())["version"]
-        assert version == get_plotlyjs_version(), f"{package.name} {version} != plotly.py's {get_plotlyjs_version()}"
+    version = json.loads((ROOT / "node_modules" / "plotly.js" / "package.json").read_text())["version"]
+    assert version == get_plotlyjs_version(), f"npm plotly.js {version} != plotly.py's {get_plotlyjs_version()}"
+    for name, modules in _site_assets().PLOTLY_BUNDLES.items():
+        head = (SITE / "_static" / "plotly" / name).read_text()[:400]
+        assert f"v{version}" in head, f"{name} is not plotly.js {version}: {head[:120]!r}"
+
+
+def test_the_books_bundle_draws_every_trace_type_of_the_site():
+    """A figure drawing a new trace type would send its page to plotly's full bundle."""
+    site_assets = _site_assets()
+    drawn: set[str] = set()
+    for path in PAGES:
+        types = site_assets.plotly_trace_types((SITE / path).read_text())
+        assert types is not None, f"{path}: trace types of a figure could not be read"
+        drawn |= types
+    book = site_assets.PLOTLY_BUNDLES[site_assets.PLOTLY_BOOK_BUNDLE["file"]]
+    assert drawn - book == set(), f"add {sorted(drawn - book)} to book/_ext/plotly_bundle.json"
+
+
+def test_the_books_bundle_is_rebuilt_byte_for_byte(tmp_path):
+    """Built from the pinned npm packages alone: building it again gives the same file."""
+    import subprocess
+
+    name = _site_assets().PLOTLY_BOOK_BUNDLE["file"]
+    subprocess.run(["node", str(ROOT / "book" / "_ext" / "plotly_bundle.mjs"), str(tmp_path)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    assert (tmp_path / name).read_bytes() == (SITE / "_static" / "plotly" / name).read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # one self-contained file: CSS inlined
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -2,12 +2,15 @@
 
 A page loads only what it uses:
 
-1. **plotly.js** only on pages with figures, and there the smallest *official* bundle
-   (``plotly.js-*-dist-min`` from npm, copied into ``_vendor/plotly`` by ``make assets``)
-   whose trace modules cover every trace type the page's figures draw (read from the
-   figures' own ``Plotly.newPlot`` / ``Plotly.addFrames`` calls). A page of scatter plots
-   gets the basic bundle, contours and heatmaps the cartesian one, 3-D surfaces alone the
-   gl3d one, and a page mixing 3-D surfaces with contours the full bundle.
+1. **plotly.js** only on pages with figures, and there the smallest bundle whose trace
+   modules cover every trace type the page's figures draw (read from the figures' own
+   ``Plotly.newPlot`` / ``Plotly.addFrames`` calls). The candidates: plotly.js's official
+   bundles (basic, cartesian, gl3d, full; from the npm package ``plotly.js``) and the book's
+   own bundle, built from the same package with exactly the trace types the book draws
+   (``plotly_bundle.json``, ``plotly_bundle.mjs``); ``make assets`` puts them all in
+   ``_vendor/plotly``. A page of scatter plots gets the basic bundle, contours and heatmaps
+   the cartesian one, and a page mixing 3-D surfaces with contours or histograms the
+   book's bundle (1.9 MB instead of the full 4.8 MB).
 2. **MathJax** only on pages with math: Sphinx's own rule (a page with math nodes) plus
    pages whose outputs carry math (quizzes typeset ``\\( ... \\)`` in their HTML).
 3. **No FontAwesome JavaScript.** The theme's CSS already draws its icons with the
@@ -39,9 +42,13 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent / "_site"
 
-#: The official plotly.js partial bundles and the trace modules each one contains (from
-#: the bundles' own package descriptions; the browser tests compare this table with
-#: ``Plotly.PlotSchema.get().traces`` of the shipped files). ``None``: every trace type.
+#: The book's own bundle: plotly.js's core (scatter) plus the trace modules listed here.
+PLOTLY_BOOK_BUNDLE = json.loads((Path(__file__).resolve().parent / "plotly_bundle.json").read_text())
+
+#: The plotly.js bundles and the trace modules each one contains: the official partial
+#: bundles (from their descriptions in plotly.js's ``dist/README.md``) and the book's own.
+#: The browser tests compare this table with ``Plotly.PlotSchema.get().traces`` of the
+#: shipped files. ``None``: every trace type.
 PLOTLY_BUNDLES: dict[str, frozenset[str] | None] = {
     "plotly-basic.min.js": frozenset({"bar", "pie", "scatter"}),
     "plotly-cartesian.min.js": frozenset({
@@ -51,6 +58,7 @@ PLOTLY_BUNDLES: dict[str, frozenset[str] | None] = {
     "plotly-gl3d.min.js": frozenset({
         "cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume",
     }),
+    PLOTLY_BOOK_BUNDLE["file"]: frozenset({"scatter", *PLOTLY_BOOK_BUNDLE["traces"]}),
     "plotly.min.js": None,
 }
 PLOTLY_FOLDER = "plotly"  # inside a folder of html_static_path
@@ -243,14 +251,33 @@ def _fontawesome_subset(app: Sphinx, exception) -> None:
         + "\n".join(rules) + "\n")
 
 
+def _signature(app: Sphinx, config) -> str:
+    """What the pages' asset choices depend on besides their own content: this extension,
+    its templates and static files, and the plotly.js bundles on offer (names and sizes)."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update((Path(__file__).resolve().parent / "plotly_bundle.json").read_bytes())
+    for f in sorted(p for p in HERE.rglob("*") if p.is_file()):
+        digest.update(f.name.encode() + f.read_bytes())
+    for folder in config.html_static_path:
+        base = Path(app.confdir, folder, PLOTLY_FOLDER)
+        for f in sorted(base.glob("*.js")) if base.is_dir() else []:
+            digest.update(f"{f.name}:{f.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
 def _add_paths(app: Sphinx, config) -> None:
     config.templates_path.insert(0, str(HERE / "templates"))
     config.html_static_path.append(str(HERE / "static"))
     if not config.html_favicon:  # else every browser asks for /favicon.ico and logs a 404
         config.html_favicon = str(HERE / "favicon.svg")
+    # a changed choice (a new bundle, a changed rule) rewrites every page, not only edited ones
+    config.site_assets_signature = _signature(app, config)
 
 
 def setup(app: Sphinx):
+    app.add_config_value("site_assets_signature", "", "html")
     app.connect("config-inited", _add_paths)
     app.add_css_file("site.css", priority=900)
     app.add_css_file(FA_SUBSET_CSS, priority=900)  # written by _fontawesome_subset
