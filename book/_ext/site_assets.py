@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Iterable
 
@@ -276,7 +277,15 @@ def _add_paths(app: Sphinx, config) -> None:
     config.site_assets_signature = _signature(app, config)
 
 
+def _fresh_source_pages(app: Sphinx) -> None:
+    """sphinx.ext.viewcode rewrites a module's source page only when the module is newer than
+    the page, so a changed template or asset choice would never reach the ``_modules/`` pages
+    of an incremental build: remove them and let viewcode write them all (a second or two)."""
+    shutil.rmtree(Path(app.outdir) / "_modules", ignore_errors=True)
+
+
 def setup(app: Sphinx):
+    app.connect("builder-inited", _fresh_source_pages)
     app.add_config_value("site_assets_signature", "", "html")
     app.connect("config-inited", _add_paths)
     app.add_css_file("site.css", priority=900)
