@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 
+#: The activations :func:`mlp` accepts, by name (``"linear"``: none, a deep linear network).
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
     "relu": nn.ReLU,

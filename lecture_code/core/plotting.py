@@ -204,8 +204,7 @@ def new_figure(
     Parameters
     ----------
     title : figure title (left-aligned), or ``None``.
-    rows, cols, subplot_titles, column_widths, shared_yaxes, horizontal_spacing, specs,
-    row_heights, vertical_spacing :
+    rows, cols, subplot_titles, column_widths, shared_yaxes, horizontal_spacing, specs, row_heights, vertical_spacing :
         the grid, as in ``plotly.subplots.make_subplots``.
     x_title, y_title : axis titles (every subplot).
     equal_axes : lock the aspect ratio (of the first subplot) so that contour lines of a
