@@ -322,6 +322,9 @@ def test_the_wheel_served_to_students_holds_no_solutions():
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
         assert any(n.startswith("lecture_code/") for n in names)
+        # the committed results the chapters load (the saddles chapter's critical points) ship too
+        results = {f"lecture_code/data/{p.name}" for p in (ROOT / "lecture_code" / "data").glob("*.json")}
+        assert results and results <= set(names), sorted(results - set(names))
         assert not [n for n in names if n.startswith(("solutions/", "exercises/"))]
         # The exercises import only the student side (lecture_code.student); the trusted grader
         # never ships, and no shipped file carries the solutions' canary.
