@@ -18,7 +18,8 @@ LITE_OUT := _build/html/lite
 $(LITE_STAMP): lite/requirements-build.txt $(STAMP)
 	@# a .venv set up before the tools moved out of it still holds them: take them out again
 	@if [ -f $(VENV)/.lite-installed ]; then \
-	  $(PY) -m pip uninstall --quiet -y jupyterlite-core jupyterlite-pyodide-kernel && rm $(VENV)/.lite-installed; fi
+	  $(PY) -m pip uninstall --quiet -y jupyterlite-core jupyterlite-pyodide-kernel && rm $(VENV)/.lite-installed; \
+	  rmdir $(VENV)/share/jupyter/labextensions/@jupyterlite 2>/dev/null || true; fi
 	rm -rf $(LITE_VENV)
 	$(PY) -m venv --without-pip $(LITE_VENV)
 	$(LITE_PY) -c 'import sys, sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "_main_venv.pth").write_text(f"import site; site.addsitedir({sys.argv[1]!r})\n")' \
