@@ -6,11 +6,11 @@ network (64-64-64-10 ReLU, 8,970 parameters, 1,000 digits, float64) and for a sm
 
 * a per-point Python loop (``method="loop"``: one ``functional_call`` per grid point);
 * ``torch.func.vmap`` over chunks of grid points (``method="vmap"``) for a few chunk sizes;
+* the stacked evaluation (``method="stacked"``, the default for the core's MLPs): a chunk
+  of networks run as one, the first layer one shared matrix product, the rest ``torch.bmm``;
 
-and the largest difference between the two grids (they must agree to rounding). Measured
-on a shared 2-core machine with one thread: batching paid for the small network (4.7×); for
-the chapter's network the per-point loop was about twice as fast (each point is already a
-1000×64 matrix product, and a chunk's activations no longer fit in the cache).
+and the largest difference between each batched grid and the loop's (they must agree to
+rounding). The measured speeds are in ``benchmarks/RESULTS.md``.
 One torch thread, as the chapter and ``scripts/landscape_experiments.py`` use. Each number is
 the best of a few runs (the machine is shared with other processes).
 Run ``python -m benchmarks bench_landscape`` or ``python benchmarks/bench_landscape.py``.
@@ -61,15 +61,16 @@ def _rows(np) -> list[dict]:
         loop_s, Z_loop = best_of(lambda: grid("loop"), 2)
         rows.append(dict(name=f"31×31 loss grid, per-point loop ({what})", value=round(loop_s, 3), unit="s",
                          target="", note="reference"))
-        best = None
-        for chunk in (16, 64, 961):
-            secs, Z = best_of(lambda: grid("vmap", chunk), 2)
-            err = float(np.abs(Z - Z_loop).max())
-            rows.append(dict(name=f"31×31 loss grid, vmap in chunks of {chunk} ({what})", value=round(secs, 3),
-                             unit="s", target="", note=f"{loop_s / secs:.2f}× the loop's speed; max |Δ| {err:.1e}"))
-            best = secs if best is None else min(best, secs)
-        rows.append(dict(name=f"batched grid speed-up over the loop, best chunk ({what})",
-                         value=round(loop_s / best, 2), unit="×", target="> 1"))
+        for method in ("vmap", "stacked"):
+            best = None
+            for chunk in (16, 64, 961):
+                secs, Z = best_of(lambda: grid(method, chunk), 2)
+                err = float(np.abs(Z - Z_loop).max())
+                rows.append(dict(name=f"31×31 loss grid, {method} in chunks of {chunk} ({what})", value=round(secs, 3),
+                                 unit="s", target="", note=f"{loop_s / secs:.2f}× the loop's speed; max |Δ| {err:.1e}"))
+                best = secs if best is None else min(best, secs)
+            rows.append(dict(name=f"{method} grid speed-up over the loop, best chunk ({what})",
+                             value=round(loop_s / best, 2), unit="×", target="> 1"))
     return rows
 
 

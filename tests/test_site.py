@@ -46,6 +46,21 @@ def _pages() -> list[str]:
 
 PAGES = _pages()
 
+
+def _source(path: str) -> Path | None:
+    """The MyST notebook or .ipynb a page was built from (None for generated pages)."""
+    for suffix in (".md", ".ipynb"):
+        source = (ROOT / path).with_suffix(suffix)
+        if source.exists():
+            return source
+    return None
+
+
+#: Pages built from notebooks (chapters and exercises): the API page and the library's source
+#: listings (``_modules/``) show code on purpose and are not notebooks to launch.
+NOTEBOOK_PAGES = [p for p in PAGES if (s := _source(p)) is not None
+                  and ("```{code-cell}" in s.read_text() or '"cell_type": "code"' in s.read_text())]
+
 FINGERPRINT = """(gd) => JSON.stringify({
   data: gd._fullData.map(t => ['x', 'y', 'z', 'text'].map(k => t[k] ? Array.from(t[k]).slice(0, 400) : null)),
   ann: (gd.layout.annotations || []).map(a => a.text),
@@ -176,7 +191,7 @@ def test_quizzes_hide_answers_then_explain_the_choice_allow_a_retry_and_show_the
         assert not log.errors, f"{path}: console errors in quizzes: {log.errors}"
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
 def test_no_quiz_source_on_the_page(site, path):
     """Quiz cells are shown by their output only: their source carries every answer."""
     with opened(site, path) as (page, _):
@@ -317,7 +332,7 @@ def test_theme_icons_drawn_by_the_webfont(site, path):
         assert page.locator("svg.svg-inline--fa").count() == 0  # the FontAwesome script did not run
 
 
-@pytest.mark.parametrize("path", [p for p in PAGES if p.startswith(("book/", "exercises/"))])
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
 def test_launch_buttons_for_binder_and_jupyterhub_open_the_page_in_jupyterlab(path):
     import html as html_lib
     from urllib.parse import parse_qs, urlparse

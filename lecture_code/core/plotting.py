@@ -161,7 +161,8 @@ _TEMPLATE = go.layout.Template(layout=dict(
 _LEGENDS: dict[str | None, tuple[dict[str, Any], int, int]] = {
     "top": (dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0), 80, 50),
     "corner": (dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0), 30, 50),
-    "below": (dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0), 30, 110),
+    # at the bottom of the whole figure (container coordinates), under the x axis's title
+    "below": (dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left", x=0.0), 30, 110),
     "inside": (dict(orientation="v", yanchor="top", y=0.99, xanchor="left", x=0.01,
                     bgcolor="rgba(255,255,255,0.8)"), 30, 50),
     None: (dict(), 30, 50),
