@@ -290,7 +290,7 @@ def build_instructor_tree(dest: Path, root: Path = ROOT) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    skip = {"exercises", "_build", ".git", ".venv", "node_modules", ".jupyter_cache", ".pytest_cache"}
+    skip = {"exercises", "_build", ".git", ".venv", ".venv-lite", "node_modules", ".jupyter_cache", ".pytest_cache"}
     for entry in sorted(Path(root).iterdir()):
         if entry.name in skip:
             continue

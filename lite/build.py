@@ -1,6 +1,10 @@
 """Build the self-hosted JupyterLite site (``_build/html/lite``): the book's notebooks in the browser.
 
-    python lite/build.py [--output _build/html/lite]
+    make lite       # = JUPYTER_PATH=.venv/share/jupyter .venv-lite/bin/python lite/build.py [--output DIR]
+
+It runs in the build environment ``.venv-lite`` (``lite/lite.mk``: the JupyterLite tools, on top
+of ``.venv``'s packages), never in ``.venv``: JupyterLab would load the Pyodide kernel's
+front-end extension from there and fail.
 
 What goes in, and how each piece is checked:
 
@@ -311,21 +315,33 @@ def lite_config(preload: list[str]) -> dict[str, object]:
     }
 
 
+def labextension(name: str) -> Path:
+    """The folder of the installed front-end extension ``name``, found as JupyterLab finds it.
+
+    Searched along ``jupyter_path("labextensions")``: this environment's share/jupyter (the
+    build environment .venv-lite: the Pyodide kernel's extension) and the folders of
+    ``JUPYTER_PATH`` (``make lite`` names .venv's: the widget manager, plotly's renderer).
+    """
+    from jupyter_core.paths import jupyter_path
+
+    searched = jupyter_path("labextensions")
+    for base in searched:
+        folder = Path(base) / name
+        if (folder / "package.json").is_file():
+            return folder
+    raise BuildError(f"front-end extension {name} is not installed in any of {searched} "
+                     "(run the build as `make lite`, which sets JUPYTER_PATH to .venv/share/jupyter)")
+
+
 def build_config() -> dict[str, object]:
     """``lite/jupyter_lite_config.json`` plus the front-end extensions, named one by one.
 
-    Only the extensions the notebooks need are taken from the build environment (the Pyodide
-    kernel, the widget manager, plotly's renderer); others installed there for JupyterLab
-    (jupytext, ...) stay out of the site.
+    Only the extensions the notebooks need are taken (the Pyodide kernel, the widget manager,
+    plotly's renderer: :func:`labextension`); others installed for JupyterLab (jupytext, ...)
+    stay out of the site.
     """
     config = json.loads((HERE / "jupyter_lite_config.json").read_text())
-    labext = Path(sys.prefix) / "share" / "jupyter" / "labextensions"
-    folders = []
-    for name in FRONTEND_EXTENSIONS:
-        folder = labext / name
-        if not (folder / "package.json").is_file():
-            raise BuildError(f"front-end extension {name} is not installed in {labext}")
-        folders.append(str(folder))
+    folders = [str(labextension(name)) for name in FRONTEND_EXTENSIONS]
     config.setdefault("LiteBuildConfig", {})["federated_extensions"] = folders
     config["LiteBuildConfig"]["ignore_sys_prefix"] = ["federated_extensions"]
     return config
@@ -401,7 +417,7 @@ def build(output: Path, force: bool = False) -> dict[str, object]:
         if output.exists():
             shutil.rmtree(output)
         env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1"}
-        cmd = [str(Path(sys.executable).parent / "jupyter"), "lite", "build", "--lite-dir", str(lite_dir),
+        cmd = [str(Path(sys.executable).parent / "jupyter-lite"), "build", "--lite-dir", str(lite_dir),
                "--output-dir", str(output), "--contents", str(contents)]
         res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=lite_dir)  # config is read from cwd
         if res.returncode:

@@ -1,17 +1,36 @@
 # The JupyterLite site (issue "Run it in the browser"): included from the Makefile.
 # `make book` builds it into _build/html/lite before the book (Sphinx leaves the folder alone),
 # so every page can link to its notebook in the browser. See lite/build.py.
+#
+# The build tools (lite/requirements-build.txt) live in their own environment, .venv-lite, never
+# in .venv: jupyterlite-pyodide-kernel ships a JupyterLab extension, and in .venv the students'
+# JupyterLab (`make lab`) would load it and fail ("Shared module @jupyterlite/server doesn't
+# exist in shared scope default"). .venv-lite sees .venv's packages through a .pth file (jupytext,
+# packaging, pip, setuptools, jupyter_core are shared), so pip installs only the Lite tools there.
+# lite/build.py runs with its interpreter and takes the front-end extensions it ships (widget
+# manager, plotly renderer) from .venv's share/jupyter, named by JUPYTER_PATH.
 
-LITE_STAMP := $(VENV)/.lite-installed
+LITE_VENV := .venv-lite
+LITE_PY := $(LITE_VENV)/bin/python
+LITE_STAMP := $(LITE_VENV)/.installed
 LITE_OUT := _build/html/lite
 
 $(LITE_STAMP): lite/requirements-build.txt $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r lite/requirements-build.txt
+	@# a .venv set up before the tools moved out of it still holds them: take them out again
+	@if [ -f $(VENV)/.lite-installed ]; then \
+	  $(PY) -m pip uninstall --quiet -y jupyterlite-core jupyterlite-pyodide-kernel && rm $(VENV)/.lite-installed; \
+	  rmdir $(VENV)/share/jupyter/labextensions/@jupyterlite 2>/dev/null || true; fi
+	rm -rf $(LITE_VENV)
+	$(PY) -m venv --without-pip $(LITE_VENV)
+	$(LITE_PY) -c 'import sys, sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "_main_venv.pth").write_text(f"import site; site.addsitedir({sys.argv[1]!r})\n")' \
+	  "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+	$(LITE_PY) -m pip install --quiet --disable-pip-version-check -r lite/requirements-build.txt
+	$(LITE_PY) -m pip check
 	@touch $@
 
 .PHONY: lite
 lite: $(LITE_STAMP) $(ASSETS)
-	$(PY) lite/build.py --output $(LITE_OUT)
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(LITE_PY) lite/build.py --output $(LITE_OUT)
 
 # The student site links to the Lite site; the instructor site (SOLUTIONS=1) does not need it.
 ifneq ($(SOLUTIONS),1)

@@ -68,8 +68,13 @@ def code_cells(path: Path) -> list[str]:
         return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
                 for c in cells if c.get("cell_type") == "code"]
     import jupytext  # reads MyST cells with their options (":tags: [...]") the way JupyterLab does
+    from nbformat import ValidationError
 
-    nb = jupytext.read(path)
+    try:
+        nb = jupytext.read(path)
+    except ValidationError as exc:  # JupyterLab's jupytext refuses to open it just the same
+        raise ValueError(f"{path} does not open as a notebook: {exc.message} (a MyST notebook's front matter "
+                         "needs `kernelspec: {name: python3, display_name: Python 3, language: python}`)") from exc
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
 

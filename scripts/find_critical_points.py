@@ -1,4 +1,4 @@
-"""Regenerate data/critical_points.json: critical points of small tanh MLPs, index vs loss.
+"""Regenerate lecture_code/data/critical_points.json: critical points of small tanh MLPs, index vs loss.
 
 Usage:  .venv/bin/python scripts/find_critical_points.py [--hidden 4,8] [--starts 500] [--quick]
 
@@ -24,7 +24,7 @@ from scipy.optimize import minimize  # noqa: E402
 
 from lecture_code.core.critical import TanhNet, find_critical_point, search  # noqa: E402
 
-OUT = Path(__file__).resolve().parents[1] / "data" / "critical_points.json"
+OUT = Path(__file__).resolve().parents[1] / "lecture_code" / "data" / "critical_points.json"
 KEEP = ("loss", "grad_norm", "index", "n_negative", "n_zero", "kind", "start")
 
 

@@ -1,6 +1,6 @@
 """Experiments behind the chapter "Seeing the landscape" that take too long for a page.
 
-Writes ``data/landscape.json`` (small: curves and coarse grids as rounded lists). Run by
+Writes ``lecture_code/data/landscape.json`` (small: curves and coarse grids as rounded lists). Run by
 ``make data`` or ``python scripts/landscape_experiments.py [part ...]`` with parts among
 ``paths skip batchnorm gammabeta lottery`` (default: all; other parts keep their stored
 results). Every network is trained on the 8×8 digits (``lecture_code.core.data.digits``),
@@ -31,7 +31,7 @@ from lecture_code.core.pruning import apply_masks, iterative_pruning
 from lecture_code.core.models import Residual, flatten_params, make_loss_fn, mlp
 from lecture_code.core.torch_bridge import train
 
-OUT = Path(__file__).resolve().parents[1] / "data" / "landscape.json"
+OUT = Path(__file__).resolve().parents[1] / "lecture_code" / "data" / "landscape.json"
 
 #: The network of the interpolation, filter-normalization and mode-connectivity sections.
 NET = [64, 64, 64, 10]

@@ -1,4 +1,4 @@
-"""Regenerate data/safran_shamir.json: Safran & Shamir's spurious local minima, reproduced.
+"""Regenerate lecture_code/data/safran_shamir.json: Safran & Shamir's spurious local minima, reproduced.
 
 Usage:  .venv/bin/python scripts/safran_shamir.py [--runs 1000] [--quick] [--out PATH]
 (`make data` runs it with the defaults.)
@@ -42,7 +42,7 @@ ABLATION = [
     ("lr 0.2", "step size 0.2 instead of 0.1", dict(lr=0.2)),
     ("tol 1e-5", "stop at gradient norm 1e-5/(2π) instead of 1e-9/(2π)", dict(tol=1e-5 / rm.TWO_PI)),
 ]
-OUT = Path(__file__).resolve().parents[1] / "data" / "safran_shamir.json"
+OUT = Path(__file__).resolve().parents[1] / "lecture_code" / "data" / "safran_shamir.json"
 
 
 def families(res: rm.ExperimentResult) -> list[dict]:
@@ -80,7 +80,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--quick", action="store_true", help="50 runs per setting, print only (the data file is kept)")
-    ap.add_argument("--out", type=Path, default=OUT, help="result file (default data/safran_shamir.json)")
+    ap.add_argument("--out", type=Path, default=OUT, help="result file (default lecture_code/data/safran_shamir.json)")
     args = ap.parse_args()
     runs = 50 if args.quick else args.runs
     t_all = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Our Adam through the torch bridge against torch.optim.Adam on a small MLP: writes data/torch_parity.json.
+"""Our Adam through the torch bridge against torch.optim.Adam on a small MLP: writes lecture_code/data/torch_parity.json.
 
 The Adam chapter shows this result without importing torch (so the chapter also runs where
 torch is not installed, e.g. in the browser); ``tests/test_torch_bridge.py`` recomputes it and

@@ -61,7 +61,7 @@ def _pwned() -> list[str]:
     for top in (Path("/tmp"), Path("/dev/shm"), Path("/var/tmp")):
         found += [str(p) for p in top.glob("PWNED*")]
     for dirpath, dirnames, filenames in os.walk(ROOT):
-        dirnames[:] = [d for d in dirnames if d not in (".git", ".venv", "node_modules", "_build")]
+        dirnames[:] = [d for d in dirnames if d not in (".git", ".venv", ".venv-lite", "node_modules", "_build")]
         found += [os.path.join(dirpath, f) for f in filenames if f.startswith("PWNED")]
     return found
 

@@ -65,6 +65,29 @@ def lab(tmp_path_factory):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def test_jupyterlab_loads_no_jupyterlite_extension():
+    """The JupyterLite build tools stay out of the students' JupyterLab (lite/lite.mk).
+
+    jupyterlite-pyodide-kernel's front-end extension, found by JupyterLab, breaks it ("Shared
+    module @jupyterlite/server doesn't exist in shared scope default"). Checked twice: the
+    folders JupyterLab searches, and what `jupyter labextension list` reports.
+    """
+    from importlib.metadata import distributions
+
+    from jupyter_core.paths import jupyter_path
+
+    found = [str(p.parent) for base in jupyter_path("labextensions")
+             for p in Path(base).glob("*/*/package.json") if p.parent.parent.name == "@jupyterlite"]
+    assert not found, f"JupyterLite extensions where JupyterLab finds them: {found}"
+    res = subprocess.run([str(Path(sys.executable).parent / "jupyter"), "labextension", "list"],
+                         capture_output=True, text=True, timeout=120)
+    listed = res.stdout + res.stderr
+    assert res.returncode == 0 and "jupyterlab-plotly" in listed, listed  # the listing itself works
+    assert "@jupyterlite" not in listed, listed
+    lite_tools = sorted(d.metadata["Name"] for d in distributions() if d.metadata["Name"].lower().startswith("jupyterlite"))
+    assert not lite_tools, f"installed in JupyterLab's environment: {lite_tools}"
+
+
 def test_intro_runs_in_jupyterlab_with_live_sliders(lab):
     base, token = lab
     with browser() as context:

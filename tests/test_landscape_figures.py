@@ -22,7 +22,7 @@ def results():
 
 def test_stored_results_have_every_part(results):
     for part in ("paths", "skip", "batchnorm", "gammabeta", "lottery"):
-        assert part in results, f"data/landscape.json lacks {part!r}: run make data"
+        assert part in results, f"lecture_code/data/landscape.json lacks {part!r}: run make data"
 
 
 def test_lottery_fractions_follow_the_pruning_schedule(results):

@@ -52,6 +52,10 @@ def test_relative_and_lazy_imports_are_followed():
             "lecture_code.core.models.mlp"} <= found
 
 
+#: A chapter's front matter, as the book's chapters write it (jupytext validates the kernelspec).
+FRONT_MATTER = "---\nkernelspec: {name: python3, display_name: Python 3, language: python}\n---\n"
+
+
 def _fake_project(tmp_path: Path) -> Path:
     (tmp_path / "pkg" / "sub").mkdir(parents=True)
     (tmp_path / "pkg" / "__init__.py").write_text("")
@@ -62,7 +66,7 @@ def _fake_project(tmp_path: Path) -> Path:
     for name, line in [("a", "from pkg.sub.light import x"), ("b", "from pkg.sub import heavy"),
                        ("c", "import pkg.sub.odd"), ("d", "%matplotlib inline\nimport math")]:
         (tmp_path / f"{name}.md").write_text(
-            "---\nkernelspec: {name: python3}\n---\n\n```{code-cell} ipython3\n" + line + "\n```\n")
+            FRONT_MATTER + "\n```{code-cell} ipython3\n" + line + "\n```\n")
     return tmp_path
 
 
@@ -74,6 +78,16 @@ def test_verdicts_on_a_small_project(tmp_path):
     assert b.chain["torch"] == ["b.md", "pkg.sub.heavy"], b.chain  # the import path is reported
     assert not c.runs_in_browser and "not shipped" in c.blockers["sklearn"]
     assert d.runs_in_browser and d.packages == set()  # magics are ignored, stdlib is free
+
+
+def test_a_notebook_jupyterlab_cannot_open_is_named(tmp_path):
+    """A notebook JupyterLab cannot open (kernelspec without display_name) gets a clear error."""
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\nkernelspec: {name: python3}\n---\n\n```{code-cell} ipython3\nimport math\n```\n")
+    with pytest.raises(ValueError, match=r"bad\.md does not open as a notebook: 'display_name' is a required"):
+        code_cells(bad)
+    (tmp_path / "good.md").write_text(FRONT_MATTER + "\n```{code-cell} ipython3\nimport math\n```\n")
+    assert code_cells(tmp_path / "good.md") == ["import math"]
 
 
 _IMPORT_WITH_TORCH_BLOCKED = """
@@ -168,6 +182,20 @@ def test_every_page_links_to_the_browser_or_says_why_not():
         else:
             assert not links, f"{page} needs {sorted(v.blockers)} but links to the browser"
             assert "does not run in the browser" in html and "JupyterLab" in html and "Binder" in html
+
+
+@pytest.mark.browser
+def test_site_notebooks_are_valid_and_name_the_lite_kernel():
+    """Every notebook the Lite site serves validates (nbformat) and names the kernel it registers."""
+    import nbformat
+
+    manifest = _lite_site()
+    assert manifest["notebooks"]
+    for name in manifest["notebooks"]:
+        nb = nbformat.read(LITE / "files" / name, as_version=4)
+        nbformat.validate(nb)
+        assert nb.metadata["kernelspec"] == lite_build.KERNELSPEC, name
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{name} ships outputs"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,6 +322,9 @@ def test_the_wheel_served_to_students_holds_no_solutions():
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
         assert any(n.startswith("lecture_code/") for n in names)
+        # the committed results the chapters load (the saddles chapter's critical points) ship too
+        results = {f"lecture_code/data/{p.name}" for p in (ROOT / "lecture_code" / "data").glob("*.json")}
+        assert results and results <= set(names), sorted(results - set(names))
         assert not [n for n in names if n.startswith(("solutions/", "exercises/"))]
         # The exercises import only the student side (lecture_code.student); the trusted grader
         # never ships, and no shipped file carries the solutions' canary.

@@ -77,7 +77,7 @@ def test_train_bad_input():
 
 
 def test_committed_torch_parity_is_what_the_code_produces():
-    """The Adam chapter shows data/torch_parity.json (it imports no torch); recompute it."""
+    """The Adam chapter shows lecture_code/data/torch_parity.json (it imports no torch); recompute it."""
     from lecture_code.chapters.adam import bridge_check, load_torch_parity
 
     saved = load_torch_parity()

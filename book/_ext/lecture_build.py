@@ -2,8 +2,8 @@
 
 1. **Fresh outputs.** myst-nb's execution cache is keyed on a notebook's own code only, so
    a change in ``lecture_code/`` would re-execute nothing and the site would show outputs
-   computed by older package code. We hash the package (and the committed result files in
-   ``data/``); when the hash differs from the one recorded by the last successful build,
+   computed by older package code. We hash the package (with the committed result files in
+   ``lecture_code/data/``); when the hash differs from the one recorded by the last successful build,
    the execution cache is discarded and every page is re-read (so re-executed).
 2. **Static figures.** Kernels started by the build see ``LECTURE_CODE_BUILD=static``, so
    interactive figures emit only their precomputed-frames view (no widget state).
@@ -35,7 +35,7 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 STAMP_NAME = ".lecture_code.sha256"
 #: Folders (relative to the book root) whose content determines chapter outputs.
-WATCHED = ("lecture_code", "data")
+WATCHED = ("lecture_code",)
 WATCHED_SUFFIXES = (".py", ".json", ".npz", ".csv")
 
 

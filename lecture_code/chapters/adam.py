@@ -446,7 +446,7 @@ def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
 
 
 #: Where ``scripts/torch_parity.py`` writes :func:`bridge_check`'s result.
-TORCH_PARITY = Path(__file__).resolve().parents[2] / "data" / "torch_parity.json"
+TORCH_PARITY = Path(__file__).resolve().parents[1] / "data" / "torch_parity.json"
 
 
 def load_torch_parity(path: str | Path | None = None) -> dict[str, Any]:

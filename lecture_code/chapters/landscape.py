@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: The committed results of ``scripts/landscape_experiments.py``.
-RESULTS = Path(__file__).resolve().parents[2] / "data" / "landscape.json"
+RESULTS = Path(__file__).resolve().parents[1] / "data" / "landscape.json"
 
 
 def load_results(path: Path | str = RESULTS) -> dict[str, Any]:

@@ -422,11 +422,11 @@ def draw_index_vs_loss_model(m: IndexModel) -> BookFigure:
 
 
 def load_critical_points(path: str | None = None) -> dict:
-    """The committed result of ``scripts/find_critical_points.py`` (``data/critical_points.json``)."""
+    """The committed result of ``scripts/find_critical_points.py`` (``lecture_code/data/critical_points.json``)."""
     import json
     from pathlib import Path
 
-    p = Path(path) if path is not None else Path(__file__).resolve().parents[2] / "data" / "critical_points.json"
+    p = Path(path) if path is not None else Path(__file__).resolve().parents[1] / "data" / "critical_points.json"
     if not p.exists():
         raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/find_critical_points.py`")
     return json.loads(p.read_text())

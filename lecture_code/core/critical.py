@@ -35,7 +35,7 @@ thousand searches fit in a couple of minutes::
     net = TanhNet.default(hidden=8)
     points = search(net, starts=40, seed=0)     # list of FoundPoint (loss, index, ...)
 
-The long run lives in ``scripts/find_critical_points.py`` (writes ``data/critical_points.json``).
+The long run lives in ``scripts/find_critical_points.py`` (writes ``lecture_code/data/critical_points.json``).
 Parameter layout of the flat vector θ: ``[U (h×(d+1)) row-major with U_j = (w_j, b_j), a (h), c]``.
 """
 

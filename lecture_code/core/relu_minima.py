@@ -473,11 +473,11 @@ def two_sample_z(count_a: int, runs_a: int, count_b: float, runs_b: int) -> floa
 
 
 def load_results(path: str | None = None) -> dict:
-    """The committed result of ``scripts/safran_shamir.py`` (``data/safran_shamir.json``)."""
+    """The committed result of ``scripts/safran_shamir.py`` (``lecture_code/data/safran_shamir.json``)."""
     import json
     from pathlib import Path
 
-    p = Path(path) if path is not None else Path(__file__).resolve().parents[2] / "data" / "safran_shamir.json"
+    p = Path(path) if path is not None else Path(__file__).resolve().parents[1] / "data" / "safran_shamir.json"
     if not p.exists():
         raise FileNotFoundError(f"{p} is missing: run `make data` (scripts/safran_shamir.py)")
     return json.loads(p.read_text())
