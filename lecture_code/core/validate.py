@@ -98,19 +98,7 @@ def check_unit(value: Any, name: str) -> Any:
     """``value`` if it is in ``[0, 1)`` (a decay rate or momentum): a float for a number, a
     float64 copy for an array or sequence (every entry in ``[0, 1)``)."""
     _check_name("check_unit", name)
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    if isinstance(value, (int, float)):  # the common case, kept cheap
-        if 0.0 <= value < 1.0:
-            return float(value)
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}") from None
-    if arr.size == 0 or not np.all((arr >= 0.0) & (arr < 1.0)):
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(arr) if arr.ndim == 0 else arr.copy()
+    return _numbers(value, name, "in [0, 1)", lambda v: (v >= 0.0) & (v < 1.0))
 
 
 def same_value(a: Any, b: Any) -> bool:
