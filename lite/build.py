@@ -68,6 +68,11 @@ PYODIDE_MARKERS = {"python_version": "3.12", "python_full_version": "3.12.7", "s
 #: Loaded with the kernel besides the project's wheel: plotly displays a figure in a kernel only
 #: when nbformat imports.
 DISPLAY_PACKAGES = ("nbformat",)
+#: WebAssembly packages only a few notebooks need (SciPy and its OpenBLAS: 19.6 MB, for the
+#: saddles and hyperplanes chapters): not preloaded by every kernel. A notebook that needs one
+#: gets, in its browser copy, a first code cell importing it; the Pyodide kernel loads the
+#: packages a cell imports (``loadPackagesFromImports``) from this site's own lock file.
+ON_DEMAND = {"scipy": "SciPy"}
 #: JupyterLab front-end extensions the site needs, from the build environment.
 FRONTEND_EXTENSIONS = ("@jupyterlite/pyodide-kernel-extension", "@jupyter-widgets/jupyterlab-manager",
                        "jupyterlab-plotly")
@@ -284,6 +289,9 @@ def write_contents(dest: Path, verdicts: dict) -> list[str]:
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
+        on_demand = sorted(set(v.packages) & set(ON_DEMAND))
+        if on_demand:
+            nb.cells.insert(_first_code_cell(nb), _load_cell(on_demand))
         nb.metadata["kernelspec"] = dict(KERNELSPEC)
         nb.metadata.pop("jupytext", None)
         jupytext.write(nb, target, fmt="ipynb")
@@ -295,6 +303,21 @@ def write_contents(dest: Path, verdicts: dict) -> list[str]:
                 (target.parent / "tests").mkdir(exist_ok=True)
                 shutil.copy2(checks, target.parent / "tests" / checks.name)
     return written
+
+
+def _first_code_cell(nb) -> int:
+    return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+
+
+def _load_cell(packages: list[str]):
+    """The cell that makes the kernel load a notebook's on-demand packages (see ``ON_DEMAND``)."""
+    import nbformat
+
+    names = " and ".join(ON_DEMAND[p] for p in packages)
+    return nbformat.v4.new_code_cell(
+        f"# In the browser: this notebook needs {names}, which loads from this site when imported.\n"
+        + "\n".join(f"import {p}" for p in packages),
+        metadata={"tags": ["browser-load"]})
 
 
 def lite_config(preload: list[str]) -> dict[str, object]:
@@ -403,7 +426,7 @@ def build(output: Path, force: bool = False) -> dict[str, object]:
         info = assemble_pyodide(pyodide_dir, needed)
         # wasm packages a notebook imports directly or through lecture_code's lazy imports
         preload = [info["project"], *DISPLAY_PACKAGES] + sorted(
-            BROWSER_PACKAGES[i] for i in needed if BROWSER_PACKAGES.get(i) in info["verified"]
+            BROWSER_PACKAGES[i] for i in needed if BROWSER_PACKAGES.get(i) in info["verified"] and i not in ON_DEMAND
         )
         lite_dir = tmp / "lite"
         lite_dir.mkdir()

@@ -198,6 +198,29 @@ def test_site_notebooks_are_valid_and_name_the_lite_kernel():
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{name} ships outputs"
 
 
+@pytest.mark.browser
+def test_scipy_is_loaded_only_by_the_notebooks_that_need_it():
+    """SciPy (with OpenBLAS, most of a first visit's bytes) is not preloaded: the notebooks that
+    import it, and only those, start with a cell that makes the kernel load it."""
+    import nbformat
+
+    manifest = _lite_site()
+    assert not set(manifest["preload"]) & set(lite_build.ON_DEMAND)
+    verdicts = {page + ".ipynb": v for page, v in decide(ROOT).items() if v.runs_in_browser}
+    assert sorted(verdicts) == sorted(manifest["notebooks"])
+    needing = set()
+    for name, v in verdicts.items():
+        nb = nbformat.read(LITE / "files" / name, as_version=4)
+        loads = [c for c in nb.cells if "browser-load" in c.metadata.get("tags", [])]
+        if "scipy" in v.packages:
+            needing.add(name)
+            first_code = next(c for c in nb.cells if c.cell_type == "code")
+            assert loads == [first_code] and "import scipy" in first_code.source, name
+        else:
+            assert loads == [], f"{name} does not import scipy but loads it"
+    assert needing, "no browser notebook needs SciPy: drop it from lite.build.ON_DEMAND"
+
+
 # ---------------------------------------------------------------------------------------------
 # in headless Chromium, network cut
 
