@@ -55,14 +55,14 @@ def run() -> list[dict]:
     rows.append(dict(name="Safran-Shamir live cell (k = n = 8, 40 runs)", value=round(secs, 2), unit="s", target="< 10"))
 
     secs, _ = _best(lambda: rm.run_experiment(10, 10, runs=50, seed=0), 1)
-    full = json.loads((ROOT / "data" / "safran_shamir.json").read_text())
+    full = json.loads((ROOT / "lecture_code" / "data" / "safran_shamir.json").read_text())
     rows.append(dict(name="Safran-Shamir script: k = n = 10, 50 runs", value=round(secs, 2), unit="s", target="",
                      note=f"committed file: {full['protocol']['runs_per_setting']} runs x {len(full['rows'])} settings "
                           f"took {full['total_seconds']:.0f} s (recorded by scripts/safran_shamir.py)"))
 
     net = TanhNet.default(hidden=8)
     secs, pts = _best(lambda: search(net, starts=10, seed=0, max_iter=300), 1)
-    cp = json.loads((ROOT / "data" / "critical_points.json").read_text())
+    cp = json.loads((ROOT / "lecture_code" / "data" / "critical_points.json").read_text())
     rows.append(dict(name="critical-point search: 10 starts (8 hidden units)", value=round(secs, 2), unit="s", target="",
                      note=f"{len(pts)} converged; committed file: widths {[n['hidden'] for n in cp['nets']]}, "
                           f"{cp['nets'][0]['starts']} starts each, took {cp['seconds']:.0f} s (scripts/find_critical_points.py)"))
