@@ -64,13 +64,13 @@ def _numbers(value: Any, name: str, allowed: str, ok: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # the common case, kept cheap
         if math.isfinite(value) and ok(value):
             return float(value)
-        raise ValueError(f"{name} must be {allowed} (and finite), got {value!r}")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be {allowed} (and finite), got {value!r}") from None
+        raise ValueError(f"{name} must be {allowed}, got {value!r}") from None
     if isinstance(value, (bool, np.bool_)) or arr.size == 0 or not np.all(np.isfinite(arr)) or not np.all(ok(arr)):
-        raise ValueError(f"{name} must be {allowed} (and finite), got {value!r}")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return float(arr) if arr.ndim == 0 else arr.copy()
 
 
@@ -81,7 +81,7 @@ def check_positive(value: Any, name: str) -> Any:
     reads ``"lr must be > 0 (and finite), got -0.1"``.
     """
     _check_name("check_positive", name)
-    return _numbers(value, name, "> 0", lambda v: v > 0)
+    return _numbers(value, name, "> 0 (and finite)", lambda v: v > 0)
 
 
 def check_nonnegative(value: Any, name: str) -> Any:
@@ -91,7 +91,7 @@ def check_nonnegative(value: Any, name: str) -> Any:
     and a float64 copy for an array or sequence.
     """
     _check_name("check_nonnegative", name)
-    return _numbers(value, name, ">= 0", lambda v: v >= 0)
+    return _numbers(value, name, ">= 0 (and finite)", lambda v: v >= 0)
 
 
 def check_unit(value: Any, name: str) -> Any:
