@@ -30,6 +30,7 @@ import copy
 import dis
 import json
 import os
+import select
 from typing import Any
 
 import numpy as np
@@ -170,8 +171,11 @@ def run_probe(p: dict[str, Any], ns: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     # The channel to the parent is our stdout; the student's output (print, tracebacks) goes to
     # /dev/null, and reading stdin from a cell gets end-of-file instead of the parent's messages.
-    chan = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    inbox = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    # Raw descriptors: student code can find the pipes (/proc/self/fd) and make them
+    # non-blocking (the flag belongs to the shared pipe), so every send and receive sets
+    # blocking mode again and completes a partial write, rather than losing its own message.
+    out_fd = os.dup(1)
+    inbox = os.fdopen(os.dup(0), "rb", buffering=0)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -181,13 +185,32 @@ def main() -> None:
 
     def send(**kw: Any) -> None:
         kw["n"] = nonce
-        chan.write(json.dumps(kw, allow_nan=True) + "\n")
-        chan.flush()
+        # a leading newline ends whatever a student wrote to the pipe without one (a partial
+        # write of a huge line), so that garbage is never glued to the front of our message;
+        # a message under PIPE_BUF bytes is written in one piece, never split by other writes
+        data = memoryview(("\n" + json.dumps(kw, allow_nan=True) + "\n").encode())
+        while data:
+            try:
+                os.set_blocking(out_fd, True)
+                data = data[os.write(out_fd, data):]
+            except BlockingIOError:  # made non-blocking again in between, by a student thread
+                select.select([], [out_fd], [], 0.05)
+
+    pending = bytearray()
 
     def receive() -> dict[str, Any]:
-        line = inbox.readline()
-        if not line:
-            os._exit(0)  # the parent is gone or has nothing more to ask
+        while b"\n" not in pending:
+            try:
+                os.set_blocking(inbox.fileno(), True)
+                chunk = os.read(inbox.fileno(), 1 << 16)
+            except BlockingIOError:
+                select.select([inbox.fileno()], [], [], 0.05)
+                continue
+            if not chunk:
+                os._exit(0)  # the parent is gone or has nothing more to ask
+            pending.extend(chunk)
+        line, _, rest = bytes(pending).partition(b"\n")
+        pending[:] = rest
         return json.loads(line)
 
     job = receive()
@@ -231,7 +254,7 @@ def main() -> None:
         except (TypeError, ValueError):  # e.g. a huge integer
             send(result={"error": "ValueError: the value could not be sent", "etype": "ValueError"})
     send(done=True)
-    chan.close()
+    os.close(out_fd)
     # skip interpreter teardown: student objects may misbehave in __del__/atexit
     os._exit(0)
 
