@@ -175,7 +175,7 @@ def main() -> None:
     # non-blocking (the flag belongs to the shared pipe), so every send and receive sets
     # blocking mode again and completes a partial write, rather than losing its own message.
     out_fd = os.dup(1)
-    inbox = os.fdopen(os.dup(0), "rb", buffering=0)
+    in_fd = os.dup(0)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -201,10 +201,10 @@ def main() -> None:
     def receive() -> dict[str, Any]:
         while b"\n" not in pending:
             try:
-                os.set_blocking(inbox.fileno(), True)
-                chunk = os.read(inbox.fileno(), 1 << 16)
+                os.set_blocking(in_fd, True)
+                chunk = os.read(in_fd, 1 << 16)
             except BlockingIOError:
-                select.select([inbox.fileno()], [], [], 0.05)
+                select.select([in_fd], [], [], 0.05)
                 continue
             if not chunk:
                 os._exit(0)  # the parent is gone or has nothing more to ask

@@ -59,7 +59,7 @@ def _source(path: str) -> Path | None:
 #: Pages built from notebooks (chapters and exercises): the API page and the library's source
 #: listings (``_modules/``) show code on purpose and are not notebooks to launch.
 NOTEBOOK_PAGES = [p for p in PAGES if (s := _source(p)) is not None
-                  and ("```{code-cell}" in s.read_text() or '"cell_type": "code"' in s.read_text())]
+                  and any(mark in s.read_text() for mark in ("```{code-cell}", '"cell_type": "code"'))]
 
 FINGERPRINT = """(gd) => JSON.stringify({
   data: gd._fullData.map(t => ['x', 'y', 'z', 'text'].map(k => t[k] ? Array.from(t[k]).slice(0, 400) : null)),
