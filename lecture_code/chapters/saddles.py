@@ -88,6 +88,14 @@ __all__ = [
     "resnet_critical_survey",
     "draw_chain_runs",
     "draw_resnet_survey",
+    "KickRun",
+    "kick_demo",
+    "draw_kicks",
+    "load_perturbed_gd",
+    "escape_slopes",
+    "draw_escape_times",
+    "deep_linear_hessian",
+    "strict_saddle_evidence",
 ]
 
 
@@ -831,3 +839,152 @@ def draw_resnet_survey(survey: dict[str, np.ndarray]):
     fig.add_trace(go.Scatter(x=[1, 1], y=[0, top], mode="lines", name="‖W_k‖ = 1 (Hardt & Ma's bound)",
                              line=dict(color=color("theory"), dash="dash")))
     return fig
+
+
+# ------------------------------------------------------------------------------ perturbed gradient descent
+# (issue 21: Jin, Ge, Netrapalli, Kakade & Jordan 2017; the computation is lecture_code.core.escape)
+
+
+@dataclass
+class KickRun:
+    """Gradient descent and perturbed gradient descent started exactly at the saddle of
+    ``½ xᵀ diag(−1, 1, …, 1) x + ¼‖x‖⁴`` in ``d`` dimensions."""
+
+    d: int
+    radius: float
+    lr: float
+    gd_losses: np.ndarray       # (steps + 1,) float32: f(x_t) of plain GD (stays at 0)
+    pgd_losses: np.ndarray      # (steps + 1, runs) float32
+    escape_steps: np.ndarray    # (runs,) first step with f <= −0.005, −1 if never
+    predicted: float            # linearised prediction of the mean escape step
+    minimum: float              # f at the minima, −γ²/4
+
+
+def kick_demo(d: int = 100, radius: float = 1e-3, runs: int = 12, steps: int = 250, lr: float = 0.1,
+              seed: int = 0) -> KickRun:
+    """Plain GD and perturbed GD (one kick of size ``radius`` whenever the gradient is below it),
+    both from the saddle itself."""
+    from lecture_code.core.escape import QuarticSaddle, gradient_descent, perturbed_gd, predicted_escape_steps
+
+    f = QuarticSaddle(check_int(d, "d", 1))
+    gd = gradient_descent(f, np.zeros(d), lr=lr, steps=steps)
+    pgd = perturbed_gd(f, np.zeros((runs, d)), lr=lr, radius=radius, steps=steps, t_thres=steps, seed=seed)
+    return KickRun(d, float(radius), lr, gd.losses[:, 0].astype(np.float32), pgd.losses.astype(np.float32),
+                   pgd.escape_steps, predicted_escape_steps(d, radius, lr), f.minimum_value)
+
+
+def draw_kicks(run: KickRun) -> go.Figure:
+    """The loss of every perturbed run and of plain GD against the step, with the predicted escape step."""
+    steps = np.arange(len(run.gd_losses), dtype=np.float32)
+    fig = new_figure(x_title="step", y_title="f(x_t)", height=400, legend="below")
+    for i in range(run.pgd_losses.shape[1]):
+        fig.add_trace(go.Scatter(x=steps, y=run.pgd_losses[:, i], mode="lines", name="perturbed GD (one line per run)",
+                                 legendgroup="pgd", showlegend=i == 0,
+                                 line=dict(color=color("adam", 0.55), width=1.5)))
+    fig.add_trace(go.Scatter(x=steps, y=run.gd_losses, mode="lines", name="gradient descent from the saddle",
+                             line=dict(color=color("gd"), width=3)))
+    fig.add_trace(go.Scatter(x=[run.predicted, run.predicted], y=[run.minimum * 1.05, 0.02], mode="lines",
+                             name="predicted mean escape step", line=dict(color=color("theory"), dash="dash")))
+    esc = run.escape_steps[run.escape_steps >= 0]
+    msg = (f"d = {run.d}, kick radius r = {run.radius:g}: GD never moves (its gradient is exactly 0); "
+           f"perturbed GD escapes at step {esc.mean():.0f} on average (predicted {run.predicted:.0f})"
+           if esc.size else f"d = {run.d}, r = {run.radius:g}: no run escaped")
+    fig.update_layout(annotations=[status_annotation(msg)])
+    fig.update_yaxes(range=[run.minimum * 1.05, 0.02])
+    fig.update_xaxes(range=[0, float(steps[-1])])
+    return fig
+
+
+def load_perturbed_gd(path: str | None = None) -> dict:
+    """The committed result of ``scripts/perturbed_gd.py`` (``lecture_code/data/perturbed_gd.json``)."""
+    import json
+    from pathlib import Path
+
+    p = Path(path) if path is not None else Path(__file__).resolve().parents[1] / "data" / "perturbed_gd.json"
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/perturbed_gd.py`")
+    return json.loads(p.read_text())
+
+
+def escape_slopes(data: dict) -> dict[str, float]:
+    """Least-squares slopes of the mean escape step: per doubling of ``d`` and per decade of ``r``
+    (measured and predicted), and the linearised theory's values ``½ ln 2 / ln(1 + η)`` and
+    ``ln 10 / ln(1 + η)``."""
+    lr = data["setup"]["lr"] * data["setup"]["gamma"]
+    dims = [r for r in data["by_dimension"] if r["d"] >= 8]      # the asymptotic regime
+    x = np.log2([r["d"] for r in dims])
+    radii = data["by_radius"]
+    xr = -np.log10([r["radius"] for r in radii])
+    return dict(
+        per_doubling=float(np.polyfit(x, [r["mean"] for r in dims], 1)[0]),
+        per_doubling_predicted=float(np.polyfit(x, [r["predicted"] for r in dims], 1)[0]),
+        per_doubling_theory=0.5 * math.log(2) / math.log1p(lr),
+        per_decade=float(np.polyfit(xr, [r["mean"] for r in radii], 1)[0]),
+        per_decade_theory=math.log(10) / math.log1p(lr),
+        max_z=float(max(abs(r["mean"] - r["predicted"]) / (r["sd"] / math.sqrt(r["runs"]))
+                        for r in data["by_dimension"] + radii)),
+    )
+
+
+def draw_escape_times(data: dict) -> go.Figure:
+    """Mean escape step (± one standard deviation of the runs) against the dimension and against the
+    kick radius, with the linearised prediction."""
+    fig = new_figure(cols=2, subplot_titles=(f"against the dimension d (r = {data['setup']['radius']:g})",
+                                             f"against the kick radius r (d = {data['setup']['d_fixed']})"),
+                     y_title="steps to escape", height=400, legend="below")
+    for col, rows, key in ((1, data["by_dimension"], "d"), (2, data["by_radius"], "radius")):
+        x = np.array([r[key] for r in rows], dtype=float)
+        fig.add_trace(go.Scatter(x=x, y=[r["mean"] for r in rows], mode="markers", name="measured mean ± sd",
+                                 legendgroup="m", showlegend=col == 1,
+                                 error_y=dict(type="data", array=[r["sd"] for r in rows], thickness=1),
+                                 marker=dict(color=color("adam"), size=8)), 1, col)
+        fig.add_trace(go.Scatter(x=x, y=[r["predicted"] for r in rows], mode="lines",
+                                 name="(log(0.1) − E log|ξ₁|) / log(1 + ηγ)", legendgroup="t", showlegend=col == 1,
+                                 line=dict(color=color("theory"), dash="dash")), 1, col)
+        fig.update_xaxes(type="log", exponentformat="power", row=1, col=col,
+                         title_text="dimension d" if col == 1 else "kick radius r")
+    fig.update_xaxes(autorange="reversed", row=1, col=2)
+    return fig
+
+
+# ------------------------------------------------------------------------------ the strict-saddle property
+
+
+def deep_linear_hessian(Ws: list[np.ndarray], X: np.ndarray, Y: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    """Hessian of ``‖Y − W_H ⋯ W_1 X‖_F²`` with respect to all entries of ``Ws``, from second
+    differences of :func:`deep_linear_loss` (exact for this polynomial up to rounding and the
+    ``eps²`` term of its fourth derivatives)."""
+    shapes = [np.shape(W) for W in Ws]
+    theta = np.concatenate([np.ravel(W) for W in Ws]).astype(float)
+    sizes = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+
+    def loss(t):
+        return deep_linear_loss([t[a:b].reshape(s) for a, b, s in zip(sizes[:-1], sizes[1:], shapes)], X, Y)
+
+    P = len(theta)
+    E = np.eye(P) * eps
+    H = np.empty((P, P))
+    for i in range(P):
+        for j in range(i, P):
+            H[i, j] = H[j, i] = (loss(theta + E[i] + E[j]) - loss(theta + E[i] - E[j])
+                                 - loss(theta - E[i] + E[j]) + loss(theta - E[i] - E[j])) / (4 * eps**2)
+    return H
+
+
+def strict_saddle_evidence(seed: int = 0) -> list[dict]:
+    """λ_min of the Hessian at the origin (a critical point) of the lecture's scalar chains and of
+    matrix deep linear networks ``2 → 2 → … → 2``, one to three hidden layers."""
+    rows = []
+    for D in (2, 3, 4):
+        H = chain_hessian(np.zeros(D))
+        rows.append(dict(model=f"(1 − w1⋯w{D})², origin", layers=D, lambda_min=float(np.linalg.eigvalsh(H)[0]),
+                         grad=float(np.abs(chain_grad(np.zeros(D))).max())))
+    rng = np.random.default_rng(seed)
+    X, Y = rng.standard_normal((2, 10)), rng.standard_normal((2, 10))
+    for H_layers in (2, 3, 4):
+        Ws = [np.zeros((2, 2)) for _ in range(H_layers)]
+        Hm = deep_linear_hessian(Ws, X, Y)
+        rows.append(dict(model=f"‖Y − W{H_layers}⋯W1 X‖², W = 0", layers=H_layers,
+                         lambda_min=float(np.linalg.eigvalsh(Hm)[0]),
+                         predicted=-2 * float(np.linalg.svd(Y @ X.T, compute_uv=False)[0]) if H_layers == 2 else 0.0))
+    return rows

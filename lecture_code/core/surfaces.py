@@ -38,6 +38,7 @@ __all__ = [
     "cliff",
     "grid",
     "check_point",
+    "hill",
 ]
 
 
@@ -360,6 +361,63 @@ def cliff(height: float = 3.0, sharpness: float = 20.0, slope: float = 0.2) -> S
     )
 
 
+def hill(height: float = 2.0, width_x: float = 0.8, width_y: float = 1.5, slope: float = 0.05,
+         pull: float = 0.05, target: float = 3.0) -> Surface:
+    """A bowl with a hill in the way: ``f = slope·(x − target)² + pull·y² + height·exp(−x²/(2 width_x²) − y²/(2 width_y²))``.
+
+    The bowl's minimum is near ``(target, 0)``; the Gaussian hill at the origin blocks the direct
+    path from the left, where on the line ``y = 0`` its slope balances the bowl's near
+    ``x = −1.8``. On that line (one dimension) descent from the left can only end there; in the
+    plane it can go around the hill (Goodfellow et al. 2016, Sec. 8.2.7: starting on the "wrong
+    side of the hill"). With the default ``pull`` the point near ``(−1.8, 0)`` is a worse local
+    minimum with two passes (saddles) beside it; with a weaker pull (``0.03``) it is a saddle
+    in the plane, a minimum only along the line. Critical points (found by Newton's method from
+    fixed seeds): the minima, the hilltop (a maximum) and the saddles.
+    """
+    for nm, v in (("height", height), ("width_x", width_x), ("width_y", width_y), ("slope", slope), ("pull", pull)):
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"{nm} must be > 0 and finite, got {v}")
+    if not math.isfinite(target):
+        raise ValueError(f"target must be finite, got {target}")
+    h, sx, sy, a, k, xt = (float(v) for v in (height, width_x, width_y, slope, pull, target))
+
+    def bump(x, y):
+        u = -(x * x) / (2 * sx * sx) - (y * y) / (2 * sy * sy)
+        return h * (np.exp(u) if isinstance(u, np.ndarray) or np.isscalar(u) else u.exp())
+
+    def expr(x, y):
+        return a * (x - xt) ** 2 + k * y**2 + bump(x, y)
+
+    def grad_expr(x, y):
+        e = bump(x, y)
+        return 2 * a * (x - xt) - e * x / sx**2, 2 * k * y - e * y / sy**2
+
+    def hess_expr(x, y):
+        e = bump(x, y)
+        hxy = e * x * y / (sx**2 * sy**2)
+        return ((2 * a + e * (x * x / sx**4 - 1 / sx**2), hxy),
+                (hxy, 2 * k + e * (y * y / sy**4 - 1 / sy**2)))
+
+    found: list[CriticalPoint] = []
+    for seed in ((xt, 0.0), (-1.8, 0.0), (0.1, 0.0), (-1.2, 2.2), (-1.2, -2.2)):
+        p = np.array(seed, dtype=float)
+        for _ in range(60):
+            (hxx, hxy), (_, hyy) = hess_expr(p[0], p[1])
+            gx, gy = grad_expr(p[0], p[1])
+            p = p - np.linalg.solve(np.array([[hxx, hxy], [hxy, hyy]], float), np.array([gx, gy], float))
+        (hxx, hxy), (_, hyy) = hess_expr(p[0], p[1])
+        lam = np.linalg.eigvalsh(np.array([[hxx, hxy], [hxy, hyy]], float))
+        kind = "minimum" if lam[0] > 0 else "maximum" if lam[1] < 0 else "saddle"
+        if np.hypot(*grad_expr(p[0], p[1])) < 1e-10 and all(np.hypot(*(p - q.point)) > 1e-6 for q in found):
+            found.append(CriticalPoint((float(p[0]), float(p[1])), kind, kind))
+    return Surface(
+        "hill", expr, grad_expr, hess_expr, tuple(found),
+        ((-4.0, 4.5), (-3.5, 3.5)),
+        rf"{a:g}\,(x - {xt:g})^2 + {k:g}\,y^2 + {h:g}\,e^{{-x^2/(2\cdot {sx:g}^2) - y^2/(2\cdot {sy:g}^2)}}",
+        f"{a:g}(x − {xt:g})² + {k:g}y² + {h:g}·exp(−x²/(2·{sx:g}²) − y²/(2·{sy:g}²))",
+    )
+
+
 _FACTORIES: dict[str, Callable[[], Surface]] = {
     "bowl": _bowl,                    # x^2 + 3y^2        (lecture 002: minimum)
     "saddle": _saddle_neg_x,          # -x^2 + 3y^2       (lecture 002: saddle)
@@ -373,6 +431,7 @@ _FACTORIES: dict[str, Callable[[], Surface]] = {
     "rosenbrock": _rosenbrock,
     "quadratic": quadratic,           # default κ = 10, angle 0
     "cliff": cliff,                   # default cliff
+    "hill": hill,                     # a hill between two minima (lecture 004, "wrong side of the hill")
 }
 #: Names accepted by :func:`get_surface`.
 SURFACE_NAMES: tuple[str, ...] = tuple(_FACTORIES)
@@ -381,8 +440,8 @@ SURFACE_NAMES: tuple[str, ...] = tuple(_FACTORIES)
 def get_surface(name: str) -> Surface:
     """The surface called ``name`` (see :data:`SURFACE_NAMES`).
 
-    ``"quadratic"`` and ``"cliff"`` give the defaults of :func:`quadratic` / :func:`cliff`;
-    call those for other parameters.
+    ``"quadratic"``, ``"cliff"`` and ``"hill"`` give the defaults of :func:`quadratic` /
+    :func:`cliff` / :func:`hill`; call those for other parameters.
     """
     if name not in _FACTORIES:
         raise ValueError(f"unknown surface {name!r}; allowed: {', '.join(SURFACE_NAMES)}")
