@@ -92,14 +92,19 @@ unit: setup
 bench: book chromium bubblewrap
 	$(PY) -m benchmarks
 
-# Regenerate the committed result files the chapters load (slow: about 2 hours on 2 busy cores,
+# Regenerate the committed result files the chapters load (slow: about 3 hours on 2 busy cores,
 # of which the landscape experiments take 75 minutes; rerun one part with e.g.
-# `.venv/bin/python scripts/landscape_experiments.py lottery`).
+# `.venv/bin/python scripts/landscape_experiments.py lottery`). The last four feed book/saddles.md
+# and book/good_minima.md; each script records its own run time in its JSON file.
 data: setup
 	$(PY) scripts/find_critical_points.py
 	$(PY) scripts/safran_shamir.py
 	$(PY) scripts/torch_parity.py
 	$(PY) scripts/landscape_experiments.py
+	$(PY) scripts/perturbed_gd.py
+	$(PY) scripts/overparameterization.py
+	$(PY) scripts/xor_success.py
+	$(PY) scripts/dead_relu.py
 
 # Regenerate the full lock from requirements.in (run after changing requirements.in).
 lock:

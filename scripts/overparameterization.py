@@ -1,7 +1,8 @@
 """Regenerate lecture_code/data/overparameterization.json: wide networks reach zero loss from every start.
 
-Usage:  .venv/bin/python scripts/overparameterization.py [--quick] [--out PATH]
-(`make data` runs it with the defaults; about 10 minutes on one busy core.)
+Usage:  .venv/bin/python scripts/overparameterization.py [--quick] [--out PATH] [widths|yun]
+(`make data` runs it with the defaults; the run time of each part is recorded in the file.
+A part name reruns that part alone and keeps the other part of the existing file.)
 
 Part 1 (Du, Zhai, Póczos & Singh 2019): the two-layer ReLU network
 ``f(x) = (1/√m) Σ_r a_r relu(w_rᵀx)`` (fixed balanced signs ``a_r``, ``w_r ~ N(0, I)``, only ``W``
@@ -104,11 +105,11 @@ def yun_experiment(cfg: dict, seed: int = SEED) -> dict:
         final = hist[-1]
         at_ls = np.abs(final - ls_loss) < 1e-3
         zero = final < 1e-6
-        # a run "at the least-squares loss" is in the linear regime when all its units are active on all points
+        # a run "at the least-squares loss" computes an affine function, as in Yun et al.'s construction,
+        # when every unit is active on all points or on none (a unit dead everywhere outputs 0)
         W, b, v, c = net.unpack(theta)
         pre = X[None, :, 0, None] * W[:, None, :, 0] + b[:, None, :]
-        used = np.abs(v) > 1e-8
-        linear = np.all((pre > 0) | ~used[:, None, :], axis=(1, 2))
+        linear = np.all(np.all(pre > 0, axis=1) | np.all(pre <= 0, axis=1), axis=1)
         levels, counts = np.unique(np.round(final[~zero & ~at_ls], 3), return_counts=True)
         rows.append(dict(width=k, runs=R, zero=int(zero.sum()), least_squares=int(at_ls.sum()),
                          least_squares_linear=int((at_ls & linear).sum()),
@@ -126,17 +127,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes, print only (the data file is kept)")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("part", nargs="?", choices=["widths", "yun"],
+                    help="rerun one part only and keep the other part of the existing file")
     args = ap.parse_args()
+    old = json.loads(args.out.read_text()) if args.part and args.out.exists() else {}
     t_all = time.perf_counter()
-    widths = widths_experiment(QUICK if args.quick else SETUP)
-    yun = yun_experiment(YUN_QUICK if args.quick else YUN)
+    parts = {}
+    if args.part in (None, "widths"):
+        t0 = time.perf_counter()
+        parts["widths"] = widths_experiment(QUICK if args.quick else SETUP)
+        parts["widths"]["seconds"] = round(time.perf_counter() - t0, 1)
+    if args.part in (None, "yun"):
+        t0 = time.perf_counter()
+        parts["yun"] = yun_experiment(YUN_QUICK if args.quick else YUN)
+        parts["yun"]["seconds"] = round(time.perf_counter() - t0, 1)
     seconds = time.perf_counter() - t_all
     if args.quick:
         return
+    merged = {key: parts.get(key, old.get(key)) for key in ("widths", "yun")}
+    if any(v is None for v in merged.values()):
+        raise SystemExit(f"{args.out} has no other part to keep: run the script without a part first")
     out = dict(description="Over-parameterization and global convergence (Du et al. 2019) and Yun et al.'s "
                            "linear-regime local minimum; see scripts/overparameterization.py.",
-               seed=SEED, total_seconds=round(seconds, 1), machine=f"{platform.machine()} {os.cpu_count()} cores",
-               widths=widths, yun=yun)
+               seed=SEED, total_seconds=round(sum(v.get("seconds", sum(r["seconds"] for r in v["rows"]))
+                                                  for v in merged.values()), 1),
+               machine=f"{platform.machine()} {os.cpu_count()} cores", **merged)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, allow_nan=False, separators=(",", ":")))
     tmp.replace(args.out)

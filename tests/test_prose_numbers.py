@@ -39,6 +39,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "50": PARAMETER + " (Lanczos every 50 steps; zigzag_demo(…, 50))",
         "0.1": PARAMETER + " (the size of a loss jump, as in the cell)",
         "8.1": "a figure number (Goodfellow et al., Fig. 8.1)",
+        "8.2": "a section number (Goodfellow et al., Sec. 8.2.7: the wrong side of the hill)",
         "three times": LECTURE + " (H = diag(2, 6): 6 = 3 · 2)",
     },
     "saddles": {
@@ -70,6 +71,13 @@ ALLOWED: dict[str, dict[str, str]] = {
         "2018": "a year (Safran & Shamir 2018)",
         "2019": "a year (Brea et al. 2019)",
         "2021": "a year (Simsek et al. 2021)",
+    },
+    "good_minima": {
+        "4.1": "a theorem number (Du et al. 2019, Theorem 4.1)",
+        "12": "the exploratory pilot the sentence describes: 3 initialisations × 2 losses × 2 input codings",
+        "200": "the exploratory pilot the sentence describes: 200 runs per combination",
+        "100": "the number of runs assumed behind each published XOR percentage, stated as an assumption",
+        "1000": "Safran & Shamir's runs per setting (the paper's and ours)",
     },
     "nfl": {
         "11": "a position on the ring (positions 6 to 11)",

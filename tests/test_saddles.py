@@ -150,3 +150,54 @@ def test_committed_critical_points_file():
         assert low["index"] < high["index"]
     fig = draw_index_vs_loss(data)
     assert len(fig.data) == 4
+
+
+# ------------------------------------------------------------------ perturbed GD and strict saddles (issue 21)
+
+
+def _kick_signature(fig):
+    return [type(t).__name__ for t in fig.data], len(fig.layout.annotations)
+
+
+def test_kick_demo_frames_have_the_same_traces_and_gd_never_moves():
+    a, b = sd.kick_demo(1, 1e-1, runs=4, steps=300), sd.kick_demo(1000, 1e-7, runs=4, steps=300)
+    assert np.all(a.gd_losses == 0) and np.all(b.gd_losses == 0)
+    assert _kick_signature(sd.draw_kicks(a)) == _kick_signature(sd.draw_kicks(b))
+    assert np.all(a.escape_steps >= 0) and np.all(b.escape_steps >= 0)
+    assert a.escape_steps.mean() < b.escape_steps.mean()
+    assert b.predicted == pytest.approx(sd.kick_demo(1000, 1e-7, runs=30, steps=300).escape_steps.mean(), abs=8)
+
+
+def test_escape_slopes_against_the_theory_constants():
+    data = sd.load_perturbed_gd()
+    s = sd.escape_slopes(data)
+    assert s["per_doubling_theory"] == pytest.approx(0.5 * math.log(2) / math.log(1.1))
+    assert s["per_decade_theory"] == pytest.approx(math.log(10) / math.log(1.1))
+    assert abs(s["per_doubling"] - s["per_doubling_theory"]) < 0.5
+    assert abs(s["per_decade"] - s["per_decade_theory"]) < 1.5
+    fig = sd.draw_escape_times(data)
+    assert len(fig.data) == 4
+
+
+def test_deep_linear_hessian_against_autograd():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((2, 6)), rng.standard_normal((2, 6))
+    Ws = [rng.standard_normal((2, 2)) * 0.5 for _ in range(3)]
+    H = sd.deep_linear_hessian(Ws, X, Y, eps=1e-4)
+
+    def loss(flat):
+        W1, W2, W3 = flat[:4].reshape(2, 2), flat[4:8].reshape(2, 2), flat[8:].reshape(2, 2)
+        return ((torch.tensor(Y) - W3 @ W2 @ W1 @ torch.tensor(X)) ** 2).sum()
+
+    ref = torch.autograd.functional.hessian(loss, torch.tensor(np.concatenate([W.ravel() for W in Ws])))
+    assert np.allclose(H, ref.numpy(), atol=1e-5)
+
+
+def test_strict_saddle_evidence():
+    rows = sd.strict_saddle_evidence()
+    by = {(r["model"][:3], r["layers"]): r for r in rows}
+    assert by[("(1 ", 2)]["lambda_min"] == pytest.approx(-2.0)
+    assert by[("(1 ", 3)]["lambda_min"] == 0.0
+    matrix = [r for r in rows if "‖" in r["model"]]
+    assert matrix[0]["lambda_min"] == pytest.approx(matrix[0]["predicted"], rel=1e-6) and matrix[0]["lambda_min"] < 0
+    assert all(abs(r["lambda_min"]) < 1e-6 for r in matrix[1:])

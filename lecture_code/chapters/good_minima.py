@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -56,14 +57,19 @@ _SCRIPTS = {"overparameterization": "overparameterization.py", "xor_success": "x
             "critical_points": "find_critical_points.py"}
 
 
+@lru_cache(maxsize=None)
+def _load(name: str) -> str:
+    p = _DATA / f"{name}.json"
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/{_SCRIPTS[name]}`")
+    return p.read_text()
+
+
 def load_result(name: str) -> dict:
     """The committed result ``lecture_code/data/<name>.json`` of ``scripts/`` (see ``make data``)."""
     if name not in _SCRIPTS:
         raise ValueError(f"name must be one of {sorted(_SCRIPTS)}, got {name!r}")
-    p = _DATA / f"{name}.json"
-    if not p.exists():
-        raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/{_SCRIPTS[name]}`")
-    return json.loads(p.read_text())
+    return json.loads(_load(name))
 
 
 # ------------------------------------------------------------------ over-parameterization (Du et al.)
@@ -85,9 +91,10 @@ class WidthFrame:
     runs: int
 
 
-def width_frame(data: dict, m: int) -> WidthFrame:
-    """The recorded curves of width ``m`` from the over-parameterization result."""
-    w = data["widths"]
+def width_frame(m: int, data: dict | None = None) -> WidthFrame:
+    """The recorded curves of width ``m`` from the over-parameterization result (default: the
+    committed one)."""
+    w = (data or load_result("overparameterization"))["widths"]
     row = next((r for r in w["rows"] if r["m"] == m), None)
     if row is None:
         raise ValueError(f"m must be one of {[r['m'] for r in w['rows']]}, got {m}")
@@ -241,8 +248,9 @@ class XorFrame:
     runs: int
 
 
-def xor_frame(data: dict, h: int) -> XorFrame:
-    """The data of the XOR figure at hidden size ``h``."""
+def xor_frame(h: int, data: dict | None = None) -> XorFrame:
+    """The data of the XOR figure at hidden size ``h`` (default data: the committed result)."""
+    data = data or load_result("xor_success")
     if h not in HIDDEN_SIZES:
         raise ValueError(f"h must be one of {HIDDEN_SIZES}, got {h}")
     i = HIDDEN_SIZES.index(h)
@@ -293,7 +301,7 @@ def xor_rows(data: dict) -> list[dict]:
     100 runs) and the range over the protocol variants."""
     rows = []
     for h in HIDDEN_SIZES:
-        f = xor_frame(data, h)
+        f = xor_frame(h, data)
         i = HIDDEN_SIZES.index(h)
         for j, (opt, act) in enumerate(_COMBOS):
             cell = data["variants"][0]["rates"][f"{opt}-{act}"][i]
@@ -318,8 +326,9 @@ class DeadFrame:
     runs: int
 
 
-def dead_frame(data: dict, bias: float) -> DeadFrame:
-    """The census of ``scripts/dead_relu.py`` at one bias."""
+def dead_frame(bias: float, data: dict | None = None) -> DeadFrame:
+    """The census of ``scripts/dead_relu.py`` at one bias (default data: the committed result)."""
+    data = data or load_result("dead_relu")
     rows = [r for r in data["census"] if r["bias"] == bias]
     if not rows:
         raise ValueError(f"bias must be one of {sorted({r['bias'] for r in data['census']})}, got {bias}")

@@ -886,9 +886,13 @@ def draw_kicks(run: KickRun) -> go.Figure:
     fig.add_trace(go.Scatter(x=[run.predicted, run.predicted], y=[run.minimum * 1.05, 0.02], mode="lines",
                              name="predicted mean escape step", line=dict(color=color("theory"), dash="dash")))
     esc = run.escape_steps[run.escape_steps >= 0]
-    msg = (f"d = {run.d}, kick radius r = {run.radius:g}: GD never moves (its gradient is exactly 0); "
-           f"perturbed GD escapes at step {esc.mean():.0f} on average (predicted {run.predicted:.0f})"
-           if esc.size else f"d = {run.d}, r = {run.radius:g}: no run escaped")
+    runs = len(run.escape_steps)
+    if esc.size == runs:
+        msg = (f"d = {run.d}, kick radius r = {run.radius:g}: GD never moves (its gradient is exactly 0); "
+               f"perturbed GD escapes at step {esc.mean():.0f} on average (predicted {run.predicted:.0f})")
+    else:
+        msg = (f"d = {run.d}, r = {run.radius:g}: only {esc.size} of {runs} perturbed runs escaped within "
+               f"{len(run.gd_losses) - 1} steps (predicted mean escape step {run.predicted:.0f})")
     fig.update_layout(annotations=[status_annotation(msg)])
     fig.update_yaxes(range=[run.minimum * 1.05, 0.02])
     fig.update_xaxes(range=[0, float(steps[-1])])

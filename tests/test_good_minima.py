@@ -1,0 +1,86 @@
+"""The figures module of book/good_minima.md: frames with the same traces, the numbers it derives
+from the committed results against independent computations."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lecture_code.chapters import good_minima as gm
+from lecture_code.core.small_classifiers import HIDDEN_SIZES
+
+
+def _signature(fig):
+    return [type(t).__name__ for t in fig.data], len(fig.layout.annotations)
+
+
+def test_width_frames_share_traces_and_check_m():
+    data = gm.load_result("overparameterization")
+    widths = [r["m"] for r in data["widths"]["rows"]]
+    sigs = {str(_signature(gm.draw_width_frame(gm.width_frame(m, data)))) for m in (widths[0], widths[-1])}
+    assert len(sigs) == 1
+    f = gm.width_frame(widths[-1], data)
+    assert f.zero + f.stuck + f.decreasing == f.runs
+    assert np.all(np.diff(np.log(f.bound)) <= 0)
+    with pytest.raises(ValueError, match="m must be one of"):
+        gm.width_frame(5, data)
+    assert len(gm.draw_outcomes_by_width(data).data) == 4
+
+
+def test_linear_regime_demo_is_a_local_minimum_for_every_slope():
+    frames = [gm.linear_regime_demo(s, perturbations=500) for s in (0.0, 0.5, 0.99)]
+    for f in frames:
+        assert f.local_loss == pytest.approx(1.4) and f.local_grad < 1e-12 and f.worst_drop >= 0
+        assert f.better_loss < 1e-20 and f.better_weight == pytest.approx(1 / (1 - f.s_minus))
+        # the local minimum's function is the least-squares line y = 1.2 on these points
+        assert np.allclose(f.local_output, 1.2, atol=1e-12)
+    assert len({str(_signature(gm.draw_linear_regime(f))) for f in frames}) == 1
+
+
+def test_two_proportion_z_by_hand():
+    # 30/100 against 50 % of 100: pooled p = 0.4, se = sqrt(0.24 * 0.02)
+    assert gm.two_proportion_z(30, 100, 50.0, 100) == pytest.approx(-0.2 / math.sqrt(0.24 * 0.02))
+    assert gm.two_proportion_z(100, 100, 100.0) == 0.0
+
+
+def test_xor_frames_agree_with_the_committed_counts():
+    data = gm.load_result("xor_success")
+    for h in (HIDDEN_SIZES[0], HIDDEN_SIZES[-1]):
+        f = gm.xor_frame(h, data)
+        i = HIDDEN_SIZES.index(h)
+        cell = data["variants"][0]["rates"]["adam-relu"][i]
+        assert f.ours[0] == pytest.approx(100 * cell["successes"] / cell["runs"])
+        assert np.all(f.variant_low <= f.ours + 1e-9) and np.all(f.ours <= f.variant_high + 1e-9)
+    assert _signature(gm.draw_xor_frame(gm.xor_frame(2, data))) == _signature(gm.draw_xor_frame(gm.xor_frame(7, data)))
+    rows = gm.xor_rows(data)
+    assert len(rows) == 4 * len(HIDDEN_SIZES)
+    with pytest.raises(ValueError, match="h must be one of"):
+        gm.xor_frame(9, data)
+
+
+def test_dead_frames():
+    data = gm.load_result("dead_relu")
+    f0, f1 = gm.dead_frame(0.0, data), gm.dead_frame(-1.0, data)
+    assert np.all(np.diff(f0.dead, axis=1) >= 0)                     # dead by depth L grows with L
+    assert np.all(f1.dead >= f0.dead - 0.05)                         # a negative bias kills more
+    assert np.all(f0.dead <= f0.bound + 0.05)                        # the single-input upper bound
+    assert _signature(gm.draw_dead_frame(f0)) == _signature(gm.draw_dead_frame(f1))
+
+
+def test_zero_predictor_loss_of_the_teacher_against_monte_carlo():
+    """spin_glass_evidence divides by ½ E[(Σ_j relu(x_j))²] = k/4 + k(k−1)/(4π)."""
+    k = 6
+    x = np.random.default_rng(0).standard_normal((400_000, k))
+    mc = 0.5 * np.mean(np.maximum(x, 0).sum(axis=1) ** 2)
+    assert mc == pytest.approx(k / 4 + k * (k - 1) / (4 * math.pi), rel=0.01)
+    ev = gm.spin_glass_evidence(gm.load_result("overparameterization"), gm.load_result("safran_shamir"),
+                                gm.load_result("critical_points"), gm.load_result("xor_success"))
+    for r in ev["ss"]:
+        assert r["relative"] == pytest.approx(r["loss"] / (r["k"] / 4 + r["k"] * (r["k"] - 1) / (4 * math.pi)))
+    assert ev["tanh"][0]["spread"] >= 1 and len(ev["widths"]) == len(gm.load_result("overparameterization")["widths"]["rows"])
+    assert len(gm.draw_band(ev).data) == 3
+
+
+def test_load_result_names():
+    with pytest.raises(ValueError, match="name must be one of"):
+        gm.load_result("nope")
