@@ -1,7 +1,8 @@
 """Regenerate lecture_code/data/xor_success.json: the XOR columns of Swirszcz et al.'s table.
 
-Usage:  .venv/bin/python scripts/xor_success.py [--quick] [--out PATH]
-(`make data` runs it with the defaults; about 15 minutes on one busy core.)
+Usage:  .venv/bin/python scripts/xor_success.py [--quick] [--out PATH] [primary|variants]
+(`make data` runs it with the defaults; the run time of each protocol is recorded in the file. A
+part name reruns only the primary protocol or only the variants and keeps the rest of the file.)
 
 For hidden sizes h = 2..7, ReLU and sigmoid hidden units, Adam and plain gradient descent: how many
 of ``runs`` random initialisations of a 2-h-1 network end classifying all four XOR points
@@ -11,7 +12,8 @@ lecture and the paper was not available to us, so the *primary* protocol below i
 runs each), run with 500 initialisations; each variant changes one choice and runs 200.
 For the primary protocol the script also records where the failed runs ended: their final
 loss (the plateaus ``log 2``, ``¾ H(⅓)``, ``½ log 2``) and, for ReLU, whether every hidden unit
-is dead on all four points.
+is dead on all four points (the blind spot) or every unit is active on all four points or on none
+(the network is then affine in its input: Yun et al.'s linear regime).
 """
 
 from __future__ import annotations
@@ -63,10 +65,15 @@ def run_protocol(proto: dict, runs: int, seed: int, sizes=sc.HIDDEN_SIZES, detai
                 fail = ~res.success
                 cell["levels"] = {name: int(np.sum(fail & (np.abs(res.loss - v) < 5e-3))) for name, v in LEVELS.items()}
                 cell["other_failures"] = int(fail.sum()) - sum(cell["levels"].values())
-                if act == "relu" and proto["loss"] == "bce":
+                if act == "relu":
                     pre = np.einsum("nd,rdh->rnh", X, res.params.W1) + res.params.b1[:, None, :]
                     all_dead = np.all(pre <= 0, axis=(1, 2))
+                    # every unit active on all four points or on none: the network is affine in x
+                    affine = np.all(np.all(pre > 0, axis=1) | np.all(pre <= 0, axis=1), axis=1)
+                    at_log2 = fail & (np.abs(res.loss - LEVELS["log 2"]) < 5e-3)
                     cell["all_units_dead"] = int(np.sum(fail & all_dead))
+                    cell["affine"] = int(np.sum(fail & affine))
+                    cell["log2_affine"] = int(np.sum(at_log2 & affine))
             cells.append(cell)
         out[f"{opt}-{act}"] = cells
     return out
@@ -76,10 +83,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes, print only (the data file is kept)")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("part", nargs="?", choices=["primary", "variants"],
+                    help="rerun the primary protocol or the variants only, keeping the rest of the existing file")
     args = ap.parse_args()
+    old = {v["name"]: v for v in json.loads(args.out.read_text())["variants"]} if args.part and args.out.exists() else {}
     t_all = time.perf_counter()
     variants = []
     for name, description, knobs in VARIANTS:
+        if args.part and (name == "primary") != (args.part == "primary"):
+            if name not in old:
+                raise SystemExit(f"{args.out} has no '{name}' to keep: run the script without a part first")
+            variants.append(old[name])
+            continue
         t0 = time.perf_counter()
         proto = dict(PRIMARY, **knobs)
         runs = 8 if args.quick else RUNS["primary" if name == "primary" else "variant"]
@@ -96,7 +111,7 @@ def main() -> None:
         return
     out = dict(description="XOR success rates of one-hidden-layer networks (Swirszcz et al. 2016, the XOR "
                            "columns); see scripts/xor_success.py.",
-               seed=SEED, total_seconds=round(seconds, 1), machine=f"{platform.machine()} {os.cpu_count()} cores",
+               seed=SEED, total_seconds=round(sum(v["seconds"] for v in variants), 1), machine=f"{platform.machine()} {os.cpu_count()} cores",
                levels=LEVELS, published={"-".join(k): list(v) for k, v in sc.SWIRSZCZ_TABLE.items()},
                published_note="percentages from the lecture's table; the number of runs is not given",
                variants=variants)

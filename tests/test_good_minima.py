@@ -84,3 +84,29 @@ def test_zero_predictor_loss_of_the_teacher_against_monte_carlo():
 def test_load_result_names():
     with pytest.raises(ValueError, match="name must be one of"):
         gm.load_result("nope")
+
+
+def test_the_words_of_the_chapter_hold_on_the_committed_results():
+    """Sentences of book/good_minima.md that are words, not glued numbers."""
+    ov = gm.load_result("overparameterization")
+    rows = ov["widths"]["rows"]
+    k = ov["widths"]["setup"]["k"]
+    by = {r["m"]: r for r in rows}
+    assert by[k]["zero"] < by[k]["runs"] / 2 and by[k]["stuck"] > by[k]["runs"] / 2   # "stuck at a loss far above"
+    yun = {r["width"]: r for r in ov["yun"]["rows"]}
+    assert yun[max(yun)]["least_squares"] == 0                       # "the wide network never fell into it"
+    assert yun[min(yun)]["least_squares"] > 0
+    xd = gm.load_result("xor_success")
+    rows = gm.xor_rows(xd)
+    sig = [r for r in rows if "sigmoid" in r["setting"]]
+    worst = max(sig, key=lambda r: abs(r["z"]))
+    assert worst["z"] < -3 and worst["published"] > worst["high"]     # "no variant comes higher"
+    relu = [r for r in rows if "ReLU" in r["setting"]]
+    assert sum(abs(r["z"]) < 2 for r in relu) >= len(relu) - 1       # "the ReLU columns reproduce"
+    ev = gm.spin_glass_evidence(ov, gm.load_result("safran_shamir"), gm.load_result("critical_points"), xd)
+    assert ev["ss"][-1]["percent"] > ev["ss"][0]["percent"]           # "more common" as k = n grows
+    assert ev["ss"][-1]["relative"] < ev["ss"][0]["relative"]         # "good and getting better"
+    assert ev["tanh"][1]["spread"] < ev["tanh"][0]["spread"]          # "the band narrows"
+    dr = gm.load_result("dead_relu")
+    z = {(r["width"], r["bias"]): r["dead_by_depth"] for r in dr["census"]}
+    assert all(z[(w, -1.0)][L] >= z[(w, 0.0)][L] for w, b in z if b == 0.0 for L in range(len(z[(w, 0.0)])))

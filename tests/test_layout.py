@@ -58,7 +58,7 @@ def test_no_flat_modules_remain():
 
 
 #: Chapters that must run where torch is not installed (the browser, issue "JupyterLite").
-TORCH_FREE = ("intro", "momentum", "adam", "nfl", "hyperplanes", "saddles")
+TORCH_FREE = ("intro", "momentum", "adam", "nfl", "hyperplanes", "saddles", "good_minima")
 
 
 @pytest.mark.parametrize("chapter", TORCH_FREE)
