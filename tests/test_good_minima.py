@@ -21,7 +21,7 @@ def test_width_frames_share_traces_and_check_m():
     assert len(sigs) == 1
     f = gm.width_frame(widths[-1], data)
     assert f.zero + f.stuck + f.decreasing == f.runs
-    assert np.all(np.diff(np.log(f.bound)) <= 0)
+    assert np.all(np.diff(f.bound) <= 0) and f.bound[0] > 0
     with pytest.raises(ValueError, match="m must be one of"):
         gm.width_frame(5, data)
     assert len(gm.draw_outcomes_by_width(data).data) == 4

@@ -26,7 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lecture_code.core import linear_regime as lr
-from lecture_code.core.plotting import color, new_figure, status_annotation
+from lecture_code.core.plotting import color, new_figure
 from lecture_code.core.small_classifiers import HIDDEN_SIZES
 from lecture_code.core.validate import check_int
 
@@ -108,19 +108,16 @@ def width_frame(m: int, data: dict | None = None) -> WidthFrame:
 
 def draw_width_frame(f: WidthFrame) -> go.Figure:
     """Every recorded start's training loss (relative to the zero predictor's) and the theorem's rate."""
+    msg = f"m = {f.m} ({f.params / f.n:.2g} weights per sample): {f.zero} of {f.runs} starts reach zero"
     fig = new_figure(x_title="gradient-descent step", y_title="training loss / loss of the zero predictor",
-                     height=420, legend="below")
+                     height=440, legend="header", status=msg, warn=f.zero < f.runs)
     floor = 1e-10
     x = np.maximum(f.steps, 1.0)
     for i, c in enumerate(f.curves):
         fig.add_trace(go.Scatter(x=x, y=np.maximum(c, floor), mode="lines", name="one random start",
                                  legendgroup="runs", showlegend=i == 0, line=dict(color=color("gd", 0.5), width=1.2)))
-    fig.add_trace(go.Scatter(x=x, y=np.maximum(f.bound, floor), mode="lines",
+    fig.add_trace(go.Scatter(x=x, y=np.where(f.bound >= floor, f.bound, np.nan).astype(np.float32), mode="lines",
                              name="Du et al.'s rate (1 − ηλ₀/2)^k", line=dict(color=color("theory"), dash="dash", width=2)))
-    ratio = f.params / f.n
-    msg = (f"m = {f.m} hidden units, {f.params} weights = {ratio:.2g} × the {f.n} samples: "
-           f"{f.zero} of {f.runs} starts reach zero, {f.stuck} stuck, {f.decreasing} still decreasing")
-    fig.update_layout(annotations=[status_annotation(msg, warn=f.zero < f.runs)])
     fig.update_xaxes(type="log", exponentformat="power")
     fig.update_yaxes(type="log", exponentformat="power", range=[-10.5, 0.6])
     return fig
@@ -202,17 +199,15 @@ def linear_regime_demo(s_minus: float, width: int = 4, perturbations: int = 4000
 
 def draw_linear_regime(d: LinearRegime) -> go.Figure:
     """The data, the local minimum's function (a line) and the better network's (|x|)."""
-    fig = new_figure(x_title="input x", y_title="output", height=380, legend="below")
+    msg = (f"s₋ = {d.s_minus:g}: local minimum at loss {d.local_loss:.2f}, "
+           f"the fit needs weights {d.better_weight:.3g}")
+    fig = new_figure(x_title="input x", y_title="output", height=420, legend="header", status=msg)
     fig.add_trace(go.Scatter(x=d.x, y=d.y, mode="markers", name="training points, y = |x|",
                              marker=dict(color=color("start"), size=10)))
     fig.add_trace(go.Scatter(x=d.grid, y=d.local_output, mode="lines", name="the local minimum (least-squares line)",
                              line=dict(color=color("saddle"), width=3)))
     fig.add_trace(go.Scatter(x=d.grid, y=d.better_output, mode="lines", name="a better network (loss 0)",
                              line=dict(color=color("minimum"), width=2, dash="dash")))
-    msg = (f"slopes (1, {d.s_minus:g}): local minimum at loss {d.local_loss:.2f}, |∇L| = {d.local_grad:.0e}, "
-           f"lowest of {d.perturbations} nearby points {d.worst_drop:+.1e} above it; "
-           f"the fit needs output weights 1/(s₊ − s₋) = {d.better_weight:.3g}")
-    fig.update_layout(annotations=[status_annotation(msg)])
     fig.update_yaxes(range=[-0.6, 3.0])
     return fig
 
@@ -275,7 +270,9 @@ def xor_frame(h: int, data: dict | None = None) -> XorFrame:
 def draw_xor_frame(f: XorFrame) -> go.Figure:
     """Bars: our success rate (± 2 standard errors); whiskers: the range over protocol variants;
     markers: the published XOR and Jellyfish rates."""
-    fig = new_figure(y_title="runs that solve the task (%)", height=420, legend="below")
+    worst = int(np.argmax(np.abs(f.ours - f.published)))
+    msg = f"h = {f.h}: largest gap {f.ours[worst] - f.published[worst]:+.0f} points ({f.labels[worst]})"
+    fig = new_figure(y_title="runs that solve the task (%)", height=460, legend="header", status=msg)
     fig.add_trace(go.Bar(x=f.labels, y=f.ours, name=f"XOR, ours ({f.runs} runs, ± 2 s.e.)",
                          error_y=dict(type="data", array=2 * f.ours_se, thickness=2),
                          marker_color=color("gd", 0.75)))
@@ -288,10 +285,7 @@ def draw_xor_frame(f: XorFrame) -> go.Figure:
                              marker=dict(color=color("momentum"), size=13, symbol="diamond")))
     fig.add_trace(go.Scatter(x=f.labels, y=f.jellyfish, mode="markers", name="Jellyfish, published (not rerun)",
                              marker=dict(color=color("saddle"), size=11, symbol="x")))
-    worst = int(np.argmax(np.abs(f.ours - f.published)))
-    msg = (f"hidden size h = {f.h}: largest gap to the published XOR rate {f.ours[worst] - f.published[worst]:+.0f} "
-           f"points ({f.labels[worst]})")
-    fig.update_layout(annotations=[status_annotation(msg)], bargap=0.35)
+    fig.update_layout(bargap=0.35)
     fig.update_yaxes(range=[0, 109])
     return fig
 
@@ -305,9 +299,10 @@ def xor_rows(data: dict) -> list[dict]:
         i = HIDDEN_SIZES.index(h)
         for j, (opt, act) in enumerate(_COMBOS):
             cell = data["variants"][0]["rates"][f"{opt}-{act}"][i]
-            rows.append(dict(setting=f.labels[j], h=h, ours=f.ours[j], se=f.ours_se[j], published=f.published[j],
-                             z=two_proportion_z(cell["successes"], cell["runs"], f.published[j]),
-                             low=f.variant_low[j], high=f.variant_high[j]))
+            rows.append(dict(setting=f.labels[j], h=h, ours=float(f.ours[j]), se=float(f.ours_se[j]),
+                             published=float(f.published[j]),
+                             z=float(two_proportion_z(cell["successes"], cell["runs"], f.published[j])),
+                             low=float(f.variant_low[j]), high=float(f.variant_high[j])))
     return rows
 
 
@@ -341,18 +336,15 @@ def dead_frame(bias: float, data: dict | None = None) -> DeadFrame:
 
 def draw_dead_frame(f: DeadFrame) -> go.Figure:
     """Measured share of born-dead networks (markers) and the single-input probability (lines)."""
-    fig = new_figure(x_title="hidden layers", y_title="share of initialisations dead on all 200 images",
-                     height=420, legend="below")
+    fig = new_figure(x_title="hidden layers", y_title="share of networks dead<br>on all training images",
+                     height=480, legend="header", status=f"initial biases {f.bias:g}: {f.runs} networks per point")
     for i, w in enumerate(f.widths):
         fig.add_trace(go.Scatter(x=f.depths, y=f.dead[i], mode="lines+markers", name=f"width {w}",
                                  line=dict(color=color(i)), marker=dict(size=5)))
     for i, w in enumerate(f.widths):
-        fig.add_trace(go.Scatter(x=f.depths, y=f.bound[i], mode="lines", name="1 − (1 − 2^−width)^layers (one input)",
+        fig.add_trace(go.Scatter(x=f.depths, y=f.bound[i], mode="lines", name="one input, zero bias: 1 − (1 − 2^−width)^layers",
                                  legendgroup="bound", showlegend=i == 0,
                                  line=dict(color=color(i), dash="dot", width=1.5)))
-    note = ("dotted: the exact chance for a single input, an upper bound" if f.bias == 0
-            else "no single-input formula drawn for a non-zero bias")
-    fig.update_layout(annotations=[status_annotation(f"biases initialised to {f.bias:g}, {f.runs} networks per curve; {note}")])
     fig.update_yaxes(range=[-0.02, 1.02])
     return fig
 
@@ -417,5 +409,5 @@ def draw_band(evidence: dict) -> go.Figure:
     fig.update_xaxes(type="log", exponentformat="power", title_text="hidden units m", row=1, col=1)
     fig.update_yaxes(type="log", exponentformat="power", title_text="loss / loss of the zero predictor", row=1, col=1)
     fig.update_xaxes(title_text="teacher and student width k = n", row=1, col=2)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
+    fig.update_yaxes(type="log", exponentformat="power", title_text="share of runs; loss ratio", row=1, col=2)
     return fig

@@ -615,26 +615,22 @@ def draw_hill(d: HillRun) -> BookFigure:
     s = _hill(d.pull)
     win = s.window
     xs, ys, zs = grid(s, 61, window=win)
+    trap = min(s.critical_points, key=lambda c: abs(c.point[0] + 1.8) + abs(c.point[1]))
+    when = f"{d.converged_step} steps" if d.converged_step is not None else f"not settled in {HILL['steps']} steps"
+    where = "around the hill" if d.basin == "global" else "stuck behind it"
+    msg = f"κ = {d.pull:g}, y = {d.y_start:g}: {where}, {when}, path {d.length:.1f}"
     fig = new_figure(cols=2, column_widths=[0.6, 0.4], subplot_titles=("the hill and the path", "loss"),
-                     height=430, legend="below")
+                     height=470, legend="header", status=msg)
     fig.add_trace(contour_trace(xs, ys, zs, levels=24), 1, 1)
     fig.add_trace(path_trace(thin(d.path.points, 200), name="gradient descent", role="gd"), 1, 1)
     glob = min((c for c in s.critical_points if c.kind == "minimum"), key=lambda c: float(s.f(c.point)))
-    trap = min(s.critical_points, key=lambda c: abs(c.point[0] + 1.8) + abs(c.point[1]))    # the point behind the hill
     fig.add_trace(point_trace([glob.point], name="global minimum", role="minimum", symbol="star", size=14), 1, 1)
-    fig.add_trace(point_trace([trap.point], name="behind the hill: a worse minimum on the line y = 0",
+    fig.add_trace(point_trace([trap.point], name=f"behind the hill: a {trap.kind} in the plane",
                               role="saddle", symbol="diamond"), 1, 1)
     fig.add_trace(point_trace([d.path.points[0]], name="start", role="start"), 1, 1)
     t = np.arange(len(d.path.losses), dtype=np.float32)
     fig.add_trace(go.Scatter(x=t, y=d.path.losses.astype(np.float32), mode="lines", line=dict(color=color("gd")),
                              showlegend=False, name="loss"), 1, 2)
-    when = f"after {d.converged_step} steps" if d.converged_step is not None else f"not settled in {len(t) - 1} steps"
-    trap = min(s.critical_points, key=lambda c: abs(c.point[0] + 1.8) + abs(c.point[1]))
-    where = ("around the hill into the global minimum" if d.basin == "global" else
-             f"stuck behind the hill (a {trap.kind} in the plane)")
-    msg = (f"pull {d.pull:g}, start y = {d.y_start:g}: {where}, loss {d.end_loss:.3f}, {when}; "
-           f"path length {d.length:.1f} for a straight-line distance of {d.distance:.1f}")
-    fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, above=True)])
     fig.update_xaxes(range=list(win[0]), title_text="x", row=1, col=1)
     fig.update_yaxes(range=list(win[1]), title_text="y", row=1, col=1)
     fig.update_xaxes(title_text="step t", row=1, col=2)

@@ -876,24 +876,21 @@ def kick_demo(d: int = 100, radius: float = 1e-3, runs: int = 12, steps: int = 2
 def draw_kicks(run: KickRun) -> go.Figure:
     """The loss of every perturbed run and of plain GD against the step, with the predicted escape step."""
     steps = np.arange(len(run.gd_losses), dtype=np.float32)
-    fig = new_figure(x_title="step", y_title="f(x_t)", height=400, legend="below")
+    esc = run.escape_steps[run.escape_steps >= 0]
+    runs = len(run.escape_steps)
+    if esc.size == runs:
+        msg = f"d = {run.d}, r = {run.radius:g}: mean escape step {esc.mean():.0f} (predicted {run.predicted:.0f})"
+    else:
+        msg = f"d = {run.d}, r = {run.radius:g}: {esc.size} of {runs} runs escaped (predicted {run.predicted:.0f})"
+    fig = new_figure(x_title="step", y_title="f(x_t)", height=420, legend="header", status=msg, warn=esc.size < runs)
     for i in range(run.pgd_losses.shape[1]):
         fig.add_trace(go.Scatter(x=steps, y=run.pgd_losses[:, i], mode="lines", name="perturbed GD (one line per run)",
                                  legendgroup="pgd", showlegend=i == 0,
                                  line=dict(color=color("adam", 0.55), width=1.5)))
-    fig.add_trace(go.Scatter(x=steps, y=run.gd_losses, mode="lines", name="gradient descent from the saddle",
+    fig.add_trace(go.Scatter(x=steps, y=run.gd_losses, mode="lines", name="gradient descent from the saddle (never moves)",
                              line=dict(color=color("gd"), width=3)))
     fig.add_trace(go.Scatter(x=[run.predicted, run.predicted], y=[run.minimum * 1.05, 0.02], mode="lines",
                              name="predicted mean escape step", line=dict(color=color("theory"), dash="dash")))
-    esc = run.escape_steps[run.escape_steps >= 0]
-    runs = len(run.escape_steps)
-    if esc.size == runs:
-        msg = (f"d = {run.d}, kick radius r = {run.radius:g}: GD never moves (its gradient is exactly 0); "
-               f"perturbed GD escapes at step {esc.mean():.0f} on average (predicted {run.predicted:.0f})")
-    else:
-        msg = (f"d = {run.d}, r = {run.radius:g}: only {esc.size} of {runs} perturbed runs escaped within "
-               f"{len(run.gd_losses) - 1} steps (predicted mean escape step {run.predicted:.0f})")
-    fig.update_layout(annotations=[status_annotation(msg)])
     fig.update_yaxes(range=[run.minimum * 1.05, 0.02])
     fig.update_xaxes(range=[0, float(steps[-1])])
     return fig

@@ -18,6 +18,8 @@ def _(gd_escape_step):
     expect_equal("gd_escape_step(0, 0.1, 300) (the gradient at the saddle is exactly 0)", got, -1)
     got = call(gd_escape_step, np.array([0.5, 0.0, 0.0]), 0.1, 10)
     expect_equal("gd_escape_step((0.5, 0, 0), 0.1, 10) (f is already below -0.005 at the start)", got, 0)
+    got = call(gd_escape_step, np.array([0.099, 0.0, 0.0]), 0.1, 10)
+    expect_equal("gd_escape_step((0.099, 0, 0), 0.1, 10) (f = -0.00488 at step 0, -0.00589 after one step)", got, 1)
     got = call(gd_escape_step, np.array([1e-6, 0.0, 0.0, 0.0]), 0.1, 500)
     # near the saddle x_1 grows by 1 + lr per step: log(0.1 / 1e-6) / log(1.1) = 120.8
     if not isinstance(got, (int, np.integer)) or not 118 <= got <= 124:
