@@ -889,6 +889,8 @@ def draw_kicks(run: KickRun) -> go.Figure:
                                  line=dict(color=color("adam", 0.55), width=1.5)))
     fig.add_trace(go.Scatter(x=steps, y=run.gd_losses, mode="lines", name="gradient descent from the saddle (never moves)",
                              line=dict(color=color("gd"), width=3)))
+    fig.add_trace(go.Scatter(x=[0.0, float(steps[-1])], y=[-0.005, -0.005], mode="lines",
+                             name="escaped: f ≤ −0.005 (|x₁| ≈ 0.1)", line=dict(color=color("theory"), dash="dot", width=1)))
     fig.add_trace(go.Scatter(x=[run.predicted, run.predicted], y=[run.minimum * 1.05, 0.02], mode="lines",
                              name="predicted mean escape step", line=dict(color=color("theory"), dash="dash")))
     fig.update_yaxes(range=[run.minimum * 1.05, 0.02])
