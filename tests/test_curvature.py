@@ -180,25 +180,3 @@ def test_bad_inputs_name_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
 
-
-# ------------------------------------------------------------------ the wrong side of the hill (issue 21)
-
-
-def test_hill_demo_one_dimension_traps_two_dimensions_go_around():
-    from lecture_code.chapters.hessians import draw_hill, hill_demo
-    from lecture_code.core.surfaces import hill
-
-    on_line = hill_demo(0.0, 0.05)
-    assert on_line.basin == "local" and abs(on_line.path.points[:, 1]).max() == 0.0   # stays on y = 0
-    around = hill_demo(4.0, 0.05)
-    assert around.basin == "global" and around.length > around.distance
-    # with a weak pull the point behind the hill is a saddle: every start off the line goes around,
-    # slower the closer it starts to the line
-    weak = [hill_demo(y, 0.03) for y in (0.25, 1.0, 4.0)]
-    assert all(d.basin == "global" for d in weak)
-    assert weak[0].converged_step > weak[1].converged_step > weak[2].converged_step
-    kinds = {c.kind for c in hill(pull=0.03).critical_points}
-    assert "saddle" in kinds
-    behind = min(hill(pull=0.03).critical_points, key=lambda c: abs(c.point[0] + 1.8) + abs(c.point[1]))
-    assert behind.kind == "saddle"
-    assert _signature(draw_hill(on_line)) == _signature(draw_hill(around))

@@ -110,3 +110,28 @@ def test_the_words_of_the_chapter_hold_on_the_committed_results():
     dr = gm.load_result("dead_relu")
     z = {(r["width"], r["bias"]): r["dead_by_depth"] for r in dr["census"]}
     assert all(z[(w, -1.0)][L] >= z[(w, 0.0)][L] for w, b in z if b == 0.0 for L in range(len(z[(w, 0.0)])))
+
+
+# ------------------------------------------------------------------ the wrong side of the hill
+
+
+def test_hill_demo_one_dimension_traps_two_dimensions_go_around():
+    from lecture_code.chapters.good_minima import draw_hill_pair, hill_demo, hill_pair
+    from lecture_code.core.surfaces import hill
+
+    on_line = hill_demo(0.0, 0.05)
+    assert on_line.basin == "local" and abs(on_line.path.points[:, 1]).max() == 0.0   # stays on y = 0
+    around = hill_demo(4.0, 0.05)
+    assert around.basin == "global" and around.length > around.distance
+    # with a weak pull the point behind the hill is a saddle: every start off the line goes around,
+    # slower the closer it starts to the line
+    weak = [hill_demo(y, 0.03) for y in (0.25, 1.0, 4.0)]
+    assert all(d.basin == "global" for d in weak)
+    assert weak[0].converged_step > weak[1].converged_step > weak[2].converged_step
+    kinds = {c.kind for c in hill(pull=0.03).critical_points}
+    assert "saddle" in kinds
+    behind = min(hill(pull=0.03).critical_points, key=lambda c: abs(c.point[0] + 1.8) + abs(c.point[1]))
+    assert behind.kind == "saddle"
+    assert _signature(draw_hill_pair(hill_pair(0.0))) == _signature(draw_hill_pair(hill_pair(4.0)))
+    pair = hill_pair(1.0)
+    assert [d.pull for d in pair] == [0.05, 0.03] and [d.basin for d in pair] == ["local", "global"]

@@ -39,7 +39,6 @@ ALLOWED: dict[str, dict[str, str]] = {
         "50": PARAMETER + " (Lanczos every 50 steps; zigzag_demo(…, 50))",
         "0.1": PARAMETER + " (the size of a loss jump, as in the cell)",
         "8.1": "a figure number (Goodfellow et al., Fig. 8.1)",
-        "8.2": "a section number (Goodfellow et al., Sec. 8.2.7: the wrong side of the hill)",
         "three times": LECTURE + " (H = diag(2, 6): 6 = 3 · 2)",
     },
     "saddles": {
@@ -74,6 +73,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "good_minima": {
         "4.1": "a theorem number (Du et al. 2019, Theorem 4.1)",
+        "8.2": "a section number (Goodfellow et al., Sec. 8.2.7: the wrong side of the hill)",
         "12": "the exploratory pilot the sentence describes: 3 initialisations × 2 losses × 2 input codings",
         "200": "the exploratory pilot the sentence describes: 200 runs per combination",
         "100": "the number of runs assumed behind each published XOR percentage, stated as an assumption",

@@ -2,6 +2,7 @@
 
 Contents (pure functions returning data, each with a ``draw_*`` function)::
 
+    hill_pair, draw_hill_pair                # the wrong side of the hill (core.surfaces.hill)
     load_result("overparameterization")      # the committed results of scripts/ (JSON)
     width_frame, draw_width_frame            # Du et al.: loss curves of every start, one width
     draw_outcomes_by_width                   # reached zero / stuck / still decreasing, by width
@@ -22,15 +23,26 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from typing import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
 from lecture_code.core import linear_regime as lr
-from lecture_code.core.plotting import color, new_figure
+from lecture_code.core.optimizers import sgd
+from lecture_code.core.plotting import BookFigure, color, contour_trace, new_figure, path_trace, point_trace
+from lecture_code.core.runner import Trajectory, run
+from lecture_code.core.surfaces import Surface, grid
 from lecture_code.core.small_classifiers import HIDDEN_SIZES
 from lecture_code.core.validate import check_int
 
 __all__ = [
+    "HILL",
+    "HILL_PULLS",
+    "HillRun",
+    "hill_demo",
+    "hill_pair",
+    "draw_hill_pair",
     "load_result",
     "WidthFrame",
     "width_frame",
@@ -410,4 +422,90 @@ def draw_band(evidence: dict) -> go.Figure:
     fig.update_yaxes(type="log", exponentformat="power", title_text="loss / loss of the zero predictor", row=1, col=1)
     fig.update_xaxes(title_text="teacher and student width k = n", row=1, col=2)
     fig.update_yaxes(type="log", exponentformat="power", title_text="share of runs; loss ratio", row=1, col=2)
+    return fig
+
+
+# ------------------------------------------------------------------ the wrong side of the hill
+
+#: Gradient descent on :func:`lecture_code.core.surfaces.hill`: step, number of steps, start x.
+HILL = dict(lr=0.5, steps=1000, x_start=-3.0)
+
+
+@dataclass(frozen=True)
+class HillRun:
+    """Gradient descent from ``(HILL["x_start"], y_start)`` on the hill surface with ``pull``.
+
+    ``basin`` is ``"global"`` or ``"local"`` (the minimum nearest to the end point),
+    ``converged_step`` the first step with ‖∇f‖ < 1e-3 (None: not within the run),
+    ``length`` the length of the path, ``distance`` the straight line from start to end.
+    """
+
+    y_start: float
+    pull: float
+    path: Trajectory
+    basin: str
+    end_loss: float
+    converged_step: int | None
+    length: float
+    distance: float
+
+
+def _hill(pull: float) -> Surface:
+    from lecture_code.core.surfaces import hill
+
+    return hill(pull=pull)
+
+
+def hill_demo(y_start: float = 0.0, pull: float = 0.05) -> HillRun:
+    """Plain gradient descent (η = ``HILL["lr"]``) from the left of the hill, ``y_start`` to the side;
+    ``pull`` is the curvature ``2·pull`` of the bowl across (how strongly y is pulled back to 0)."""
+    s = _hill(pull)
+    traj = run(sgd(HILL["lr"]), s, (HILL["x_start"], float(y_start)), HILL["steps"])
+    pts = traj.points
+    glob = min((c for c in s.critical_points if c.kind == "minimum"), key=lambda c: float(s.f(c.point)))
+    nearest = min(s.critical_points, key=lambda c: float(np.hypot(*(pts[-1] - np.array(c.point)))))
+    small = np.flatnonzero(traj.grad_norms < 1e-3)
+    return HillRun(float(y_start), float(pull), traj, "global" if nearest is glob else "local", float(traj.losses[-1]),
+                   int(small[0]) if small.size else None,
+                   float(np.sum(np.linalg.norm(np.diff(pts, axis=0), axis=1))),
+                   float(np.linalg.norm(pts[-1] - pts[0])))
+
+
+#: The two pulls the figure compares: behind the hill a true local minimum (0.05) or a saddle (0.03).
+HILL_PULLS = (0.05, 0.03)
+
+
+def hill_pair(y_start: float = 1.0) -> tuple[HillRun, HillRun]:
+    """The same start on the two surfaces of :data:`HILL_PULLS`."""
+    return tuple(hill_demo(y_start, pull) for pull in HILL_PULLS)  # type: ignore[return-value]
+
+
+def draw_hill_pair(pair: Sequence[HillRun]) -> BookFigure:
+    """Two panels, one per pull: contours of the hill surface, its global minimum, the point behind
+    the hill, and gradient descent's path from the same start."""
+    from lecture_code.core.plotting import thin
+
+    parts = []
+    for side, d in zip(("left", "right"), pair):
+        where = "around" if d.basin == "global" else "stuck"
+        when = f"{d.converged_step} steps" if d.converged_step is not None else "not settled"
+        parts.append(f"{side} {where} ({when})")
+    fig = new_figure(cols=2, subplot_titles=[f"κ = {d.pull:g}" for d in pair], height=450, legend="header",
+                     status=f"y = {pair[0].y_start:g}: " + ", ".join(parts))
+    for col, d in enumerate(pair, start=1):
+        s = _hill(d.pull)
+        xs, ys, zs = grid(s, 41, window=s.window)
+        fig.add_trace(contour_trace(xs, ys, zs, levels=20), 1, col)
+        glob = min((c for c in s.critical_points if c.kind == "minimum"), key=lambda c: float(s.f(c.point)))
+        trap = min(s.critical_points, key=lambda c: abs(c.point[0] + 1.8) + abs(c.point[1]))
+        fig.add_trace(point_trace([glob.point], name="global minimum", role="minimum", symbol="star", size=14)
+                      .update(showlegend=col == 1, legendgroup="g"), 1, col)
+        fig.add_trace(point_trace([trap.point], name="behind the hill (a minimum on the left, a saddle on the right)",
+                                  role="saddle", symbol="diamond").update(showlegend=col == 1, legendgroup="t"), 1, col)
+        fig.add_trace(path_trace(thin(d.path.points, 60), name="gradient descent", role="gd")
+                      .update(showlegend=col == 1, legendgroup="p"), 1, col)
+        fig.add_trace(point_trace([d.path.points[0]], name="start", role="start")
+                      .update(showlegend=col == 1, legendgroup="s"), 1, col)
+        fig.update_xaxes(range=list(s.window[0]), title_text="x", row=1, col=col)
+        fig.update_yaxes(range=list(s.window[1]), title_text="y" if col == 1 else None, row=1, col=col)
     return fig

@@ -57,10 +57,6 @@ __all__ = [
     "TrainingCurves",
     "ill_conditioning_run",
     "draw_ill_conditioning",
-    "HILL",
-    "HillRun",
-    "hill_demo",
-    "draw_hill",
 ]
 
 
@@ -561,78 +557,3 @@ def draw_ill_conditioning(c: TrainingCurves) -> BookFigure:
     fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=bool(msg))])
     return fig
 
-
-# ----------------------------------------------------------- the wrong side of the hill (issue 21)
-
-#: Gradient descent on :func:`lecture_code.core.surfaces.hill`: step, number of steps, start x.
-HILL = dict(lr=0.5, steps=1000, x_start=-3.0)
-
-
-@dataclass(frozen=True)
-class HillRun:
-    """Gradient descent from ``(HILL["x_start"], y_start)`` on the hill surface with ``pull``.
-
-    ``basin`` is ``"global"`` or ``"local"`` (the minimum nearest to the end point),
-    ``converged_step`` the first step with ‖∇f‖ < 1e-3 (None: not within the run),
-    ``length`` the length of the path, ``distance`` the straight line from start to end.
-    """
-
-    y_start: float
-    pull: float
-    path: Trajectory
-    basin: str
-    end_loss: float
-    converged_step: int | None
-    length: float
-    distance: float
-
-
-def _hill(pull: float) -> Surface:
-    from lecture_code.core.surfaces import hill
-
-    return hill(pull=pull)
-
-
-def hill_demo(y_start: float = 0.0, pull: float = 0.05) -> HillRun:
-    """Plain gradient descent (η = ``HILL["lr"]``) from the left of the hill, ``y_start`` to the side;
-    ``pull`` is the curvature ``2·pull`` of the bowl across (how strongly y is pulled back to 0)."""
-    s = _hill(pull)
-    traj = run(sgd(HILL["lr"]), s, (HILL["x_start"], float(y_start)), HILL["steps"])
-    pts = traj.points
-    glob = min((c for c in s.critical_points if c.kind == "minimum"), key=lambda c: float(s.f(c.point)))
-    nearest = min(s.critical_points, key=lambda c: float(np.hypot(*(pts[-1] - np.array(c.point)))))
-    small = np.flatnonzero(traj.grad_norms < 1e-3)
-    return HillRun(float(y_start), float(pull), traj, "global" if nearest is glob else "local", float(traj.losses[-1]),
-                   int(small[0]) if small.size else None,
-                   float(np.sum(np.linalg.norm(np.diff(pts, axis=0), axis=1))),
-                   float(np.linalg.norm(pts[-1] - pts[0])))
-
-
-def draw_hill(d: HillRun) -> BookFigure:
-    """Left: contours of the hill surface, the path, both minima. Right: the loss against the step."""
-    from lecture_code.core.plotting import thin
-
-    s = _hill(d.pull)
-    win = s.window
-    xs, ys, zs = grid(s, 61, window=win)
-    trap = min(s.critical_points, key=lambda c: abs(c.point[0] + 1.8) + abs(c.point[1]))
-    when = f"{d.converged_step} steps" if d.converged_step is not None else f"not settled in {HILL['steps']} steps"
-    where = "around the hill" if d.basin == "global" else "stuck behind it"
-    msg = f"κ = {d.pull:g}, y = {d.y_start:g}: {where}, {when}, path {d.length:.1f}"
-    fig = new_figure(cols=2, column_widths=[0.6, 0.4], subplot_titles=("the hill and the path", "loss"),
-                     height=470, legend="header", status=msg)
-    fig.add_trace(contour_trace(xs, ys, zs, levels=24), 1, 1)
-    fig.add_trace(path_trace(thin(d.path.points, 200), name="gradient descent", role="gd"), 1, 1)
-    glob = min((c for c in s.critical_points if c.kind == "minimum"), key=lambda c: float(s.f(c.point)))
-    fig.add_trace(point_trace([glob.point], name="global minimum", role="minimum", symbol="star", size=14), 1, 1)
-    fig.add_trace(point_trace([trap.point], name=f"behind the hill: a {trap.kind} in the plane",
-                              role="saddle", symbol="diamond"), 1, 1)
-    fig.add_trace(point_trace([d.path.points[0]], name="start", role="start"), 1, 1)
-    t = np.arange(len(d.path.losses), dtype=np.float32)
-    fig.add_trace(go.Scatter(x=t, y=d.path.losses.astype(np.float32), mode="lines", line=dict(color=color("gd")),
-                             showlegend=False, name="loss"), 1, 2)
-    fig.update_xaxes(range=list(win[0]), title_text="x", row=1, col=1)
-    fig.update_yaxes(range=list(win[1]), title_text="y", row=1, col=1)
-    fig.update_xaxes(title_text="step t", row=1, col=2)
-    fig.update_yaxes(range=[0, 2.6], row=1, col=2)
-    return fig
