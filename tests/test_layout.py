@@ -96,3 +96,19 @@ def test_chapter_runs_without_torch(chapter):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
                          cwd=ROOT / "book", env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
+
+
+def test_every_module_has_its_test_file():
+    """A change to ``lecture_code/core/x.py`` has its tests in ``tests/test_x.py``, a change to the
+    chapter module ``lecture_code/chapters/x.py`` (or the package ``chapters/x/``) in
+    ``tests/test_chapter_x.py`` (more files on the same module: ``test_x_<topic>.py``,
+    ``test_chapter_x_<topic>.py``; docs/CONVENTIONS.md)."""
+    tests = {p.name for p in (ROOT / "tests").glob("test_*.py")}
+
+    def modules(folder: Path) -> set[str]:
+        return ({p.stem for p in folder.glob("*.py")} | {p.parent.name for p in folder.glob("*/__init__.py")}) - {"__init__"}
+
+    core = sorted(m for m in modules(PACKAGE / "core") if f"test_{m}.py" not in tests)
+    assert not core, f"core modules without tests/test_<module>.py: {core}"
+    chapters = sorted(m for m in modules(PACKAGE / "chapters") if f"test_chapter_{m}.py" not in tests)
+    assert not chapters, f"chapter modules without tests/test_chapter_<chapter>.py: {chapters}"
