@@ -1,0 +1,53 @@
+"""Fixtures shared by the test modules, and the order in which a parallel run takes the tests.
+
+Browser tests (``tests/sitecheck.py`` drives Debian's Chromium with Playwright):
+
+* ``fresh`` (session): ``(base_url, chromium)``, the built site served on 127.0.0.1 and the
+  worker's one shared headless Chromium; every ``chromium.new_context()`` is a fresh profile
+  with an empty cache. Close the contexts you open, never the browser.
+* ``site`` (module): ``(base_url, context)``, one 1280 px browser context shared by a module's
+  tests (its cache warms up, its storage is the module's own).
+
+Start no browser of your own: ``sitecheck.chromium()`` and ``sitecheck.browser()`` hand out the
+shared one too. How to write a fast browser test (one page load, many checks): docs/CONVENTIONS.md.
+
+``make test`` runs the suite on every core (pytest-xdist, ``--dist loadgroup``): tests marked
+``xdist_group(name)`` run on one worker, in their file order (a page's checks share its load).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.sitecheck import SITE, serve, shared_chromium
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    """The built site (``make book``), served on a free port of 127.0.0.1."""
+    assert SITE.is_dir(), "the site is not built: run `make book` first"
+    with serve() as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def fresh(site_url):
+    """The local server and the shared Chromium: every context it opens starts with an empty cache."""
+    return site_url, shared_chromium()
+
+
+@pytest.fixture(scope="module")
+def site(fresh):
+    """The local server and one 1280 px browser context shared by a module's tests."""
+    base, instance = fresh
+    context = instance.new_context(viewport={"width": 1280, "height": 900})
+    yield base, context
+    context.close()
+
+
+def pytest_sessionfinish(session):
+    sitecheck = sys.modules.get("tests.sitecheck")
+    if sitecheck is not None:
+        sitecheck.shutdown()
