@@ -12,7 +12,8 @@ Start no browser of your own: ``sitecheck.chromium()`` and ``sitecheck.browser()
 shared one too. How to write a fast browser test (one page load, many checks): docs/CONVENTIONS.md.
 
 ``make test`` runs the suite on every core (pytest-xdist, ``--dist loadgroup``): tests marked
-``xdist_group(name)`` run on one worker, in their file order (a page's checks share its load).
+``xdist_group(name)`` run on one worker, in their file order (a page's checks share its load),
+and the slowest tests are handed out first (:data:`FIRST`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,25 @@ def site(fresh):
     context = instance.new_context(viewport={"width": 1280, "height": 900})
     yield base, context
     context.close()
+
+
+#: Test files whose tests take the longest (minutes: a kernel in the browser, JupyterLab, whole
+#: builds, sandboxes, chapters run in a subprocess), handed out first in a parallel run: a long
+#: test started last keeps one worker busy while the others have nothing left to do. Then the
+#: other browser and build tests, then the unit tests, which fill the gaps at the end.
+FIRST = {"test_lite.py": 0, "test_lab.py": 0, "test_build.py": 0, "test_layout.py": 1, "test_grading_sandbox.py": 1,
+         "test_binder.py": 1, "test_grading.py": 1}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first (stable: the order within a rank, a page's checks included, is kept)."""
+    def rank(item) -> int:
+        if item.path.name in FIRST:
+            return FIRST[item.path.name]
+        return 2 if item.get_closest_marker("browser") or item.get_closest_marker("build") else 3
+
+    items.sort(key=rank)
 
 
 def pytest_sessionfinish(session):
