@@ -4,6 +4,7 @@ imports only core (never another chapter), and nothing imports the old flat modu
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from pathlib import Path
 
@@ -61,9 +62,27 @@ def test_no_flat_modules_remain():
 TORCH_FREE = ("intro", "momentum", "adam", "nfl", "hyperplanes", "saddles")
 
 
-@pytest.mark.parametrize("chapter", TORCH_FREE)
+@functools.cache
+def _run_in_the_browser() -> frozenset[str]:
+    """The chapters the in-browser site runs (``lite/notebooks.py``): ``tests/test_lite.py``
+    executes every cell of each of them in Pyodide, a Python without torch."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from lite.notebooks import decide
+
+    return frozenset(page.removeprefix("book/") for page, v in decide(ROOT).items()
+                     if v.runs_in_browser and page.startswith("book/"))
+
+
+def test_every_chapter_the_browser_runs_is_a_torch_free_one():
+    assert _run_in_the_browser() <= set(TORCH_FREE), sorted(_run_in_the_browser() - set(TORCH_FREE))
+
+
+@pytest.mark.parametrize("chapter", sorted(set(TORCH_FREE) - _run_in_the_browser()))
 def test_chapter_runs_without_torch(chapter):
-    """Run the chapter's code cells in a Python where ``import torch`` fails.
+    """Run the chapter's code cells in a Python where ``import torch`` fails (the chapters the
+    browser runs are executed there, without torch, by ``tests/test_lite.py``).
 
     Every interactive figure draws its default frame, so lazy imports inside demos and draw
     functions are exercised too.
