@@ -4,7 +4,6 @@ imports only core (never another chapter), and nothing imports the old flat modu
 from __future__ import annotations
 
 import ast
-import functools
 import os
 from pathlib import Path
 
@@ -60,26 +59,23 @@ def test_no_flat_modules_remain():
 
 #: Chapters that must run where torch is not installed (the browser, issue "JupyterLite").
 TORCH_FREE = ("intro", "momentum", "adam", "nfl", "hyperplanes", "saddles")
+#: Those the in-browser site runs: ``tests/test_lite.py`` executes every cell of each of them in
+#: Pyodide, a Python without torch, so they are not executed once more here.
+RUN_IN_THE_BROWSER = ("intro", "momentum", "nfl", "hyperplanes", "saddles")
 
 
-@functools.cache
-def _run_in_the_browser() -> frozenset[str]:
-    """The chapters the in-browser site runs (``lite/notebooks.py``): ``tests/test_lite.py``
-    executes every cell of each of them in Pyodide, a Python without torch."""
+def test_the_chapters_the_browser_runs_are_the_listed_torch_free_ones():
     import sys
 
     sys.path.insert(0, str(ROOT))
     from lite.notebooks import decide
 
-    return frozenset(page.removeprefix("book/") for page, v in decide(ROOT).items()
-                     if v.runs_in_browser and page.startswith("book/"))
+    browser = {page.removeprefix("book/") for page, v in decide(ROOT).items() if v.runs_in_browser and page.startswith("book/")}
+    assert browser == set(RUN_IN_THE_BROWSER), f"update RUN_IN_THE_BROWSER to {sorted(browser)}"
+    assert browser <= set(TORCH_FREE)
 
 
-def test_every_chapter_the_browser_runs_is_a_torch_free_one():
-    assert _run_in_the_browser() <= set(TORCH_FREE), sorted(_run_in_the_browser() - set(TORCH_FREE))
-
-
-@pytest.mark.parametrize("chapter", sorted(set(TORCH_FREE) - _run_in_the_browser()))
+@pytest.mark.parametrize("chapter", [c for c in TORCH_FREE if c not in RUN_IN_THE_BROWSER])
 def test_chapter_runs_without_torch(chapter):
     """Run the chapter's code cells in a Python where ``import torch`` fails (the chapters the
     browser runs are executed there, without torch, by ``tests/test_lite.py``).
