@@ -12,8 +12,9 @@ Start no browser of your own: ``sitecheck.chromium()`` and ``sitecheck.browser()
 shared one too. How to write a fast browser test (one page load, many checks): docs/CONVENTIONS.md.
 
 ``make test`` runs the suite on every core (pytest-xdist, ``--dist loadgroup``): tests marked
-``xdist_group(name)`` run on one worker, in their file order (a page's checks share its load),
-and the slowest tests are handed out first (:data:`FIRST`).
+``xdist_group(name)`` run on one worker, in their file order (a page's checks share its load;
+tests sharing a module-scoped fixture are grouped so automatically), and the slowest tests are
+handed out first (:data:`FIRST`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,25 @@ def site(fresh):
     context = instance.new_context(viewport={"width": 1280, "height": 900})
     yield base, context
     context.close()
+
+
+#: Module-scoped fixtures that are cheap to set up twice: their tests may run on two workers.
+CHEAP_TO_SHARE = {"lite_browser"}
+
+
+def pytest_itemcollected(item):
+    """Tests that share an expensive fixture of their own module (a graded folder, a trained
+    network, a server) run on one worker, which sets it up once, as in a serial run."""
+    if item.get_closest_marker("xdist_group") is not None:
+        return
+    module = item.nodeid.split("::")[0]
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for name, defs in item._fixtureinfo.name2fixturedefs.items():
+        fixture = defs[-1]
+        if (fixture.scope in ("module", "class", "package") and fixture.baseid == module
+                and name not in params and name not in CHEAP_TO_SHARE):
+            item.add_marker(pytest.mark.xdist_group(module))
+            return
 
 
 #: Test files whose tests take the longest (minutes: a kernel in the browser, JupyterLab, whole
