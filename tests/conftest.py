@@ -49,8 +49,9 @@ def site(fresh):
     context.close()
 
 
-#: Module-scoped fixtures that are cheap to set up twice: their tests may run on two workers.
-CHEAP_TO_SHARE = {"lite_browser"}
+#: Module-scoped fixtures that are cheap to set up twice (a server, a browser context): their
+#: tests may run on two workers.
+CHEAP_TO_SHARE = {"lite_browser", "phone"}
 
 
 def pytest_itemcollected(item):

@@ -390,12 +390,20 @@ def test_launch_buttons_for_binder_and_jupyterhub_open_the_page_in_jupyterlab(pa
 # ---- on a phone: the page loaded again at 390 px ---------------------------------------------
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_on_a_phone_nothing_runs_off_the_page_and_figure_labels_do_not_collide(fresh, path):
+@pytest.fixture(scope="module")
+def phone(fresh):
+    """One 390 px browser context for the phone checks (its cache warms up from page to page)."""
     base, instance = fresh
     context = instance.new_context(viewport={"width": 390, "height": 844})
+    yield base, context
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_on_a_phone_nothing_runs_off_the_page_and_figure_labels_do_not_collide(phone, path):
+    base, context = phone
+    page, log = open_page(context, base, path)
     try:
-        page, log = open_page(context, base, path)
         if page.locator("div.plotly-graph-div").count():
             page.wait_for_timeout(1200)  # figures.js reflows the figures after the page's load event
         assert not log.errors, f"{path} at 390 px: console errors {log.errors}"
@@ -410,4 +418,4 @@ def test_on_a_phone_nothing_runs_off_the_page_and_figure_labels_do_not_collide(f
             hits = figures.nth(i).evaluate(_LABEL_OVERLAPS)
             assert not hits, f"{path}: figure {i} at 390 px: {hits[:4]}"
     finally:
-        context.close()
+        page.close()
