@@ -9,7 +9,7 @@ in ``PYTEST_CPUTIME_DIR``; each worker writes ``<worker>.json``::
     {"tests": [{"id", "kind": "unit" | "build" | "browser", "wall", "cpu"}, ...],
      "session": {"wall", "cpu"}, "load": [1, 5, 15 minute load averages at the end]}
 
-``session`` covers the worker from its start (imports and collection included) to its end; with
+Each test is also appended, as it ends, to ``<worker>.jsonl``. ``session`` covers the worker from its start (imports and collection included) to its end; with
 xdist the controller writes ``main.json`` (no tests; its process tree holds the workers).
 """
 
@@ -52,7 +52,13 @@ def kind(item: pytest.Item) -> str:
 def pytest_runtest_protocol(item, nextitem):
     cpu, wall = tree_cpu(), time.perf_counter()
     yield
-    _ROWS.append({"id": item.nodeid, "kind": kind(item), "wall": time.perf_counter() - wall, "cpu": tree_cpu() - cpu})
+    row = {"id": item.nodeid, "kind": kind(item), "wall": time.perf_counter() - wall, "cpu": tree_cpu() - cpu}
+    _ROWS.append(row)
+    folder = os.environ.get("PYTEST_CPUTIME_DIR")
+    if folder:  # also one line per test as it ends, so an interrupted run still tells
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with open(Path(folder) / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
 
 
 def pytest_sessionfinish(session):
