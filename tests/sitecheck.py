@@ -196,8 +196,7 @@ def _wait_for_math(page) -> None:
     page.wait_for_function(
         "() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise"
         " && (window.__mjDone || (window.MathJax.startup.promise.then(() => { window.__mjDone = true; }), false))",
-        timeout=30000,
-    )
+    )  # the context's default timeout (Playwright's 30 s unless the context sets another)
 
 
 def main(argv: list[str]) -> int:

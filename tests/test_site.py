@@ -73,6 +73,11 @@ FINGERPRINT = """(gd) => JSON.stringify({
 })"""
 
 
+#: Playwright's waits (page loads, math, clicks) time out after this: a limit for a busy machine,
+#: not a speed target (those are measured by `make bench`).
+TIMEOUT_MS = 90_000
+
+
 class Visit:
     """One page, opened once as a reader's first visit; every 1280 px check of the page reads it."""
 
@@ -100,6 +105,7 @@ def visit(fresh, request):
     math typeset, scrolled to the bottom until the network was idle, then back to the top."""
     base, instance = fresh
     context = instance.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
     try:
         page, log, first = open_first_visit(context, base, request.param)
         yield Visit(request.param, page, log, first)
@@ -395,6 +401,7 @@ def phone(fresh):
     """One 390 px browser context for the phone checks (its cache warms up from page to page)."""
     base, instance = fresh
     context = instance.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT_MS)
     yield base, context
     context.close()
 
