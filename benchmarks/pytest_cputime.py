@@ -3,7 +3,10 @@
 CPU time is that of the whole process tree of the pytest process (or xdist worker): the
 browsers, kernels, builds and sandboxes a test starts included (processes still running, and
 those already reaped by a parent in the tree). It is much less sensitive to other load on the
-machine than wall time. Load it with ``-p benchmarks.pytest_cputime`` and name an output folder
+machine than wall time. Chromium's renderer processes are orphaned when a browser closes: the
+time they used leaves the tree (and every ``getrusage`` total) with them, which shows as a
+negative value for the test that closed the browser; count a test's CPU as ``max(cpu, 0)`` (what
+the tree used while the test ran). Load it with ``-p benchmarks.pytest_cputime`` and name an output folder
 in ``PYTEST_CPUTIME_DIR``; each worker writes ``<worker>.json``::
 
     {"tests": [{"id", "kind": "unit" | "build" | "browser", "wall", "cpu"}, ...],
