@@ -54,10 +54,19 @@ def site(fresh):
 CHEAP_TO_SHARE = {"lite_browser", "phone"}
 
 
+#: Test files that look at machine-wide state (no grader process or sandbox folder left behind):
+#: they run one after the other on one worker, never beside each other's graders.
+ONE_AT_A_TIME = {"test_grading.py", "test_grading_sandbox.py"}
+
+
 def pytest_itemcollected(item):
     """Tests that share an expensive fixture of their own module (a graded folder, a trained
-    network, a server) run on one worker, which sets it up once, as in a serial run."""
+    network, a server) run on one worker, which sets it up once, as in a serial run; so do the
+    files of :data:`ONE_AT_A_TIME`."""
     if item.get_closest_marker("xdist_group") is not None:
+        return
+    if item.path.name in ONE_AT_A_TIME:
+        item.add_marker(pytest.mark.xdist_group("machine-wide state: " + ", ".join(sorted(ONE_AT_A_TIME))))
         return
     module = item.nodeid.split("::")[0]
     params = getattr(getattr(item, "callspec", None), "params", {})
