@@ -101,6 +101,19 @@ data: setup
 	$(PY) scripts/torch_parity.py
 	$(PY) scripts/landscape_experiments.py
 
+# ---- authoring (docs/authoring.md) ----------------------------------------------------------
+.PHONY: new-exercise new-chapter
+## new-exercise NAME=x   a graded exercise: solutions/x.md, its _toc.yml entry, exercises/x.ipynb and its public checks
+new-exercise: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-exercise NAME=name_of_the_exercise"; exit 2; }
+	$(PY) docs/scaffold.py exercise "$(NAME)"
+	$(PY) -m grading build
+
+## new-chapter NAME=x    a chapter: book/x.md, lecture_code/chapters/x.py, its _toc.yml entry
+new-chapter: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-chapter NAME=name_of_the_chapter"; exit 2; }
+	$(PY) docs/scaffold.py chapter "$(NAME)"
+
 # Regenerate the full lock from requirements.in (run after changing requirements.in).
 lock:
 	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv

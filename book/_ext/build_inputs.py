@@ -47,13 +47,18 @@ def input_files(inputs: Iterable[str | Path], root: Path = ROOT, suffixes: tuple
         base = root / name
         candidates = [base] if base.is_file() else (p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
         for path in candidates:
-            rel = path.relative_to(root)
+            rel = _relative(path, root)
             if IGNORED_DIRS.intersection(rel.parts) or path.suffix in IGNORED_SUFFIXES:
                 continue
             if suffixes is not None and path.suffix not in suffixes:
                 continue
             found.add(path)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    return sorted(found, key=lambda p: _relative(p, root).as_posix())
+
+
+def _relative(path: Path, root: Path) -> Path:
+    """``path`` relative to ``root``; an input named by an absolute path outside it stays absolute."""
+    return path.relative_to(root) if path.is_relative_to(root) else path
 
 
 def inputs_hash(inputs: Iterable[str | Path], root: Path = ROOT, suffixes: tuple[str, ...] | None = None,
@@ -67,7 +72,7 @@ def inputs_hash(inputs: Iterable[str | Path], root: Path = ROOT, suffixes: tuple
     digest = hashlib.sha256(salt.encode() if isinstance(salt, str) else salt)
     digest.update(b"\0")
     for path in input_files(inputs, root, suffixes):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(_relative(path, root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -80,11 +80,14 @@ def launch_links(context: dict) -> list[tuple[str, str]]:
 
 def notice_html(pagename: str, verdict, launch: list[tuple[str, str]] = (), wheel: bool = True) -> str:
     if verdict.runs_in_browser:
+        own = (f' On your own computer, with <a class="lc-wheel-link" href="{html.escape(wheel_href(pagename))}">'
+               "the lecture_code wheel</a>: the first cell of the downloaded notebook says what to install."
+               if wheel else "")
         return (
             '<div class="lc-lite lc-lite-run" role="note">'
             f'<a class="lc-lite-link" href="{html.escape(lite_href(pagename))}">▶ Run in the browser</a>'
             '<span class="lc-lite-text"> (JupyterLite: Python runs in this browser tab, nothing to install;'
-            " the first start downloads Python and its packages, later starts use the browser's cache)</span></div>"
+            f" the first start downloads Python and its packages, later starts use the browser's cache).{own}</span></div>"
         )
     what = "exercise" if pagename.startswith("exercises/") else "chapter"
     names = " and ".join(DISPLAY_NAMES.get(k, k) for k in sorted(verdict.blockers))
