@@ -182,3 +182,14 @@ def test_the_old_copies_are_gone():
     for rel in ("book/_ext/lecture_build.py", "book/_ext/lite_links.py"):
         assert "import hashlib" not in (ROOT / rel).read_text(), rel
     assert build_inputs.ROOT == ROOT
+
+
+def test_the_makefile_stamps_use_the_helper():
+    """The set-up rules depend on content stamps, not on the files' mtimes."""
+    import re
+
+    text = (ROOT / "Makefile").read_text() + (ROOT / "lite" / "lite.mk").read_text()
+    assert "book/_ext/build_inputs.py --stamp" in text
+    for rule in (r"^\$\(STAMP\):", r"^node_modules/\.installed:", r"^\$\(ASSETS\):", r"^\$\(LITE_STAMP\):"):
+        line = re.search(rule + r".*$", text, re.M).group(0)
+        assert "$(call inputs," in line, line
