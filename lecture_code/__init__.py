@@ -27,24 +27,3 @@ JupyterLab and on the static site because every figure is a
 #: dynamic version), CITATION.cff and CHANGELOG.md repeat it (tests/test_metadata.py checks them).
 __version__ = "0.1.0"
 
-#: PyTorch as the ``torch`` extra pins it (pyproject.toml), and the index of its CPU build: without
-#: it, pip on Linux takes a multi-GB CUDA build.
-TORCH_REQUIREMENT = "torch==2.13.0"
-TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
-
-
-def torch_missing(module: str) -> ModuleNotFoundError:
-    """The error a torch-using module raises when PyTorch is not installed, with the install line.
-
-    The modules that import torch at the top (``core.models``, ``core.hessian``,
-    ``core.torch_bridge``, ...) raise it from a guard at that import, so a chapter downloaded
-    from the site and run without PyTorch says what to install instead of a bare
-    ``ModuleNotFoundError: No module named 'torch'``.
-    """
-    return ModuleNotFoundError(
-        f"{module} needs PyTorch, which is not installed in this Python. Install its CPU build:\n"
-        f'    pip install "{TORCH_REQUIREMENT}" --extra-index-url {TORCH_INDEX}\n'
-        "(PyTorch does not run in the browser: on the book's site, the launch menu of this chapter's "
-        "page opens it on Binder or your course's JupyterHub instead).",
-        name="torch",
-    )

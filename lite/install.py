@@ -22,7 +22,8 @@ from collections.abc import Iterable
 
 import nbformat
 
-from lecture_code import TORCH_INDEX, __version__
+from lecture_code import __version__
+from lecture_code.core.extras import TORCH_INDEX
 
 #: Import name reached by a notebook -> the extra of ``lecture_code`` that installs it (pyproject.toml).
 EXTRAS = {"torch": "torch", "scipy": "scipy", "sklearn": "sklearn"}

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lite import build as lite_build  # noqa: E402
+from lecture_code.core import extras as lc_extras  # noqa: E402
 from lite.notebooks import analyse, code_cells, decide, imported_modules  # noqa: E402
 
 SITE = ROOT / "_build" / "html"
@@ -376,7 +377,7 @@ def test_install_line_is_a_valid_requirement_with_the_extras_the_notebook_needs(
 
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert set(install.EXTRAS.values()) <= set(extras), "lite/install.py names an extra pyproject.toml lacks"
-    assert extras["torch"] == [lecture_code.TORCH_REQUIREMENT]
+    assert extras["torch"] == [lc_extras.TORCH_REQUIREMENT]
     for packages, url in [({"numpy"}, None), ({"numpy", "torch", "scipy"}, None),
                           ({"torch", "sklearn"}, "https://example.org/book/lite/wheels/" + install.wheel_name())]:
         words = shlex.split(install.pip_command(packages, url))
@@ -391,7 +392,7 @@ def test_install_line_is_a_valid_requirement_with_the_extras_the_notebook_needs(
             assert name == install.wheel_name() and set(filter(None, rest.rstrip("]").split(","))) == wanted
         assert ("--extra-index-url" in words) == ("torch" in packages)
         if "torch" in packages:
-            assert words[words.index("--extra-index-url") + 1] == lecture_code.TORCH_INDEX
+            assert words[words.index("--extra-index-url") + 1] == lc_extras.TORCH_INDEX
 
 
 TORCH_PAGES = sorted(p for p, v in decide(ROOT).items() if "torch" in v.blockers)
@@ -456,7 +457,7 @@ def test_a_downloaded_torch_chapter_fails_with_the_install_advice(page, tmp_path
     assert res.returncode == 0, res.stderr[-1500:]
     out = res.stdout
     assert out.startswith("ModuleNotFoundError torch"), f"{page}: {out[-800:]}"
-    assert f'pip install "{lecture_code.TORCH_REQUIREMENT}" --extra-index-url {lecture_code.TORCH_INDEX}' in out, out
+    assert f'pip install "{lc_extras.TORCH_REQUIREMENT}" --extra-index-url {lc_extras.TORCH_INDEX}' in out, out
 
 
 def test_a_lazy_torch_import_fails_with_the_install_advice(tmp_path):
@@ -468,7 +469,7 @@ def test_a_lazy_torch_import_fails_with_the_install_advice(tmp_path):
     res = subprocess.run([sys.executable, "-c", _IMPORT_WITHOUT_TORCH], input=code,
                          text=True, capture_output=True, cwd=tmp_path, timeout=120)
     assert res.stdout.startswith("ModuleNotFoundError torch"), res.stdout + res.stderr[-1500:]
-    assert f"--extra-index-url {lecture_code.TORCH_INDEX}" in res.stdout
+    assert f"--extra-index-url {lc_extras.TORCH_INDEX}" in res.stdout
 
 
 @pytest.mark.browser
@@ -519,7 +520,7 @@ def test_every_downloadable_notebook_says_what_to_install():
         text = first.source
         assert len([l for l in text.splitlines() if l.strip()]) == 2, text
         assert install.wheel_name() in text and "jupyterlab" in text and "jupyter lab" in text
-        assert (lecture_code.TORCH_INDEX in text) == ("torch" in v.packages), path
+        assert (lc_extras.TORCH_INDEX in text) == ("torch" in v.packages), path
         assert ("lecture_code-" + lecture_code.__version__) in text
         assert ("nothing needs installing" in text) == in_browser, path
 
@@ -543,7 +544,7 @@ def test_torch_pages_link_the_launch_menu_and_say_how_to_install():
         assert (SITE / Path(page).parent / wheel).resolve().is_file(), wheel
         command = html_lib.unescape(re.search(r'<code class="lc-install">(.*?)</code>', notice).group(1))
         assert command.startswith("pip install ") and "[torch" in command and "jupyterlab" in command
-        assert f"--extra-index-url {lecture_code.TORCH_INDEX}" in command
+        assert f"--extra-index-url {lc_extras.TORCH_INDEX}" in command
         assert "make lab" not in notice  # means nothing to a reader of the website
 
 

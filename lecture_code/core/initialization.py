@@ -32,7 +32,7 @@ import numpy as np
 try:
     import torch
 except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
-    from lecture_code import torch_missing
+    from lecture_code.core.extras import torch_missing
 
     raise torch_missing(__name__) from exc
 from torch import nn
