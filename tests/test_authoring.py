@@ -127,6 +127,7 @@ ns = {"__name__": "__main__"}
 for src in solution_cells(ex):
     if src.strip():
         exec(compile(src, ex.name, "exec"), ns)
+os.environ.pop("GRADING_RUN")  # (set, the notebook's own check() lines are no-ops)
 checker = Checker("demo_factor", tests)
 print([checker._run(q, ns)[0] for q in ex.questions])
 print([checker._run(q, {"factor": lambda eta, lam: ...})[0] for q in ex.questions])
