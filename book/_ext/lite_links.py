@@ -40,10 +40,11 @@ def _decide(app: Sphinx) -> None:
 
 
 def _signature(app: Sphinx, pagename: str) -> str:
-    """What a page's notice depends on: its verdict and the code that writes the notice."""
+    """What a page's notice depends on: its verdict (the packages decide the install line), the
+    wheel's name (the version) and the code that writes the notice."""
     v = app.lite_verdicts.get(pagename)
-    verdict = "" if v is None else f"{v.runs_in_browser}:{sorted(v.blockers.items())}"
-    return inputs_hash(NOTICE_INPUTS, ROOT, salt=verdict)
+    verdict = "" if v is None else f"{v.runs_in_browser}:{sorted(v.blockers.items())}:{sorted(v.packages)}"
+    return inputs_hash(NOTICE_INPUTS, ROOT, salt=f"{verdict}:{install.wheel_name()}")
 
 
 def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
