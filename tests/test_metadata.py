@@ -121,11 +121,17 @@ def test_the_wheel_says_its_licence_and_version(tmp_path):
 
     import lecture_code
 
-    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                          "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, cwd=tmp_path)
-    assert res.returncode == 0, res.stderr[-2000:]
     import shutil
-    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' scratch folder
+
+    # a copy of what the wheel is built from, so setuptools' scratch folder stays out of the checkout
+    src = tmp_path / "src"
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
+    shutil.copytree(ROOT / "lecture_code", src / "lecture_code", ignore=shutil.ignore_patterns("__pycache__"))
+    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                          "-w", str(tmp_path), str(src)], capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
     (wheel,) = tmp_path.glob("lecture_code-*.whl")
     with zipfile.ZipFile(wheel) as z:
         meta_name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
