@@ -254,18 +254,18 @@ def _fontawesome_subset(app: Sphinx, exception) -> None:
 
 def _signature(app: Sphinx, config) -> str:
     """What the pages' asset choices depend on besides their own content: this extension,
-    its templates and static files, and the plotly.js bundles on offer (names and sizes)."""
-    import hashlib
+    its templates and static files, and the plotly.js bundles on offer (build_inputs)."""
+    from build_inputs import inputs_hash
 
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update((Path(__file__).resolve().parent / "plotly_bundle.json").read_bytes())
-    for f in sorted(p for p in HERE.rglob("*") if p.is_file()):
-        digest.update(f.name.encode() + f.read_bytes())
-    for folder in config.html_static_path:
-        base = Path(app.confdir, folder, PLOTLY_FOLDER)
-        for f in sorted(base.glob("*.js")) if base.is_dir() else []:
-            digest.update(f"{f.name}:{f.stat().st_size}".encode())
-    return digest.hexdigest()[:16]
+    return inputs_hash(signature_inputs(app.confdir, config.html_static_path), Path(app.confdir))[:16]
+
+
+def signature_inputs(confdir, static_path) -> list[Path]:
+    """The files and folders :func:`_signature` hashes, relative to the book's root ``confdir``."""
+    root = Path(confdir).resolve()
+    inputs = [Path(__file__).resolve(), Path(__file__).resolve().parent / "plotly_bundle.json", HERE]
+    inputs += [(root / folder / PLOTLY_FOLDER).resolve() for folder in static_path]
+    return [p.relative_to(root) for p in inputs if p.is_relative_to(root)]
 
 
 def _add_paths(app: Sphinx, config) -> None:
