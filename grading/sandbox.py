@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import platform
 import random
 import shutil
 import subprocess
@@ -52,6 +53,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grading import seccomp
+from grading.limits import Limits
+
 MODES = ("bwrap", "user", "none")
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lecture_code"
@@ -60,7 +64,6 @@ LAUNCHER = Path(__file__).resolve().parent / "launch.py"
 
 INSIDE_UID = 1000
 HOME = "/home/student"
-TMPFS_BYTES = 256 * 1024**2
 UID_BASE_RANGE = (2_000_000_000, 2_100_000_000)  # dedicated host uids (never real users)
 
 
@@ -139,6 +142,11 @@ class Sandbox:
     def lib(self) -> Path:
         return self.stage / "lib"
 
+    @property
+    def seccomp_program(self) -> bytes:
+        """The seccomp filter every worker runs under (:mod:`grading.seccomp`)."""
+        return seccomp.program()
+
     def close(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
 
@@ -159,10 +167,13 @@ class Sandbox:
     def python_inside(self) -> str:
         return "/opt/venv/bin/python" if self.mode == "bwrap" else sys.executable
 
-    def bwrap_args(self, notebook_fd: int, notebook_name: str, mounts: dict[str, str]) -> list[str]:
+    def bwrap_args(self, notebook_fd: int, notebook_name: str, mounts: dict[str, str], limits: Limits,
+                   seccomp_fd: int, private: dict[str, str] | None = None) -> list[str]:
         """bwrap's arguments (they go through ``--args FD``, so the sandbox's /proc/1/cmdline
         shows none of the host paths). ``mounts`` maps host path -> path bwrap binds from (the
-        launcher's private staging mount points when it runs as root)."""
+        launcher's private staging mount points when it runs as root); ``private`` maps
+        ``/home/student`` and ``/tmp`` to the tmpfs the root launcher mounted for them (with a
+        cap on the number of files, which bwrap's own ``--tmpfs`` cannot set)."""
         src = lambda p: mounts.get(p, p)  # noqa: E731
         a = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
              "--unshare-cgroup-try", "--disable-userns", "--die-with-parent", "--new-session",
@@ -185,12 +196,15 @@ class Sandbox:
         for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
             if os.path.exists(etc):
                 a += ["--ro-bind", src(etc), etc]
-        a += ["--proc", "/proc", "--dev", "/dev",
-              "--size", str(16 * 1024**2), "--tmpfs", "/dev/shm",
-              "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-              "--size", str(TMPFS_BYTES), "--tmpfs", HOME,
-              "--file", str(notebook_fd), f"{HOME}/{notebook_name}",
+        a += ["--proc", "/proc", "--dev", "/dev"]  # /dev/shm stays on the read-only /dev: no POSIX shm
+        if private:
+            a += ["--bind", private[HOME], HOME, "--bind", private["/tmp"], "/tmp"]
+        else:
+            a += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+                  "--size", str(limits.home_bytes), "--tmpfs", HOME]
+        a += ["--file", str(notebook_fd), f"{HOME}/{notebook_name}",
               "--remount-ro", "/dev", "--remount-ro", "/",
+              "--seccomp", str(seccomp_fd),
               "--chdir", HOME, "--clearenv"]
         for k, v in self.env(HOME, "/tmp").items():
             a += ["--setenv", k, v]
@@ -273,9 +287,15 @@ def check_bwrap(bwrap: str) -> None:
             args += ["--symlink", os.readlink(p), str(p)]
         elif p.is_dir():
             args += ["--ro-bind", str(p), str(p)]
-    args += ["--proc", "/proc", "--", "/bin/sh", "-c", "exit 0"]
-    r = subprocess.run(args, capture_output=True, text=True, timeout=30,
-                       stdin=subprocess.DEVNULL)
+    fd = os.memfd_create("seccomp")
+    try:
+        os.write(fd, seccomp.program())
+        os.lseek(fd, 0, os.SEEK_SET)
+        args += ["--proc", "/proc", "--seccomp", str(fd), "--", "/bin/sh", "-c", "exit 0"]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL, pass_fds=[fd])
+    finally:
+        os.close(fd)
     if r.returncode != 0:
         raise SandboxUnavailable(
             f"bubblewrap is installed but cannot create its namespaces here: {r.stderr.strip()[:300]}"
@@ -292,6 +312,10 @@ def resolve_mode(mode: str | None) -> str:
 def create(mode: str | None = None) -> Sandbox:
     """Check that ``mode`` can run here and stage its environment (call :meth:`Sandbox.close`)."""
     mode = resolve_mode(mode)
+    if not seccomp.supported():
+        raise SandboxUnavailable(
+            f"the grader's seccomp filter knows the system calls of {', '.join(sorted(seccomp.ARCHES))}, "
+            f"not of this machine ({platform.machine()}): add its table to grading/seccomp.py")
     bw = None
     if mode == "bwrap":
         bw = bwrap_path()
