@@ -12,6 +12,9 @@ drops them). It is single-threaded, so the steps below are safe to do between fo
    of these mounts, and they vanish with this process;
    In mode ``user`` (no bwrap), the same trick makes the Python installation reachable: a folder
    others cannot traverse (``/root``) is covered by an empty tmpfs holding only that path;
+   in mode ``user``, the hidden folders include the host's world-writable ones (``/tmp``,
+   ``/var/tmp``, ``/dev/shm``, ...): covered by small tmpfs only root may write to, so that
+   nothing can be stored outside the submission's own folders;
    also only as root: the submission's private folders (``tmpfs``: ``[[path, bytes, files]]``),
    tmpfs mounts with a size *and* a cap on the number of files (``nr_inodes``, which bwrap's own
    ``--tmpfs`` cannot set), owned by the dedicated uid;
@@ -116,7 +119,8 @@ def _hide_and_reveal(hide: list, reveal: list, stage: str) -> None:
         aside = os.path.join(stage, f"reveal-{os.getpid()}-{i}")
         os.makedirs(aside, exist_ok=True)
         _check(_libc.mount(os.fsencode(path), os.fsencode(aside), None, MS_BIND | MS_REC, None), f"bind {path}")
-        asides.append((path, aside))
+        # held open: the aside may itself lie below a folder hidden next (the stage is in /tmp)
+        asides.append((path, f"/proc/self/fd/{os.open(aside, os.O_PATH)}"))
     covered = []
     for h in hide:
         if os.path.isdir(h) and not os.path.islink(h):

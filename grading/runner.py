@@ -316,6 +316,8 @@ class _Protocol:
 
 
 TOTAL_STOP = "it was stopped: the whole submission exceeded "
+WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/shm", "/run/lock", "/var/lock", "/dev/mqueue")
+"""Mode ``user``: folders anyone may write to on the host, covered for the worker (see launch.py)."""
 
 
 def _launch(sb: Sandbox, slot: int, limits: Limits, notebook: bytes, nb_name: str,
@@ -355,7 +357,7 @@ def _launch(sb: Sandbox, slot: int, limits: Limits, notebook: bytes, nb_name: st
             args_fd = _memfd("bwrap-args", b"".join(os.fsencode(a) + b"\0" for a in args))
             fds.append(args_fd)
             cfg["argv"] = [sb.bwrap, "--args", str(args_fd), "--", *sb.command_inside()]
-            cfg["env"] = {"PATH": "/usr/bin:/bin"}
+            cfg["env"] = {"PATH": "/usr/bin:/bin", "GRADING_OWNER": str(os.getpid())}  # bwrap's own, never inside
             cfg["cwd"] = "/"
         else:
             work = tmp / "home"
@@ -370,8 +372,10 @@ def _launch(sb: Sandbox, slot: int, limits: Limits, notebook: bytes, nb_name: st
                 (work / "tmp").mkdir()
             cfg["notebook"] = {"fd": nb_fd, "path": str(work / nb_name)}
             if sb.mode == "user" and os.geteuid() == 0:
-                cfg["reveal"] = sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)})
-                cfg["hide"] = sorted(sb.hidden_paths())
+                writable = {p for p in WORLD_WRITABLE if os.path.isdir(p) and os.path.realpath(p) == p}
+                cfg["reveal"] = sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
+                                        str(sb.lib), str(sb.stage / "grader")})
+                cfg["hide"] = sorted(sb.hidden_paths() | writable)
                 cfg["mount_stage"] = str(sb.stage / "mnt")
             cfg["seccomp"] = sb.seccomp_program.hex()
             cfg["argv"] = [sb.python_inside(), "-B", str(sb.stage / "grader" / "worker.py")]
@@ -380,7 +384,8 @@ def _launch(sb: Sandbox, slot: int, limits: Limits, notebook: bytes, nb_name: st
         return subprocess.Popen(
             [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(cfg)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd="/", env={"PATH": "/usr/bin:/bin"}, start_new_session=True, pass_fds=fds, close_fds=True)
+            cwd="/", env={"PATH": "/usr/bin:/bin", "GRADING_OWNER": str(os.getpid())}, start_new_session=True,
+            pass_fds=fds, close_fds=True)
     finally:
         for fd in fds:
             os.close(fd)

@@ -33,7 +33,7 @@ from grading.limits import Limits
 
 MAX_CODE_BYTES = 5_000_000  # all code cells of one notebook
 MAX_CELLS = 2000
-MAX_ATTEMPTS = 20  # per student and exercise: the latest ones are graded, earlier ones reported
+MAX_ATTEMPTS = 10  # per student and exercise: the latest ones are graded, earlier ones reported
 MAX_ENTRIES = 20_000  # entries read in one student's folder (a folder bomb)
 JUNK = frozenset({"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini"})
 
