@@ -12,8 +12,8 @@ nothing. Its fingerprints are the hashes of its ``K``-token windows chosen by *w
 minimum hash in every window of ``W`` consecutive hashes, Schleimer, Wilkerson & Aiken,
 SIGMOD 2003). The fingerprints of the distributed student notebook (the template) are removed,
 and so are those shared by more than half the class (what everybody writes). A pair is reported
-when its shared fingerprints cover at least ``THRESHOLD`` of the smaller answer and number at
-least ``MIN_SHARED``.
+when its shared fingerprints cover at least ``THRESHOLD`` of the smaller answer's remaining ones
+and number at least ``MIN_SHARED``.
 
 Why not ``copydetect`` (0.5.0, pinned)? It fingerprints whole files with the same winnowing, but
 per-question notebook answers are a few lines inside a notebook: this module extracts them per
@@ -156,16 +156,18 @@ def similar_pairs(answers_by_student: dict[str, dict[str, dict[str, str]]],
                 for h in f:
                     index.setdefault(h, []).append(student)
             common = max(2, int(COMMON * len(fps)))
+            frequent = {h for h, who in index.items() if len(who) > common}
+            size = {student: len(f - frequent) for student, f in fps.items()}
             shared: dict[tuple[str, str], int] = {}
             for h, who in index.items():
-                if len(who) > common:
+                if h in frequent:
                     continue
                 who = sorted(who)
                 for i in range(len(who)):
                     for j in range(i + 1, len(who)):
                         shared[(who[i], who[j])] = shared.get((who[i], who[j]), 0) + 1
             for (a, b), n in shared.items():
-                sim = n / min(len(fps[a]), len(fps[b]))
+                sim = n / min(size[a], size[b])
                 if n >= MIN_SHARED and sim >= THRESHOLD:
                     pairs.append(Pair(ex_name, q, a, b, round(sim, 3), n, code[a], code[b]))
     pairs.sort(key=lambda p: (p.exercise, p.question, -p.similarity, p.a, p.b))

@@ -33,7 +33,15 @@ def _load_decider(srcdir: Path):
 
 def _decide(app: Sphinx) -> None:
     srcdir = Path(app.srcdir)
-    app.lite_verdicts = _load_decider(srcdir).decide(srcdir) if (srcdir / "lite" / "notebooks.py").is_file() else {}
+    if not (srcdir / "lite" / "notebooks.py").is_file():
+        app.lite_verdicts = {}
+        return
+    decider = _load_decider(srcdir)
+    # each notebook by its path relative to the build root: the instructor site's root
+    # (_build/instructor-src) is made of symbolic links into the repository, which a resolved
+    # absolute path would leave
+    app.lite_verdicts = {str(p.relative_to(srcdir).with_suffix("")): decider.analyse(p.relative_to(srcdir), srcdir)
+                         for p in decider.toc_notebooks(srcdir)}
 
 
 def _signature(app: Sphinx, pagename: str) -> str:
