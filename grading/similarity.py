@@ -11,7 +11,8 @@ and layout vanish; keywords and operators stay), so renaming variables or reform
 nothing. Its fingerprints are the hashes of its ``K``-token windows chosen by *winnowing* (the
 minimum hash in every window of ``W`` consecutive hashes, Schleimer, Wilkerson & Aiken,
 SIGMOD 2003). The fingerprints of the distributed student notebook (the template) are removed,
-and so are those shared by more than half the class (what everybody writes). A pair is reported
+and so are those shared by more than half the class and more than five students (what
+everybody writes). A pair is reported
 when its shared fingerprints cover at least ``THRESHOLD`` of the smaller answer's remaining ones
 and number at least ``MIN_SHARED``.
 
@@ -43,7 +44,8 @@ K = 6  # tokens per window
 W = 4  # windows per winnowing window
 THRESHOLD = 0.8  # shared fingerprints / fingerprints of the smaller answer
 MIN_SHARED = 4  # at least this many shared fingerprints (tiny answers are alike by necessity)
-COMMON = 0.5  # fingerprints in more than this share of the class are ignored
+COMMON = 0.5  # fingerprints in more than this share of the class are ignored ...
+COMMON_MIN = 5  # ... and in more than this many students
 
 
 def tokens(code: str) -> list[str]:
@@ -155,7 +157,7 @@ def similar_pairs(answers_by_student: dict[str, dict[str, dict[str, str]]],
             for student, f in fps.items():
                 for h in f:
                     index.setdefault(h, []).append(student)
-            common = max(2, int(COMMON * len(fps)))
+            common = max(COMMON_MIN, int(COMMON * len(fps)))
             frequent = {h for h, who in index.items() if len(who) > common}
             size = {student: len(f - frequent) for student, f in fps.items()}
             shared: dict[tuple[str, str], int] = {}

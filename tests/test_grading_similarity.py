@@ -105,6 +105,14 @@ def test_the_template_alone_is_never_similar() -> None:
     assert similar_pairs({f"s{i}": blank for i in range(5)}, {"narrow_valley": ex}) == []
 
 
+def test_code_most_of_a_large_class_shares_is_not_similarity() -> None:
+    ex = load(SOLUTIONS / "narrow_valley.md")
+    crowd = {f"s{i}": GD for i in range(8)} | {"x": GD_OTHER, "y": GD_THIRD}
+    assert similar_pairs(_class(crowd), {"narrow_valley": ex}) == []
+    few = {f"s{i}": GD for i in range(3)} | {"x": GD_OTHER, "y": GD_THIRD}
+    assert len(similar_pairs(_class(few), {"narrow_valley": ex})) == 3
+
+
 def test_report_pages_escape_what_students_wrote() -> None:
     ex = load(SOLUTIONS / "narrow_valley.md")
     evil = GD.replace("return np.array(path)", "return np.array(path)  # </pre><script>alert(1)</script>")
