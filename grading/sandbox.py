@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grading import seccomp
+from grading.environment import PYTHON_INSIDE, VENV_INSIDE, Presented, prepare
 from grading.limits import Limits
 
 MODES = ("bwrap", "user", "none")
@@ -111,6 +112,7 @@ class Sandbox:
     bwrap: str | None = None
     uid_base: int | None = None  # dedicated host uids (root only): uid_base + slot
     hide: set[str] = field(default_factory=set)  # mode user: folders covered for the worker
+    presented: Presented | None = None  # mode bwrap: the Python environment at neutral paths
     _free: list[int] = field(default_factory=list)
     _next: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -162,6 +164,8 @@ class Sandbox:
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{tmp}/matplotlib", "IPYTHONDIR": f"{home}/.ipython",
             "GRADING_RUN": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            **({"LD_LIBRARY_PATH": f"{PYTHON_INSIDE}/lib"}
+               if self.mode == "bwrap" and self.presented and self.presented.python else {}),
         }
 
     def python_inside(self) -> str:
@@ -183,19 +187,11 @@ class Sandbox:
             p = Path("/") / top
             if p.is_symlink():
                 a += ["--symlink", os.readlink(p), str(p)]
-            elif p.is_dir():
-                a += ["--ro-bind", src(str(p)), str(p)]
         base = os.path.realpath(sys.base_prefix)
         if not base.startswith("/usr/local") and Path("/usr/local").is_dir():
             a += ["--tmpfs", "/usr/local"]  # nothing of /usr/local but Python, when it lives there
-        if not base.startswith("/usr/") or base.startswith("/usr/local"):
-            a += ["--ro-bind", src(base), base]
-        a += ["--ro-bind", src(os.path.realpath(sys.prefix)), "/opt/venv",
-              "--ro-bind", src(str(self.lib)), "/opt/lib",
-              "--ro-bind", src(str(self.stage / "grader")), "/opt/grader"]
-        for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
-            if os.path.exists(etc):
-                a += ["--ro-bind", src(etc), etc]
+        for host, inside in self._binds()[1:]:
+            a += ["--ro-bind", src(host), inside]
         a += ["--proc", "/proc", "--dev", "/dev"]  # /dev/shm stays on the read-only /dev: no POSIX shm
         if private:
             a += ["--bind", private[HOME], HOME, "--bind", private["/tmp"], "/tmp"]
@@ -213,20 +209,28 @@ class Sandbox:
     def command_inside(self) -> list[str]:
         return [self.python_inside(), "-B", "/opt/grader/worker.py"]
 
-    def bind_sources(self) -> list[str]:
-        """Host paths bwrap binds (staged through private mounts when the launcher is root)."""
-        paths = ["/usr"]
+    def _binds(self) -> list[tuple[str, str]]:
+        """(host path, path inside) of every read-only bind of mode bwrap, ``/usr`` first."""
+        pairs = [("/usr", "/usr")]
         for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
             p = Path("/") / top
             if p.is_dir() and not p.is_symlink():
-                paths.append(str(p))
+                pairs.append((str(p), str(p)))
         base = os.path.realpath(sys.base_prefix)
-        if not base.startswith("/usr/") or base.startswith("/usr/local"):
-            paths.append(base)
-        paths += [os.path.realpath(sys.prefix), str(self.lib), str(self.stage / "grader")]
-        paths += [e for e in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
+        pres = self.presented
+        if pres is not None and pres.python is not None:
+            pairs.append((str(pres.python), PYTHON_INSIDE))
+        elif not base.startswith("/usr/") or base.startswith("/usr/local"):
+            pairs.append((base, base))
+        pairs.append((str(pres.venv) if pres is not None else os.path.realpath(sys.prefix), VENV_INSIDE))
+        pairs += [(str(self.lib), "/opt/lib"), (str(self.stage / "grader"), "/opt/grader")]
+        pairs += [(e, e) for e in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
                   if os.path.exists(e)]
-        return paths
+        return pairs
+
+    def bind_sources(self) -> list[str]:
+        """Host paths bwrap binds (staged through private mounts when the launcher is root)."""
+        return [host for host, _ in self._binds()]
 
     def sweep(self, slot: int) -> None:
         """Kill every process the slot's dedicated uid still runs (root only)."""
@@ -334,8 +338,9 @@ def create(mode: str | None = None) -> Sandbox:
         lo, hi = UID_BASE_RANGE
         env_base = os.environ.get("GRADE_SANDBOX_UID")
         uid_base = int(env_base) if env_base else random.randrange(lo, hi, 1000)
+    presented = prepare() if mode == "bwrap" else None  # once per environment; cached
     stage = _stage(mode)
-    sb = Sandbox(mode, stage, bw, uid_base)
+    sb = Sandbox(mode, stage, bw, uid_base, presented=presented)
     atexit.register(sb.close)
     return sb
 
