@@ -6,16 +6,20 @@ Modes (``GRADE_SANDBOX`` / ``--sandbox``):
 ``bwrap`` (default)
     Every run of a submission gets its own ``bwrap`` sandbox: new user, PID, IPC, UTS, network
     (and, where possible, cgroup) namespaces, ``--die-with-parent``, a new session, user
-    namespaces disabled inside, running as uid/gid 1000 inside. Its file system is an empty,
-    read-only root holding only
+    namespaces disabled inside, running as uid/gid 1000 inside, under the seccomp filter of
+    :mod:`grading.seccomp` (one process, no sockets, no shared memory) and the limits of
+    :mod:`grading.limits`. Its file system is an empty, read-only root holding only
 
     * ``/usr`` (and the ``/bin``, ``/lib*`` links) with ``/usr/local`` masked unless Python lives
-      there, the Python installation, and the grading venv at ``/opt/venv`` -- read-only;
+      there, and the grader's Python environment presented at neutral paths (``/opt/venv``, and
+      ``/opt/python`` for a base installation outside ``/usr``; :mod:`grading.environment`) --
+      read-only;
     * ``/opt/lib``: a copy of the *shipped* package ``lecture_code`` (the student side: checker and
       public checks; never hidden checks, references or solutions) -- read-only;
     * ``/opt/grader/worker.py``: the worker, the only grader module it sees -- read-only;
     * ``/home/student`` (its working folder, holding its own copy of the notebook) and ``/tmp``:
-      private tmpfs of limited size; ``/dev`` minimal, ``/proc`` of its own PID namespace.
+      private tmpfs of limited size (and, as root, number of files); ``/dev`` minimal and
+      read-only (so no POSIX shared memory), ``/proc`` of its own PID namespace.
 
     Nothing of the repository, ``solutions/``, the hidden checks, the reference values, other
     submissions, the output folder or the host's processes is visible; there is no network
@@ -27,15 +31,16 @@ Modes (``GRADE_SANDBOX`` / ``--sandbox``):
 ``user``
     For Gradescope and other containers where ``bwrap`` cannot run: the worker runs as a
     dedicated unprivileged uid (the grader must be root), in its own session and folder, with the
-    same limits and the same plain-values protocol. In a private mount namespace the grader's own
-    folder (hidden checks, solutions), the submissions and the output folder are covered by empty
-    tmpfs; files readable by root only (the archive makes its folders 0700) stay out of reach
-    anyway; processes left over are killed by uid. No network or PID isolation: rely on the
-    container (one submission) for those.
+    same limits, the same seccomp filter (so no socket: no network) and the same plain-values
+    protocol. In a private mount namespace the grader's own folder (hidden checks, solutions), the
+    submissions, the output folder and the host's world-writable folders are covered by empty
+    tmpfs, and its own folders are private tmpfs; files readable by root only (the archive makes
+    its folders 0700) stay out of reach anyway; processes left over are killed by uid. No PID
+    isolation: rely on the container (one submission) for that.
 
 ``none``
-    A process in its own session with resource limits only. A submission can read every file the
-    grader can (including ``solutions/``) and signal its processes. ``make grade`` refuses it
+    A process in its own session with resource limits and the seccomp filter only. A submission
+    can read every file the grader can (including ``solutions/``) and signal its processes. ``make grade`` refuses it
     unless ``GRADE_SANDBOX=none`` is given, and then warns in its output and in the report.
 """
 

@@ -10,6 +10,7 @@ the book (the in-browser links of ``book/_ext/lite_links.py`` failed on this sym
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -28,9 +29,10 @@ def test_instructor_tree_links_the_repository_and_replaces_exercises(tmp_path: P
     assert (dest / "book").is_symlink() and (dest / "lite").is_symlink()
     assert not (dest / "exercises").is_symlink()
     for ex in load_all():
-        text = (dest / "exercises" / f"{ex.name}.ipynb").read_text(encoding="utf-8")
-        assert "YOUR CODE HERE" not in text and CANARY in text
-        assert not re.search(r"(?<!\w)hidden\(", text) and "@public" not in text
+        nb = json.loads((dest / "exercises" / f"{ex.name}.ipynb").read_text(encoding="utf-8"))
+        code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        assert "YOUR CODE HERE" not in code and CANARY in code
+        assert not re.search(r"(?<!\w)hidden\(", code) and "@public" not in code
 
 
 @pytest.mark.build
@@ -47,5 +49,6 @@ def test_the_instructor_site_builds_strictly(tmp_path: Path) -> None:
     assert r.returncode == 0, (r.stdout[-4000:], r.stderr[-4000:])
     for n in names:
         page = (out / "_build" / "html" / "exercises" / f"{n}.html").read_text(encoding="utf-8")
-        assert "YOUR CODE HERE" not in page, n  # the solutions are shown
-        assert "hidden(" not in page and "@public" not in page, n  # never the tests
+        assert CANARY in page, n  # the solutions are shown
+        for test_code in (">hidden</span>", ">Call</span>", "hidden(&quot;q", "@public"):  # never the tests
+            assert test_code not in page, (n, test_code)
