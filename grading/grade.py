@@ -122,7 +122,9 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         except BaseException:  # Ctrl-C or an error: leave no worker running
             stop_all()
             raise
-    key = ros.match if ros else (lambda s: s)
+    names = sorted({f.student for f in found} | {s for s, _ in skipped_list if s is not None})
+    to_student = ros.mapping(names) if ros else {s: s for s in names}
+    key = lambda s: to_student.get(s, s)  # noqa: E731
     by_student: dict[str, list[SubmissionResult]] = {}
     answers_by: dict[str, dict[str, dict[str, str]]] = {}
     for r in results:

@@ -89,13 +89,21 @@ class Roster:
                               vals.get("section", ""))
         return cls(ids)
 
-    def match(self, submission: str) -> str:
-        """The roster id of a submission name (exact, or the same after Unicode NFC and stripping
-        spaces), or the submission name itself when it is not in the roster."""
-        if submission in self.ids:
-            return submission
-        norm = unicodedata.normalize("NFC", submission).strip()
-        return norm if norm in self.ids else submission
+    def mapping(self, submissions: list[str]) -> dict[str, str]:
+        """Submission name -> student: the roster id with the same name, or the same after Unicode
+        NFC normalization (a zip made on macOS spells "é" in two characters) unless another
+        submission has that exact name; otherwise the submission's own name (not in the roster).
+        Two different submissions never map to one student."""
+        out = {s: s for s in submissions}
+        taken = {s for s in submissions if s in self.ids}
+        for s in submissions:
+            if s in self.ids:
+                continue
+            norm = unicodedata.normalize("NFC", s)
+            if norm in self.ids and norm not in taken:
+                out[s] = norm
+                taken.add(norm)
+        return out
 
 
 def _cell(text: str) -> str:

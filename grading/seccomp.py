@@ -19,6 +19,8 @@ What it refuses, and why (a notebook that computes never needs any of it):
 - **the network and other processes**: ``socket``/``socketpair`` (no TCP, UDP or unix socket
   can exist), ``io_uring`` (it can open sockets and files without the checked calls),
   ``ptrace``, ``process_vm_readv``/``writev``, ``pidfd_getfd``, ``kcmp``.
+- **kernel memory no limit counts**: inotify watches, extended attributes (tmpfs keeps them in
+  memory), POSIX timers.
 - **the kernel's administrative surface**: namespaces (``unshare``, ``setns``), mounts (old
   and new API), ``chroot``, keyrings, file handles (``open_by_handle_at``), modules, ``kexec``,
   ``reboot``, swap, ``acct``, ``syslog``, ``quotactl``, ``bpf``, ``perf_event_open``,
@@ -37,7 +39,7 @@ import errno
 import platform
 import struct
 
-__all__ = ["DENIED", "CLONE_THREAD", "F_SETPIPE_SZ", "program", "supported", "ARCHES"]
+__all__ = ["DENIED", "CLONE_THREAD", "F_SETPIPE_SZ", "program", "supported", "ARCHES", "NEWER"]
 
 # seccomp_data: int nr; u32 arch; u64 instruction_pointer; u64 args[6] (little-endian here)
 _NR, _ARCH = 0, 4
@@ -74,9 +76,17 @@ DENIED = (
     "add_key", "request_key", "keyctl", "name_to_handle_at", "open_by_handle_at",
     "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
     "swapon", "swapoff", "acct", "syslog", "quotactl", "uselib", "iopl", "ioperm", "vhangup",
-    "lookup_dcookie", "bpf", "perf_event_open", "userfaultfd", "fanotify_init",
+    "lookup_dcookie", "bpf", "perf_event_open", "userfaultfd", "fanotify_init", "open_tree_attr",
+    # kernel memory no other limit counts: inotify watches (a few hundred bytes each, up to
+    # fs.inotify.max_user_watches), extended attributes (tmpfs keeps them in memory), POSIX timers
+    "inotify_init", "inotify_init1", "inotify_add_watch",
+    "setxattr", "lsetxattr", "fsetxattr", "setxattrat", "timer_create",
 )
 """System calls refused with EPERM (names as in ``man 2 syscalls``)."""
+
+NEWER = {"setxattrat": 463, "open_tree_attr": 467}
+"""System calls newer than the libseccomp of Debian bookworm (2.5.4): one number on every
+architecture (the kernel's common table; Linux 6.13 and 6.15)."""
 
 ARCHES = {
     # machine -> (AUDIT_ARCH_*, x32 bit to refuse, {name: number})
@@ -98,6 +108,9 @@ ARCHES = {
         "swapon": 167, "swapoff": 168, "acct": 163, "syslog": 103, "quotactl": 179, "uselib": 134,
         "iopl": 172, "ioperm": 173, "vhangup": 153, "lookup_dcookie": 212, "bpf": 321,
         "perf_event_open": 298, "userfaultfd": 323, "fanotify_init": 300,
+        "inotify_init": 253, "inotify_init1": 294, "inotify_add_watch": 254,
+        "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190, "timer_create": 222,
+        **NEWER,
     }),
     "aarch64": (0xC00000B7, False, {
         "clone": 220, "clone3": 435, "fcntl": 25,
@@ -116,7 +129,9 @@ ARCHES = {
         "delete_module": 106, "kexec_load": 104, "kexec_file_load": 294, "reboot": 142,
         "swapon": 224, "swapoff": 225, "acct": 89, "syslog": 116, "quotactl": 60, "vhangup": 58,
         "lookup_dcookie": 18, "bpf": 280, "perf_event_open": 241, "userfaultfd": 282,
-        "fanotify_init": 262,
+        "fanotify_init": 262, "inotify_init1": 26, "inotify_add_watch": 27,
+        "setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "timer_create": 107,
+        **NEWER,
     }),
 }
 """Native system-call numbers (AArch64 has no ``fork``, ``vfork``, ``uselib``, ``iopl``, ``ioperm``)."""

@@ -151,3 +151,12 @@ def test_roster_errors_name_the_file_and_line(tmp_path: Path) -> None:
         with pytest.raises(RosterError, match=None) as exc:
             Roster.load(tmp_path / name)
         assert msg in str(exc.value) and name in str(exc.value), (name, str(exc.value))
+
+
+def test_two_submissions_never_map_to_one_student(tmp_path: Path) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_text("id\nrené\nann\n", encoding="utf-8")
+    r = Roster.load(roster)
+    nfd = "rene\u0301"  # "é" as macOS spells it
+    assert r.mapping([nfd, "ann ", "ann"]) == {nfd: "rené", "ann ": "ann ", "ann": "ann"}
+    assert r.mapping(["rené", nfd]) == {"rené": "rené", nfd: nfd}  # the exact name wins, the other stays apart
