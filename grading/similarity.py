@@ -206,16 +206,18 @@ def similarity_html(pairs: list[Pair], run: Any = None) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{font-family:sans-serif;margin:1rem}}table{{border-collapse:collapse;width:100%}}
 td,th{{border:1px solid #999;padding:.3rem;text-align:left;vertical-align:top}}
-.pair{{display:flex;gap:1rem;flex-wrap:wrap}}pre{{flex:1 1 20rem;overflow:auto;background:#f4f4f4;
+.wrap{{overflow-x:auto}}.pair{{display:flex;gap:1rem;flex-wrap:wrap}}
+pre{{flex:1 1 16rem;min-width:0;white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;
 margin:0;padding:.4rem;font-size:.85rem}}</style></head><body>
 <h1>Similarity report</h1>
 <p>Pairs of submissions whose answer to a question shares at least {THRESHOLD:.0%} of its
-fingerprints (normalized tokens, {K}-token windows, winnowing over {W}) with the other's, not counting
-the distributed notebook's code nor code that more than half the class shares. It never changes a
+fingerprints (normalized tokens, {K}-token windows, winnowing over {W}) with the other's, and at least
+{MIN_SHARED}, not counting the distributed notebook's code nor code that more than {COMMON:.0%} of the class
+(and more than {COMMON_MIN} students) share. It never changes a
 grade and says nothing about who copied whom.</p>
-<table><thead><tr><th scope="col">exercise</th><th scope="col">question</th><th scope="col">student</th>
+<div class="wrap"><table><thead><tr><th scope="col">exercise</th><th scope="col">question</th><th scope="col">student</th>
 <th scope="col">student</th><th scope="col">similarity</th><th scope="col">shared fingerprints</th></tr></thead>
 <tbody>
 {body}
-</tbody></table></body></html>
+</tbody></table></div></body></html>
 """
