@@ -132,11 +132,14 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         by_student.setdefault(r.student, []).append(r)
     skipped: dict[str, list[str]] = {}
     folder_notes: list[str] = []
+    unattributed: set[str] = set()  # students with an entry that may have been an attempt
     for student, why in skipped_list:
         if student is None:
             folder_notes.append(why)
         else:
             skipped.setdefault(key(student), []).append(why)
+            if getattr(why, "maybe_attempt", False):
+                unattributed.add(key(student))
     for rs in by_student.values():
         choose_attempts(rs, attempts)
     by_path = {f.path: a for f, (_, a) in zip(found, peeked)}
@@ -149,9 +152,10 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         by_student = {**{s: rs for s, rs in previous.by_student.items() if s != tkey}, **by_student}
         skipped = {**{s: w for s, w in previous.skipped.items() if s != tkey}, **skipped}
         answers_by = {**{s: a for s, a in previous.answers.items() if s != tkey}, **answers_by}
+        unattributed |= {s for s in previous.unattributed if s != tkey}
         folder_notes = previous.folder_notes
         wanted = sorted(set(previous.exercises) | set(wanted))
     run = GradingRun(by_student, sb.mode, attempts, time.monotonic() - t_start, skipped, folder_notes, wanted,
-                     limits.describe(), ros, answers_by)
+                     limits.describe(), ros, answers_by, unattributed)
     write_outputs(run, out, exercises)
     return run

@@ -78,6 +78,7 @@ class GradingRun:
     limits: str = ""  # Limits.describe() of the run
     roster: Roster | None = None
     answers: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # student -> ex -> q -> code
+    unattributed: set[str] = field(default_factory=set)  # students with an entry that may have been an attempt
 
     # dict-like access, for callers that iterate results
     def values(self):  # noqa: ANN201
@@ -105,7 +106,7 @@ class GradingRun:
         if any(r.counted and r.exercise == exercise for r in rs):
             return GRADED
         tried = any(r.exercise == exercise for r in rs)
-        unattributed = any(r.exercise is None for r in rs) or bool(self.skipped.get(student))
+        unattributed = any(r.exercise is None for r in rs) or student in self.unattributed
         return NOT_GRADABLE if tried or unattributed else NOT_SUBMITTED
 
     def counted(self, student: str, exercise: str) -> SubmissionResult | None:
@@ -123,6 +124,7 @@ class GradingRun:
             "skipped": {name(s): w for s, w in self.skipped.items()},
             "folder_notes": self.folder_notes,
             "answers": {name(s): a for s, a in self.answers.items()},
+            "unattributed": sorted(name(s) for s in self.unattributed),
         }
         return json.dumps(data, indent=1, ensure_ascii=False)
 
@@ -138,7 +140,8 @@ class GradingRun:
         by_student = {name(s): [_result_from(name(s), r) for r in rs] for s, rs in data["students"].items()}
         return cls(by_student, data["mode"], data["rule"], data["seconds"],
                    {name(s): w for s, w in data["skipped"].items()}, data["folder_notes"], data["exercises"],
-                   data.get("limits", ""), None, {name(s): a for s, a in data.get("answers", {}).items()})
+                   data.get("limits", ""), None, {name(s): a for s, a in data.get("answers", {}).items()},
+                   {name(s) for s in data.get("unattributed", [])})
 
 
 def _result_json(r: SubmissionResult) -> dict[str, Any]:

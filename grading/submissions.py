@@ -200,6 +200,19 @@ def natural(rel: str) -> list[Any]:
             for t in re.split(r"(\d+)", rel) if t != ""]
 
 
+class Note(str):
+    """Why an entry is not graded; ``maybe_attempt``: it may have been an attempt at an exercise
+    (a link, a pipe, an unreadable folder), so the student's exercises without a graded attempt
+    are "not gradable" rather than "not submitted"."""
+
+    maybe_attempt: bool = False
+
+    def __new__(cls, text: str, maybe_attempt: bool = False) -> Note:
+        obj = super().__new__(cls, text)
+        obj.maybe_attempt = maybe_attempt
+        return obj
+
+
 @dataclass
 class Found:
     student: str  # raw name (folder or file stem)
@@ -229,7 +242,7 @@ def find_submissions(folder: Path, one_student: str | None = None) -> tuple[list
     for e in entries:
         if e.is_symlink():
             student = e.name[: -len(".ipynb")] if e.name.endswith(".ipynb") else e.name
-            skipped.append((student, f"{quoted(e.name)} is a symbolic link: not followed, not graded"))
+            skipped.append((student, Note(f"{quoted(e.name)} is a symbolic link: not followed, not graded", True)))
         elif e.is_dir(follow_symlinks=False):
             if e.name in JUNK:
                 skipped.append((None, f"{quoted(e.name)} is a folder of system or Jupyter files: not graded"))
@@ -254,16 +267,16 @@ def _walk_student(top: str, student: str) -> tuple[list[Found], list[str]]:
         try:
             subs = _listed(d)
         except OSError as exc:
-            notes.append(f"{quoted(os.path.relpath(d, top))} could not be read ({exc.strerror}): not graded")
+            notes.append(Note(f"{quoted(os.path.relpath(d, top))} could not be read ({exc.strerror}): not graded", True))
             continue
         for s in subs:
             seen += 1
             rel = os.path.relpath(s.path, top)
             if seen > MAX_ENTRIES:
-                notes.append(f"the folder holds more than {MAX_ENTRIES} entries: the rest were not read")
+                notes.append(Note(f"the folder holds more than {MAX_ENTRIES} entries: the rest were not read", True))
                 return mine, notes
             if s.is_symlink():
-                notes.append(f"{quoted(rel)} is a symbolic link: not followed, not graded")
+                notes.append(Note(f"{quoted(rel)} is a symbolic link: not followed, not graded", True))
             elif s.is_dir(follow_symlinks=False):
                 if s.name in JUNK:
                     notes.append(f"{quoted(rel)} is a folder of system or Jupyter files (autosaves): not graded")

@@ -39,6 +39,10 @@ def run(tmp_path_factory: pytest.TempPathFactory):
         shutil.copytree(matrix / case, sub / student)
     (sub / "dee").mkdir()
     (sub / "dee" / "narrow_valley.ipynb").write_bytes(b"\x89PNG not a notebook")
+    (sub / "fay").mkdir()
+    (sub / "fay" / "notes.txt").write_text("I will hand it in next week")  # nothing for the exercise
+    (sub / "gus").mkdir()
+    (sub / "gus" / "hw.ipynb").symlink_to(matrix / "correct" / "narrow_valley.ipynb")  # may have been it
     (sub / "copycat").mkdir()
     shutil.copyfile(matrix / "correct" / "narrow_valley.ipynb", sub / "copycat" / "hw.ipynb")
     roster = root / "roster.csv"
@@ -57,9 +61,10 @@ def run(tmp_path_factory: pytest.TempPathFactory):
 def test_scores_have_per_exercise_totals_maxima_and_status(run) -> None:
     _, out, _, _ = run
     rows = {r["student"]: r for r in _rows((out / "scores.csv").read_text(encoding="utf-8"))}
-    assert set(rows) == {"ada", "bob", "cyd", "dee", "copycat", "eve", "stranger"}
+    assert set(rows) == {"ada", "bob", "cyd", "dee", "copycat", "eve", "fay", "gus", "stranger"}
     want = {"ada": ("8", "graded"), "bob": ("4", "graded"), "cyd": ("0", "graded"),
-            "dee": ("0", "not gradable"), "eve": ("0", "not submitted"), "copycat": ("8", "graded")}
+            "dee": ("0", "not gradable"), "eve": ("0", "not submitted"), "copycat": ("8", "graded"),
+            "fay": ("0", "not submitted"), "gus": ("0", "not gradable")}
     for s, (total, status) in want.items():
         assert (rows[s]["narrow_valley:total"], rows[s]["narrow_valley:status"]) == (total, status), rows[s]
         assert rows[s]["narrow_valley:max"] == "8" and rows[s]["max"] == "8"
@@ -100,7 +105,7 @@ def test_moodle_file_identifies_users_as_moodle_maps_them(run) -> None:
 def test_long_csv_has_one_row_per_student_and_question(run) -> None:
     _, out, _, _ = run
     rows = _rows((out / "grades-long.csv").read_text(encoding="utf-8"))
-    assert len(rows) == 7 * 5
+    assert len(rows) == 9 * 5
     bob = {r["question"]: r for r in rows if r["student"] == "bob"}
     assert {q: float(r["points"]) for q, r in bob.items()} == {"q1": 1, "q2": 1, "q3": 0, "q4": 2, "q5": 0}
     assert {r["status"] for r in rows if r["student"] == "eve"} == {"not submitted"}
