@@ -87,7 +87,7 @@ def _defined(code: str) -> set[str]:
     """Top-level names a cell defines (functions, classes, assignments)."""
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):  # a cell that does not parse: its definitions by their look
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # does not parse: definitions by their look
         return {a or b for a, b in re.findall(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", code, flags=re.M)}
     names: set[str] = set()
     for node in tree.body:
@@ -107,7 +107,7 @@ def _targets(ex: Exercise) -> dict[str, set[str]]:
         for p in q.probes:
             try:
                 names.update(n.id for n in ast.walk(ast.parse(p.target, mode="eval")) if isinstance(n, ast.Name))
-            except SyntaxError:
+            except (SyntaxError, ValueError):
                 pass
         out[q.name] = names
     return out

@@ -33,6 +33,7 @@ from grading.limits import Limits
 
 MAX_CODE_BYTES = 5_000_000  # all code cells of one notebook
 MAX_CELLS = 2000
+MAX_JSON_VALUES = 5_000_000  # about 200 MB of Python objects: the grader's own memory stays bounded
 MAX_ATTEMPTS = 10  # per student and exercise: the latest ones are graded, earlier ones reported
 MAX_ENTRIES = 20_000  # entries read in one student's folder (a folder bomb)
 JUNK = frozenset({"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini"})
@@ -72,7 +73,12 @@ def read_regular_file(path: Path, limit: int = Limits.notebook_bytes) -> bytes:
 
 
 def parse_notebook(data: bytes) -> dict[str, Any]:
-    """The notebook as JSON (validated just enough to read its code cells)."""
+    """The notebook as JSON (validated just enough to read its code cells). A file whose JSON would
+    hold more than :data:`MAX_JSON_VALUES` values is refused before it is parsed (every value
+    after the first follows a comma; counting commas over-estimates, strings included): 100 MB of
+    ``{},`` would otherwise become gigabytes of objects in the grader itself."""
+    if data.count(b",") + data.count(b"[") + data.count(b"{") > MAX_JSON_VALUES:
+        raise NotGradable(f"holds more than {MAX_JSON_VALUES:,} JSON values (huge outputs? clear them): not graded")
     try:
         nb = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -79,3 +79,15 @@ def test_every_entry_is_found_or_listed(tmp_path: Path) -> None:
                  'None: "__MACOSX" is a folder of system or Jupyter files',
                  'link: "link.ipynb" is a symbolic link'):
         assert what in text, (what, text)
+
+
+def test_a_notebook_of_millions_of_tiny_values_is_refused_before_parsing() -> None:
+    import pytest
+
+    from grading.submissions import MAX_JSON_VALUES, NotGradable, parse_notebook
+
+    bomb = b'{"cells": [], "x": [' + b"{}," * MAX_JSON_VALUES + b"{}]}"  # 15 MB, gigabytes once parsed
+    with pytest.raises(NotGradable, match="more than 5,000,000 JSON values"):
+        parse_notebook(bomb)
+    heavy = b'{"cells": [], "outputs": "' + b"A" * 50_000_000 + b'"}'  # 50 MB of one image: fine
+    assert parse_notebook(heavy)["cells"] == []
