@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"make grade: {exc}", file=sys.stderr)
             return 2
         n = sum(len(v) for v in res.values())
+        if args.only is not None:
+            print(f"regraded {args.only} into {out}/ (everyone else's results kept)")
+            return 0
         print(f"graded {n} notebooks of {len(res)} students in {res.seconds:.0f} s (sandbox: {sb.mode}, "
               f"{args.attempts} attempt counts) -> {out}/: scores.csv, grades-long.csv, canvas.csv, moodle.csv, "
               f"feedback/, grading-report.txt, similarity.html")
