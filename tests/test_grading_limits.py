@@ -124,3 +124,21 @@ def test_the_memory_limit_is_the_process_address_space_plus_its_files() -> None:
     assert got["shm_writable"] is False
     if os.geteuid() == 0:  # the launcher mounts the private folders itself, with a file cap
         assert list(got["inodes"]) == [lim.files_count, lim.files_count], got
+
+
+def test_the_cpu_of_every_thread_counts() -> None:
+    """Threads burning CPU are stopped by the step limit in CPU time, long before the wall-clock cap
+    (which is set far away here): the kernel's accounting of the process counts every thread."""
+    import time
+
+    from grading.runner import run_submission
+
+    cell = ("import threading, time\nimport numpy as np\n"
+            "def burn():\n    a = np.random.rand(300, 300)\n    while time.process_time() < 60:\n        a @ a\n"
+            "ts = [threading.Thread(target=burn) for _ in range(3)]\n"
+            "[t.start() for t in ts]\n[t.join() for t in ts]\n")
+    lim = Limits(step_timeout=2, total_timeout=30, wall_factor=100, max_attempts=1)
+    t0 = time.monotonic()
+    out = run_submission([cell], {}, lim, sandbox="bwrap")
+    assert any("ran longer than 2 s" in i for i in out.incidents), out.incidents
+    assert time.monotonic() - t0 < 2 * lim.wall_factor  # stopped by CPU time, not by the wall cap
