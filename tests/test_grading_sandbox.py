@@ -80,7 +80,8 @@ class _Bait:
         self.port = self.tcp.getsockname()[1]
         self.tcp.listen(8)
         self.unix = socket.socket(socket.AF_UNIX)
-        self.unix.bind("\0grading-hostile-test")  # the attack's fixed name; bound by one run at a time
+        self.unix_name = f"grading-hostile-test-{os.getpid()}"  # unique: parallel test runs never collide
+        self.unix.bind("\0" + self.unix_name)
         self.unix.listen(8)
         self.stop = False
         for s in (self.tcp, self.unix):
@@ -105,8 +106,8 @@ class _Bait:
         self.unix.close()
 
 
-def _class_folder(root: Path, port: int) -> tuple[Path, Path, Path]:
-    matrix, hostile_dir = make_matrix.write(root / "fixtures", bait_port=port)
+def _class_folder(root: Path, port: int, unix: str) -> tuple[Path, Path, Path]:
+    matrix, hostile_dir = make_matrix.write(root / "fixtures", bait_port=port, bait_unix=unix)
     sub = root / "class"
     shutil.copytree(hostile_dir, sub, ignore=shutil.ignore_patterns("expected.json"))
     for name in CLASSMATES:
@@ -181,7 +182,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
                     "class must never run without the sandbox")
     root = tmp_path_factory.mktemp("hostile")
     bait = _Bait()
-    sub, matrix, hostile_dir = _class_folder(root, bait.port)
+    sub, matrix, hostile_dir = _class_folder(root, bait.port, bait.unix_name)
     out = root / "out"
     before_tmp = {p for p in temp_folders(os.getpid()) if "grading-run-" in p.name}
     try:
