@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from grading.judge import SubmissionResult, grade_notebook, reference_values, solution_cells  # noqa: F401
+from grading.judge import SubmissionResult, grade_notebook, reference_values
 from grading.limits import Limits
 from grading.report import ATTEMPT_RULES, RESULTS_FILE, UNSAFE_WARNING, GradingRun, choose_attempts, write_outputs
 from grading.roster import Roster

@@ -7,22 +7,18 @@ from __future__ import annotations
 import csv
 import io
 import keyword
+import sys
 
 from copydetect import CodeFingerprint, compare_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grading.similarity import answers, fingerprints, similar_pairs, similarity_csv, similarity_html, tokens
-from grading.source import SOLUTIONS, load, student_notebook
+from grading.source import ROOT, SOLUTIONS, load, student_notebook
 
-GD = '''def gd_steps(w0, eta, n_steps):
-    w = np.array(w0, dtype=float)
-    path = [w.copy()]
-    for _ in range(n_steps):
-        w = w - eta * grad_E(w)
-        path.append(w.copy())
-    return np.array(path)
-'''
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "grading"))
+from make_matrix import GD  # noqa: E402  (the matrix's right answer to q1)
+
 GD_RENAMED = '''def gd_steps(start, lr, k):
     # my own version, honest
     x = np.array(start, dtype=float)
