@@ -38,7 +38,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "grading"
 sys.path.insert(0, str(FIXTURES))
 import hostile  # noqa: E402
 import make_matrix  # noqa: E402
-from helpers import sandbox_processes, temp_folders  # noqa: E402
+from helpers import host_paths, sandbox_processes, temp_folders  # noqa: E402
 
 PY = sys.executable
 CLASSMATES = ["correct", "partial", "wrong", "unanswered", "exception_in_function"]
@@ -107,7 +107,8 @@ class _Bait:
 
 
 def _class_folder(root: Path, port: int, unix: str) -> tuple[Path, Path, Path]:
-    matrix, hostile_dir = make_matrix.write(root / "fixtures", bait_port=port, bait_unix=unix)
+    matrix, hostile_dir = make_matrix.write(root / "fixtures", bait_port=port, bait_unix=unix,
+                                            host_paths=tuple(host_paths()))
     sub = root / "class"
     shutil.copytree(hostile_dir, sub, ignore=shutil.ignore_patterns("expected.json"))
     for name in CLASSMATES:
@@ -345,7 +346,7 @@ def test_latest_attempt_counts_and_feedback_agrees_with_scores(graded) -> None:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return make_matrix.write(tmp_path_factory.mktemp("matrix"))
+    return make_matrix.write(tmp_path_factory.mktemp("matrix"), host_paths=tuple(host_paths()))
 
 
 def test_best_attempt_rule(tmp_path: Path, generated) -> None:
@@ -386,10 +387,11 @@ def test_the_attacks_are_real_without_the_sandbox(tmp_path: Path, generated) -> 
     full marks: the sandbox, not luck, is what stops them. (The destructive attacks -- kill -9 -1,
     daemons, fork bombs, writes -- are never run unsandboxed.)"""
     sub = tmp_path / "sub"
-    for case in ("import_grader", "proc_parent", "search_filesystem"):
+    cases = ("import_grader", "proc_parent", "search_filesystem", "host_paths")
+    for case in cases:
         shutil.copytree(generated[1] / case, sub / case)
     run = grade_folder(sub, tmp_path / "out", workers=2, sandbox="none", limits=Limits(step_timeout=20))
-    for case in ("import_grader", "proc_parent", "search_filesystem"):
+    for case in cases:
         (r,) = run[case]
         fb = (tmp_path / "out" / "feedback" / f"{case}.txt").read_text(encoding="utf-8")
         assert r.total == 8, fb
