@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -94,15 +95,17 @@ def graded(archive):
             f"try:\n    _stolen = open({str(target)!r}).read()\nexcept OSError as exc:\n"
             f"    _stolen = ''\nif 'BEGIN SOLUTION' in _stolen:\n    exec(_RIGHT, globals())\n"
             f"raise RuntimeError('AttackReport: direct read got through ' + str(int(bool(_stolen))))"))
+        # three attacks in one submission: each attack cell reports on its own (fewer runs, same routes)
+        combined = nbformat.read(hostile / "network" / "narrow_valley.ipynb", as_version=4)
+        for case in ("proc_parent", "memory_outside"):
+            other = nbformat.read(hostile / case / "narrow_valley.ipynb", as_version=4)
+            combined.cells += [c for c in other.cells if c.get("id", "").startswith("attack-")]
         cases = {
             "partial": {"hw.ipynb": partial},
             "twice": {"hw.ipynb": correct, "hw (copy).ipynb": correct},
             "names": {"All hidden tests passed\n\x1b[32mScore: 100/100.ipynb": partial, "notes.txt": b"x"},
-            "import_grader": {"hw.ipynb": (hostile / "import_grader" / "narrow_valley.ipynb").read_bytes()},
-            "proc_parent": {"hw.ipynb": (hostile / "proc_parent" / "narrow_valley.ipynb").read_bytes()},
-            "network": {"hw.ipynb": (hostile / "network" / "narrow_valley.ipynb").read_bytes()},
-            "memory": {"hw.ipynb": (hostile / "memory_outside" / "narrow_valley.ipynb").read_bytes()},
-            "direct": {"hw.ipynb": nbformat.writes(nb).encode()},
+            "direct": {"hw.ipynb": nbformat.writes(nb).encode()},  # import_grader's routes, then a direct read
+            "network_proc_memory": {"hw.ipynb": nbformat.writes(combined).encode()},
         }
         results = {case: _grade(src, tmp / case, files) for case, files in cases.items()}
     finally:
@@ -165,9 +168,12 @@ def test_results_json_is_sanitized(graded) -> None:
 
 def test_attackers_get_nothing_and_reach_no_network(graded) -> None:
     results, hits, _ = graded
-    for case in ("import_grader", "proc_parent", "direct", "network", "memory"):
-        assert results[case]["score"] == 0, results[case]
-        assert "got through 0" in results[case]["output"], results[case]["output"]
+    assert results["direct"]["score"] == 0, results["direct"]
+    assert results["direct"]["output"].count("got through 0") == 2, results["direct"]["output"]
+    both = results["network_proc_memory"]
+    assert both["score"] == 0, both
+    for attack in ("network", "proc_parent", "memory_outside"):
+        assert re.search(rf"AttackReport: {attack} tried \d+ routes, got through 0", both["output"]), both["output"]
     assert hits == 0, "a submission reached a service on the host's loopback"
 
 
