@@ -212,7 +212,11 @@ def toc_notebooks(root: Path = ROOT) -> list[Path]:
 
 def decide(root: Path = ROOT) -> dict[str, Verdict]:
     """Verdict for every notebook page of the toc, keyed by its path without suffix."""
-    return {str(p.relative_to(root).with_suffix("")): analyse(p, root) for p in toc_notebooks(root)}
+    # each notebook by its path relative to the build root: the instructor site's root
+    # (_build/instructor-src) is made of symbolic links into the repository, which a resolved
+    # absolute path would leave
+    return {str(p.relative_to(root).with_suffix("")): analyse(p.relative_to(root), root)
+            for p in toc_notebooks(root)}
 
 
 def main() -> int:
