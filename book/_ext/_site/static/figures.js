@@ -288,7 +288,8 @@
     if (LINE.test(key) && !text) {    // pale grid lines -> faint lines on the dark background
       return luminance(v) > 0.5 ? hex(mix(bg, page.text, 0.16).concat([v[3]])) : c;
     }
-    if (!text && luminance(v) > 0.85) {   // white outlines around markers -> background
+    var outline = path[path.length - 1] === "line" && path[path.length - 2] === "marker";
+    if (outline && luminance(v) > 0.85) {   // white rims around markers -> the background
       return hex(bg.slice(0, 3).concat([v[3]]));
     }
     if (!text && key === "fillcolor" && v[3] < 0.6) { return c; }   // translucent bands read as they are
