@@ -1,0 +1,134 @@
+"""Printing a chapter (headless Chromium): figures fit the paper, sliders show their default.
+
+A reader prints a page that was laid out for a wide screen: the browser lays the page out
+again at the paper's width, without telling the figures (no resize event). The test does the
+same: it opens a chapter at 1280 px, moves a slider, takes away plotly's resize handler, and
+switches to print media with a paper-wide column (A4 portrait: 180 mm of text, 680 px).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sitecheck import SITE, chromium, open_page, serve
+
+pytestmark = pytest.mark.browser
+
+PAPER_COLUMN_PX = 680
+
+#: What each figure shows in print: its box, its column, visible controls, the print note.
+_PRINTED = """() => Array.from(document.querySelectorAll('div.plotly-graph-div')).map(gd => {
+  const moved = gd.classList.contains('lc-moved');
+  const shown = moved ? gd.nextElementSibling : gd;
+  const box = shown.getBoundingClientRect(), column = gd.closest('article').getBoundingClientRect();
+  const visible = (sel) => Array.from(shown.querySelectorAll(sel)).filter(e => {
+    const b = e.getBoundingClientRect(); return getComputedStyle(e).display !== 'none' && b.width > 0 && b.height > 0; }).length;
+  const svg = shown.querySelector('svg.main-svg');
+  const note = gd.parentNode.querySelector('.lc-print-note');
+  return {moved, shownIsCopy: shown !== gd, width: box.width, height: box.height, column: column.width,
+          svgWidth: svg.getBoundingClientRect().width, scale: svg.getScreenCTM().a,
+          drawn: gd._fullLayout.width, sliders: (gd.layout.sliders || []).length,
+          controls: visible('g.slider-container') + visible('g.updatemenu-container') + visible('.modebar-container'),
+          note: note && getComputedStyle(note).display !== 'none' ? note.textContent : null,
+          hidden: getComputedStyle(gd).display === 'none'};
+})"""
+
+#: The traces' SVG paths of a figure (or of its print copy): what is drawn.
+_PATHS = """(el) => Array.from(el.querySelectorAll('.scatterlayer path.js-line, .scatterlayer path.point'))
+  .map(p => p.getAttribute('d')).join('|')"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert SITE.is_dir(), "the site is not built: run `make book` first"
+    with serve() as base, chromium() as instance:
+        yield base, instance
+
+
+@pytest.fixture(scope="module")
+def printed(browser):
+    """momentum.html laid out for print after its first slider figure's slider was moved."""
+    base, instance = browser
+    context = instance.new_context(viewport={"width": 1280, "height": 900})
+    page, log = open_page(context, base, "book/momentum.html")
+    page.wait_for_timeout(800)
+    figures = page.locator("div.plotly-graph-div")
+    moved = next(i for i in range(figures.count()) if figures.nth(i).evaluate("(gd) => (gd.layout.sliders || []).length"))
+    gd = figures.nth(moved)
+    default_paths = gd.evaluate(_PATHS)
+    default_step = gd.evaluate("(gd) => gd.layout.sliders[0].active || 0")
+    labels = gd.locator("g.slider-group").first.locator("g.slider-label-group")
+    target = 0 if default_step else labels.count() - 1
+    labels.nth(target).click(force=True)
+    page.wait_for_timeout(500)
+    assert gd.evaluate(_PATHS) != default_paths, "the slider did not change the figure"
+    # printing lays the page out again at the paper's width without a resize event
+    page.evaluate("() => document.querySelectorAll('div.plotly-graph-div').forEach(gd => "
+                  "window.removeEventListener('resize', gd._responsiveChartHandler))")
+    page.add_style_tag(content=f"@media print {{ .bd-article-container {{ max-width: {PAPER_COLUMN_PX}px !important; }} }}")
+    page.emulate_media(media="print")
+    page.wait_for_timeout(300)
+    yield {"page": page, "log": log, "figures": page.evaluate(_PRINTED), "moved": moved,
+           "default_paths": default_paths, "copy_paths": page.locator(".lc-print-default").first.evaluate(_PATHS),
+           "context": context}
+    context.close()
+
+
+def test_printed_figures_fit_the_paper(printed):
+    figures = printed["figures"]
+    assert figures, "no figures on the page"
+    for i, f in enumerate(figures):
+        assert f["column"] <= PAPER_COLUMN_PX + 1
+        assert f["width"] <= f["column"] + 1, f"figure {i}: {f['width']:.0f} px wide in a {f['column']:.0f} px column"
+        assert f["svgWidth"] <= f["column"] + 1, f"figure {i}: its drawing is {f['svgWidth']:.0f} px wide"
+        if f["drawn"] > f["column"] + 1:   # drawn for the screen: scaled down, whole
+            assert f["scale"] < 1 and abs(f["drawn"] * f["scale"] - f["svgWidth"]) < 2, f"figure {i}: {f}"
+
+
+def test_printed_slider_figures_show_their_default_without_dead_controls(printed):
+    figures = printed["figures"]
+    for i, f in enumerate(figures):
+        assert f["controls"] == 0, f"figure {i}: {f['controls']} sliders, play buttons or toolbars printed"
+        if f["sliders"]:
+            assert f["note"] and f["note"].startswith("Printed at "), f"figure {i}: no line naming the shown values"
+    moved = figures[printed["moved"]]
+    assert moved["moved"] and moved["hidden"] and moved["shownIsCopy"], f"the moved figure prints as it is: {moved}"
+    # the copy that prints is the default frame, not the frame the reader left it at
+    assert printed["copy_paths"] == printed["default_paths"]
+    assert all(not f["moved"] for k, f in enumerate(figures) if k != printed["moved"])
+
+
+def test_the_default_values_are_named_under_the_figure(printed):
+    page = printed["page"]
+    gd = page.locator("div.plotly-graph-div").nth(printed["moved"])
+    expected = gd.evaluate("""(gd) => gd.layout.sliders.map((s, k) => ((s.currentvalue && s.currentvalue.prefix) || '').trim()
+        + ' ' + s.steps[gd._lcDefault[k]].label)""")
+    note = printed["figures"][printed["moved"]]["note"]
+    for part in expected:
+        assert part in note, f"{part!r} missing from {note!r}"
+
+
+def test_a_dark_page_prints_light_and_turns_dark_again(browser):
+    """page.pdf() prints as the browser's print dialog does (beforeprint, print, afterprint):
+    while printing, the page and its figures are in the light theme."""
+    base, instance = browser
+    context = instance.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    try:
+        page, log = open_page(context, base, "book/intro.html")
+        page.wait_for_timeout(500)
+        figure = "document.querySelector('div.plotly-graph-div')"
+        assert page.evaluate(f"{figure}._lcTheme") == "dark"
+        page.evaluate(f"""() => {{ window.__printed = null;
+          window.addEventListener('beforeprint', () => {{ window.__printed = [
+            document.documentElement.dataset.theme, {figure}._lcTheme, {figure}._fullLayout.paper_bgcolor]; }}); }}""")
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+        theme, figure_theme, paper = page.evaluate("window.__printed")
+        assert (theme, figure_theme) == ("light", "light") and paper.lower() in ("white", "#fff", "#ffffff"), \
+            f"printed in {theme} / {figure_theme} / {paper}"
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert page.evaluate(f"{figure}._lcTheme") == "dark"
+        assert not log.errors, log.errors
+    finally:
+        context.close()
