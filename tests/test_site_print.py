@@ -1,9 +1,11 @@
 """Printing a chapter (headless Chromium): figures fit the paper, sliders show their default.
 
-A reader prints a page that was laid out for a wide screen: the browser lays the page out
-again at the paper's width, without telling the figures (no resize event). The test does the
-same: it opens a chapter at 1280 px, moves a slider, takes away plotly's resize handler, and
-switches to print media with a paper-wide column (A4 portrait: 180 mm of text, 680 px).
+A reader prints a page that was laid out for a wide screen: the browser fires `beforeprint`,
+lays the page out again at the paper's width without telling the figures (no resize event),
+prints, and fires `afterprint`. The test does the same: it opens a chapter at 1280 px, moves
+a slider, takes away plotly's resize handler, fires `beforeprint` and switches to print media
+with a paper-wide column (A4 portrait: 180 mm of text, 680 px). `page.pdf()`, which fires
+the events itself, prints a dark page.
 """
 
 from __future__ import annotations
@@ -18,22 +20,22 @@ PAPER_COLUMN_PX = 680
 
 #: What each figure shows in print: its box, its column, visible controls, the print note.
 _PRINTED = """() => Array.from(document.querySelectorAll('div.plotly-graph-div')).map(gd => {
-  const moved = gd.classList.contains('lc-moved');
-  const shown = moved ? gd.nextElementSibling : gd;
-  const box = shown.getBoundingClientRect(), column = gd.closest('article').getBoundingClientRect();
-  const visible = (sel) => Array.from(shown.querySelectorAll(sel)).filter(e => {
+  const box = gd.getBoundingClientRect(), column = gd.closest('article').getBoundingClientRect();
+  const visible = (sel) => Array.from(gd.querySelectorAll(sel)).filter(e => {
     const b = e.getBoundingClientRect(); return getComputedStyle(e).display !== 'none' && b.width > 0 && b.height > 0; }).length;
-  const svg = shown.querySelector('svg.main-svg');
+  const svg = gd.querySelector('svg.main-svg');
   const note = gd.parentNode.querySelector('.lc-print-note');
-  return {moved, shownIsCopy: shown !== gd, width: box.width, height: box.height, column: column.width,
+  return {width: box.width, height: box.height, column: column.width,
           svgWidth: svg.getBoundingClientRect().width, scale: svg.getScreenCTM().a,
           drawn: gd._fullLayout.width, sliders: (gd.layout.sliders || []).length,
           controls: visible('g.slider-container') + visible('g.updatemenu-container') + visible('.modebar-container'),
-          note: note && getComputedStyle(note).display !== 'none' ? note.textContent : null,
-          hidden: getComputedStyle(gd).display === 'none'};
+          note: note && getComputedStyle(note).display !== 'none' ? note.textContent : null};
 })"""
 
-#: The traces' SVG paths of a figure (or of its print copy): what is drawn.
+#: What a figure's traces hold (data, not pixels: a redraw may choose other axis ranges).
+_DATA = """(gd) => JSON.stringify(gd._fullData.map(t => ['x', 'y', 'z'].map(k => t[k] ? Array.from(t[k]) : null)))"""
+
+#: The traces' SVG paths of a figure: what is drawn.
 _PATHS = """(el) => Array.from(el.querySelectorAll('.scatterlayer path.js-line, .scatterlayer path.point'))
   .map(p => p.getAttribute('d')).join('|')"""
 
@@ -61,16 +63,21 @@ def printed(browser):
     target = 0 if default_step else labels.count() - 1
     labels.nth(target).click(force=True)
     page.wait_for_timeout(500)
-    assert gd.evaluate(_PATHS) != default_paths, "the slider did not change the figure"
+    moved_paths, moved_data = gd.evaluate(_PATHS), gd.evaluate(_DATA)
+    assert moved_paths != default_paths, "the slider did not change the figure"
     # printing lays the page out again at the paper's width without a resize event
     page.evaluate("() => document.querySelectorAll('div.plotly-graph-div').forEach(gd => "
                   "window.removeEventListener('resize', gd._responsiveChartHandler))")
     page.add_style_tag(content=f"@media print {{ .bd-article-container {{ max-width: {PAPER_COLUMN_PX}px !important; }} }}")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
     page.emulate_media(media="print")
-    page.wait_for_timeout(300)
-    yield {"page": page, "log": log, "figures": page.evaluate(_PRINTED), "moved": moved,
-           "default_paths": default_paths, "copy_paths": page.locator(".lc-print-default").first.evaluate(_PATHS),
-           "context": context}
+    printed_paths = gd.evaluate(_PATHS)
+    figures = page.evaluate(_PRINTED)
+    page.emulate_media(media="screen")
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    yield {"page": page, "log": log, "figures": figures, "moved": moved, "default_paths": default_paths,
+           "printed_paths": printed_paths, "moved_data": moved_data, "after_data": gd.evaluate(_DATA),
+           "after_step": gd.evaluate("(gd) => gd.layout.sliders[0].active"), "target": target}
     context.close()
 
 
@@ -91,11 +98,11 @@ def test_printed_slider_figures_show_their_default_without_dead_controls(printed
         assert f["controls"] == 0, f"figure {i}: {f['controls']} sliders, play buttons or toolbars printed"
         if f["sliders"]:
             assert f["note"] and f["note"].startswith("Printed at "), f"figure {i}: no line naming the shown values"
-    moved = figures[printed["moved"]]
-    assert moved["moved"] and moved["hidden"] and moved["shownIsCopy"], f"the moved figure prints as it is: {moved}"
-    # the copy that prints is the default frame, not the frame the reader left it at
-    assert printed["copy_paths"] == printed["default_paths"]
-    assert all(not f["moved"] for k, f in enumerate(figures) if k != printed["moved"])
+    # the moved figure prints its default frame, not the frame the reader left it at ...
+    assert printed["printed_paths"] == printed["default_paths"]
+    # ... and is back where the reader left it after printing
+    assert printed["after_data"] == printed["moved_data"] and printed["after_step"] == printed["target"]
+    assert not printed["log"].errors, printed["log"].errors
 
 
 def test_the_default_values_are_named_under_the_figure(printed):

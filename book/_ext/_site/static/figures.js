@@ -19,7 +19,7 @@
  * Print. The figures scale to the printed column (their SVG layers get a viewBox, their 3-D
  * scenes relative positions, site.css does the rest), slider and play controls are left out,
  * a line under each slider figure names the values it shows, and a figure whose slider was
- * moved prints its default frame (a copy of it taken while it was shown).
+ * moved shows its default frame while the page prints.
  */
 (function () {
   "use strict";
@@ -465,36 +465,50 @@
     gd._lcPrint = true;
     var sliders = gd.layout.sliders || [];
     gd._lcDefault = sliders.map(function (sl) { return sl.active || 0; });
-    var note = null;
     if (sliders.length) {
-      note = document.createElement("p");
+      var note = document.createElement("p");
       note.className = "lc-print-note";
       note.textContent = "Printed at " + shownValues(gd) + " (the figure's default; on the website a slider moves it).";
       gd.parentNode.insertBefore(note, gd.nextSibling);
     }
-    var snapshot = function () {
-      scalable(gd);
-      if (!sliders.length || !atDefault(gd)) { return; }
-      // a copy of the default frame, printed if the reader has moved the slider since
-      var copy = document.createElement("div");
-      copy.className = "lc-print-default";
-      copy.setAttribute("aria-hidden", "true");
-      copy.appendChild(gd.querySelector(".svg-container").cloneNode(true));
-      copy.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
-      if (gd._lcCopy) { gd._lcCopy.remove(); }
-      gd._lcCopy = copy;
-      gd.parentNode.insertBefore(copy, gd.nextSibling);
-    };
-    snapshot();
+    scalable(gd);
     if (gd.on) {
-      gd.on("plotly_afterplot", snapshot);
-      gd.on("plotly_animated", function () {
-        scalable(gd);
-        gd.classList.toggle("lc-moved", sliders.length > 0 && !atDefault(gd));
-      });
+      gd.on("plotly_afterplot", function () { scalable(gd); });
+      gd.on("plotly_animated", function () { scalable(gd); });
       gd.on("plotly_relayout", function () { scalable(gd); });
     }
   }
+
+  /* A figure whose sliders were moved shows its default frame while the page prints (a
+   * synchronous redraw: the browser prints right after this event), and is put back after. */
+  function toDefault(gd) {
+    var frames = gd._transitionData && gd._transitionData._frameHash;
+    var frame = frames && frames[gd._lcDefault.join("_")];
+    if (!frame || atDefault(gd)) { return; }
+    // copies: a redraw writes into the layout it is given (autoranges), and the frames must
+    // stay as they are for the next slider move
+    var copy = function (x) { return window.structuredClone ? structuredClone(x) : JSON.parse(JSON.stringify(x)); };
+    gd._lcMoved = {data: gd.data.map(copy), layout: copy(gd.layout), theme: gd._lcTheme};
+    var data = gd.data.map(copy);
+    (frame.traces || frame.data.map(function (t, i) { return i; })).forEach(function (index, i) {
+      data[index] = Object.assign(data[index], copy(frame.data[i]));
+    });
+    var layout = Object.assign(copy(gd.layout), copy(frame.layout || {}));
+    layout.sliders = gd.layout.sliders.map(function (sl, k) { return Object.assign({}, sl, {active: gd._lcDefault[k]}); });
+    Plotly.react(gd, data, layout);
+  }
+
+  function back(gd) {
+    if (!gd._lcMoved) { return; }
+    var moved = gd._lcMoved;
+    delete gd._lcMoved;
+    Plotly.react(gd, moved.data, moved.layout);
+    gd._lcTheme = moved.theme;
+  }
+
+  function each(f) { return function () { document.querySelectorAll("div.plotly-graph-div").forEach(function (gd) { if (gd._lcPrint) { f(gd); } }); }; }
+  window.addEventListener("beforeprint", each(toDefault));
+  window.addEventListener("afterprint", each(back));
 
   function all() { document.querySelectorAll("div.plotly-graph-div").forEach(prepare); }
   if (document.readyState === "complete") { all(); } else { window.addEventListener("load", all); }
