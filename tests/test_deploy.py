@@ -74,6 +74,7 @@ def test_make_book_needs_no_root():
     assert "jupyter-book build" in plan or "/jupyter-book" in plan
 
 
+@pytest.mark.browser   # needs the built site, as the browser tests do
 def test_the_site_has_no_jekyll_marker_missing():
     """GitHub Pages' branch deployment runs Jekyll, which drops _static/, _sources/ and _modules/."""
     assert (SITE / ".nojekyll").is_file()

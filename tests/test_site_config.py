@@ -228,4 +228,8 @@ def test_a_real_repository_gives_launch_edit_and_issue_buttons(builds):
     assert len(issue) == 1
     title = parse_qs(urlparse(issue[0]).query)["title"][0]
     assert "A page about momentum" in title and "book/page.html" in title
-    assert "Report an error on this page" in (site / "book" / "page.html").read_text()
+    page = (site / "book" / "page.html").read_text()
+    assert "Report an error on this page" in page
+    # their icons are in the site's cut-down icon font (the GitHub logo is a "brands" glyph)
+    assert 'class="fa-brands fa-github' in page or "fa-brands fa-github" in page
+    assert "fa-brands-400" in (site / "_static" / "fa-subset.css").read_text()

@@ -286,7 +286,7 @@
       return luminance(v) > 0.5 ? hex(bg.slice(0, 3).concat([v[3]])) : c;
     }
     if (LINE.test(key) && !text) {    // pale grid lines -> faint lines on the dark background
-      return luminance(v) > 0.5 ? hex(mix(bg, page.text, 0.16).concat([v[3]])) : c;
+      return luminance(v) > 0.5 ? hex(mix(bg, page.text, 0.12 + 0.5 * (1 - luminance(v))).concat([v[3]])) : c;
     }
     var outline = path[path.length - 1] === "line" && path[path.length - 2] === "marker";
     if (outline && luminance(v) > 0.85) {   // white rims around markers -> the background
@@ -305,16 +305,25 @@
   var toLight = {};   // dark colour written -> the light colour it replaced
   var added = {};     // colours set in dark mode where the figure had plotly's default
 
+  /* The same colour one step off in its last channel: two light colours never share a dark
+   * one, so switching back to light restores each exactly. */
+  function nudge(d) {
+    var v = parseInt(d.slice(5, 7), 16);
+    return d.slice(0, 5) + hex([0, 0, v < 255 ? v + 1 : v - 2]).slice(5, 7) + d.slice(7);
+  }
+
   function dark1(value, key, path) {
     var d = themeColor(value, key, path);
-    if (d !== value) { toLight[d] = value; }
+    if (d === value) { return d; }
+    while ((d in toLight && toLight[d] !== value) || added[d]) { d = nudge(d); }
+    toLight[d] = value;
     return d;
   }
 
   function walk(value, key, path, dark) {
     if (value === null || typeof value !== "object") {
       if (typeof value !== "string" || !/color$/i.test(key || "")) { return value; }
-      if (!dark) { return added[value] ? undefined : toLight[value] || value; }
+      if (!dark) { return value in toLight ? toLight[value] : added[value] ? undefined : value; }
       return dark1(value, key, path);
     }
     if (ArrayBuffer.isView(value) || value.bdata !== undefined) { return value; }
@@ -327,7 +336,10 @@
     var out = {}, inner = path.concat([key || ""]);
     Object.keys(value).forEach(function (k) {
       var v = walk(value[k], k, inner, dark);
-      if (v !== undefined) { out[k] = v; }
+      // back to light, an object that held only colours added for dark mode goes too
+      var emptied = !dark && v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) &&
+        !Object.keys(v).length && Object.keys(value[k]).length;
+      if (v !== undefined && !emptied) { out[k] = v; }
     });
     // contour lines coloured by a colour scale: its darkest lines would vanish on a dark
     // background, so the scale's colours are lightened like any line's (fills keep theirs)
@@ -342,7 +354,12 @@
   function set(obj, values) {   // plotly-default colours made explicit for dark mode
     Object.keys(values).forEach(function (k) {
       if (typeof values[k] === "object") { obj[k] = set(Object.assign({}, obj[k]), values[k]); }
-      else if (obj[k] === undefined) { obj[k] = values[k]; added[values[k]] = true; }
+      else if (obj[k] === undefined) {
+        var d = values[k];
+        while (d in toLight) { d = nudge(d); }
+        obj[k] = d;
+        added[d] = true;
+      }
     });
     return obj;
   }
