@@ -21,8 +21,8 @@ A page loads only what it uses:
    its components.
 5. **The site's stylesheet** (``_site/static/site.css``): a wider content column, code and
    output that wrap instead of being clipped, display equations that scroll sideways on a
-   phone; dark mode for what the theme does not colour (quizzes, the figures' print
-   copies); print rules. On pages with figures ``_site/static/figures.js``, which on a
+   phone; dark mode for what the theme does not colour (quizzes, result tables, the "Run in
+   the browser" box); print rules (figures scaled to the paper, no slider controls). On pages with figures ``_site/static/figures.js``, which on a
    narrow screen moves legends below the figure and shrinks titles so they fit, gives the
    figures the page's dark colours and makes them fit a printed page. On every page
    ``_site/static/site.js`` (overflowing equations get into the tab order).
@@ -196,7 +196,8 @@ def _named_toggles(html: str) -> str:
 
 
 # ---- addresses: launch and repository buttons -----------------------------------------------
-#: Host names reserved for examples (RFC 2606 / RFC 6761): nothing answers there.
+#: Host names for examples: reserved (RFC 2606 / RFC 6761: nothing answers there), and
+#: example.edu, which documentation uses the same way.
 _RESERVED_HOSTS = ("example.com", "example.net", "example.org", "example.edu")
 _RESERVED_SUFFIXES = (".example", ".invalid", ".test", ".localhost")
 #: A host label or path segment that stands for "fill in your own": your-course, your_org,

@@ -133,7 +133,9 @@
   if (typeof Search !== "undefined") {
     Search.htmlToText = function (htmlString, anchor) {
       var doc = new DOMParser().parseFromString(htmlString, "text/html");
-      [".headerlink", "script", "style", ".lc-why", ".lc-key", ".lc-mark", "mjx-assistive-mml"].forEach(function (q) {
+      // the page's own text only: not its button bar (".pdf") or the print-only table of contents
+      [".headerlink", "script", "style", ".lc-why", ".lc-key", ".lc-mark", "mjx-assistive-mml",
+        ".bd-header-article", ".onlyprint", ".lc-lite"].forEach(function (q) {
         doc.querySelectorAll(q).forEach(function (el) { el.remove(); });
       });
       var block = (anchor && doc.querySelector('[role="main"] ' + anchor)) || doc.querySelector('[role="main"]');
