@@ -182,6 +182,9 @@ def _switch(page, theme: str) -> None:
         page.locator("button.theme-switch-button").first.click()
         page.wait_for_timeout(200)
     assert page.evaluate("document.documentElement.dataset.theme") == theme
+    # the switch's tooltip ("Color mode") fades out once the pointer leaves it
+    page.mouse.move(5, 600)
+    page.wait_for_function("() => !document.querySelector('.tooltip')", timeout=10000)
     page.wait_for_timeout(300)
 
 
