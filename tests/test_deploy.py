@@ -29,6 +29,8 @@ import yaml
 from tests.sitecheck import ROOT, SITE, chromium, open_page
 
 PREFIX = "/loss-landscape-book/"
+#: Limit for a page to load and settle (the site's heaviest chapters on a busy 2-core machine).
+TIMEOUT_MS = 120_000
 WORKFLOW = ROOT / "docs" / "deploy" / "github-pages.yml"
 GITLAB = ROOT / "docs" / "deploy" / "gitlab-pages.yml"
 
@@ -222,6 +224,7 @@ def test_pages_search_and_the_in_browser_site_work_under_a_sub_path():
 
     with serve_under_prefix() as base, chromium() as instance:
         context = instance.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
         try:
             for path in BROWSER_PAGES:
                 page, log = open_page(context, base, path)
@@ -236,7 +239,7 @@ def test_pages_search_and_the_in_browser_site_work_under_a_sub_path():
             # search: the index, the result pages and their snippets are found under the sub-path
             page, log = open_page(context, base, "search.html?q=momentum")
             page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3",
-                                   timeout=30000)
+                                   timeout=TIMEOUT_MS)
             first = page.locator("#search-results li a").first
             first.click()
             page.wait_for_load_state("load")

@@ -24,6 +24,9 @@ from tests.sitecheck import ROOT, SITE, chromium, open_page, serve
 
 pytestmark = pytest.mark.browser
 
+#: Limit for a page to load and settle (the site's heaviest chapters on a busy 2-core machine).
+TIMEOUT_MS = 120_000
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -92,6 +95,8 @@ def browser():
     with serve() as base, chromium() as instance:
         contexts = {mode: instance.new_context(viewport={"width": 1280, "height": 900}, color_scheme=mode)
                     for mode in ("light", "dark")}
+        for context in contexts.values():   # the heaviest pages, on a busy machine
+            context.set_default_timeout(TIMEOUT_MS)
         yield base, contexts
         for context in contexts.values():
             context.close()
@@ -159,7 +164,7 @@ def test_every_page_type_in_dark_and_light_mode(browser, kind):
         assert page.evaluate("document.documentElement.dataset.theme") == "dark", f"{path} does not follow the system's dark mode"
         if path.startswith("search.html"):
             page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3",
-                                   timeout=30000)
+                                   timeout=TIMEOUT_MS)
         _check_figures_dark(page, path)
         if page.locator(".lc-quiz input[type=checkbox]").count():
             _check_quiz_boxes(page, path)

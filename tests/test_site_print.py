@@ -16,6 +16,9 @@ from tests.sitecheck import SITE, chromium, open_page, serve
 
 pytestmark = pytest.mark.browser
 
+#: Limit for a page to load and settle (the site's heaviest chapters on a busy 2-core machine).
+TIMEOUT_MS = 120_000
+
 PAPER_COLUMN_PX = 680
 
 #: What each figure shows in print: its box, its column, visible controls, the print note.
@@ -52,6 +55,7 @@ def printed(browser):
     """momentum.html laid out for print after its first slider figure's slider was moved."""
     base, instance = browser
     context = instance.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
     page, log = open_page(context, base, "book/momentum.html")
     page.wait_for_timeout(800)
     figures = page.locator("div.plotly-graph-div")
@@ -120,6 +124,7 @@ def test_a_dark_page_prints_light_and_turns_dark_again(browser):
     while printing, the page and its figures are in the light theme."""
     base, instance = browser
     context = instance.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    context.set_default_timeout(TIMEOUT_MS)
     try:
         page, log = open_page(context, base, "book/intro.html")
         page.wait_for_timeout(500)

@@ -13,6 +13,9 @@ from tests.sitecheck import SITE, chromium, open_page, serve
 
 pytestmark = pytest.mark.browser
 
+#: Limit for a page to load and settle (the site's heaviest chapters on a busy 2-core machine).
+TIMEOUT_MS = 120_000
+
 #: What a snippet must not show: TeX commands, MathJax delimiters, sub/superscript braces.
 RAW_TEX = re.compile(r"\\[A-Za-z]+|\\[()\[\]]|\$\$|[_^]\{")
 
@@ -23,16 +26,17 @@ def search():
     assert SITE.is_dir(), "the site is not built: run `make book` first"
     with serve() as base, chromium() as instance:
         context = instance.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
 
         def run(query: str, snippets: int = 8):
             page, log = open_page(context, base, f"search.html?q={query}")
             page.wait_for_function("() => document.querySelectorAll('#search-results ul.search li').length > 0"
-                                   " && !document.querySelector('#search-progress:not(:empty)')", timeout=30000)
+                                   " && !document.querySelector('#search-progress:not(:empty)')", timeout=TIMEOUT_MS)
             # summaries are fetched page by page: wait for the first few
             page.wait_for_function(
                 f"() => {{ const li = Array.from(document.querySelectorAll('#search-results ul.search li'));"
                 f" return li.slice(0, {snippets}).every(l => l.querySelector('p.context') || l.querySelector('span')); }}",
-                timeout=30000)
+                timeout=TIMEOUT_MS)
             results = page.evaluate("""() => Array.from(document.querySelectorAll('#search-results ul.search li')).map(li => ({
                 href: li.querySelector('a').getAttribute('href'),
                 snippet: (li.querySelector('p.context') || {}).textContent || ''}))""")
