@@ -54,9 +54,10 @@ def site(fresh):
 CHEAP_TO_SHARE = {"lite_browser", "phone"}
 
 
-#: Test files that look at machine-wide state (no grader process or sandbox folder left behind):
-#: they run one after the other on one worker, never beside each other's graders.
-ONE_AT_A_TIME = {"test_grading.py", "test_grading_sandbox.py"}
+#: Test files (by the start of their name) that look at machine-wide state (no grader process or
+#: sandbox folder left behind)
+#: run one after the other on one worker, never beside each other's graders.
+ONE_AT_A_TIME = ("test_grading",)
 
 
 def pytest_itemcollected(item):
@@ -65,8 +66,8 @@ def pytest_itemcollected(item):
     files of :data:`ONE_AT_A_TIME`."""
     if item.get_closest_marker("xdist_group") is not None:
         return
-    if item.path.name in ONE_AT_A_TIME:
-        item.add_marker(pytest.mark.xdist_group("machine-wide state: " + ", ".join(sorted(ONE_AT_A_TIME))))
+    if item.path.name.startswith(ONE_AT_A_TIME):
+        item.add_marker(pytest.mark.xdist_group("machine-wide state: the grading tests"))
         return
     module = item.nodeid.split("::")[0]
     params = getattr(getattr(item, "callspec", None), "params", {})

@@ -15,7 +15,12 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 
 from lecture_code.core.initialization import mean_field_variances, signal_propagation
 from lecture_code.core.landscape import batched_loss, random_direction
