@@ -393,6 +393,8 @@ def chapters() -> list[str]:
 def build_is_current() -> str | None:
     """None if the build's outputs were computed by the current ``lecture_code``, else why not."""
     stamp = ROOT / "_build" / ".lecture_code.sha256"
+    if str(BOOK / "_ext") not in sys.path:  # the extension imports its siblings (build_inputs)
+        sys.path.insert(0, str(BOOK / "_ext"))
     spec = importlib.util.spec_from_file_location("_lecture_build", BOOK / "_ext" / "lecture_build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -20,10 +20,17 @@ handed out first (:data:`FIRST`).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.sitecheck import SITE, serve, shared_chromium
+
+# The build's Sphinx extensions (book/_ext) import each other as top-level modules, as Sphinx's
+# local_extensions path lets them; tests that load one must find the others on every worker.
+_EXT = str(Path(__file__).resolve().parents[1] / "book" / "_ext")
+if _EXT not in sys.path:
+    sys.path.insert(0, _EXT)
 
 
 @pytest.fixture(scope="session")
