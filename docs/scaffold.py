@@ -197,6 +197,32 @@ def draw_contraction(c: Contraction) -> BookFigure:
 '''
 
 
+def chapter_test(name: str) -> str:
+    return f'''"""Tests of ``lecture_code/chapters/{name}.py`` against independent references."""
+
+import numpy as np
+import pytest
+
+from lecture_code.chapters.{name} import contraction, draw_contraction
+
+
+def test_contraction_follows_the_closed_form():
+    # gradient descent on lam/2 w^2 multiplies w by (1 - lr*lam) at every step
+    c = contraction(0.1, lam=4.0, steps=8)
+    np.testing.assert_allclose(c.distance, np.abs(1 - 0.1 * 4.0) ** np.arange(9), rtol=1e-6)
+
+
+def test_contraction_checks_its_arguments():
+    with pytest.raises(ValueError, match="lr"):
+        contraction(-0.1)
+
+
+def test_the_figure_draws_every_step():
+    fig = draw_contraction(contraction(0.3, steps=5))
+    assert len(fig.data) == 1 and len(fig.data[0].y) == 6
+'''
+
+
 def _toc_add(text: str, entry: str, caption: str, before_caption: str | None) -> str:
     """``text`` (the toc) with ``- file: entry`` at the end of the part ``caption`` (created
     before ``before_caption`` if missing)."""
@@ -236,13 +262,15 @@ def new_exercise(name: str, root: Path = ROOT) -> list[Path]:
 
 
 def new_chapter(name: str, root: Path = ROOT) -> list[Path]:
-    files = [root / "book" / f"{name}.md", root / "lecture_code" / "chapters" / f"{name}.py"]
+    files = [root / "book" / f"{name}.md", root / "lecture_code" / "chapters" / f"{name}.py",
+             root / "tests" / f"test_chapter_{name}.py"]
     for f in files:
         if f.exists():
             raise ScaffoldError(f"{f.relative_to(root)} exists already")
     toc = _toc_add((root / "_toc.yml").read_text(), f"book/{name}", "New chapters", "Exercises")
     _new(files[0], chapter_source(name))
     _new(files[1], chapter_module(name))
+    _new(files[2], chapter_test(name))
     (root / "_toc.yml").write_text(toc)
     print(f"added book/{name} to _toc.yml (part 'New chapters': move it where it belongs)")
     return files
