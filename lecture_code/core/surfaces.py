@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -93,6 +93,9 @@ class Surface:
     unicode : str
         Formula for plot labels (plotly does not render LaTeX on the site).
     """
+
+    #: The number of coordinates of a point (an :class:`~lecture_code.core.runner.Objective` of R²).
+    dim: ClassVar[int] = 2
 
     name: str
     expr: Callable[[Any, Any], Any]
