@@ -63,6 +63,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "linear": nn.Identity,
 }
 
+#: The losses :func:`make_loss_fn` and :func:`~lecture_code.core.torch_bridge.train` accept by name (:func:`criterion`).
 LOSSES: tuple[str, ...] = ("mse", "cross_entropy")
 
 

@@ -55,7 +55,7 @@ TEACHER = np.array([
 
 @dataclass(frozen=True)
 class CommitteeProblem:
-    """Teacher weights ``(n, 3)``, data and the student's loss (a :class:`MLPRegression`)."""
+    """Teacher weights ``(n, 3)``, data and the student's loss (a :class:`~lecture_code.core.mlp.MLPRegression`)."""
 
     teacher: np.ndarray
     student: MLPRegression
