@@ -569,7 +569,7 @@ def torch_counterparts(draw):
             lambda p: torch.optim.AdamW(p, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd, amsgrad=ams, foreach=False))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pair=torch_counterparts(), d=st.integers(1, 5), data=st.data())
 def test_updates_match_torch_optim_on_random_gradients(pair, d, data):
     """Random hyperparameters, parameters and gradient sequences: every step of ours is torch.optim's
