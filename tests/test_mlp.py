@@ -41,7 +41,8 @@ def torch_reference(net: MLP, theta_row: np.ndarray, X: np.ndarray, Y_row: np.nd
             h = torch.tanh(h) if net.activation == "tanh" else torch.relu(h)
     out = h[:, 0]
     y = torch.tensor(Y_row)
-    value = (torch.nn.functional.softplus(out) - y * out).mean() if loss == "bce" else ((out - y) ** 2).mean()
+    # log(1 + e^z) exactly (torch's softplus switches to z above z = 20, an approximation at 2e-9)
+    value = (torch.logaddexp(torch.zeros_like(out), out) - y * out).mean() if loss == "bce" else ((out - y) ** 2).mean()
     value.backward()
     return float(value.detach()), t.grad.numpy(), out.detach().numpy()
 
