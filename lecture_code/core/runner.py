@@ -380,8 +380,9 @@ def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) ->
     """Validate the input and compute the iterates.
 
     With a list ``states`` the array path runs and appends the optimizer state after each step.
-    The array path records the loss and the norm of the (noise-free) gradient at every point;
-    the fast path leaves them to one vectorized evaluation of the surface afterwards.
+    On an objective of any kind the array path records the loss and the norm of the (noise-free)
+    gradient at every point; on a :class:`Surface` both paths leave them to one vectorized
+    evaluation of the surface's formulas afterwards (:func:`_surface_values`).
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be an Optimizer (see lecture_code.core.optimizers), got {type(optimizer).__name__}")
@@ -409,13 +410,17 @@ def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) ->
         points[:, 1] = ys
         return _Run(points, bad)
     state = optimizer.init(x)
+    surface = isinstance(objective, Surface)  # its values come from one vectorized evaluation afterwards
     pts, losses, gnorms = [x], [], []
     bad = None
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
+            if t == steps and surface:
+                break
             g = _gradient(objective, x)
-            losses.append(_value(objective, x))
-            gnorms.append(float(np.sqrt(np.sum(g * g))))
+            if not surface:
+                losses.append(_value(objective, x))
+                gnorms.append(float(np.sqrt(np.sum(g * g))))
             if t == steps:
                 break
             if noise_arr is not None:
@@ -432,6 +437,8 @@ def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) ->
             pts.append(x)
             if states is not None:
                 states.append(state)
+    if surface:
+        return _Run(np.array(pts), bad)
     return _Run(np.array(pts), bad, np.array(losses), np.array(gnorms))
 
 
@@ -515,15 +522,15 @@ def run_many(
 ) -> list[Trajectory]:
     """:func:`run` for several optimizers from the same start (one slider move of a race).
 
-    Same results as calling :func:`run` for each; losses and gradient norms of all fast-path
-    runs are evaluated in one vectorized call.
+    Same results as calling :func:`run` for each; on a :class:`Surface` the losses and gradient
+    norms of all runs are evaluated in one vectorized call.
     """
     runs = [_points(o, objective, x0, steps, noise, limit, None) for o in optimizers]
     if not runs:
         return []
-    fast = [r.points for r in runs if r.losses is None]
-    if fast:
-        all_losses, all_norms = _surface_values(objective, np.concatenate(fast))
+    surface = [r.points for r in runs if r.losses is None]
+    if surface:
+        all_losses, all_norms = _surface_values(objective, np.concatenate(surface))
     out = []
     pos = 0
     for o, r in zip(optimizers, runs):

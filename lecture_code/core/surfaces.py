@@ -117,6 +117,8 @@ class Surface:
         p = check_point(point)
         x, y = p[..., 0], p[..., 1]
         gx, gy = self.grad_expr(x, y)
+        if p.ndim == 1:  # one point: the same two numbers, without broadcasting machinery
+            return np.array([gx, gy], dtype=float)
         return np.stack(np.broadcast_arrays(np.asarray(gx, float), np.asarray(gy, float)), axis=-1)
 
     def hess(self, point: Any) -> np.ndarray:
