@@ -29,6 +29,7 @@ $(LITE_STAMP): $(call inputs,lite-tools,lite/requirements-build.txt) $(STAMP)
 	@touch $@
 
 .PHONY: lite
+## lite: only (re)build the in-browser site _build/html/lite (make book does it too)
 lite: $(LITE_STAMP) $(ASSETS)
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(LITE_PY) lite/build.py --output $(LITE_OUT)
 

@@ -29,7 +29,8 @@ from lecture_code.core.landscape import (
 )
 from lecture_code.core.pruning import apply_masks, iterative_pruning
 from lecture_code.core.models import Residual, flatten_params, make_loss_fn, mlp
-from lecture_code.core.torch_bridge import train
+from lecture_code.core.optimizers import adam, sgd
+from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
 OUT = Path(__file__).resolve().parents[1] / "lecture_code" / "data" / "landscape.json"
 
@@ -45,8 +46,9 @@ def r(a, digits_: int = 4):
 
 
 def fit(model, data, steps=STEPS, lr=LR, params=None):
-    """Full-batch Adam on cross-entropy; returns the loss history on the training set."""
-    opt = torch.optim.Adam(list(model.parameters()) if params is None else params, lr=lr)
+    """Full-batch Adam (the book's, torch.optim.Adam's algorithm) on cross-entropy; returns the loss
+    history on the training set."""
+    opt = BridgeOptimizer(list(model.parameters()) if params is None else params, adam(lr, eps_inside_sqrt=False))
     return train(model, data.X, data.y, opt, steps, loss="cross_entropy").full_losses
 
 
@@ -149,7 +151,7 @@ def batchnorm(tr, te, depth=8, width=64, lr=0.05, steps=300, checkpoints=(0, 10,
     for bn in (False, True):
         m = mlp([64] + [width] * depth + [10], "relu", seed=0, batch_norm=bn)
         initialize(m, "he", seed=0)
-        opt = torch.optim.SGD(m.parameters(), lr=lr)
+        opt = BridgeOptimizer(m.parameters(), sgd(lr))
         rec = dict(step=[], loss=[], loss_range=[], grad_change=[], beta=[], curvature=[], grad_norm=[], test_acc=[])
         loss_fn = make_loss_fn(m, tr.X, tr.y, "cross_entropy")
         step = 0

@@ -11,7 +11,7 @@ from lecture_code.chapters.hyperplanes import (
     parity_fit, region_codes, region_labelings, sawtooth_fit, sawtooth_net, separable,
     shallow_parity_weights, tent,
 )
-from lecture_code.core.mlp import MLP
+from lecture_code.core.mlp import MLP, mlp_logits
 from lecture_code.core.regions import max_regions, random_arrangement
 
 
@@ -66,16 +66,18 @@ def test_shallow_parity_construction_is_exact():
 def test_sawtooth_net_computes_tent_powers_with_2_to_the_k_pieces():
     x = np.linspace(0, 1, 1001)
     for k in range(1, 7):
-        layers = sawtooth_net(k)
+        net, theta = sawtooth_net(k)
         y = x.copy()
         for _ in range(k):
             y = tent(y)
         h = x[:, None]
+        layers = net.layers(theta)
         for W, b in layers[:-1]:
             h = np.maximum(h @ W.T + b, 0)
         out = (h @ layers[-1][0].T + layers[-1][1])[:, 0]
         np.testing.assert_allclose(out, y, atol=1e-9)
-        assert count_breakpoints(layers) == 2**k
+        np.testing.assert_allclose(mlp_logits(net, theta, x[:, None]), y, atol=1e-9)
+        assert count_breakpoints(net, theta) == 2**k
 
 
 def test_shallow_nets_have_at_most_n_plus_one_pieces():
@@ -83,8 +85,8 @@ def test_shallow_nets_have_at_most_n_plus_one_pieces():
     x = np.linspace(-3, 3, 60001)
     for n in (1, 3, 6, 10):
         W1, b1 = rng.normal(size=(n, 1)), rng.normal(size=n)
-        layers = [(W1, b1), (rng.normal(size=(1, n)), np.zeros(1))]
-        pieces = count_breakpoints(layers, -3.0, 3.0)
+        net = MLP((1, n, 1), "relu")
+        pieces = count_breakpoints(net, net.pack([(W1, b1), (rng.normal(size=(1, n)), np.zeros(1))]), -3.0, 3.0)
         assert pieces <= n + 1
         # independent: kinks inside (-3, 3) are the zero crossings -b/w of the units
         kinks = {round(float(-bb / w), 9) for w, bb in zip(W1[:, 0], b1) if -3 < -bb / w < 3}

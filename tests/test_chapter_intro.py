@@ -37,3 +37,31 @@ def test_status_line_names_the_regime(lr, text):
 def test_bad_input_names_the_parameter(kwargs, name):
     with pytest.raises(ValueError, match=name):
         gd_on_parabola(**kwargs)
+
+
+class Parabola:
+    """E(w) = ½λw² as an Objective of the runner."""
+
+    dim = 1
+
+    def __init__(self, lam):
+        self.lam = lam
+
+    def f(self, w):
+        return 0.5 * self.lam * float(w[0]) ** 2
+
+    def grad(self, w):
+        return self.lam * np.asarray(w, dtype=float)
+
+
+@pytest.mark.parametrize("lr, lam", [(0.1, 1.0), (0.4, 4.0), (1.9, 1.0), (0.05, 30.0), (2.5, 1.0)])
+def test_the_loop_is_the_librarys_gradient_descent(lr, lam):
+    """The chapter's float loop and run(sgd(lr), ...) on the same parabola: the same iterates."""
+    from lecture_code.core.optimizers import sgd
+    from lecture_code.core.runner import run
+
+    mine = gd_on_parabola(lr, steps=30, curvature=lam, w0=0.7)
+    theirs = run(sgd(lr), Parabola(lam), (0.7,), 30, limit=BLOW_UP).points[:, 0]
+    n = len(theirs)
+    np.testing.assert_allclose(mine.w[:n], theirs, rtol=1e-12)
+    assert (mine.diverged_at is None) == (n == 31)

@@ -1,13 +1,13 @@
-"""Coin flips, the semicircle index, GD on x1² − x2², and the exact MLP Hessian of the critical-point search."""
+"""Coin flips, the semicircle index, GD on x1² − x2², the critical-point search and the MLP runs of the saddles chapter."""
 
 import math
 
 import numpy as np
 import pytest
-import torch
 
 from lecture_code.chapters import saddles as sd
-from lecture_code.core.critical import TanhNet, find_critical_point, search
+from lecture_code.core.critical import find_critical_point, search
+from lecture_code.core.mlp import MLPRegression
 from lecture_code.chapters.saddles import draw_index_vs_loss, load_critical_points
 
 
@@ -61,25 +61,8 @@ def test_saddle_gd_path_matches_closed_form():
     np.testing.assert_allclose(run.path[:, 1], 1e-3 * 1.2**t, rtol=1e-6)
 
 
-def test_tanh_net_gradient_and_hessian_vs_autograd():
-    net = TanhNet.default(hidden=3, n_data=20)
-    theta = net.init(np.random.default_rng(0))
-    h, d1 = net.hidden, net.d + 1
-    Xt = torch.tensor(np.hstack([net.X, np.ones((len(net.X), 1))]))
-    y = torch.tensor(net.y)
-
-    def loss(t):
-        U, a, c = t[: h * d1].reshape(h, d1), t[h * d1 : h * d1 + h], t[-1]
-        return ((torch.tanh(Xt @ U.T) @ a + c - y) ** 2).mean()
-
-    T = torch.tensor(theta)
-    assert net.loss(theta) == pytest.approx(loss(T).item(), rel=1e-12)
-    np.testing.assert_allclose(net.grad(theta), torch.func.grad(loss)(T).numpy(), atol=1e-12)
-    np.testing.assert_allclose(net.hessian(theta), torch.func.hessian(loss)(T).numpy(), atol=1e-12)
-
-
 def test_find_critical_point_converges_to_a_saddle_from_small_init():
-    net = TanhNet.default(hidden=4, n_data=32)
+    net = MLPRegression.default(hidden=4, n_data=32)
     theta0 = net.init(np.random.default_rng(3), scale=0.1)
     theta, rec = find_critical_point(net, theta0)
     assert rec.converged and np.linalg.norm(net.grad(theta)) < 1e-9
@@ -87,7 +70,7 @@ def test_find_critical_point_converges_to_a_saddle_from_small_init():
 
 
 def test_search_returns_only_converged_points():
-    pts = search(TanhNet.default(hidden=3, n_data=24), starts=4, seed=0, gd_steps=200)
+    pts = search(MLPRegression.default(hidden=3, n_data=24), starts=4, seed=0, gd_steps=200)
     assert all(p.converged and p.grad_norm < 1e-9 for p in pts)
 
 
@@ -100,7 +83,7 @@ def test_stuck_is_not_zero_gradient():
 
 
 def test_sgd_escapes_a_saddle_where_gd_stays():
-    net = TanhNet.default(hidden=8)
+    net = MLPRegression.default(hidden=8)
     theta, rec = find_critical_point(net, net.init(np.random.default_rng(5), scale=0.1))
     assert rec.converged and rec.kind == "saddle"
     gd = sd.escape_run(theta, None, lr=0.05, steps=300)
@@ -119,7 +102,7 @@ def test_sgd_escapes_a_saddle_where_gd_stays():
         lambda: sd.saddle_gd(0.1, lr=-1),
         lambda: sd.saddle_gd(0.1, noise=-0.1),
         lambda: sd.escape_run(np.zeros(3), None),
-        lambda: TanhNet(np.zeros((3, 2)), np.zeros(4), 2),
+        lambda: MLPRegression(np.zeros((3, 2)), np.zeros(4), 2),
     ],
 )
 def test_bad_input(call):

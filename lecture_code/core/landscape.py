@@ -58,6 +58,8 @@ from torch.func import functional_call, vmap
 
 from lecture_code.core.batchnorm import BatchNorm, frozen_running_stats
 from lecture_code.core.models import ACTIVATIONS, Residual, as_tensors, make_loss_fn, num_params, unflatten_params
+from lecture_code.core.optimizers import adam
+from lecture_code.core.torch_bridge import BridgeOptimizer
 
 __all__ = [
     "NORMALIZATIONS",
@@ -362,8 +364,9 @@ def train_bezier(
     """Train the middle point of a Bézier curve between two fixed end points (Garipov et al.).
 
     Starts at the midpoint of the straight line; every step draws ``t ~ U(0, 1)`` and takes
-    an Adam step (``torch.optim.Adam``, learning rate ``lr``) on ``L(φ(t))`` with respect to
-    θ_m only. Full-batch loss on ``(X, y)``.
+    an Adam step (the book's ``adam(lr, eps_inside_sqrt=False)``, i.e. ``torch.optim.Adam``'s
+    algorithm, through :class:`~lecture_code.core.torch_bridge.BridgeOptimizer`) on ``L(φ(t))``
+    with respect to θ_m only. Full-batch loss on ``(X, y)``.
     """
     theta_a = _check_theta(model, theta_a, "theta_a").detach()
     theta_b = _check_theta(model, theta_b, "theta_b").detach()
@@ -373,7 +376,7 @@ def train_bezier(
         raise ValueError(f"lr must be > 0, got {lr}")
     loss_fn = make_loss_fn(model, X, y, loss)
     theta_m = ((theta_a + theta_b) / 2).clone().requires_grad_(True)
-    opt = torch.optim.Adam([theta_m], lr=lr)
+    opt = BridgeOptimizer([theta_m], adam(lr, eps_inside_sqrt=False))
     gen = torch.Generator().manual_seed(int(seed))
     losses = np.empty(steps)
     with frozen_running_stats(model):

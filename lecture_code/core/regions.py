@@ -404,7 +404,10 @@ class ReluNet:
     """Hidden layers ``h_l = relu(W_l h_{l-1} + b_l)`` with ``h_0 = x`` in ``R^2``.
 
     ``weights[l]`` has shape ``(n_{l+1}, n_l)``. The linear read-out is irrelevant to the
-    regions and is left out."""
+    regions and is left out. These are the hidden layers of a ReLU
+    :class:`~lecture_code.core.mlp.MLP` in the form :meth:`~lecture_code.core.mlp.MLP.layers`
+    gives (``ReluNet(*zip(*net.layers(theta)[:-1]))``); region counting keeps them as a pair of
+    tuples because it reads one layer at a time and never trains or evaluates a read-out."""
 
     weights: tuple[Array, ...]
     biases: tuple[Array, ...]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -94,6 +94,9 @@ class Surface:
         Formula for plot labels (plotly does not render LaTeX on the site).
     """
 
+    #: The number of coordinates of a point (an :class:`~lecture_code.core.runner.Objective` of R²).
+    dim: ClassVar[int] = 2
+
     name: str
     expr: Callable[[Any, Any], Any]
     grad_expr: Callable[[Any, Any], tuple[Any, Any]] = field(repr=False)
@@ -114,6 +117,8 @@ class Surface:
         p = check_point(point)
         x, y = p[..., 0], p[..., 1]
         gx, gy = self.grad_expr(x, y)
+        if p.ndim == 1:  # one point: the same two numbers, without broadcasting machinery
+            return np.array([gx, gy], dtype=float)
         return np.stack(np.broadcast_arrays(np.asarray(gx, float), np.asarray(gy, float)), axis=-1)
 
     def hess(self, point: Any) -> np.ndarray:
