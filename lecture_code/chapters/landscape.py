@@ -201,9 +201,7 @@ def rescaling_demo(c: float, rescaled: str, model: torch.nn.Module, theta: torch
 
 
 def draw_rescaling(d: RescalingData) -> BookFigure:
-    status = (f"{d.rescaled} rescaled by c = {d.c:g}: outputs differ by ≤ {d.output_change:.0e}; curvature at t = 0:"
-              f" × {d.raw_ratio:.3g} (raw), × {d.filter_ratio:.3g} (filter-normalized); filter-normalized"
-              f" curves differ by ≤ {d.filter_difference:.2g}")
+    status = f"{d.rescaled} × {d.c:g}: curvature ×{d.raw_ratio:.3g} (raw), ×{d.filter_ratio:.3g} (filter)"
     fig = new_figure(rows=2, vertical_spacing=0.14, height=700, legend="header", status=status,
                      subplot_titles=("raw random direction", "filter-normalized direction"))
     for row, (orig, resc) in enumerate(((d.raw_original, d.raw_rescaled), (d.filter_original, d.filter_rescaled)), 1):
@@ -327,11 +325,11 @@ class BasinsFrame:
 
 
 #: The lines the profile panel shows: (label, first solution, second solution).
-BASIN_PAIRS = (("SGD → SGD, another batch order", "SGD:0", "SGD:1"),
-               ("Adam → Adam, another batch order", "Adam:0", "Adam:1"),
+BASIN_PAIRS = (("SGD → SGD #2", "SGD:0", "SGD:1"),
+               ("Adam → Adam #2", "Adam:0", "Adam:1"),
                ("SGD → momentum", "SGD:0", "momentum:0"),
                ("SGD → Adam", "SGD:0", "Adam:0"),
-               ("SGD → SGD from another θ₀", "SGD:0", "SGD:init"))
+               ("SGD → SGD, other θ₀", "SGD:0", "SGD:init"))
 
 
 def basins_demo(width: int, results: dict) -> BasinsFrame:
@@ -353,16 +351,23 @@ def _short(name: str) -> str:
     return f"{opt} (other θ₀)" if order == "init" else f"{opt} #{int(order) + 1}"
 
 
+#: Barriers below this are drawn at it on the logarithmic colour scale (0 has no logarithm).
+_BARRIER_FLOOR = 1e-4
+
+
 def draw_basins(f: BasinsFrame) -> BookFigure:
-    """Barrier on the straight line between every pair of solutions (left) and five of the lines (right)."""
+    """Barrier on the straight line between every pair of solutions (top, log scale) and five of the lines (below)."""
     labels = [_short(n) for n in f.names]
+    z = np.log10(np.maximum(f.barrier, _BARRIER_FLOOR))
+    np.fill_diagonal(z, np.nan)
     fig = new_figure(rows=2, vertical_spacing=0.2, row_heights=[0.55, 0.45], height=900, legend="header",
-                     status=f"two hidden layers of {f.width} units; one colour scale for both widths",
+                     status=f"two hidden layers of {f.width} units",
                      subplot_titles=("barrier on the straight line between two solutions",
                                      "training loss along five of the lines"))
-    fig.add_trace(go.Heatmap(z=_f32(f.barrier), x=labels, y=labels, colorscale=SEQUENTIAL, zmin=0, zmax=_BASIN_ZMAX,
-                             colorbar=dict(title="barrier", len=0.5, y=0.75), hoverongaps=False,
-                             hovertemplate="%{y} → %{x}: barrier %{z:.3g}<extra></extra>"), 1, 1)
+    fig.add_trace(go.Heatmap(z=_f32(z), x=labels, y=labels, customdata=_f32(f.barrier), colorscale=SEQUENTIAL,
+                             zmin=np.log10(_BARRIER_FLOOR), zmax=0.5, hoverongaps=False,
+                             colorbar=dict(title="log₁₀<br>barrier", len=0.5, y=0.75),
+                             hovertemplate="%{y} → %{x}: barrier %{customdata:.3g}<extra></extra>"), 1, 1)
     for k, (label, ys) in enumerate(f.profiles.items()):
         fig.add_trace(go.Scatter(x=_f32(f.alphas), y=_f32(ys), name=label, mode="lines",
                                  line=dict(color=color(k), width=2.5)), 2, 1)
@@ -371,10 +376,6 @@ def draw_basins(f: BasinsFrame) -> BookFigure:
     fig.update_xaxes(title_text="α (position on the line)", row=2, col=1)
     fig.update_yaxes(title_text="training loss", type="log", exponentformat="power", row=2, col=1)
     return fig
-
-
-#: Top of the barrier colour scale (the same for every width, so frames compare).
-_BASIN_ZMAX = 0.05
 
 
 # --- 7. a recurrent network ----------------------------------------------------------------------

@@ -39,8 +39,8 @@ def _band(fig: go.Figure, x, ys: np.ndarray, role: int, name: str, row: int = 1,
     """Mean over seeds (line) and the range over seeds (shaded band)."""
     x = np.asarray(x, dtype=float)
     fig.add_trace(go.Scatter(x=_f32(np.concatenate([x, x[::-1]])), y=_f32(np.concatenate([ys.max(0), ys.min(0)[::-1]])),
-                             fill="toself", fillcolor=color(role, alpha=0.15), line=dict(width=0), hoverinfo="skip",
-                             showlegend=False), row, col)
+                             mode="lines", fill="toself", fillcolor=color(role, alpha=0.15), line=dict(width=0),
+                             hoverinfo="skip", showlegend=False), row, col)
     fig.add_trace(go.Scatter(x=_f32(x), y=_f32(ys.mean(0)), name=name, showlegend=showlegend, mode="lines",
                              line=dict(color=color(role), width=2.5, dash=dash)), row, col)
 
@@ -90,8 +90,7 @@ def draw_noise(res: dict) -> BookFigure:
     names = {key: label.format(lr=res["lr"], small_lr=res["small_lr"]) for key, label, _ in NOISE_VARIANTS}
     summary = noise_summary(res)
     div = summary["plain"]
-    status = (f"plain network at η = {res['lr']:g}: diverged in {div['diverged']} of {len(res['runs'])} seeds"
-              + (f" (by step {max(div['diverged_at'])})" if div["diverged_at"] else ""))
+    status = f"plain, η = {res['lr']:g}: diverged in {div['diverged']} of {len(res['runs'])} seeds"
     fig = new_figure(rows=2, vertical_spacing=0.16, height=820, legend="header", status=status,
                      warn=div["diverged"] > 0,
                      subplot_titles=("training loss (noise off, statistics of all 1,000 images)",
@@ -114,7 +113,7 @@ def draw_noise(res: dict) -> BookFigure:
             continue
         mean, std = np.asarray(r_["mean"], dtype=float), np.asarray(r_["std"], dtype=float)
         steps = np.arange(len(mean)) * res["trace_every"]
-        fig.add_trace(go.Scatter(x=_f32(np.concatenate([steps, steps[::-1]])),
+        fig.add_trace(go.Scatter(x=_f32(np.concatenate([steps, steps[::-1]])), mode="lines",
                                  y=_f32(np.concatenate([mean + std, (mean - std)[::-1]])), fill="toself",
                                  fillcolor=color(role, alpha=0.12), line=dict(width=0), hoverinfo="skip",
                                  showlegend=False), 2, 1)
@@ -222,11 +221,11 @@ def draw_lottery(res: dict) -> BookFigure:
 # --- strong lottery tickets ---------------------------------------------------------------------
 
 #: What the strong-ticket figure compares: key of a stored run, label, colour role, dash.
-STRONG_SERIES = (("test_acc", "subnetwork of random weights (edge-popup)", 0, None),
-                 ("dense_test_acc", "same network, all weights trained", 1, None),
-                 ("small_test_acc", "narrower network as many weights as the subnetwork, trained", 2, "dash"),
-                 ("fresh_weights_acc", "the found mask on new random weights", 3, "dot"),
-                 ("random_mask_acc", "a random mask of the same size", 4, "dot"))
+STRONG_SERIES = (("test_acc", "edge-popup subnetwork of random weights", 0, None),
+                 ("dense_test_acc", "trained, same width", 1, None),
+                 ("small_test_acc", "trained, as many weights as the subnetwork", 2, "dash"),
+                 ("fresh_weights_acc", "found mask on new random weights", 3, "dot"),
+                 ("random_mask_acc", "random mask, same size", 4, "dot"))
 
 
 def strong_summary(res: dict) -> dict[str, dict]:
@@ -244,7 +243,11 @@ def strong_summary(res: dict) -> dict[str, dict]:
 
 
 def draw_strong(res: dict) -> BookFigure:
-    """Test accuracy against the width (at one kept fraction) and against the kept fraction (at one width)."""
+    """Test error (log scale) against the width (at one kept fraction) and against the kept fraction (at one width).
+
+    Error rather than accuracy, on a logarithmic axis: the subnetworks and trained networks
+    (a few per cent) and the controls (near chance, 90 % error) are both readable.
+    """
     s = strong_summary(res)
     k0, w0 = res["fraction"], res["width_for_fractions"]
     fig = new_figure(rows=2, vertical_spacing=0.17, height=820, legend="header",
@@ -253,15 +256,18 @@ def draw_strong(res: dict) -> BookFigure:
               (2, sorted(k for w, k in s if w == w0), lambda k: (w0, k)))
     for row, xs, key in panels:
         for field, label, role, dash in STRONG_SERIES:
-            mean = [s[key(x)][field] for x in xs]
-            lo = [s[key(x)][f"{field}_min"] for x in xs]
-            hi = [s[key(x)][f"{field}_max"] for x in xs]
-            fig.add_trace(go.Scatter(x=xs, y=_f32(mean), name=label, showlegend=row == 1, mode="lines+markers",
+            err = [1 - s[key(x)][field] for x in xs]
+            lo = [1 - s[key(x)][f"{field}_max"] for x in xs]
+            hi = [1 - s[key(x)][f"{field}_min"] for x in xs]
+            fig.add_trace(go.Scatter(x=xs, y=_f32(err), name=label, showlegend=row == 1, mode="lines+markers",
                                      line=dict(color=color(role), width=2.5, dash=dash),
-                                     error_y=dict(type="data", symmetric=False, array=_f32(np.subtract(hi, mean)),
-                                                  arrayminus=_f32(np.subtract(mean, lo)), thickness=1)), row, 1)
-    fig.add_hline(y=0.1, line=dict(dash="dot", color=color("theory")), annotation_text="chance (10 %)")
+                                     error_y=dict(type="data", symmetric=False, array=_f32(np.subtract(hi, err)),
+                                                  arrayminus=_f32(np.subtract(err, lo)), thickness=1)), row, 1)
+    fig.add_hline(y=0.9, line=dict(dash="dot", color=color("theory")), annotation_text="chance (90 % error)",
+                  annotation_position="bottom right")
     fig.update_xaxes(title_text="hidden units per layer", type="log", tickvals=sorted({w for w, _ in s}), row=1, col=1)
     fig.update_xaxes(title_text="fraction of weights kept", tickformat=".0%", row=2, col=1)
-    fig.update_yaxes(title_text="test accuracy", tickformat=".0%", range=[0, 1.02])
+    ticks = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+    fig.update_yaxes(title_text="test error", type="log", range=[np.log10(0.01), np.log10(1.1)], tickvals=ticks,
+                     ticktext=[f"{t:.0%}" for t in ticks])
     return fig
