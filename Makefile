@@ -25,7 +25,12 @@ help:
 	@echo "make bench   measure speed and size targets into benchmarks/RESULTS.md"
 
 # ---- set-up ----------------------------------------------------------------------------
-$(STAMP): requirements.txt pyproject.toml
+# $(call inputs,NAME,FILES): the file _build/stamps/NAME, rewritten only when the content of FILES
+# changes (book/_ext/build_inputs.py, the build's one input hash), so a checkout or a touch that
+# leaves them as they were reinstalls nothing.
+inputs = $(shell $(PYTHON) book/_ext/build_inputs.py --stamp _build/stamps/$(1) $(2))
+
+$(STAMP): $(call inputs,venv,requirements.txt pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -34,7 +39,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP) $(ASSETS)
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: $(call inputs,npm,package.json package-lock.json)
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -43,7 +48,7 @@ node_modules/.installed: package.json package-lock.json
 # (the trace types its figures draw, book/_ext/plotly_bundle.json) built from the same package
 # with esbuild. book/_ext/site_assets.py picks the smallest bundle that draws a page's figures.
 PLOTLY_DIST := plotly.min.js plotly-basic.min.js plotly-cartesian.min.js plotly-gl3d.min.js
-$(ASSETS): node_modules/.installed $(STAMP) book/_ext/plotly_bundle.mjs book/_ext/plotly_bundle.json
+$(ASSETS): node_modules/.installed $(STAMP) $(call inputs,assets,book/_ext/plotly_bundle.mjs book/_ext/plotly_bundle.json)
 	rm -rf _vendor && mkdir -p _vendor/mathjax _vendor/html-manager _vendor/plotly
 	cp -r node_modules/mathjax/es5/. _vendor/mathjax/
 	cp node_modules/@jupyter-widgets/html-manager/dist/embed.js _vendor/html-manager/
@@ -100,6 +105,19 @@ data: setup
 	$(PY) scripts/safran_shamir.py
 	$(PY) scripts/torch_parity.py
 	$(PY) scripts/landscape_experiments.py
+
+# ---- authoring (docs/authoring.md) ----------------------------------------------------------
+.PHONY: new-exercise new-chapter
+## new-exercise NAME=x   a graded exercise: solutions/x.md, its _toc.yml entry, exercises/x.ipynb and its public checks
+new-exercise: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-exercise NAME=name_of_the_exercise"; exit 2; }
+	$(PY) docs/scaffold.py exercise "$(NAME)"
+	$(PY) -m grading build
+
+## new-chapter NAME=x    a chapter: book/x.md, lecture_code/chapters/x.py, its _toc.yml entry
+new-chapter: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-chapter NAME=name_of_the_chapter"; exit 2; }
+	$(PY) docs/scaffold.py chapter "$(NAME)"
 
 # Regenerate the full lock from requirements.in (run after changing requirements.in).
 lock:

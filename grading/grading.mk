@@ -3,9 +3,12 @@
 #
 #   make exercises                 regenerate exercises/ from solutions/, verify every solution,
 #                                  rebuild the Gradescope archive
-#   make grade SUBMISSIONS=dir     grade a folder of notebooks -> scores.csv, feedback/, grading-report.txt
-#                                  (each submission in a bubblewrap sandbox; GRADE_SANDBOX=none to run
-#                                  without it, loudly; GRADE_ATTEMPTS=best to count the best attempt)
+#   make grade SUBMISSIONS=dir     grade a folder of notebooks into GRADE_OUT (default _build/grading/out):
+#                                  scores.csv, grades-long.csv, canvas.csv, moodle.csv, feedback/,
+#                                  grading-report.txt, similarity.html (each submission in a bubblewrap
+#                                  sandbox; GRADE_SANDBOX=none to run without it, loudly; GRADE_ATTEMPTS=best
+#                                  to count the best attempt; ROSTER=file.csv maps submissions to students)
+#   make regrade SUBMISSIONS=dir ONLY=dir/student   regrade one student's file or folder into GRADE_OUT
 #   make wheel                     the installable package (lecture_code + the student side) -> _build/dist
 #   make autograder                Gradescope archive -> _build/grading/autograder.zip
 #   make book-solutions            instructor site (solutions shown) -> _build/instructor/_build/html
@@ -13,7 +16,9 @@
 PY ?= .venv/bin/python
 JB ?= .venv/bin/jupyter-book
 SUBMISSIONS ?=
-GRADE_OUT ?= .
+GRADE_OUT ?= _build/grading/out
+ROSTER ?=
+ONLY ?=
 GRADE_WORKERS ?= 2
 GRADE_STEP_TIMEOUT ?= 10
 GRADE_TOTAL_TIMEOUT ?= 60
@@ -21,7 +26,7 @@ GRADE_ATTEMPTS ?= latest
 GRADE_SANDBOX ?=
 export GRADE_SANDBOX
 
-.PHONY: exercises exercises-check grade autograder book-solutions wheel
+.PHONY: exercises exercises-check grade regrade autograder book-solutions wheel
 
 exercises: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	$(PY) -m grading build
@@ -35,9 +40,17 @@ exercises-check: $(STAMP)
 # bubblewrap is installed when missing (as root); without it, and without GRADE_SANDBOX=none,
 # the grader refuses to run.
 grade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADE_OUT=.]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADE_OUT=dir] [ROSTER=roster.csv]"; exit 2; }
 	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --workers $(GRADE_WORKERS) \
-	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --attempts $(GRADE_ATTEMPTS)
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --attempts $(GRADE_ATTEMPTS) \
+	    $(if $(ROSTER),--roster "$(ROSTER)")
+
+# one student again (a file or folder inside SUBMISSIONS), into the results already in GRADE_OUT
+regrade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
+	@test -n "$(SUBMISSIONS)" -a -n "$(ONLY)" || { echo "usage: make regrade SUBMISSIONS=folder ONLY=folder/student [GRADE_OUT=dir]"; exit 2; }
+	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --only "$(ONLY)" --workers $(GRADE_WORKERS) \
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --attempts $(GRADE_ATTEMPTS) \
+	    $(if $(ROSTER),--roster "$(ROSTER)")
 
 wheel: $(STAMP)
 	$(PY) -m grading wheel --out _build/dist

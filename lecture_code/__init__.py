@@ -23,4 +23,7 @@ JupyterLab and on the static site because every figure is a
 :class:`lecture_code.core.plotting.BookFigure`.
 """
 
+#: The one version number of the package and the book: pyproject.toml reads it (setuptools'
+#: dynamic version), CITATION.cff and CHANGELOG.md repeat it (tests/test_metadata.py checks them).
 __version__ = "0.1.0"
+

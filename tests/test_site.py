@@ -332,30 +332,6 @@ def test_theme_icons_drawn_by_the_webfont(site, path):
         assert page.locator("svg.svg-inline--fa").count() == 0  # the FontAwesome script did not run
 
 
-@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
-def test_launch_buttons_for_binder_and_jupyterhub_open_the_page_in_jupyterlab(path):
-    import html as html_lib
-    from urllib.parse import parse_qs, urlparse
-
-    import yaml
-
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    repo, branch = config["repository"]["url"].rstrip("/"), config["repository"]["branch"]
-    owner_repo = "/".join(repo.split("/")[-2:])
-    source = (ROOT / path).with_suffix(".md")
-    source = source if source.exists() else (ROOT / path).with_suffix(".ipynb")
-    rel = source.relative_to(ROOT).as_posix()
-    links = [html_lib.unescape(h) for h in re.findall(r'href="([^"]+)"', (SITE / path).read_text())]
-    binder = [u for u in links if u.startswith(config["launch_buttons"]["binderhub_url"].rstrip("/") + "/v2/")]
-    hub = [u for u in links if u.startswith(config["launch_buttons"]["jupyterhub_url"].rstrip("/") + "/hub/")]
-    assert binder == [f"{config['launch_buttons']['binderhub_url'].rstrip('/')}/v2/gh/{owner_repo}/{branch}?urlpath=lab/tree/{rel}"], binder
-    assert len(hub) == 1, f"{path}: JupyterHub links {hub}"
-    query = parse_qs(urlparse(hub[0]).query)
-    assert urlparse(hub[0]).path == "/hub/user-redirect/git-pull"  # nbgitpuller
-    assert query["repo"] == [repo] and query["branch"] == [branch]
-    assert query["urlpath"] == [f"lab/tree/{repo.rsplit('/', 1)[-1]}/{rel}"]
-
-
 #: Bounding boxes of a figure's labels (legend, titles, text annotations, axis titles,
 #: sliders) that overlap one another.
 _LABEL_OVERLAPS = """(gd) => {

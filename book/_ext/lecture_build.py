@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
+from build_inputs import inputs_hash
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -40,19 +40,8 @@ WATCHED_SUFFIXES = (".py", ".json", ".npz", ".csv")
 
 
 def package_hash(root: Path) -> str:
-    """SHA-256 over the names and contents of every watched file under ``root``."""
-    digest = hashlib.sha256()
-    for folder in WATCHED:
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and path.suffix in WATCHED_SUFFIXES and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(b"\0")
-                digest.update(path.read_bytes())
-                digest.update(b"\0")
-    return digest.hexdigest()
+    """SHA-256 over the names and contents of every watched file under ``root`` (build_inputs)."""
+    return inputs_hash(WATCHED, root, suffixes=WATCHED_SUFFIXES)
 
 
 def _build_root(app: Sphinx) -> Path:

@@ -423,9 +423,10 @@ def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
     Imports torch when called (``scripts/torch_parity.py`` runs it; the chapter shows the
     committed result, :func:`load_torch_parity`).
     """
+    from lecture_code.core.models import mlp  # first: without PyTorch, it says what to install
+
     import torch
 
-    from lecture_code.core.models import mlp
     from lecture_code.core.synthetic import spirals
     from lecture_code.core.torch_bridge import BridgeOptimizer, train
 

@@ -482,9 +482,10 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
     and — by one Hessian-vector product — gᵀHg; every ``eig_every`` steps λ_max(H) by Lanczos.
     Takes a few seconds for the defaults.
     """
+    from lecture_code.core.hessian import extreme_eigenvalues, single_threaded  # first: without PyTorch, it says what to install
+
     import torch
 
-    from lecture_code.core.hessian import extreme_eigenvalues, single_threaded
     from lecture_code.core.synthetic import spirals
     from lecture_code.core.models import as_tensors, flatten_params, make_loss_fn, mlp
 

@@ -1,4 +1,4 @@
-"""Why many regions are not enough, and what depth adds (seed 000, part 7).
+"""Why many regions are not enough, and what depth adds (the EPFL lecture *Deep Nets 3*, part 7).
 
 * :func:`separable` / :func:`region_labelings`: one layer of hyperplanes carves many
   regions, but a single output unit on top can give them only few of all possible

@@ -13,7 +13,12 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 
 from lecture_code.core.landscape import batched_loss, random_direction, rescale_units
 from lecture_code.core.models import unflatten_params

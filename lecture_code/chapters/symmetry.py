@@ -515,10 +515,11 @@ def train_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", ste
 
     Returns its parameters as ``[(W, b), ...]`` float64 numpy arrays for :func:`mlp_forward`.
     """
+    from lecture_code.core.hessian import single_threaded  # first: without PyTorch, it says what to install
+
     import torch
 
     from lecture_code.core.synthetic import regression_data
-    from lecture_code.core.hessian import single_threaded
     from lecture_code.core.models import as_tensors, mlp
 
     steps = check_int(steps, "steps", 0)

@@ -35,7 +35,12 @@ import contextlib
 import math
 from typing import Iterator, NamedTuple
 
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 from torch import nn
 
 __all__ = ["BNState", "bn_init", "batch_norm", "BatchNorm", "frozen_running_stats", "NoiseInjection", "inject_noise",

@@ -36,7 +36,12 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 from torch import nn
 
 __all__ = [

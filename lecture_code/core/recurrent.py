@@ -19,7 +19,12 @@ against the LSTM equations written out by hand.
 
 from __future__ import annotations
 
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 from torch import nn
 
 __all__ = ["RowLSTM"]

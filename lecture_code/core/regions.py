@@ -1,6 +1,6 @@
 """How many regions do ``n`` hyperplanes carve out of ``d``-dimensional space?
 
-The lecture (seed 000, part 7) answers with a *tilting argument*: start from ``n``
+The lecture (*Deep Nets 3*, EPFL, part 7) answers with a *tilting argument*: start from ``n``
 hyperplanes that are "vertical" in the last coordinate (so the picture is really
 ``(d-1)``-dimensional), then tilt them one by one; every tilt adds as many regions as the
 tilted hyperplane gains crossings. The result, for hyperplanes in general position, is

@@ -87,7 +87,7 @@ LAMBDA_TOL = 1e-6
 #: The authors' divergence guard: restart with half the step when ``|2π ∂F/∂w_i| > 1e4``.
 _DIVERGENCE = 1e4 / TWO_PI
 
-#: Safran & Shamir (2018), Tables 1 (n = k) and 2 (n = k + 1), as quoted in the lecture (seed 002):
+#: Safran & Shamir (2018), Tables 1 (n = k) and 2 (n = k + 1), as quoted in the lecture (Hung-yi Lee, *Optimization*):
 #: (k, n) -> (% of 1000 runs converging to a spurious local minimum, average minimal Hessian
 #: eigenvalue, average objective value at those minima).
 PUBLISHED: dict[tuple[int, int], tuple[float, float, float]] = {

@@ -361,14 +361,14 @@ def cliff(height: float = 3.0, sharpness: float = 20.0, slope: float = 0.2) -> S
 
 
 _FACTORIES: dict[str, Callable[[], Surface]] = {
-    "bowl": _bowl,                    # x^2 + 3y^2        (lecture 002: minimum)
-    "saddle": _saddle_neg_x,          # -x^2 + 3y^2       (lecture 002: saddle)
+    "bowl": _bowl,                    # x^2 + 3y^2        (Hung-yi Lee, Optimization: minimum)
+    "saddle": _saddle_neg_x,          # -x^2 + 3y^2       (Hung-yi Lee, Optimization: saddle)
     "x2_plus_y4": _x2_plus_y4,        # degenerate minimum
     "x2_minus_y4": _x2_minus_y4,      # degenerate saddle
     "neg_quartic": _neg_quartic,      # -x^4 - y^4, degenerate maximum
     "monkey_saddle": _monkey_saddle,  # x^3 - 3xy^2
-    "saddle_x1x2": _saddle_x1x2,      # x1^2 - x2^2       (lecture 004)
-    "y4_minus_x4": _y4_minus_x4,      # lecture 001's optimizer race
+    "saddle_x1x2": _saddle_x1x2,      # x1^2 - x2^2       (Challenges in Optimization)
+    "y4_minus_x4": _y4_minus_x4,      # the optimizer race of CMU 10707, Advanced optimization
     "beale": _beale,
     "rosenbrock": _rosenbrock,
     "quadratic": quadratic,           # default κ = 10, angle 0

@@ -26,7 +26,12 @@ from __future__ import annotations
 from typing import Any, Iterable, NamedTuple
 
 import numpy as np
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 
 from lecture_code.core.models import as_tensors
 from lecture_code.core.optimizers import Optimizer
