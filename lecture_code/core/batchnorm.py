@@ -150,17 +150,22 @@ class BatchNorm(nn.Module):
 
 
 @contextlib.contextmanager
-def frozen_running_stats(model: nn.Module) -> Iterator[nn.Module]:
-    """Within the block, :class:`BatchNorm` layers of ``model`` do not update running statistics."""
-    layers = [m for m in model.modules() if isinstance(m, BatchNorm)]
-    old = [m.update_stats for m in layers]
+def _switched(model: nn.Module, kind: type, attribute: str, value: bool) -> Iterator[nn.Module]:
+    """Within the block, ``attribute`` of every ``kind`` layer of ``model`` is ``value``."""
+    layers = [m for m in model.modules() if isinstance(m, kind)]
+    old = [getattr(m, attribute) for m in layers]
     for m in layers:
-        m.update_stats = False
+        setattr(m, attribute, value)
     try:
         yield model
     finally:
         for m, o in zip(layers, old):
-            m.update_stats = o
+            setattr(m, attribute, o)
+
+
+def frozen_running_stats(model: nn.Module) -> contextlib.AbstractContextManager[nn.Module]:
+    """Within the block, :class:`BatchNorm` layers of ``model`` do not update running statistics."""
+    return _switched(model, BatchNorm, "update_stats", False)
 
 
 class NoiseInjection(nn.Module):
@@ -221,18 +226,9 @@ def inject_noise(model: nn.Sequential, *, mean: float = 0.5, std: float = 1.0, s
     return nn.Sequential(*layers)
 
 
-@contextlib.contextmanager
-def noise_off(model: nn.Module) -> Iterator[nn.Module]:
+def noise_off(model: nn.Module) -> contextlib.AbstractContextManager[nn.Module]:
     """Within the block, every :class:`NoiseInjection` of ``model`` is the identity."""
-    layers = [m for m in model.modules() if isinstance(m, NoiseInjection)]
-    old = [m.enabled for m in layers]
-    for m in layers:
-        m.enabled = False
-    try:
-        yield model
-    finally:
-        for m, o in zip(layers, old):
-            m.enabled = o
+    return _switched(model, NoiseInjection, "enabled", False)
 
 
 def recalibrate(model: nn.Module, X: torch.Tensor) -> nn.Module:

@@ -685,6 +685,20 @@ def dropout_path(model: nn.Module, theta_a: torch.Tensor, theta_b: torch.Tensor)
     def switch_output(src: int) -> None:
         W[d] = moved(W[d], d - 1, src)
 
+    def copy_up(start: int, first: Callable[[torch.Tensor, torch.Tensor], tuple]) -> None:
+        """Copy the active units of hidden layers ``start``.. into their free halves (same rank):
+        layer ``start``'s copies get the rows and biases ``first(src, dst)`` returns, every
+        layer above reads the copies below it instead of the originals."""
+        for l in range(start, d):
+            src, dst = H[l][act[l]], H[l][1 - act[l]]
+            if l == start:
+                rows, bias = first(src, dst)
+            else:
+                rows, bias = moved(W[l][src].clone(), l - 1, act[l - 1]), None if b[l] is None else b[l][src]
+            W[l][dst] = rows
+            if b[l] is not None:
+                b[l][dst] = bias
+
     # --- A sheds its Q halves, top layer first -------------------------------------------
     act: list[int | None] = [None] * d          # which half holds the active units (None: all)
     W[d][:, H[d - 1][1]] = 0
@@ -692,17 +706,13 @@ def dropout_path(model: nn.Module, theta_a: torch.Tensor, theta_b: torch.Tensor)
     act[d - 1] = 0
     push("output", f"A, hidden layer {d} halved")
     for m in range(d - 2, -1, -1):
-        for l in range(m + 1, d):
-            src, dst = H[l][act[l]], H[l][1 - act[l]]
-            rows = W[l][src].clone()
-            if l == m + 1:       # the copies read only layer m's P half, doubled
-                rows[:, H[m][1]] = 0
-                rows[:, H[m][0]] *= r
-            else:                # and each other copy reads the copies below it
-                rows = moved(rows, l - 1, act[l - 1])
-            W[l][dst] = rows
-            if b[l] is not None:
-                b[l][dst] = b[l][src]
+        def halved(src, dst, m=m):   # the copies of layer m+1 read only layer m's P half, doubled
+            rows = W[m + 1][src].clone()
+            rows[:, H[m][1]] = 0
+            rows[:, H[m][0]] *= r
+            return rows, None if b[m + 1] is None else b[m + 1][src]
+
+        copy_up(m + 1, halved)
         push("free", f"copy of A with {span(m + 1)} halved, built in unused units")
         switch_output(act[d - 1])
         for l in range(m + 1, d):
@@ -734,14 +744,7 @@ def dropout_path(model: nn.Module, theta_a: torch.Tensor, theta_b: torch.Tensor)
     # --- B's layers restored, bottom layer first -------------------------------------------
     for m in range(d):
         if not own[m]:   # move the active units of layers m..d back to their own places first
-            for l in range(m, d):
-                src, dst = H[l][act[l]], H[l][1 - act[l]]
-                rows = W[l][src].clone()
-                if l > m:
-                    rows = moved(rows, l - 1, act[l - 1])
-                W[l][dst] = rows
-                if b[l] is not None:
-                    b[l][dst] = b[l][src]
+            copy_up(m, lambda src, dst, m=m: (W[m][src].clone(), None if b[m] is None else b[m][src]))
             push("free", f"copy of B's active units of {span(m + 1)} in their own places")
             switch_output(act[d - 1])
             for l in range(m, d):
@@ -752,18 +755,11 @@ def dropout_path(model: nn.Module, theta_a: torch.Tensor, theta_b: torch.Tensor)
         if b[m] is not None:
             b[m][drop] = bb[m][drop]
         if m + 1 < d:
-            for l in range(m + 1, d):
-                src, dst = H[l][act[l]], H[l][1 - act[l]]
-                if l == m + 1:   # B's kept units of layer m+1, reading all of layer m
-                    mine = src if own[l] else dst
-                    rows = Wb[l][mine].clone()
-                    bias = None if bb[l] is None else bb[l][mine]
-                else:
-                    rows = moved(W[l][src].clone(), l - 1, act[l - 1])
-                    bias = None if b[l] is None else b[l][src]
-                W[l][dst] = rows
-                if b[l] is not None:
-                    b[l][dst] = bias
+            def restored(src, dst, m=m):   # B's kept units of layer m+1, reading all of layer m
+                mine = src if own[m + 1] else dst
+                return Wb[m + 1][mine].clone(), None if bb[m + 1] is None else bb[m + 1][mine]
+
+            copy_up(m + 1, restored)
             push("free", f"B with {span(m + 2)} halved, built in unused units")
             switch_output(act[d - 1])
             for l in range(m + 1, d):
