@@ -23,6 +23,7 @@ help:
 	@echo "make lab     JupyterLab with the chapters openable as notebooks"
 	@echo "make serve   serve _build/html on http://127.0.0.1:8000"
 	@echo "make bench   measure speed and size targets into benchmarks/RESULTS.md"
+	@echo "make unit    only the unit tests (no build, no browser); TEST_WORKERS=0: in one process"
 
 # ---- set-up ----------------------------------------------------------------------------
 # $(call inputs,NAME,FILES): the file _build/stamps/NAME, rewritten only when the content of FILES
@@ -88,11 +89,14 @@ lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- tests and measurements -----------------------------------------------------------
+# The tests run on every core (pytest-xdist); TEST_WORKERS=0 runs them in one process.
+# How long each part takes on a fresh clone: `make bench` (benchmarks/bench_suite.py).
+TEST_WORKERS ?= auto
 test: book chromium bubblewrap
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 unit: setup
-	$(PY) -m pytest -q -m "not browser and not build"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser and not build"
 
 bench: book chromium bubblewrap
 	$(PY) -m benchmarks

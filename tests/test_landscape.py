@@ -1,4 +1,5 @@
-"""Core tools of the chapter "Seeing the landscape", each against an independent reference."""
+"""Directions, grids, curves and unit alignment in weight space (``core.landscape``), each against an
+independent reference."""
 
 from __future__ import annotations
 
@@ -8,81 +9,17 @@ import numpy as np
 import pytest
 import torch
 
-from lecture_code.core.batchnorm import BatchNorm, BNState, batch_norm, bn_init
-from lecture_code.core.data import N_DIGITS, digits, digits_file
-from lecture_code.core.initialization import init_variance, initialize, mean_field_variances, signal_propagation
+from lecture_code.core.data import digits
 from lecture_code.core.landscape import (
     align_units, batched_loss, bezier, gradient_probe, hidden_activations, interpolate, loss_grid,
     matching_permutation, permute_hidden, plane_through, random_direction, stacked_supported,
 )
-from lecture_code.core.pruning import fraction_kept, full_masks, iterative_pruning, magnitude_prune
 from lecture_code.core.models import flatten_params, make_loss_fn, mlp
 
 
 @pytest.fixture(scope="module")
 def split():
     return digits(n_train=300, seed=0)
-
-
-# --- data ---------------------------------------------------------------------------------
-
-def test_digits_file_matches_scikit_learn(split):
-    from sklearn.datasets import load_digits
-
-    ref = load_digits()
-    assert digits_file().exists()
-    tr, te = split
-    assert tr.X.shape == (300, 64) and te.X.shape == (N_DIGITS - 300, 64)
-    # the split is a permutation of scikit-learn's data: same label counts
-    labels = torch.cat([tr.y, te.y]).numpy()
-    assert np.array_equal(np.bincount(labels), np.bincount(ref.target))
-    # standardized with training statistics
-    assert torch.allclose(tr.X.mean(0), torch.zeros(64, dtype=tr.X.dtype), atol=1e-10)
-
-
-def test_digits_rejects_bad_split():
-    with pytest.raises(ValueError, match="n_train"):
-        digits(n_train=5)
-
-
-# --- batch norm -----------------------------------------------------------------------------
-
-def test_batch_norm_matches_torch_train_and_eval():
-    gen = torch.Generator().manual_seed(0)
-    ref = torch.nn.BatchNorm1d(5, dtype=torch.float64)
-    ours = BatchNorm(5)
-    with torch.no_grad():
-        g, b = torch.randn(5, generator=gen, dtype=torch.float64), torch.randn(5, generator=gen, dtype=torch.float64)
-        ref.weight.copy_(g), ref.bias.copy_(b), ours.weight.copy_(g), ours.bias.copy_(b)
-    for step in range(4):   # several training batches: running statistics accumulate
-        x = 3 * torch.randn(16, 5, generator=gen, dtype=torch.float64) + 2
-        x1, x2 = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
-        y_ref, y = ref(x1), ours(x2)
-        assert torch.allclose(y, y_ref, atol=1e-12)
-        w = torch.randn(16, 5, generator=gen, dtype=torch.float64)
-        (y_ref * w).sum().backward()
-        (y * w).sum().backward()
-        assert torch.allclose(x2.grad, x1.grad, atol=1e-12)
-    assert torch.allclose(ours.running_mean, ref.running_mean, atol=1e-12)
-    assert torch.allclose(ours.running_var, ref.running_var, atol=1e-12)
-    assert torch.allclose(ours.weight.grad, ref.weight.grad, atol=1e-10)
-    ref.eval(), ours.eval()
-    x = torch.randn(7, 5, generator=gen, dtype=torch.float64)
-    assert torch.allclose(ours(x), ref(x), atol=1e-12)
-
-
-def test_batch_norm_by_hand():
-    x = torch.tensor([[1.0], [3.0]], dtype=torch.float64)
-    y, st = batch_norm(x, torch.ones(1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64), bn_init(1),
-                       training=True, eps=1e-12)
-    # mean 2, biased variance 1: x̂ = ∓1; running var uses the unbiased variance 2
-    assert torch.allclose(y[:, 0], torch.tensor([-1.0, 1.0], dtype=torch.float64))
-    assert torch.allclose(st.running_mean, torch.tensor([0.2], dtype=torch.float64))
-    assert torch.allclose(st.running_var, torch.tensor([0.9 + 0.1 * 2.0], dtype=torch.float64))
-    with pytest.raises(ValueError, match="at least 2"):
-        batch_norm(x[:1], torch.ones(1), torch.zeros(1), bn_init(1), training=True)
-    with pytest.raises(ValueError, match="momentum"):
-        batch_norm(x, torch.ones(1), torch.zeros(1), BNState(torch.zeros(1), torch.ones(1)), training=True, momentum=2)
 
 
 # --- directions, grids, lines -----------------------------------------------------------------
@@ -254,79 +191,6 @@ def test_gradient_probe_on_a_quadratic():
     assert probe.beta_smoothness <= 9.0 + 1e-12
 
 
-# --- initialization -----------------------------------------------------------------------------
-
-def test_init_variances_and_initialize():
-    assert init_variance("lecun", 100, 50) == 1 / 100
-    assert init_variance("xavier", 100, 50) == 2 / 150
-    assert init_variance("he", 100, 50) == 2 / 100
-    with pytest.raises(ValueError, match="scheme"):
-        init_variance("glorot", 3, 3)
-    m = initialize(torch.nn.Linear(400, 300, dtype=torch.float64), "xavier", seed=0)
-    assert abs(float(m.weight.detach().var()) / (2 / 700) - 1) < 0.02 and float(m.bias.detach().abs().max()) == 0
-
-
-def test_mean_field_closed_forms():
-    """ReLU: q_{l+1} = gain·q_l/2 exactly; linear: q_l = gain^l; tanh shrinks below the linear value."""
-    p = mean_field_variances(5, "relu", 2.0)
-    assert np.allclose(p.forward, 2.0) and np.allclose(p.backward, 0.5)
-    p = mean_field_variances(4, "linear", 1.5)
-    assert np.allclose(p.forward, 1.5 ** np.arange(1, 5))
-    t = mean_field_variances(10, "tanh", 1.0)
-    assert np.all(np.diff(t.forward) < 0) and t.forward[0] == 1.0
-
-
-def test_measured_propagation_follows_mean_field():
-    """Finite width makes the log-variance wander (a random walk, ~depth/width); average a few networks."""
-    for act, gain in (("relu", 2.0), ("tanh", 1.0), ("relu", 1.0), ("tanh", 2.5)):
-        runs = [signal_propagation(6, 512, act, gain, n=256, seed=s) for s in range(4)]
-        fwd = np.mean([r.forward for r in runs], axis=0)
-        bwd = np.mean([r.backward for r in runs], axis=0)
-        pred = mean_field_variances(6, act, gain)
-        assert np.allclose(fwd, pred.forward, rtol=0.15), (act, gain, fwd, pred.forward)
-        assert np.allclose(bwd, pred.backward, rtol=0.15), (act, gain, bwd, pred.backward)
-
-
-# --- pruning --------------------------------------------------------------------------------------
-
-def test_magnitude_prune_removes_smallest_per_layer():
-    m = mlp([3, 4, 2], "relu", seed=0)
-    masks = magnitude_prune(m, full_masks(m), 0.25)
-    for name, p in m.named_parameters():
-        if p.ndim < 2:
-            continue
-        w = p.detach().abs().reshape(-1)
-        keep = masks[name].reshape(-1)
-        assert int((~keep).sum()) == round(0.25 * w.numel())
-        assert float(w[~keep].max()) <= float(w[keep].min())
-    assert np.isclose(fraction_kept(masks), (9 + 6) / 20)
-    again = magnitude_prune(m, masks, 0.5)   # prunes half of what is left, never revives
-    assert all(bool((again[k] <= masks[k]).all()) for k in masks)
-
-
-def test_masks_hold_during_training_and_rewinding(split):
-    tr, te = split
-    torch.manual_seed(0)
-    seen = {}
-
-    def train_fn(model):
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-        for _ in range(20):
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(tr.X), tr.y).backward()
-            opt.step()
-        seen[len(seen)] = {k: v.detach().clone() for k, v in model.named_parameters()}
-        return 0.0
-
-    init = {k: v.detach().clone() for k, v in mlp([64, 8, 10], "relu", seed=4).named_parameters()}
-    rounds = iterative_pruning(lambda: mlp([64, 8, 10], "relu", seed=4), train_fn, rounds=2, rate=0.5)
-    assert [round(r.kept, 3) for r in rounds] == [1.0, round((256 + 40) / 592, 3), round((128 + 20) / 592, 3)]
-    last = seen[2]
-    for name, mask in rounds[2].masks.items():
-        assert torch.all(last[name][~mask] == 0)      # pruned weights stayed at zero
-        assert not torch.allclose(last[name][mask], init[name][mask])   # the others trained
-
-
 # --- rescaling units, barriers, dropout-stable paths ---------------------------------------------
 
 def test_rescaling_one_unit_or_a_layer_keeps_the_function_but_only_the_layer_keeps_the_filter_view(split):
@@ -423,17 +287,3 @@ def test_dropout_subnetwork_by_hand():
     from lecture_code.core.landscape import dropout_path
     with pytest.raises(ValueError, match="even width"):
         dropout_path(mlp([3, 5, 2], "relu"), *[flatten_params(mlp([3, 5, 2], "relu", seed=s)) for s in (0, 1)])
-
-
-def test_stored_results_reads_the_package_data(tmp_path):
-    import json
-
-    from lecture_code.core.data import RESULTS_DIR, stored_results
-
-    assert (RESULTS_DIR / "landscape.json").exists()
-    (tmp_path / "x.json").write_text(json.dumps({"a": 1}))
-    assert stored_results("x", tmp_path) == {"a": 1}
-    with pytest.raises(FileNotFoundError, match="make data"):
-        stored_results("missing", tmp_path)
-    with pytest.raises(ValueError, match="name"):
-        stored_results("../etc")

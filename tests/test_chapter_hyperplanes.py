@@ -141,3 +141,15 @@ def test_feature_reuse_red_house():
         assert local["both"] == 0.0
     with pytest.raises(ValueError, match="unseen must be"):
         feature_reuse_task(unseen=("blue", "house"))
+
+
+def test_sawtooth_demo_draws_tent_powers_and_its_best_run():
+    """The demo's target against the closed form of tent^k (a sawtooth with 2^(k-1) teeth), and
+    the curve it draws is the run with the smallest error, recomputed from the curve."""
+    from lecture_code.chapters.hyperplanes import sawtooth_demo
+
+    d = sawtooth_demo(2, k=3, n_params=30, seeds=2, steps=200)
+    x = d.x.astype(float)
+    np.testing.assert_allclose(d.target, 1 - np.abs(2 * np.mod(4 * x, 1.0) - 1), atol=1e-6)
+    assert d.depth == 2 and len(d.widths) == 2 and len(d.mse) == 2
+    assert np.mean((d.best.astype(float) - d.target) ** 2) == pytest.approx(min(d.mse), rel=1e-3)

@@ -11,7 +11,6 @@ from lecture_code.chapters.nfl import (
     nfl_average, nfl_experiment, noisy_looking_pair, off_training_accuracies, shift_task,
     smooth_labelings, train_shift_models,
 )
-from lecture_code.core.mlp import MLP, mlp_init, mlp_logits, mlp_loss_grad, train_mlp
 
 
 @pytest.fixture(scope="module")
@@ -73,33 +72,6 @@ def test_learners_are_run_on_each_labeling():
     nfl_average(spy, 6)
     assert len(calls) == 1 and calls[0].shape == (64, 3)  # one row per labeling
     assert np.array_equal(calls[0], all_labelings(6)[:, [0, 2, 4]])
-
-
-def test_mlp_learner_fits_its_training_labels():
-    net = MLP((1, 16, 1))
-    L = all_labelings(8)
-    x = (np.arange(0, 8, 2) / 3.5 - 1.0)[:, None]
-    theta, hist = train_mlp(net, x, L[:, ::2], steps=300, lr=0.05)
-    train_pred = (mlp_logits(net, theta, x) > 0).astype(int)
-    assert np.array_equal(train_pred, L[:, ::2])
-    assert np.all(hist[-1] < hist[0])
-
-
-def test_mlp_gradient_against_finite_differences():
-    rng = np.random.default_rng(0)
-    for act in ("tanh", "relu"):
-        net = MLP((3, 5, 4, 1), activation=act)
-        theta = mlp_init(net, 2, seed=1) + 0.1 * rng.normal(size=(2, net.n_params))
-        X = rng.normal(size=(7, 3))
-        Y = rng.integers(0, 2, size=(2, 7)).astype(float)
-        _, g = mlp_loss_grad(net, theta, X, Y)
-        eps = 1e-6
-        for j in rng.choice(net.n_params, 12, replace=False):
-            tp, tm = theta.copy(), theta.copy()
-            tp[:, j] += eps
-            tm[:, j] -= eps
-            fd = (mlp_loss_grad(net, tp, X, Y)[0] - mlp_loss_grad(net, tm, X, Y)[0]) / (2 * eps)
-            np.testing.assert_allclose(g[:, j], fd, rtol=1e-5, atol=1e-8)
 
 
 def test_noisy_pair_periodic_prior_fits_A_exactly_and_smooth_prior_fits_B():

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from lecture_code.chapters.momentum import (
-    gd_rate, measured_rate, momentum_rate, momentum_steps, nesterov_comparison, optimal_gd, optimal_momentum,
-    quadratic_demo, rate_map, rate_map_data, stability_boundary, valley_lr_table,
+    draw_momentum_steps, draw_quadratic, gd_rate, lr_change_gap, measured_rate, momentum_rate, momentum_steps,
+    nesterov_comparison, optimal_gd, optimal_momentum, quadratic_demo, rate_map, rate_map_data,
+    stability_boundary, valley_lr_table, valley_runs,
 )
 from lecture_code.core.optimizers import momentum, sgd
 from lecture_code.core.runner import run
@@ -111,3 +112,44 @@ def test_every_function_of_the_module_checks_its_arguments(call, message):
     """The chapter module validates like the library: the message names the parameter and the range."""
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ---- the chapter's demos: frames swap cleanly and divergence shows on the figure ----------------
+
+
+def _signature(fig):
+    return tuple(t.type for t in fig.data), len(fig.layout.annotations or ())
+
+
+def _status(fig) -> str:
+    return fig.layout.annotations[-1].text or ""
+
+
+def test_quadratic_demo_frames_match_and_divergence_is_reported():
+    base = draw_quadratic(quadratic_demo())
+    for lr, beta, steps in [(0.25, 0.0, 25), (3.0, 0.0, 300), (3.0, 0.9, 100), (2.0, 0.5, 300)]:
+        fig = draw_quadratic(quadratic_demo(lr, beta, steps))
+        assert _signature(fig) == _signature(base)
+    diverging = quadratic_demo(3.0, 0.0, 300)  # η λmax = 3 > 2: gradient descent diverges
+    assert diverging.trajectory.diverged
+    assert f"diverged at step {diverging.trajectory.diverged_at}" in _status(draw_quadratic(diverging))
+    assert _status(draw_quadratic(quadratic_demo(1.0, 0.5, 100))) == ""
+
+
+def test_quadratic_demo_prediction_is_the_analysis():
+    d = quadratic_demo(1.0, 0.7, 100)
+    assert d.predicted == pytest.approx(float(momentum_rate(1.0, 0.7, [1.0, 1 / 25])))
+
+
+def test_momentum_steps_frames():
+    assert _signature(draw_momentum_steps(momentum_steps(0.2, 0.0, 10))) == _signature(draw_momentum_steps(momentum_steps(0.2, 0.95, 60)))
+
+
+def test_static_runs():
+    gd, unitwise, mom = valley_runs()
+    assert len(gd.points) == 5 and len(unitwise.points) == 11 and len(mom.points) == 4
+
+
+def test_lr_change_gap():
+    before, after = lr_change_gap(0.1, 0.9, 20, 0.05, 20)
+    assert before < 1e-12 and after[0] > 0.1

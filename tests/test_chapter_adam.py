@@ -1,4 +1,5 @@
-"""The optimizer chapters' demos: frames swap cleanly and divergence shows on the figure."""
+"""The Adam chapter's demos (``chapters.adam``): frames swap cleanly, divergence shows on the figure,
+and the numbers the chapter glues."""
 
 from __future__ import annotations
 
@@ -9,10 +10,6 @@ from lecture_code.chapters.adam import (
     RACES, draw_moments, draw_noisy, draw_race, moments_demo, noisy_demo, race_demo,
     race_optimizers,
 )
-from lecture_code.chapters.momentum import (
-    draw_momentum_steps, draw_quadratic, momentum_steps, quadratic_demo, valley_runs,
-)
-from lecture_code.chapters.momentum import momentum_rate
 
 
 def _signature(fig):
@@ -21,22 +18,6 @@ def _signature(fig):
 
 def _status(fig) -> str:
     return fig.layout.annotations[-1].text or ""
-
-
-def test_quadratic_demo_frames_match_and_divergence_is_reported():
-    base = draw_quadratic(quadratic_demo())
-    for lr, beta, steps in [(0.25, 0.0, 25), (3.0, 0.0, 300), (3.0, 0.9, 100), (2.0, 0.5, 300)]:
-        fig = draw_quadratic(quadratic_demo(lr, beta, steps))
-        assert _signature(fig) == _signature(base)
-    diverging = quadratic_demo(3.0, 0.0, 300)  # η λmax = 3 > 2: gradient descent diverges
-    assert diverging.trajectory.diverged
-    assert f"diverged at step {diverging.trajectory.diverged_at}" in _status(draw_quadratic(diverging))
-    assert _status(draw_quadratic(quadratic_demo(1.0, 0.5, 100))) == ""
-
-
-def test_quadratic_demo_prediction_is_the_analysis():
-    d = quadratic_demo(1.0, 0.7, 100)
-    assert d.predicted == pytest.approx(float(momentum_rate(1.0, 0.7, [1.0, 1 / 25])))
 
 
 def test_race_frames_match_and_report_divergence_and_escape():
@@ -65,14 +46,8 @@ def test_noisy_demo_adaptive_steps_shrink_in_the_noisy_direction():
     assert np.std(adam.points[100:, 1]) < np.std(sgd.points[100:, 1])
 
 
-def test_moments_and_momentum_steps_frames():
+def test_moments_frames():
     assert _signature(draw_moments(moments_demo(0.5, False))) == _signature(draw_moments(moments_demo(0.99, True)))
-    assert _signature(draw_momentum_steps(momentum_steps(0.2, 0.0, 10))) == _signature(draw_momentum_steps(momentum_steps(0.2, 0.95, 60)))
-
-
-def test_static_runs():
-    gd, unitwise, mom = valley_runs()
-    assert len(gd.points) == 5 and len(unitwise.points) == 11 and len(mom.points) == 4
 
 
 # ------------------------------------------------------------- numbers the chapters glue into their prose
@@ -120,7 +95,6 @@ def test_weight_decay_rows_show_coupled_and_decoupled_decay():
 
 def test_chapter_number_helpers():
     from lecture_code.chapters.adam import minibatch_numbers, minibatch_runs, overshoot_without_correction
-    from lecture_code.chapters.momentum import lr_change_gap
 
     mb = minibatch_numbers(minibatch_runs())
     assert mb["b2_steps"] == 8 * mb["b16_steps"] == 768              # 3 epochs of 512 samples
@@ -128,8 +102,6 @@ def test_chapter_number_helpers():
     assert mb["b16_scaled_final"] == pytest.approx(mb["b2_final"], rel=0.2)
     factor, step = overshoot_without_correction(0.9, 0.99)
     assert 1.5 < factor < 3 and 5 < step < 40                        # "about twice", after s caught up
-    before, after = lr_change_gap(0.1, 0.9, 20, 0.05, 20)
-    assert before < 1e-12 and after[0] > 0.1
     fast = race_demo(4.0, 500, "beale")
     steps = fast.largest_steps()
     assert steps["Adam"] == pytest.approx(1.0, rel=1e-6) and steps["AdaGrad"] == pytest.approx(1.0, rel=1e-6)
