@@ -163,9 +163,11 @@ def _switched(model: nn.Module, kind: type, attribute: str, value: bool) -> Iter
             setattr(m, attribute, o)
 
 
-def frozen_running_stats(model: nn.Module) -> contextlib.AbstractContextManager[nn.Module]:
+@contextlib.contextmanager
+def frozen_running_stats(model: nn.Module) -> Iterator[nn.Module]:
     """Within the block, :class:`BatchNorm` layers of ``model`` do not update running statistics."""
-    return _switched(model, BatchNorm, "update_stats", False)
+    with _switched(model, BatchNorm, "update_stats", False):
+        yield model
 
 
 class NoiseInjection(nn.Module):
@@ -226,9 +228,11 @@ def inject_noise(model: nn.Sequential, *, mean: float = 0.5, std: float = 1.0, s
     return nn.Sequential(*layers)
 
 
-def noise_off(model: nn.Module) -> contextlib.AbstractContextManager[nn.Module]:
+@contextlib.contextmanager
+def noise_off(model: nn.Module) -> Iterator[nn.Module]:
     """Within the block, every :class:`NoiseInjection` of ``model`` is the identity."""
-    return _switched(model, NoiseInjection, "enabled", False)
+    with _switched(model, NoiseInjection, "enabled", False):
+        yield model
 
 
 def recalibrate(model: nn.Module, X: torch.Tensor) -> nn.Module:
