@@ -134,10 +134,10 @@ unit: setup
 bench: book chromium bubblewrap
 	$(PY) -m benchmarks
 
-# Regenerate the committed result files the chapters load (slow: about 2 hours on 2 busy cores,
-# of which the landscape experiments take 75 minutes; rerun one part with e.g.
-# `.venv/bin/python scripts/landscape_experiments.py lottery`).
-## data: regenerate the committed experiment results in lecture_code/data/ (about 2 hours)
+# Regenerate the committed result files the chapters load (slow: hours on 2 busy cores; the
+# landscape experiments record each part's wall-clock and CPU seconds in their JSON file; rerun
+# one part with e.g. `.venv/bin/python scripts/landscape_experiments.py lottery`).
+## data: regenerate the committed experiment results in lecture_code/data/ (hours)
 data: setup
 	$(PY) scripts/find_critical_points.py
 	$(PY) scripts/safran_shamir.py

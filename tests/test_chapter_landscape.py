@@ -6,49 +6,23 @@ import numpy as np
 import pytest
 
 from lecture_code.chapters.landscape import (
-    Profiles, draw_connectivity, draw_gammabeta, draw_interpolation, draw_lottery, draw_propagation,
-    draw_rescaling, draw_skip, draw_smoothness, draw_surface, interpolation_demo, load_results, lottery_summary,
-    propagation_demo, rescale_layers, rescaling_demo, skip_demo,
+    RESCALINGS, Profiles, basins_demo, draw_basins, draw_connectivity, draw_dropout_paths, draw_interpolation,
+    draw_recurrent, draw_rescaling, draw_skip, draw_surface, interpolation_demo, rescale_layers, rescaling_demo,
+    skip_demo,
 )
-from lecture_code.core.data import digits
+from lecture_code.core.data import digits, stored_results
 from lecture_code.core.interactive import Slider, explore
 from lecture_code.core.models import flatten_params, make_loss_fn, mlp
 
 
 @pytest.fixture(scope="module")
 def results():
-    return load_results()
+    return stored_results("landscape")
 
 
 def test_stored_results_have_every_part(results):
-    for part in ("paths", "skip", "batchnorm", "gammabeta", "lottery"):
+    for part in ("paths", "skip", "dropout", "optimizers", "recurrent"):
         assert part in results, f"lecture_code/data/landscape.json lacks {part!r}: run make data"
-
-
-def test_lottery_fractions_follow_the_pruning_schedule(results):
-    """Kept fraction after k rounds, from the layer sizes alone: 20 % per round, 10 % in the output layer."""
-    lt = results["lottery"]
-    sizes = lt["sizes"]
-    layers = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
-    kept = np.array(layers, dtype=float)
-    expected = [1.0]
-    for k in range(1, len(lt["runs"][0]["kept"])):
-        for i in range(len(kept)):
-            rate = lt["rate"] / 2 if i == len(kept) - 1 else lt["rate"]
-            kept[i] -= round(rate * kept[i])
-        expected.append(kept.sum() / sum(layers))
-    for run in lt["runs"]:
-        assert np.allclose(run["kept"], expected, atol=1e-4)
-        assert all(0.0 <= a <= 1.0 for a in run["rewind"] + run["reinit"])
-
-
-def test_lottery_summary_by_hand():
-    res = {"runs": [{"kept": [1.0, 0.5, 0.25, 0.1], "rewind": [0.9, 0.91, 0.85, 0.95], "reinit": [0.9, 0.8, 0.7, 0.6]}]}
-    s = lottery_summary(res, tolerance=0.01)
-    assert s["dense"] == 0.9
-    assert s["kept_rewind"] == 0.5     # 0.85 at 25 % breaks the run, even if 10 % recovers
-    assert s["kept_reinit"] == 1.0
-    assert s["last_kept"] == 0.1
 
 
 def test_skip_slider_frames_are_consistent(results):
@@ -63,9 +37,32 @@ def test_static_figures_from_results(results):
     p = results["paths"]
     draw_connectivity(np.asarray(p["ts"]), {"line": p["line"]["train"]}, p["a_bezier_b"])
     draw_surface(p["surface"]["xs"], p["surface"]["xs"], p["surface"]["loss"], "t")
-    draw_smoothness(results["batchnorm"])
-    draw_gammabeta(results["gammabeta"])
-    draw_lottery(results["lottery"])
+    draw_recurrent(results["recurrent"])
+    run = results["dropout"]["runs"][0]
+    ours = dict(alphas=np.linspace(0, 1, 5), line=[1, 2, 3, 2, 1], s=[0, 1, 2], path=[1, 4, 1])
+    draw_dropout_paths(ours, run)
+
+
+def test_stored_dropout_paths_respect_their_bound(results):
+    """The construction's guarantee, on the stored curves: never above the highest corner."""
+    for run in results["dropout"]["runs"]:
+        for kind in ("plain", "dropout"):
+            r = run[kind]
+            assert max(r["path"]) <= max(r["corners"]) * (1 + 1e-3) + 1e-9
+            assert np.isclose(r["path"][0], r["line"][0], rtol=1e-3) and np.isclose(r["path"][-1], r["line"][-1], rtol=1e-3)
+            assert len(r["path"]) == 10 * len(r["kinds"]) + 1
+
+
+def test_basins_slider_and_stored_matrices(results):
+    opt = results["optimizers"]
+    fig = explore(basins_demo, draw_basins, Slider("width", opt["widths"], fmt="{:d}"),
+                  fixed=dict(results=opt)).static_figure()
+    assert len(fig.frames) == len(opt["widths"])
+    for run in opt["runs"]:
+        bar, dist = np.asarray(run["barrier"]), np.asarray(run["distance"])
+        assert np.allclose(bar, bar.T) and np.allclose(dist, dist.T) and np.all(np.diag(dist) == 0)
+    with pytest.raises(ValueError, match="width"):
+        basins_demo(3, opt)
 
 
 def test_interpolation_figure_frames():
@@ -79,27 +76,24 @@ def test_interpolation_figure_frames():
         interpolation_demo(2.0, prof)
 
 
-def test_rescaling_is_the_same_function_and_same_filter_view():
+def test_rescaling_a_layer_keeps_the_filter_view_and_one_unit_does_not():
     tr, _ = digits(n_train=200)
     m = mlp([64, 16, 16, 10], "relu", seed=0)
     theta = flatten_params(m)
-    d = rescaling_demo(3.0, m, theta, tr.X, tr.y, n=9)
-    assert d.output_change < 1e-10
-    assert np.allclose(d.filter_original, d.filter_rescaled, rtol=1e-9)
-    assert not np.allclose(d.raw_original, d.raw_rescaled, rtol=1e-3)
+    layer = rescaling_demo(3.0, "whole layer", m, theta, tr.X, tr.y, n=9)
+    unit = rescaling_demo(3.0, "one unit", m, theta, tr.X, tr.y, n=9)
+    for d in (layer, unit):
+        assert d.output_change < 1e-10
+    assert layer.filter_difference < 1e-9 and np.allclose(layer.filter_original, layer.filter_rescaled, rtol=1e-9)
+    assert unit.filter_difference > 1e-4
+    assert not np.allclose(layer.raw_original, layer.raw_rescaled, rtol=1e-3)
     lf = make_loss_fn(m, tr.X, tr.y, "cross_entropy")
-    assert np.isclose(d.raw_original[4], float(lf(theta)))       # t = 0 is the network itself
-    draw_rescaling(d)
+    assert np.isclose(layer.raw_original[4], float(lf(theta)))       # t = 0 is the network itself
+    fig = explore(rescaling_demo, draw_rescaling, Slider("c", [1.0, 3.0]),
+                  Slider("rescaled", list(RESCALINGS), fmt="{}"),
+                  fixed=dict(model=m, theta=theta, X=tr.X, y=tr.y, n=9)).static_figure()
+    assert len(fig.frames) == 4
     with pytest.raises(ValueError, match="c must be"):
         rescale_layers(m, theta, -1.0)
-
-
-def test_propagation_demo_relu_he_is_stable_and_lecun_vanishes():
-    he = propagation_demo(2.0, "relu", depth=20, width=128, n=128)
-    lecun = propagation_demo(1.0, "relu", depth=20, width=128, n=128)
-    assert 0.3 < he.measured_forward[-1] < 3
-    assert lecun.measured_forward[-1] < 1e-4      # halves every layer: 2^-19 ≈ 2e-6
-    assert np.isclose(lecun.predicted_forward[-1], 0.5 ** 19)
-    fig = explore(propagation_demo, draw_propagation, Slider("gain", [1.0, 2.0]),
-                  Slider("activation", ["tanh", "relu"], fmt="{}"), fixed=dict(depth=6, width=32, n=32)).static_figure()
-    assert len(fig.frames) == 4
+    with pytest.raises(ValueError, match="rescaled"):
+        rescaling_demo(2.0, "one layer", m, theta, tr.X, tr.y)

@@ -31,3 +31,17 @@ def test_digits_file_matches_scikit_learn(split):
 def test_digits_rejects_bad_split():
     with pytest.raises(ValueError, match="n_train"):
         digits(n_train=5)
+
+
+def test_stored_results_reads_the_package_data(tmp_path):
+    import json
+
+    from lecture_code.core.data import RESULTS_DIR, stored_results
+
+    assert (RESULTS_DIR / "landscape.json").exists()
+    (tmp_path / "x.json").write_text(json.dumps({"a": 1}))
+    assert stored_results("x", tmp_path) == {"a": 1}
+    with pytest.raises(FileNotFoundError, match="make data"):
+        stored_results("missing", tmp_path)
+    with pytest.raises(ValueError, match="name"):
+        stored_results("../etc")

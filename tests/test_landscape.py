@@ -43,12 +43,12 @@ def test_filter_normalization_rows_match_weights():
 
 def test_filter_normalized_view_is_invariant_to_rescaling():
     """ReLU: (cW₁, cb₁, W₂/c) is the same function; the filter-normalized line is the same too."""
-    from lecture_code.chapters.landscape import rescale_layers
+    from lecture_code.core.landscape import rescale_units
 
     tr, _ = digits(n_train=100, seed=1)
     m = mlp([64, 8, 8, 10], "relu", seed=0)
     theta = flatten_params(m)
-    theta_c = rescale_layers(m, theta, 5.0)
+    theta_c = rescale_units(m, theta, 5.0)
     lf = make_loss_fn(m, tr.X, tr.y, "cross_entropy")
     assert abs(float(lf(theta)) - float(lf(theta_c))) < 1e-12
     ts = torch.linspace(-1, 1, 9, dtype=torch.float64).reshape(-1, 1)
@@ -189,3 +189,101 @@ def test_gradient_probe_on_a_quadratic():
     assert np.isclose(probe.curvature, float(g @ A @ g / (g @ g)))
     assert np.isclose(probe.beta_smoothness, float((A @ g).norm() / g.norm()))
     assert probe.beta_smoothness <= 9.0 + 1e-12
+
+
+# --- rescaling units, barriers, dropout-stable paths ---------------------------------------------
+
+def test_rescaling_one_unit_or_a_layer_keeps_the_function_but_only_the_layer_keeps_the_filter_view(split):
+    """Filter normalization scales each *row*; a whole layer's rescaling scales rows of both matrices,
+    one unit's rescaling scales a row of W₁ but only one *column* of W₂, so its view changes."""
+    from lecture_code.core.landscape import rescale_units
+
+    tr, _ = split
+    m = mlp([64, 8, 8, 10], "relu", seed=0)
+    theta = flatten_params(m)
+    lf = make_loss_fn(m, tr.X, tr.y, "cross_entropy")
+    ts = torch.linspace(-1, 1, 9, dtype=torch.float64).reshape(-1, 1)
+    line = lambda p: batched_loss(m, tr.X, tr.y, p + ts * random_direction(m, p, 2))
+    ref = line(theta)
+    whole = rescale_units(m, theta, 4.0)
+    one = rescale_units(m, theta, 4.0, units=[3])
+    for other in (whole, one, rescale_units(m, theta, 0.3, layer=1, units=[0, 5])):
+        assert abs(float(lf(theta)) - float(lf(other))) < 1e-12
+    assert np.allclose(line(whole), ref, atol=1e-10)
+    assert np.max(np.abs(line(one) - ref)) > 1e-3
+    # by hand: unit 3's row of W₁ and b₁ times 4, its column of W₂ divided by 4
+    W1, b1, W2 = theta[:512].reshape(8, 64), theta[512:520], theta[520:584].reshape(8, 8)
+    W1o, b1o, W2o = one[:512].reshape(8, 64), one[512:520], one[520:584].reshape(8, 8)
+    assert torch.allclose(W1o[3], 4 * W1[3]) and torch.allclose(b1o[3], 4 * b1[3])
+    assert torch.allclose(W2o[:, 3], W2[:, 3] / 4) and torch.equal(W2o[:, :3], W2[:, :3])
+    with pytest.raises(ValueError, match="layer"):
+        rescale_units(m, theta, 2.0, layer=2)
+    with pytest.raises(ValueError, match="units"):
+        rescale_units(m, theta, 2.0, units=[8])
+    with pytest.raises(ValueError, match="c must be"):
+        rescale_units(m, theta, -1.0)
+
+
+def test_barrier_by_hand():
+    from lecture_code.core.landscape import barrier
+
+    assert barrier([1.0, 3.0, 2.0]) == pytest.approx(3.0 - 1.5)
+    assert barrier([0.0, 0.0, 0.0, 0.0]) == 0.0
+    assert barrier([2.0, 1.0, 0.5, 0.0]) <= 0.0           # convex: never above the chord
+    assert barrier([0.0, 1.0, 0.0], ts=[0.0, 0.9, 1.0]) == pytest.approx(1.0 - 0.0)
+    with pytest.raises(ValueError, match="increasing"):
+        barrier([0.0, 1.0, 0.0], ts=[0.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("sizes", [[64, 6, 10], [64, 6, 8, 10], [64, 4, 6, 4, 10]])
+def test_dropout_path_segments_do_what_they_claim(split, sizes):
+    """From A to B exactly; "free" segments keep the function; "output" segments move only the
+    output layer, so the loss there is convex (never above the chord); A_d and B_d are dropout
+    subnetworks of A and B (checked against dropout_subnetwork)."""
+    from torch.func import functional_call
+
+    from lecture_code.core.landscape import barrier, dropout_path, dropout_subnetwork, path_losses
+    from lecture_code.core.models import unflatten_params
+
+    tr, _ = split
+    m = mlp(sizes, "relu", seed=0)
+    A, B = flatten_params(m), flatten_params(mlp(sizes, "relu", seed=1))
+    path = dropout_path(m, A, B)
+    assert torch.equal(path.frames[0], A) and torch.allclose(path.frames[-1], B, atol=0, rtol=0)
+    out = lambda th: functional_call(m, unflatten_params(m, th), (tr.X,))
+    n_out = sizes[-2] * sizes[-1] + sizes[-1]
+    s, L = path_losses(m, tr.X, tr.y, path.frames, 6)
+    assert len(L) == 5 * len(path.kinds) + 1 and s[-1] == len(path.kinds)
+    for i, kind in enumerate(path.kinds):
+        a, b = path.frames[i], path.frames[i + 1]
+        if kind == "free":
+            for u in (0.4, 1.0):
+                assert torch.allclose(out(a), out(a + u * (b - a)), atol=1e-10)
+        else:
+            assert torch.equal(a[:-n_out], b[:-n_out])        # only the output layer moves
+            assert barrier(L[5 * i:5 * i + 6]) <= 1e-12
+    halves = lambda bits: [(torch.arange(n) < n // 2) == (bit == 0) for bit, n in zip(bits, sizes[1:-1])]
+    ia = next(i for i, lab in enumerate(path.labels) if lab.startswith("A_d"))
+    assert torch.allclose(out(path.frames[ia]), out(dropout_subnetwork(m, A, halves([0] * (len(sizes) - 2)))), atol=1e-10)
+    ib = next(i for i, lab in enumerate(path.labels) if lab.startswith("B_d ("))
+    assert any(torch.allclose(out(path.frames[ib]), out(dropout_subnetwork(m, B, halves(bits))), atol=1e-10)
+               for bits in itertools.product([0, 1], repeat=len(sizes) - 2))
+    # so the loss on the whole path never exceeds the largest loss at a corner
+    corners = batched_loss(m, tr.X, tr.y, path.frames)
+    assert L.max() <= corners.max() + 1e-12
+
+
+def test_dropout_subnetwork_by_hand():
+    from lecture_code.core.landscape import dropout_subnetwork
+
+    m = mlp([3, 4, 2], "relu", seed=0)
+    theta = flatten_params(m)
+    sub = dropout_subnetwork(m, theta, [[True, False, True, False]])
+    W2, W2s = theta[16:24].reshape(2, 4), sub[16:24].reshape(2, 4)
+    assert torch.allclose(W2s[:, [0, 2]], 2 * W2[:, [0, 2]]) and torch.all(W2s[:, [1, 3]] == 0)
+    assert torch.equal(sub[:16], theta[:16]) and torch.equal(sub[24:], theta[24:])
+    with pytest.raises(ValueError, match="keep"):
+        dropout_subnetwork(m, theta, [[False] * 4])
+    from lecture_code.core.landscape import dropout_path
+    with pytest.raises(ValueError, match="even width"):
+        dropout_path(mlp([3, 5, 2], "relu"), *[flatten_params(mlp([3, 5, 2], "relu", seed=s)) for s in (0, 1)])
