@@ -4,37 +4,66 @@
 # for the browser tests, Debian's chromium; for grading, Debian's bubblewrap (the sandbox).
 
 SHELL := /bin/bash
+## PYTHON: the Python 3.11 that creates .venv
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 JB := $(VENV)/bin/jupyter-book
 STAMP := $(VENV)/.installed
 ASSETS := _vendor/.installed
+## SOLUTIONS: 1 builds the instructor site (solutions shown) with `make book`
 SOLUTIONS ?= 0
+## TOC: build only the pages of this table of contents (a one-page _toc.yml) with `make book`
+TOC ?=
+## LAB_ARGS: extra options for `jupyter lab` (make lab)
+LAB_ARGS ?=
+## LECTURE_BUILD_JOBS: chapters executed side by side by the build (default: one per core; 1: one by one)
+export LECTURE_BUILD_JOBS ?=
 # Kernels and ARPACK share 2 cores: one BLAS thread each is faster here.
+## OPENBLAS_NUM_THREADS: BLAS threads per process (kernels run side by side)
 export OPENBLAS_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help setup book test unit lab serve bench clean lock assets chromium bubblewrap data
 
+# `make help` lists every target and every variable documented by a `## ` comment on the
+# line(s) right above its rule or assignment, in this file and the ones it includes: document a
+# new target or variable where it is defined, and it appears.
+## help: list every target and every variable a user may set (this list)
 help:
-	@echo "make book    build the site strictly into _build/html (sets everything up first)"
-	@echo "make test    set up, build, then run every test (unit, build, browser)"
-	@echo "make lab     JupyterLab with the chapters openable as notebooks"
-	@echo "make serve   serve _build/html on http://127.0.0.1:8000"
-	@echo "make bench   measure speed and size targets into benchmarks/RESULTS.md"
+	@awk ' \
+	  /^## / { doc = doc (doc == "" ? "" : " ") substr($$0, 4); next } \
+	  doc != "" && /^(export +)?[A-Za-z_][A-Za-z0-9_]* *[?:]?= */ { \
+	    line = $$0; sub(/^export +/, "", line); name = line; sub(/ *[?:]?=.*/, "", name); \
+	    value = line; sub(/^[^=]*= */, "", value); sub(/^[^:]*: */, "", doc); \
+	    if (!(name in vars)) { vorder[++nv] = name; vars[name] = doc; defaults[name] = value } doc = ""; next } \
+	  doc != "" && /^[A-Za-z_][A-Za-z0-9_.-]*:/ { \
+	    name = $$0; sub(/:.*/, "", name); sub(/^[^:]*: */, "", doc); \
+	    if (!(name in targets)) { torder[++nt] = name; targets[name] = doc } doc = ""; next } \
+	  { doc = "" } \
+	  END { print "Targets (make TARGET):"; \
+	        for (i = 1; i <= nt; i++) printf "  %-17s %s\n", torder[i], targets[torder[i]]; \
+	        print ""; print "Variables (make TARGET VAR=value; default after =):"; \
+	        for (i = 1; i <= nv; i++) printf "  %-24s %s\n", vorder[i] "=" defaults[vorder[i]], vars[vorder[i]] }' \
+	  $(MAKEFILE_LIST)
 
 # ---- set-up ----------------------------------------------------------------------------
-$(STAMP): requirements.txt pyproject.toml
+# $(call inputs,NAME,FILES): the file _build/stamps/NAME, rewritten only when the content of FILES
+# changes (book/_ext/build_inputs.py, the build's one input hash), so a checkout or a touch that
+# leaves them as they were reinstalls nothing.
+inputs = $(shell $(PYTHON) book/_ext/build_inputs.py --stamp _build/stamps/$(1) $(2))
+
+$(STAMP): $(call inputs,venv,requirements.txt pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	@touch $@
 
+## setup: only set up: .venv (pinned packages, lecture_code) and the site's JavaScript assets
 setup: $(STAMP) $(ASSETS)
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: $(call inputs,npm,package.json package-lock.json)
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -43,7 +72,7 @@ node_modules/.installed: package.json package-lock.json
 # (the trace types its figures draw, book/_ext/plotly_bundle.json) built from the same package
 # with esbuild. book/_ext/site_assets.py picks the smallest bundle that draws a page's figures.
 PLOTLY_DIST := plotly.min.js plotly-basic.min.js plotly-cartesian.min.js plotly-gl3d.min.js
-$(ASSETS): node_modules/.installed $(STAMP) book/_ext/plotly_bundle.mjs book/_ext/plotly_bundle.json
+$(ASSETS): node_modules/.installed $(STAMP) $(call inputs,assets,book/_ext/plotly_bundle.mjs book/_ext/plotly_bundle.json)
 	rm -rf _vendor && mkdir -p _vendor/mathjax _vendor/html-manager _vendor/plotly
 	cp -r node_modules/mathjax/es5/. _vendor/mathjax/
 	cp node_modules/@jupyter-widgets/html-manager/dist/embed.js _vendor/html-manager/
@@ -52,14 +81,17 @@ $(ASSETS): node_modules/.installed $(STAMP) book/_ext/plotly_bundle.mjs book/_ex
 	node book/_ext/plotly_bundle.mjs _vendor/plotly
 	@touch $@
 
+## assets: only (re)build the site's JavaScript assets in _vendor/ (MathJax, widgets, plotly.js bundles)
 assets: $(ASSETS)
 
+## chromium: install Debian's chromium for the browser tests (as root; skipped when present)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Every graded submission runs in a bubblewrap sandbox (grading/sandbox.py); apt-get, so as root.
+## bubblewrap: install Debian's bubblewrap for the grading sandbox (as root; skipped when present)
 bubblewrap:
 	@command -v bwrap >/dev/null 2>&1 || { \
 	  echo "installing Debian's bubblewrap for the grading sandbox"; \
@@ -67,35 +99,47 @@ bubblewrap:
 
 # ---- the book --------------------------------------------------------------------------
 # `make book SOLUTIONS=1` builds the instructor site instead (grading/grading.mk).
+## book: set everything up, then build the site strictly into _build/html (the in-browser site too)
 book: setup
 ifneq ($(SOLUTIONS),1)
 	$(JB) build . --builder html -W -n --keep-going $(if $(TOC),--toc $(TOC))
 endif
 
+## serve: serve _build/html on http://127.0.0.1:8000
 serve:
 	@test -d _build/html || { echo "run 'make book' first"; exit 1; }
 	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory _build/html
 
 # Chapters are MyST Markdown; jupytext (installed in the venv) opens them as notebooks.
+## lab: JupyterLab on the repository, chapters open as notebooks
 lab: setup
 	JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter/lab/user-settings \
 	JUPYTERLAB_WORKSPACES_DIR=$(CURDIR)/.jupyter/lab/workspaces \
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- tests and measurements -----------------------------------------------------------
+# The tests run on every core (pytest-xdist). How long each part takes on a fresh clone:
+# `make bench` (benchmarks/bench_suite.py).
+## TEST_WORKERS: test processes side by side (auto: one per core; 0: everything in one process)
+TEST_WORKERS ?= auto
+## test: set up, build, then run every test (unit, build, browser)
 test: book chromium bubblewrap
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
+## unit: only the unit tests (no build, no browser)
 unit: setup
-	$(PY) -m pytest -q -m "not browser and not build"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser and not build"
 
+## bench: measure speed and size targets into benchmarks/RESULTS.md
 bench: book chromium bubblewrap
 	$(PY) -m benchmarks
 
-# Regenerate the committed result files the chapters load (slow: about 3 hours on 2 busy cores,
-# of which the landscape experiments take 75 minutes; rerun one part with e.g.
-# `.venv/bin/python scripts/landscape_experiments.py lottery`). The last four feed book/saddles.md
-# and book/good_minima.md; each script records its own run time in its JSON file.
+# Regenerate the committed result files the chapters load (slow: hours on 2 busy cores; the
+# landscape experiments record each part's wall-clock and CPU seconds in their JSON file; rerun
+# one part with e.g. `.venv/bin/python scripts/landscape_experiments.py lottery`). perturbed_gd,
+# overparameterization, xor_success and dead_relu feed book/saddles.md and book/good_minima.md and
+# record their own run times too (overparameterization and xor_success can rerun one part).
+## data: regenerate the committed experiment results in lecture_code/data/ (hours)
 data: setup
 	$(PY) scripts/find_critical_points.py
 	$(PY) scripts/safran_shamir.py
@@ -106,13 +150,30 @@ data: setup
 	$(PY) scripts/xor_success.py
 	$(PY) scripts/dead_relu.py
 
+# ---- authoring (docs/authoring.md) ----------------------------------------------------------
+## NAME: the new exercise's or chapter's name (make new-exercise / new-chapter): lower-case letters, digits, _
+NAME ?=
+.PHONY: new-exercise new-chapter
+## new-exercise NAME=x   a graded exercise: solutions/x.md, its _toc.yml entry, exercises/x.ipynb and its public checks
+new-exercise: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-exercise NAME=name_of_the_exercise"; exit 2; }
+	$(PY) docs/scaffold.py exercise "$(NAME)"
+	$(PY) -m grading build
+
+## new-chapter NAME=x    a chapter: book/x.md, lecture_code/chapters/x.py, its _toc.yml entry
+new-chapter: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-chapter NAME=name_of_the_chapter"; exit 2; }
+	$(PY) docs/scaffold.py chapter "$(NAME)"
+
 # Regenerate the full lock from requirements.in (run after changing requirements.in).
+## lock: regenerate requirements.txt from requirements.in
 lock:
 	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
 	/tmp/lock-venv/bin/pip install --quiet -r requirements.in
 	{ echo "# Generated by 'make lock' from requirements.in. Do not edit by hand."; \
 	  /tmp/lock-venv/bin/pip freeze --exclude-editable; } > requirements.txt
 
+## clean: remove _build/ and the copied assets
 clean:
 	rm -rf _build _vendor
 

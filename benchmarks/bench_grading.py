@@ -6,7 +6,9 @@
 - the sandbox's own overhead: the same notebook graded in the sandbox and without it
   (``GRADE_SANDBOX=none``), and ``bwrap`` starting ``/bin/true``;
 - where the time of one submission goes: ``import lecture_code.student`` inside the sandbox;
-- the hostile class (``tests/fixtures/grading/hostile/``) with 2 workers.
+- the hostile class (written from ``tests/fixtures/grading/hostile.py``) with 2 workers;
+- the similarity report for 200 submissions (every question of every exercise compared pairwise),
+  from the answers of the 200-submission folder with each answer varied per student.
 
 The machine is shared (other jobs run while this measures): timings are noisy, see RESULTS.md.
 Runnable as a script: ``python benchmarks/bench_grading.py``.
@@ -46,7 +48,7 @@ def _one(mode: str, tmp: Path, reps: int = 5) -> float:
     """Median seconds to grade the narrow_valley reference solution alone, ``reps`` times."""
     import nbformat
 
-    from grading.grade import grade_notebook, reference_values
+    from grading.judge import grade_notebook, reference_values
     from grading.runner import default_sandbox
     from grading.source import ROOT as R, load, solution_notebook
 
@@ -93,6 +95,52 @@ def _import_cost() -> float:
     return statistics.median(vals)
 
 
+def _expr(rng, depth: int = 0) -> str:
+    if depth > 2 or rng.random() < 0.3:
+        return rng.choice(["x", "tmp", "acc", "1", "2.5", "k"])
+    if rng.random() < 0.3:
+        return f"f({', '.join(_expr(rng, depth + 1) for _ in range(rng.randint(1, 3)))})"
+    return f"({_expr(rng, depth + 1)} {rng.choice('+-*/')} {_expr(rng, depth + 1)})"
+
+
+def _vary(code: str, rng) -> str:
+    """A student's own version of an answer: after most lines, a statement of their own whose
+    shape is random (so that unrelated students differ after normalization as real ones do)."""
+    out = []
+    for line in code.splitlines():
+        out.append(line)
+        if rng.random() < 0.7 and line.strip() and not line.rstrip().endswith((":", ",", "(", "[", "\\")):
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}tmp = {_expr(rng)}")
+    return "\n".join(out)
+
+
+def _similarity(n: int = 200) -> tuple[float, int]:
+    """Seconds for the similarity report over ``n`` students answering every exercise, and pairs found.
+
+    Each student's answers are the reference solution's, each varied in the student's own way
+    (:func:`_vary`); every tenth student hands in the previous student's notebook."""
+    import random
+
+    from grading.similarity import answers, similar_pairs
+    from grading.source import load_all, solution_notebook
+
+    exercises = {ex.name: ex for ex in load_all()}
+    base = {name: answers([c.source for c in solution_notebook(ex).cells if c.cell_type == "code"], ex)
+            for name, ex in exercises.items()}
+    rng = random.Random(0)
+    by_student: dict = {}
+    for i in range(n):
+        if i % 10 == 9:
+            by_student[f"s{i:03d}"] = by_student[f"s{i - 1:03d}"]
+        else:
+            by_student[f"s{i:03d}"] = {name: {q: _vary(code, rng) for q, code in qs.items()}
+                                       for name, qs in base.items()}
+    t0 = time.perf_counter()
+    pairs = similar_pairs(by_student, exercises)
+    return time.perf_counter() - t0, len(pairs)
+
+
 def run() -> list[dict]:
     from grading.grade import grade_folder
 
@@ -123,13 +171,21 @@ def run() -> list[dict]:
                          value=round(_import_cost(), 2), unit="s", target="",
                          note="the exercises' first cell; 3.5 s while the package's __init__ imported "
                               "core.plotting (plotly -> nbformat -> jsonschema builds an rfc3987 grammar)"))
-        hostile = ROOT / "tests" / "fixtures" / "grading" / "hostile"
+        sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "grading"))
+        import make_matrix
+
+        _, hostile = make_matrix.write(tmp / "matrix")
         t0 = time.perf_counter()
         grade_folder(hostile, tmp / "out-hostile", workers=2, sandbox="bwrap")
         n = sum(1 for p in hostile.iterdir() if p.is_dir())
         rows.append(dict(name=f"hostile class ({n} attackers), 2 workers, sandboxed (wall)",
                          value=round(time.perf_counter() - t0, 1), unit="s", target="",
-                         note="includes fork bomb and infinite loops stopped by the step limit"))
+                         note="includes threads burning CPU and infinite loops stopped by the step limit"))
+        seconds, found = _similarity(200)
+        rows.append(dict(name="similarity report, 200 submissions, every question of every exercise",
+                         value=round(seconds, 2), unit="s", target="",
+                         note=f"{found} (student, question) pairs flagged; every tenth student copies the previous one "
+                              "(20 pairs x each answered question); never changes a grade"))
     return rows
 
 

@@ -54,7 +54,7 @@ def _torch_race(steps: int = 500) -> None:
 
 def run() -> list[dict]:
     from lecture_code.chapters.adam import draw_race, race_demo
-    from lecture_code.core.optimizers import adam, adamw
+    from lecture_code.core.optimizers import Optimizer, adam, adamw
     from lecture_code.core.runner import run as run_traj
     from lecture_code.core.surfaces import get_surface
 
@@ -72,13 +72,16 @@ def run() -> list[dict]:
         torch.set_num_threads(threads)
     beale = get_surface("beale")
     array_path = _best_ms(lambda: run_traj(adam(0.05), beale, (1.0, 1.5), 500, fast=False), repeat=3, number=1)
+    hand_built = Optimizer(lambda w: (), lambda g, state, w: (-0.001 * g, state), "mine", "gd")  # a student's GD
+    hand = _best_ms(lambda: run_traj(hand_built, beale, (1.0, 1.5), 500), repeat=3, number=1)
     fast_path = _best_ms(lambda: run_traj(adam(0.05), beale, (1.0, 1.5), 500, fast=True))
     fast_adamw = _best_ms(lambda: run_traj(adamw(0.05, weight_decay=0.01), beale, (1.0, 1.5), 500, fast=True))
     data = race_demo(1.0, 500, "beale")
     draw = _best_ms(lambda: draw_race(data), repeat=3, number=1)
     return [
         dict(name="slider move: race on Beale, 8 optimizers × 500 steps", value=round(ours, 2), unit="ms", target="< 5",
-             note="chapters.adam.race_demo: the optimizers' own rules on floats (fast path), losses and gradient norms included"),
+             note="chapters.adam.race_demo: the library optimizers' own rules on floats (fast path: optimizers.fast_parts), "
+                  "losses and gradient norms included"),
         dict(name="slider move: race on Beale, CPU time", value=round(ours_cpu, 2), unit="ms", target="< 5",
              note="process CPU time (less sensitive to other processes than the wall time above)"),
         dict(name="same 8 trajectories through torch.optim (autograd)", value=round(theirs, 1), unit="ms", target="",
@@ -89,7 +92,9 @@ def run() -> list[dict]:
         dict(name="one AdamW trajectory, 500 steps, fast path", value=round(fast_adamw, 3), unit="ms", target="",
              note="a chain of three parts, one using the parameters (add_decayed_weights): the general fast path"),
         dict(name="one Adam trajectory, 500 steps, numpy array path", value=round(array_path, 2), unit="ms", target="",
-             note="the reference path (any dimension), same rules on arrays"),
+             note="the reference path (any dimension): the optimizer's update on arrays, loss and gradient norm per step"),
+        dict(name="a hand-built GD Optimizer(init, update), 500 steps", value=round(hand, 2), unit="ms", target="",
+             note="runs through its own update (the array path), as every optimizer the library did not build"),
         dict(name="draw the race figure (plotly, not part of the 5 ms)", value=round(draw, 1), unit="ms", target="",
              note="figure construction; the static site precomputes frames"),
     ]

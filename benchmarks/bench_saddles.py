@@ -36,11 +36,12 @@ def run() -> list[dict]:
     from scipy.linalg import expm
 
     from lecture_code.core import relu_minima as rm
-    from lecture_code.core.critical import TanhNet, search
+    from lecture_code.core.critical import search
+    from lecture_code.core.mlp import MLPRegression
     from lecture_code.chapters.saddles import resnet_critical_survey
     from lecture_code.chapters.saddles import escape_run, stuck_run
-    from lecture_code.chapters.symmetry import count_placements
-    from lecture_code.chapters.symmetry import committee_problem, critical_line, squeeze
+    from lecture_code.core.symmetry import count_placements
+    from lecture_code.core.teacher_student import committee_problem, critical_line, squeeze
 
     rows: list[dict] = []
 
@@ -60,7 +61,7 @@ def run() -> list[dict]:
                      note=f"committed file: {full['protocol']['runs_per_setting']} runs x {len(full['rows'])} settings "
                           f"took {full['total_seconds']:.0f} s (recorded by scripts/safran_shamir.py)"))
 
-    net = TanhNet.default(hidden=8)
+    net = MLPRegression.default(hidden=8)
     secs, pts = _best(lambda: search(net, starts=10, seed=0, max_iter=300), 1)
     cp = json.loads((ROOT / "lecture_code" / "data" / "critical_points.json").read_text())
     rows.append(dict(name="critical-point search: 10 starts (8 hidden units)", value=round(secs, 2), unit="s", target="",

@@ -3,7 +3,8 @@
     build        generate exercises/ from solutions/ (student notebooks + public checks)
     check-fresh  exit 1 when exercises/ is out of date with solutions/
     verify       every reference solution passes its public checks and gets full marks
-    grade DIR    grade a folder of submissions into scores.csv + feedback/
+    grade DIR    grade a folder of submissions into scores.csv, feedback/, LMS files, ... (--only PATH:
+                 regrade one student's file or folder into the existing output)
     instructor OUT   write the instructor notebooks (solutions shown) into OUT
                  (--tree: a whole build root for the instructor site)
     autograder   build the Gradescope autograder archive
@@ -23,7 +24,7 @@ from pathlib import Path
 def _verify() -> int:
     import nbformat
 
-    from grading.grade import grade_notebook, reference_values
+    from grading.judge import grade_notebook, reference_values, solution_cells
     from grading.source import load_all, render, solution_notebook, student_notebook
     from lecture_code.student import Checker
 
@@ -32,8 +33,6 @@ def _verify() -> int:
         bad = 0
         # 1. the public checks pass on the reference solution (run here, trusted code)
         import os
-
-        from grading.grade import solution_cells
 
         ns: dict = {"__name__": "__main__"}
         tests = Path(tempfile.mkdtemp()) / f"{ex.name}.py"
@@ -82,7 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("verify")
     g = sub.add_parser("grade")
     g.add_argument("submissions", type=Path)
-    g.add_argument("--out", type=Path, default=Path("."))
+    g.add_argument("--out", type=Path, default=None,
+                   help="output folder (default _build/grading/out; it holds students' names)")
+    g.add_argument("--roster", type=Path, default=None,
+                   help="CSV with columns id,name,email,lms_id[,section] mapping submissions to students")
+    g.add_argument("--only", type=Path, default=None,
+                   help="regrade one student (a file or folder inside SUBMISSIONS) into the existing output")
     g.add_argument("--workers", type=int, default=2)
     g.add_argument("--step-timeout", type=float, default=10.0)
     g.add_argument("--total-timeout", type=float, default=60.0)
@@ -96,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="write a whole instructor build root (repository symlinks + solutions)")
     a = sub.add_parser("autograder")
     a.add_argument("--out", type=Path, default=Path("_build/grading/autograder.zip"))
+    a.add_argument("--hidden-visibility", default="after_published",
+                   choices=["hidden", "after_due_date", "after_published", "visible"],
+                   help="when students see the hidden cases' tests on Gradescope")
     w = sub.add_parser("wheel")
     w.add_argument("--out", type=Path, default=Path("_build/dist"))
     gs = sub.add_parser("gradescope")
@@ -121,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "verify":
         return _verify()
     if args.cmd == "grade":
-        from grading.grade import UNSAFE_WARNING, grade_folder
-        from grading.runner import Limits, default_sandbox
+        from grading.grade import DEFAULT_OUT, UNSAFE_WARNING, grade_folder
+        from grading.limits import Limits
+        from grading.roster import RosterError
+        from grading.runner import default_sandbox
         from grading.sandbox import SandboxUnavailable
 
         for name in ("workers", "step_timeout", "total_timeout"):
@@ -139,12 +148,20 @@ def main(argv: list[str] | None = None) -> int:
             banner = "!" * 78
             print(f"{banner}\n{UNSAFE_WARNING}\n{banner}", file=sys.stderr, flush=True)
         limits = Limits(step_timeout=args.step_timeout, total_timeout=args.total_timeout)
-        res = grade_folder(args.submissions, args.out, workers=args.workers, limits=limits, sandbox=sb,
-                           attempts=args.attempts)
+        out = args.out if args.out is not None else DEFAULT_OUT
+        try:
+            res = grade_folder(args.submissions, out, workers=args.workers, limits=limits, sandbox=sb,
+                               attempts=args.attempts, roster=args.roster, only=args.only)
+        except (RosterError, ValueError) as exc:
+            print(f"make grade: {exc}", file=sys.stderr)
+            return 2
         n = sum(len(v) for v in res.values())
+        if args.only is not None:
+            print(f"regraded {args.only} into {out}/ (everyone else's results kept)")
+            return 0
         print(f"graded {n} notebooks of {len(res)} students in {res.seconds:.0f} s (sandbox: {sb.mode}, "
-              f"{args.attempts} attempt counts) -> {args.out / 'scores.csv'}, {args.out / 'feedback'}/, "
-              f"{args.out / 'grading-report.txt'}")
+              f"{args.attempts} attempt counts) -> {out}/: scores.csv, grades-long.csv, canvas.csv, moodle.csv, "
+              f"feedback/, grading-report.txt, similarity.html")
         if sb.mode == "none":
             print(UNSAFE_WARNING, file=sys.stderr)
         return 0
@@ -160,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "autograder":
         from grading.gradescope import build_zip
 
-        print(f"wrote {build_zip(args.out)}")
+        print(f"wrote {build_zip(args.out, args.hidden_visibility)}")
         return 0
     if args.cmd == "wheel":
         from grading.package import build_wheel

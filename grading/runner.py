@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from grading import sandbox as sandbox_mod
-from grading.sandbox import LAUNCHER, Sandbox
+from grading.limits import Limits
+from grading.sandbox import HOME, LAUNCHER, Sandbox
 
 MAX_CHANNEL_BYTES = 32_000_000  # everything one run may send back
 MAX_MESSAGE_BYTES = 16_000_000  # one message (one probe's value)
@@ -74,20 +75,6 @@ def default_sandbox(mode: str | None = None) -> Sandbox:
         if mode not in _DEFAULT:
             _DEFAULT[mode] = sandbox_mod.create(mode)
         return _DEFAULT[mode]
-
-
-@dataclass
-class Limits:
-    memory_bytes: int = 4 * 1024**3  # per process; 2 GB breaks `import torch`; 4 GB works
-    cpu_seconds: int = 60
-    file_bytes: int = 64 * 1024**2
-    processes: int = 128  # tasks of the run's dedicated uid (root only): fork bombs
-    memory_total_bytes: int = 8 * 1024**3  # resident memory of all the sandbox's processes together
-    open_files: int = 256
-    step_timeout: float = 10.0  # CPU seconds of one cell, or of one probe call
-    total_timeout: float = 60.0  # CPU seconds of the whole submission (all its runs)
-    wall_factor: float = 6.0  # wall-clock caps: a step may take wall_factor * step_timeout, etc.
-    max_attempts: int = 4
 
 
 @dataclass
@@ -139,22 +126,19 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
+    """Children of every thread of ``pid`` (a child forked by a thread is in that thread's list)."""
+    out: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
-            return [int(x) for x in fh.read().split()]
-    except (OSError, ValueError):
-        return []
-
-
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _rss_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
-            return int(fh.read().split()[1]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return 0
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                out.extend(int(x) for x in fh.read().split())
+        except (OSError, ValueError):
+            pass
+    return out
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -168,18 +152,18 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 class _Clock:
-    """CPU time used by the sandbox: every process under the launcher (the worker, and whatever it
-    started: forked helpers, a fork bomb, daemons, which all stay below bwrap's pid 1), so that a
-    step's limit does not depend on how busy the machine is. The tree is walked at most every
-    0.25 s; wall time is capped apart."""
+    """CPU time used by the sandbox, from the kernel's accounting: every process under the
+    launcher (bwrap, its pid 1 and the worker; the seccomp filter lets the worker start no process
+    of its own, and this counts the children of every thread anyway), all threads included, so that
+    a step's limit does not depend on how busy the machine is. Read at most every 0.25 s; wall
+    time is capped apart."""
 
-    def __init__(self, launcher_pid: int, mode: str) -> None:
-        self.launcher, self.mode = launcher_pid, mode
+    def __init__(self, launcher_pid: int) -> None:
+        self.launcher = launcher_pid
         self.last = 0.0
         self.dead = 0.0  # CPU of processes seen before that have left the tree (not reaped by it)
         self.seen: dict[int, float] = {}
         self.t = 0.0
-        self.rss = 0  # resident memory of the whole tree at the last walk
 
     def cpu(self) -> float:
         now = time.monotonic()
@@ -187,16 +171,14 @@ class _Clock:
             return self.last
         self.t = now
         current: dict[int, float] = {}
-        stack, guard, rss = [self.launcher], 0, 0
+        stack, guard = [self.launcher], 0
         while stack and guard < 4096:
             pid = stack.pop()
             guard += 1
             v = _cpu_seconds(pid)
             if v is not None:
                 current[pid] = v
-                rss += _rss_bytes(pid)
             stack.extend(_children(pid))
-        self.rss = rss
         for pid, v in self.seen.items():
             if pid not in current:
                 self.dead += v  # gone; if a parent in the tree reaped it, that counts twice (harmless)
@@ -233,141 +215,195 @@ class _Run:
     records: dict[tuple[str, int], Any] = field(default_factory=dict)
 
 
+class _Protocol:
+    """The grader's side of one run's conversation with the worker (see the worker's docstring).
+
+    It accepts each kind of message only in its phase -- cell steps and cell errors while the
+    cells run, then one answer per probe it sent, shown cases before hidden ones, then ``done`` --
+    and only with the run's nonce. It knows which step is running and since when (wall and CPU
+    time), so :meth:`overrun` can say when a limit is passed. It never reads the channel itself:
+    :meth:`feed` gets the bytes, :meth:`outgoing` holds the bytes to write.
+    """
+
+    def __init__(self, cells: list[str], skip_cells: list[int], order: list[tuple[str, int]],
+                 wires: dict[tuple[str, int], dict[str, Any]], limits: Limits, run: _Run) -> None:
+        self.cells, self.skip, self.wires, self.limits, self.run = cells, set(skip_cells), wires, limits, run
+        self.nonce = os.urandom(16).hex()
+        self.queue = list(order)
+        self.current: tuple[str, int] | None = None
+        self.phase = "start"
+        self.outgoing = bytearray()
+        self.buf = bytearray()
+        self.received = 0
+        self.step_t0 = time.monotonic()
+        self.step_cpu0 = 0.0
+        self.step_limit = START_TIMEOUT
+        self._send({"cells": cells, "skip_cells": sorted(self.skip), "nonce": self.nonce, "tasks": limits.tasks})
+
+    def _send(self, obj: dict[str, Any]) -> None:
+        self.outgoing.extend(json.dumps(obj).encode() + b"\n")
+
+    def _start_step(self, step: tuple, cpu: float) -> None:
+        self.run.step = step
+        self.step_t0, self.step_limit, self.step_cpu0 = time.monotonic(), self.limits.step_timeout, cpu
+
+    def _next_probe(self, cpu: float) -> None:
+        if self.queue:
+            self.current = self.queue.pop(0)
+            self._send({"probe": self.wires[self.current]})
+            self._start_step(("probe", *self.current), cpu)
+        else:
+            self.current = None
+            self._send({"end": True})
+            self.phase = "ending"
+            self._start_step(("ending",), cpu)
+
+    def feed(self, data: bytes, cpu: float) -> None:
+        """Bytes from the worker: every complete line is one (untrusted) message."""
+        self.received += len(data)
+        if self.received > MAX_CHANNEL_BYTES:
+            self.run.reason = (f"it sent more than {MAX_CHANNEL_BYTES // 1_000_000} MB back to the grader"
+                               " and was stopped")
+            return
+        self.buf.extend(data)
+        while b"\n" in self.buf and not self.run.finished:
+            line, _, rest = bytes(self.buf).partition(b"\n")
+            self.buf[:] = rest
+            try:
+                msg = json.loads(line)
+            except Exception:  # noqa: BLE001 - garbage, or hostile nesting
+                continue
+            self.handle(msg, cpu)
+        if len(self.buf) > MAX_MESSAGE_BYTES:
+            self.run.reason = "it sent a message larger than the grader accepts and was stopped"
+
+    def handle(self, msg: Any, cpu: float) -> None:
+        run = self.run
+        if not isinstance(msg, dict) or msg.get("n") != self.nonce:
+            return  # not from the worker (a blind spoof), or garbage
+        if self.phase in ("start", "cells"):
+            i = msg.get("i")
+            if msg.get("step") == "cell" and isinstance(i, int) and not isinstance(i, bool) \
+                    and 0 <= i < len(self.cells) and i not in self.skip:
+                self.phase = "cells"
+                self._start_step(("cell", i), cpu)
+            elif isinstance(msg.get("cell_error"), int) and isinstance(msg.get("msg"), str):
+                ci = msg["cell_error"]
+                if 0 <= ci < len(self.cells) and len(run.cell_errors) < 1000:
+                    run.cell_errors[ci] = msg["msg"][:600]
+            elif msg.get("cells_done") is True:
+                self.phase = "probes"
+                self._next_probe(cpu)
+        elif self.phase == "probes" and "result" in msg and self.current is not None:
+            run.records[self.current] = msg["result"]
+            self._next_probe(cpu)
+        elif self.phase == "ending" and msg.get("done") is True:
+            run.finished = True
+
+    def overrun(self, cpu: float, t0: float, cpu_before: float) -> str | None:
+        """The limit this run has just passed, if any (``t0``/``cpu_before``: the submission's
+        start and the CPU time of its earlier runs)."""
+        now, lim = time.monotonic(), self.limits
+        if self.phase == "start":
+            if cpu > START_TIMEOUT / 4 or now - self.step_t0 > START_TIMEOUT:
+                return f"it did not start within {START_TIMEOUT:g} s"
+        elif cpu - self.step_cpu0 > self.step_limit or now - self.step_t0 > self.step_limit * lim.wall_factor:
+            return (f"it ran longer than {lim.step_timeout:g} s and was stopped"
+                    if self.run.step[0] in ("cell", "probe") else "it did not finish cleanly")
+        if cpu_before + cpu > lim.total_timeout or now - t0 > lim.total_timeout * lim.wall_factor:
+            return f"{TOTAL_STOP}{lim.total_timeout:g} s"
+        return None
+
+
+TOTAL_STOP = "it was stopped: the whole submission exceeded "
+WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/shm", "/run/lock", "/var/lock", "/dev/mqueue")
+"""Mode ``user``: folders anyone may write to on the host, covered for the worker (see launch.py)."""
+
+
 def _launch(sb: Sandbox, slot: int, limits: Limits, notebook: bytes, nb_name: str,
-            tmp: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
+            tmp: Path) -> subprocess.Popen[bytes]:
     uid = sb.uid(slot)
-    rl = {"AS": limits.memory_bytes, "CPU": limits.cpu_seconds, "FSIZE": limits.file_bytes, "CORE": 0,
-          "NOFILE": limits.open_files, "NPROC": limits.processes if uid is not None else None}
+    rl = {"AS": limits.address_space_bytes, "CPU": limits.cpu_seconds, "FSIZE": limits.home_bytes, "CORE": 0,
+          "NOFILE": limits.open_files, "MSGQUEUE": 0, "SIGPENDING": 1024,
+          "NPROC": limits.tasks if uid is not None else None}
     fds: list[int] = []
     cfg: dict[str, Any] = {"rlimits": rl, "uid": uid, "gid": uid, "pdeathsig": True}
-    if sb.mode == "bwrap":
-        mounts: dict[str, str] = {}
-        if os.geteuid() == 0 and uid is not None:
-            slot_dir = sb.stage / "mnt" / str(slot)
-            slot_dir.mkdir(exist_ok=True)
-            os.chmod(slot_dir, 0o755)
-            for i, src in enumerate(sb.bind_sources()):
-                mp = slot_dir / str(i)
-                if not mp.exists():
-                    if os.path.isdir(src):
-                        mp.mkdir()
-                    else:
-                        mp.touch()
-                    os.chmod(mp, 0o755)
-                mounts[src] = str(mp)
-            cfg["mounts"] = [[s, m] for s, m in mounts.items()]
+    try:
         nb_fd = _memfd("notebook", notebook)
         fds.append(nb_fd)
-        args = sb.bwrap_args(nb_fd, nb_name, mounts)
-        args_fd = _memfd("bwrap-args", b"".join(os.fsencode(a) + b"\0" for a in args))
-        fds.append(args_fd)
-        cfg["argv"] = [sb.bwrap, "--args", str(args_fd), "--", *sb.command_inside()]
-        cfg["env"] = {"PATH": "/usr/bin:/bin"}
-        cfg["cwd"] = "/"
-    else:
-        work = tmp / "home"
-        work.mkdir()
-        (work / "tmp").mkdir()
-        (work / nb_name).write_bytes(notebook)
-        if uid is not None:
-            for p in (tmp, work, work / "tmp", work / nb_name):
-                os.chown(p, uid, uid)
-        if sb.mode == "user" and os.geteuid() == 0:
-            cfg["reveal"] = sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)})
-            cfg["hide"] = sorted(sb.hidden_paths())
-            cfg["mount_stage"] = str(sb.stage / "mnt")
-        cfg["argv"] = [sb.python_inside(), "-B", str(sb.stage / "grader" / "worker.py")]
-        cfg["env"] = sb.env(str(work), str(work / "tmp"))
-        cfg["cwd"] = str(work)
-    try:
-        proc = subprocess.Popen(
+        if sb.mode == "bwrap":
+            mounts: dict[str, str] = {}
+            private: dict[str, str] | None = None
+            if os.geteuid() == 0 and uid is not None:
+                slot_dir = sb.stage / "mnt" / str(slot)
+                slot_dir.mkdir(exist_ok=True)
+                os.chmod(slot_dir, 0o755)
+                for i, src in enumerate(sb.bind_sources()):
+                    mp = slot_dir / str(i)
+                    if not mp.exists():
+                        if os.path.isdir(src):
+                            mp.mkdir()
+                        else:
+                            mp.touch()
+                        os.chmod(mp, 0o755)
+                    mounts[src] = str(mp)
+                cfg["mounts"] = [[s, m] for s, m in mounts.items()]
+                private = {HOME: str(slot_dir / "home"), "/tmp": str(slot_dir / "tmp")}
+                cfg["tmpfs"] = [[private[HOME], limits.home_bytes, limits.files_count],
+                                [private["/tmp"], limits.tmp_bytes, limits.files_count]]
+            sc_fd = _memfd("seccomp", sb.seccomp_program)
+            fds.append(sc_fd)
+            args = sb.bwrap_args(nb_fd, nb_name, mounts, limits, sc_fd, private)
+            args_fd = _memfd("bwrap-args", b"".join(os.fsencode(a) + b"\0" for a in args))
+            fds.append(args_fd)
+            cfg["argv"] = [sb.bwrap, "--args", str(args_fd), "--", *sb.command_inside()]
+            cfg["env"] = {"PATH": "/usr/bin:/bin", "GRADING_OWNER": str(os.getpid())}  # bwrap's own, never inside
+            cfg["cwd"] = "/"
+        else:
+            work = tmp / "home"
+            work.mkdir()
+            if uid is not None:
+                os.chown(tmp, uid, uid)
+                os.chown(work, uid, uid)
+            if os.geteuid() == 0:
+                cfg["tmpfs"] = [[str(work), limits.home_bytes, limits.files_count],
+                                [str(work / "tmp"), limits.tmp_bytes, limits.files_count]]
+            else:
+                (work / "tmp").mkdir()
+            cfg["notebook"] = {"fd": nb_fd, "path": str(work / nb_name)}
+            if sb.mode == "user" and os.geteuid() == 0:
+                writable = {p for p in WORLD_WRITABLE if os.path.isdir(p) and os.path.realpath(p) == p}
+                cfg["reveal"] = sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
+                                        str(sb.lib), str(sb.stage / "grader")})
+                cfg["hide"] = sorted(sb.hidden_paths() | writable)
+                cfg["mount_stage"] = str(sb.stage / "mnt")
+            cfg["seccomp"] = sb.seccomp_program.hex()
+            cfg["argv"] = [sb.python_inside(), "-B", str(sb.stage / "grader" / "worker.py")]
+            cfg["env"] = sb.env(str(work), str(work / "tmp"))
+            cfg["cwd"] = str(work)
+        return subprocess.Popen(
             [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(cfg)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd="/", env={"PATH": "/usr/bin:/bin"}, start_new_session=True, pass_fds=fds, close_fds=True)
+            cwd="/", env={"PATH": "/usr/bin:/bin", "GRADING_OWNER": str(os.getpid())}, start_new_session=True,
+            pass_fds=fds, close_fds=True)
     finally:
         for fd in fds:
             os.close(fd)
-    return proc, fds
 
 
-def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[tuple[str, int]],
-             wires: dict[tuple[str, int], dict[str, Any]], limits: Limits, notebook: bytes,
-             nb_name: str, t0: float, cpu_before: float) -> _Run:
-    run = _Run()
-    nonce = os.urandom(16).hex()
-    slot = sb.acquire()
-    tmp = Path(tempfile.mkdtemp(prefix=f"grading-run-{os.getpid()}-"))
-    proc: subprocess.Popen[bytes] | None = None
-    try:
-        proc, _ = _launch(sb, slot, limits, notebook, nb_name, tmp)
-        with _ACTIVE_LOCK:
-            _ACTIVE.add(proc.pid)
-        if _STOPPING.is_set():
-            run.reason = "grading was interrupted"
-            return run
-        assert proc.stdin is not None and proc.stdout is not None
-        out_fd, in_fd = proc.stdout.fileno(), proc.stdin.fileno()
-        os.set_blocking(out_fd, False)
-        os.set_blocking(in_fd, False)
-        sel = selectors.DefaultSelector()
+def _converse(proc: subprocess.Popen[bytes], proto: _Protocol, t0: float, cpu_before: float) -> None:
+    """Move bytes between the worker and the protocol until the run ends or passes a limit."""
+    run = proto.run
+    assert proc.stdin is not None and proc.stdout is not None
+    out_fd, in_fd = proc.stdout.fileno(), proc.stdin.fileno()
+    os.set_blocking(out_fd, False)
+    os.set_blocking(in_fd, False)
+    clock = _Clock(proc.pid)
+    eof, writing, exited_at = False, False, 0.0
+    with selectors.DefaultSelector() as sel:
         sel.register(out_fd, selectors.EVENT_READ)
-        clock = _Clock(proc.pid, sb.mode)
-        pending = bytearray(json.dumps({"cells": cells, "skip_cells": skip_cells, "nonce": nonce}).encode()
-                            + b"\n")
-        writing = False
-        buf = bytearray()
-        received = 0
-        phase = "start"
-        queue = list(order)
-        current: tuple[str, int] | None = None
-        step_t0 = time.monotonic()
-        step_cpu0 = 0.0
-        step_limit = START_TIMEOUT
-        eof = False
-        exited_at = 0.0
-
-        def send(obj: dict[str, Any]) -> None:
-            pending.extend(json.dumps(obj).encode() + b"\n")
-
-        def next_probe() -> None:
-            nonlocal current, phase, step_t0, step_limit, step_cpu0
-            if queue:
-                current = queue.pop(0)
-                send({"probe": wires[current]})
-                run.step = ("probe", *current)
-            else:
-                current = None
-                send({"end": True})
-                phase = "ending"
-                run.step = ("ending",)
-            step_t0, step_limit, step_cpu0 = time.monotonic(), limits.step_timeout, clock.cpu()
-
-        def handle(msg: Any) -> None:
-            nonlocal phase, step_t0, step_limit, step_cpu0
-            if not isinstance(msg, dict) or msg.get("n") != nonce:
-                return  # not from the worker (a blind spoof), or garbage
-            if phase in ("start", "cells"):
-                i = msg.get("i")
-                if msg.get("step") == "cell" and isinstance(i, int) and not isinstance(i, bool) \
-                        and 0 <= i < len(cells) and i not in skip_cells:
-                    phase, run.step = "cells", ("cell", i)
-                    step_t0, step_limit, step_cpu0 = time.monotonic(), limits.step_timeout, clock.cpu()
-                elif isinstance(msg.get("cell_error"), int) and isinstance(msg.get("msg"), str):
-                    ci = msg["cell_error"]
-                    if 0 <= ci < len(cells) and len(run.cell_errors) < 1000:
-                        run.cell_errors[ci] = msg["msg"][:600]
-                elif msg.get("cells_done") is True:
-                    phase = "probes"
-                    next_probe()
-            elif phase == "probes" and "result" in msg and current is not None:
-                run.records[current] = msg["result"]
-                next_probe()
-            elif phase == "ending" and msg.get("done") is True:
-                run.finished = True
-
         while not run.finished:
-            now = time.monotonic()
-            if pending and not writing:
+            if proto.outgoing and not writing:
                 sel.register(in_fd, selectors.EVENT_WRITE)
                 writing = True
             for key, _ in sel.select(timeout=0.05):
@@ -380,68 +416,54 @@ def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[t
                         eof = True
                         sel.unregister(out_fd)
                         continue
-                    received += len(data)
-                    if received > MAX_CHANNEL_BYTES:
-                        run.reason = (f"it sent more than {MAX_CHANNEL_BYTES // 1_000_000} MB back to the"
-                                      " grader and was stopped")
-                        break
-                    buf.extend(data)
-                    while b"\n" in buf:
-                        line, _, rest = bytes(buf).partition(b"\n")
-                        buf[:] = rest
-                        try:
-                            msg = json.loads(line)
-                        except Exception:  # noqa: BLE001 - garbage, or hostile nesting
-                            continue
-                        handle(msg)
-                        if run.finished:
-                            break
-                    if len(buf) > MAX_MESSAGE_BYTES:
-                        run.reason = "it sent a message larger than the grader accepts and was stopped"
+                    proto.feed(data, clock.cpu())
+                    if run.reason or run.finished:
                         break
                 elif key.fd == in_fd:
                     try:
-                        n = os.write(in_fd, pending[: 1 << 16])
-                        del pending[:n]
+                        n = os.write(in_fd, proto.outgoing[: 1 << 16])
+                        del proto.outgoing[:n]
                     except BlockingIOError:
                         pass
-                    except (BrokenPipeError, OSError):
-                        pending.clear()
-                    if not pending:
+                    except OSError:  # the worker is gone
+                        proto.outgoing.clear()
+                    if not proto.outgoing:
                         sel.unregister(in_fd)
                         writing = False
             if run.reason or run.finished:
-                break
-            now = time.monotonic()
-            cpu = clock.cpu()
-            run.cpu = cpu
-            if phase == "start":
-                if cpu > START_TIMEOUT / 4 or now - step_t0 > START_TIMEOUT:
-                    run.reason = f"it did not start within {START_TIMEOUT:g} s"
-                    break
-            elif cpu - step_cpu0 > step_limit or now - step_t0 > step_limit * limits.wall_factor:
-                run.reason = (f"it ran longer than {limits.step_timeout:g} s and was stopped"
-                              if run.step[0] in ("cell", "probe") else "it did not finish cleanly")
-                break
-            if clock.rss > limits.memory_total_bytes:
-                run.reason = (f"its processes used more than {limits.memory_total_bytes / 1024**3:g} GB of memory"
-                              " together and were stopped")
-                break
-            if cpu_before + cpu > limits.total_timeout or now - t0 > limits.total_timeout * limits.wall_factor:
-                run.reason = f"it was stopped: the whole submission exceeded {limits.total_timeout:g} s"
-                break
+                return
+            run.cpu = cpu = clock.cpu()
+            run.reason = proto.overrun(cpu, t0, cpu_before)
+            if run.reason:
+                return
             if eof:  # the channel closed: usually the process ended; give it a moment to say how
                 try:
                     proc.wait(timeout=1.0)
                 except subprocess.TimeoutExpired:
                     if run.step[0] in ("cell", "probe"):
                         run.reason = "it closed the grader's channel and was stopped"
-                break
+                return
             if proc.poll() is not None:  # gone; read what is left in the pipe, briefly
-                exited_at = exited_at or now
-                if now - exited_at > 0.5:
-                    break
-        sel.close()
+                exited_at = exited_at or time.monotonic()
+                if time.monotonic() - exited_at > 0.5:
+                    return
+
+
+def _one_run(sb: Sandbox, cells: list[str], skip_cells: list[int], order: list[tuple[str, int]],
+             wires: dict[tuple[str, int], dict[str, Any]], limits: Limits, notebook: bytes,
+             nb_name: str, t0: float, cpu_before: float) -> _Run:
+    run = _Run()
+    slot = sb.acquire()
+    tmp = Path(tempfile.mkdtemp(prefix=f"grading-run-{os.getpid()}-"))
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        proc = _launch(sb, slot, limits, notebook, nb_name, tmp)
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(proc.pid)
+        if _STOPPING.is_set():
+            run.reason = "grading was interrupted"
+            return run
+        _converse(proc, _Protocol(cells, skip_cells, order, wires, limits, run), t0, cpu_before)
         return run
     finally:
         if proc is not None:
@@ -513,7 +535,7 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
         if run.finished:
             break
         why = run.reason or f"the process {_describe_exit(run.code, sb.mode)}"
-        if run.reason and run.reason.startswith("it was stopped: the whole submission"):
+        if run.reason and run.reason.startswith(TOTAL_STOP):
             where = cell_label(cells, run.step[1]) if run.step[0] == "cell" else \
                 f"checking {run.step[1]}" if run.step[0] == "probe" else "start-up"
             out.incidents.append(f"grading stopped after {limits.total_timeout:g} s in total (during {where})")

@@ -6,16 +6,20 @@ Modes (``GRADE_SANDBOX`` / ``--sandbox``):
 ``bwrap`` (default)
     Every run of a submission gets its own ``bwrap`` sandbox: new user, PID, IPC, UTS, network
     (and, where possible, cgroup) namespaces, ``--die-with-parent``, a new session, user
-    namespaces disabled inside, running as uid/gid 1000 inside. Its file system is an empty,
-    read-only root holding only
+    namespaces disabled inside, running as uid/gid 1000 inside, under the seccomp filter of
+    :mod:`grading.seccomp` (one process, no sockets, no shared memory) and the limits of
+    :mod:`grading.limits`. Its file system is an empty, read-only root holding only
 
     * ``/usr`` (and the ``/bin``, ``/lib*`` links) with ``/usr/local`` masked unless Python lives
-      there, the Python installation, and the grading venv at ``/opt/venv`` -- read-only;
+      there, and the grader's Python environment presented at neutral paths (``/opt/venv``, and
+      ``/opt/python`` for a base installation outside ``/usr``; :mod:`grading.environment`) --
+      read-only;
     * ``/opt/lib``: a copy of the *shipped* package ``lecture_code`` (the student side: checker and
       public checks; never hidden checks, references or solutions) -- read-only;
     * ``/opt/grader/worker.py``: the worker, the only grader module it sees -- read-only;
     * ``/home/student`` (its working folder, holding its own copy of the notebook) and ``/tmp``:
-      private tmpfs of limited size; ``/dev`` minimal, ``/proc`` of its own PID namespace.
+      private tmpfs of limited size (and, as root, number of files); ``/dev`` minimal and
+      read-only (so no POSIX shared memory), ``/proc`` of its own PID namespace.
 
     Nothing of the repository, ``solutions/``, the hidden checks, the reference values, other
     submissions, the output folder or the host's processes is visible; there is no network
@@ -27,15 +31,16 @@ Modes (``GRADE_SANDBOX`` / ``--sandbox``):
 ``user``
     For Gradescope and other containers where ``bwrap`` cannot run: the worker runs as a
     dedicated unprivileged uid (the grader must be root), in its own session and folder, with the
-    same limits and the same plain-values protocol. In a private mount namespace the grader's own
-    folder (hidden checks, solutions), the submissions and the output folder are covered by empty
-    tmpfs; files readable by root only (the archive makes its folders 0700) stay out of reach
-    anyway; processes left over are killed by uid. No network or PID isolation: rely on the
-    container (one submission) for those.
+    same limits, the same seccomp filter (so no socket: no network) and the same plain-values
+    protocol. In a private mount namespace the grader's own folder (hidden checks, solutions), the
+    submissions, the output folder and the host's world-writable folders are covered by empty
+    tmpfs, and its own folders are private tmpfs; files readable by root only (the archive makes
+    its folders 0700) stay out of reach anyway; processes left over are killed by uid. No PID
+    isolation: rely on the container (one submission) for that.
 
 ``none``
-    A process in its own session with resource limits only. A submission can read every file the
-    grader can (including ``solutions/``) and signal its processes. ``make grade`` refuses it
+    A process in its own session with resource limits and the seccomp filter only. A submission
+    can read every file the grader can (including ``solutions/``) and signal its processes. ``make grade`` refuses it
     unless ``GRADE_SANDBOX=none`` is given, and then warns in its output and in the report.
 """
 
@@ -43,6 +48,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import platform
 import random
 import shutil
 import subprocess
@@ -52,6 +58,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grading import seccomp
+from grading.environment import PYTHON_INSIDE, VENV_INSIDE, Presented, prepare
+from grading.limits import Limits
+
 MODES = ("bwrap", "user", "none")
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lecture_code"
@@ -60,7 +70,6 @@ LAUNCHER = Path(__file__).resolve().parent / "launch.py"
 
 INSIDE_UID = 1000
 HOME = "/home/student"
-TMPFS_BYTES = 256 * 1024**2
 UID_BASE_RANGE = (2_000_000_000, 2_100_000_000)  # dedicated host uids (never real users)
 
 
@@ -108,6 +117,7 @@ class Sandbox:
     bwrap: str | None = None
     uid_base: int | None = None  # dedicated host uids (root only): uid_base + slot
     hide: set[str] = field(default_factory=set)  # mode user: folders covered for the worker
+    presented: Presented | None = None  # mode bwrap: the Python environment at neutral paths
     _free: list[int] = field(default_factory=list)
     _next: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -139,6 +149,11 @@ class Sandbox:
     def lib(self) -> Path:
         return self.stage / "lib"
 
+    @property
+    def seccomp_program(self) -> bytes:
+        """The seccomp filter every worker runs under (:mod:`grading.seccomp`)."""
+        return seccomp.program()
+
     def close(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
 
@@ -154,15 +169,20 @@ class Sandbox:
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{tmp}/matplotlib", "IPYTHONDIR": f"{home}/.ipython",
             "GRADING_RUN": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            **({"LD_LIBRARY_PATH": f"{PYTHON_INSIDE}/lib"}
+               if self.mode == "bwrap" and self.presented and self.presented.python else {}),
         }
 
     def python_inside(self) -> str:
         return "/opt/venv/bin/python" if self.mode == "bwrap" else sys.executable
 
-    def bwrap_args(self, notebook_fd: int, notebook_name: str, mounts: dict[str, str]) -> list[str]:
+    def bwrap_args(self, notebook_fd: int, notebook_name: str, mounts: dict[str, str], limits: Limits,
+                   seccomp_fd: int, private: dict[str, str] | None = None) -> list[str]:
         """bwrap's arguments (they go through ``--args FD``, so the sandbox's /proc/1/cmdline
         shows none of the host paths). ``mounts`` maps host path -> path bwrap binds from (the
-        launcher's private staging mount points when it runs as root)."""
+        launcher's private staging mount points when it runs as root); ``private`` maps
+        ``/home/student`` and ``/tmp`` to the tmpfs the root launcher mounted for them (with a
+        cap on the number of files, which bwrap's own ``--tmpfs`` cannot set)."""
         src = lambda p: mounts.get(p, p)  # noqa: E731
         a = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
              "--unshare-cgroup-try", "--disable-userns", "--die-with-parent", "--new-session",
@@ -172,25 +192,20 @@ class Sandbox:
             p = Path("/") / top
             if p.is_symlink():
                 a += ["--symlink", os.readlink(p), str(p)]
-            elif p.is_dir():
-                a += ["--ro-bind", src(str(p)), str(p)]
         base = os.path.realpath(sys.base_prefix)
         if not base.startswith("/usr/local") and Path("/usr/local").is_dir():
             a += ["--tmpfs", "/usr/local"]  # nothing of /usr/local but Python, when it lives there
-        if not base.startswith("/usr/") or base.startswith("/usr/local"):
-            a += ["--ro-bind", src(base), base]
-        a += ["--ro-bind", src(os.path.realpath(sys.prefix)), "/opt/venv",
-              "--ro-bind", src(str(self.lib)), "/opt/lib",
-              "--ro-bind", src(str(self.stage / "grader")), "/opt/grader"]
-        for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
-            if os.path.exists(etc):
-                a += ["--ro-bind", src(etc), etc]
-        a += ["--proc", "/proc", "--dev", "/dev",
-              "--size", str(16 * 1024**2), "--tmpfs", "/dev/shm",
-              "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-              "--size", str(TMPFS_BYTES), "--tmpfs", HOME,
-              "--file", str(notebook_fd), f"{HOME}/{notebook_name}",
+        for host, inside in self._binds()[1:]:
+            a += ["--ro-bind", src(host), inside]
+        a += ["--proc", "/proc", "--dev", "/dev"]  # /dev/shm stays on the read-only /dev: no POSIX shm
+        if private:
+            a += ["--bind", private[HOME], HOME, "--bind", private["/tmp"], "/tmp"]
+        else:
+            a += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+                  "--size", str(limits.home_bytes), "--tmpfs", HOME]
+        a += ["--file", str(notebook_fd), f"{HOME}/{notebook_name}",
               "--remount-ro", "/dev", "--remount-ro", "/",
+              "--seccomp", str(seccomp_fd),
               "--chdir", HOME, "--clearenv"]
         for k, v in self.env(HOME, "/tmp").items():
             a += ["--setenv", k, v]
@@ -199,20 +214,28 @@ class Sandbox:
     def command_inside(self) -> list[str]:
         return [self.python_inside(), "-B", "/opt/grader/worker.py"]
 
-    def bind_sources(self) -> list[str]:
-        """Host paths bwrap binds (staged through private mounts when the launcher is root)."""
-        paths = ["/usr"]
+    def _binds(self) -> list[tuple[str, str]]:
+        """(host path, path inside) of every read-only bind of mode bwrap, ``/usr`` first."""
+        pairs = [("/usr", "/usr")]
         for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
             p = Path("/") / top
             if p.is_dir() and not p.is_symlink():
-                paths.append(str(p))
+                pairs.append((str(p), str(p)))
         base = os.path.realpath(sys.base_prefix)
-        if not base.startswith("/usr/") or base.startswith("/usr/local"):
-            paths.append(base)
-        paths += [os.path.realpath(sys.prefix), str(self.lib), str(self.stage / "grader")]
-        paths += [e for e in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
+        pres = self.presented
+        if pres is not None and pres.python is not None:
+            pairs.append((str(pres.python), PYTHON_INSIDE))
+        elif not base.startswith("/usr/") or base.startswith("/usr/local"):
+            pairs.append((base, base))
+        pairs.append((str(pres.venv) if pres is not None else os.path.realpath(sys.prefix), VENV_INSIDE))
+        pairs += [(str(self.lib), "/opt/lib"), (str(self.stage / "grader"), "/opt/grader")]
+        pairs += [(e, e) for e in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
                   if os.path.exists(e)]
-        return paths
+        return pairs
+
+    def bind_sources(self) -> list[str]:
+        """Host paths bwrap binds (staged through private mounts when the launcher is root)."""
+        return [host for host, _ in self._binds()]
 
     def sweep(self, slot: int) -> None:
         """Kill every process the slot's dedicated uid still runs (root only)."""
@@ -273,9 +296,15 @@ def check_bwrap(bwrap: str) -> None:
             args += ["--symlink", os.readlink(p), str(p)]
         elif p.is_dir():
             args += ["--ro-bind", str(p), str(p)]
-    args += ["--proc", "/proc", "--", "/bin/sh", "-c", "exit 0"]
-    r = subprocess.run(args, capture_output=True, text=True, timeout=30,
-                       stdin=subprocess.DEVNULL)
+    fd = os.memfd_create("seccomp")
+    try:
+        os.write(fd, seccomp.program())
+        os.lseek(fd, 0, os.SEEK_SET)
+        args += ["--proc", "/proc", "--seccomp", str(fd), "--", "/bin/sh", "-c", "exit 0"]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL, pass_fds=[fd])
+    finally:
+        os.close(fd)
     if r.returncode != 0:
         raise SandboxUnavailable(
             f"bubblewrap is installed but cannot create its namespaces here: {r.stderr.strip()[:300]}"
@@ -292,6 +321,10 @@ def resolve_mode(mode: str | None) -> str:
 def create(mode: str | None = None) -> Sandbox:
     """Check that ``mode`` can run here and stage its environment (call :meth:`Sandbox.close`)."""
     mode = resolve_mode(mode)
+    if not seccomp.supported():
+        raise SandboxUnavailable(
+            f"the grader's seccomp filter knows the system calls of {', '.join(sorted(seccomp.ARCHES))}, "
+            f"not of this machine ({platform.machine()}): add its table to grading/seccomp.py")
     bw = None
     if mode == "bwrap":
         bw = bwrap_path()
@@ -310,8 +343,9 @@ def create(mode: str | None = None) -> Sandbox:
         lo, hi = UID_BASE_RANGE
         env_base = os.environ.get("GRADE_SANDBOX_UID")
         uid_base = int(env_base) if env_base else random.randrange(lo, hi, 1000)
+    presented = prepare() if mode == "bwrap" else None  # once per environment; cached
     stage = _stage(mode)
-    sb = Sandbox(mode, stage, bw, uid_base)
+    sb = Sandbox(mode, stage, bw, uid_base, presented=presented)
     atexit.register(sb.close)
     return sb
 

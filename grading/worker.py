@@ -215,6 +215,15 @@ def main() -> None:
 
     job = receive()
     nonce = job.get("nonce")
+    # threads: counted in the sandbox's own user namespace, so this caps this process's threads
+    # whatever the host's user runs (set before any student code; it cannot be raised again)
+    if isinstance(job.get("tasks"), int):
+        import resource
+
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (job["tasks"], job["tasks"]))
+        except (ValueError, OSError):
+            pass
     # plotting must never try to open a window or a browser
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ["PLOTLY_RENDERER"] = "json"

@@ -4,8 +4,9 @@ Every executable cell of the book imports from this package; nothing is defined 
 hidden cells or copied between chapters. It has two layers:
 
 * :mod:`lecture_code.core` -- the library a student could use on their own problem
-  (optimizers, the trajectory runner, surfaces and problems, models, Hessian tools, critical
-  points, region counting, plotting, the interactive-figure pattern, quizzes);
+  (optimizers, the trajectory runner, surfaces and problems, the numpy MLP and torch models,
+  Hessian tools, critical points, weight-space symmetry, region counting, plotting, the
+  interactive-figure pattern, quizzes);
 * :mod:`lecture_code.chapters` -- one module per book chapter, named after it, with that
   chapter's demos and figures; it imports only the core.
 
@@ -23,4 +24,7 @@ JupyterLab and on the static site because every figure is a
 :class:`lecture_code.core.plotting.BookFigure`.
 """
 
+#: The one version number of the package and the book: pyproject.toml reads it (setuptools'
+#: dynamic version), CITATION.cff and CHANGELOG.md repeat it (tests/test_metadata.py checks them).
 __version__ = "0.1.0"
+

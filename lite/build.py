@@ -16,6 +16,8 @@ What goes in, and how each piece is checked:
 * **Pure-Python wheels** (plotly, ipywidgets, ...): ``lite/browser-wheels.txt``, downloaded with
   ``--require-hashes``.
 * **The project's own wheel** (``lecture_code``), built from this checkout; it must be pure Python.
+  The same file is served under ``wheels/`` for students who run a downloaded notebook on their
+  own computer (``lite/install.py``).
 
 The written lock lists exactly the files shipped (entries whose files are not shipped are
 dropped, or micropip would try to fetch them), plus entries for the pure-Python wheels, so the
@@ -46,8 +48,14 @@ from packaging.requirements import Requirement
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
+# run as a script (`make lite`): the repository root makes `lite` a package; book/_ext holds the
+# one input-hash helper the whole build shares
+for _path in (ROOT, ROOT / "book" / "_ext"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
+from build_inputs import inputs_hash as _inputs_hash  # noqa: E402
+from lite import install  # noqa: E402
 from lite.notebooks import BROWSER_PACKAGES, code_cells, decide  # noqa: E402
 
 NPM_PYODIDE = ROOT / "node_modules" / "pyodide"
@@ -292,6 +300,7 @@ def write_contents(dest: Path, verdicts: dict) -> list[str]:
         on_demand = sorted(set(v.packages) & set(ON_DEMAND))
         if on_demand:
             nb.cells.insert(_first_code_cell(nb), _load_cell(on_demand))
+        install.add_note(nb, v.packages, in_browser=True)  # what to install to run the downloaded copy
         nb.metadata["kernelspec"] = dict(KERNELSPEC)
         nb.metadata.pop("jupytext", None)
         jupytext.write(nb, target, fmt="ipynb")
@@ -392,16 +401,9 @@ INPUTS = ("lite", "lecture_code", "grading", "exercises", "book", "pyproject.tom
           "package-lock.json")
 
 
-def inputs_hash() -> str:
-    digest = hashlib.sha256(sys.version.encode())
-    for name in INPUTS:
-        base = ROOT / name
-        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
-        for f in files:
-            if "__pycache__" in f.parts or f.suffix == ".pyc":
-                continue
-            digest.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return digest.hexdigest()
+def inputs_hash(root: Path = ROOT) -> str:
+    """The hash of :data:`INPUTS` (``book/_ext/build_inputs.py``) and the Python that builds."""
+    return _inputs_hash(INPUTS, root, salt=sys.version)
 
 
 def build(output: Path, force: bool = False) -> dict[str, object]:
@@ -433,7 +435,9 @@ def build(output: Path, force: bool = False) -> dict[str, object]:
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(preload), indent=2))
         (lite_dir / "jupyter_lite_config.json").write_text(json.dumps(build_config(), indent=2))
         # app settings: every cell stays rendered (JupyterLab's default windowing hides cells
-        # away from the viewport, and a widget slider rendered while hidden does not respond)
+        # away from the viewport, and a widget slider rendered while hidden does not respond);
+        # a Download button in the notebook's toolbar and File menu (the notebook view has none:
+        # work lives in the browser's storage until the student downloads it)
         shutil.copy2(HERE / "overrides.json", lite_dir / "overrides.json")
         contents = tmp / "contents"
         notebooks = write_contents(contents, verdicts)
@@ -446,6 +450,10 @@ def build(output: Path, force: bool = False) -> dict[str, object]:
         if res.returncode:
             raise BuildError("jupyter lite build failed:\n" + res.stdout[-4000:] + res.stderr[-4000:])
         shutil.copytree(pyodide_dir, output / PYODIDE_DIR)
+    # the wheel students install on their own computers (lite/install.py): the same file
+    wheel = output / Path(install.WHEEL_FOLDER).relative_to("lite") / install.wheel_name()
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(output / PYODIDE_DIR / install.wheel_name(), wheel)
     # source maps are for debugging the app itself; students never load them
     for p in output.rglob("*.map"):
         p.unlink()

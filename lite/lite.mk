@@ -15,7 +15,7 @@ LITE_PY := $(LITE_VENV)/bin/python
 LITE_STAMP := $(LITE_VENV)/.installed
 LITE_OUT := _build/html/lite
 
-$(LITE_STAMP): lite/requirements-build.txt $(STAMP)
+$(LITE_STAMP): $(call inputs,lite-tools,lite/requirements-build.txt) $(STAMP)
 	@# a .venv set up before the tools moved out of it still holds them: take them out again
 	@if [ -f $(VENV)/.lite-installed ]; then \
 	  $(PY) -m pip uninstall --quiet -y jupyterlite-core jupyterlite-pyodide-kernel && rm $(VENV)/.lite-installed; \
@@ -29,6 +29,7 @@ $(LITE_STAMP): lite/requirements-build.txt $(STAMP)
 	@touch $@
 
 .PHONY: lite
+## lite: only (re)build the in-browser site _build/html/lite (make book does it too)
 lite: $(LITE_STAMP) $(ASSETS)
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(LITE_PY) lite/build.py --output $(LITE_OUT)
 

@@ -86,12 +86,17 @@ def imported_modules(source: str, module: str = "", is_package: bool = False) ->
     """Absolute dotted names imported anywhere in ``source`` (function bodies included).
 
     ``from a.b import c`` yields ``a.b`` and ``a.b.c`` (``c`` may be a submodule);
-    relative imports are resolved against ``module``.
+    relative imports are resolved against ``module``. A module looked up by name,
+    ``importlib.util.find_spec("sklearn")`` (to read a data file it ships), counts as imported.
     """
     tree = ast.parse(_strip_magics(source))
     found: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) \
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "find_spec":
+            found.add(node.args[0].value)
+        elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
@@ -207,7 +212,11 @@ def toc_notebooks(root: Path = ROOT) -> list[Path]:
 
 def decide(root: Path = ROOT) -> dict[str, Verdict]:
     """Verdict for every notebook page of the toc, keyed by its path without suffix."""
-    return {str(p.relative_to(root).with_suffix("")): analyse(p, root) for p in toc_notebooks(root)}
+    # each notebook by its path relative to the build root: the instructor site's root
+    # (_build/instructor-src) is made of symbolic links into the repository, which a resolved
+    # absolute path would leave
+    return {str(p.relative_to(root).with_suffix("")): analyse(p.relative_to(root), root)
+            for p in toc_notebooks(root)}
 
 
 def main() -> int:

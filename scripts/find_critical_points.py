@@ -22,21 +22,22 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
-from lecture_code.core.critical import TanhNet, find_critical_point, search  # noqa: E402
+from lecture_code.core.critical import find_critical_point, search  # noqa: E402
+from lecture_code.core.mlp import MLPRegression  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "lecture_code" / "data" / "critical_points.json"
 KEEP = ("loss", "grad_norm", "index", "n_negative", "n_zero", "kind", "start")
 
 
 def one_width(hidden: int, starts: int, trained: int, seed: int) -> dict:
-    net = TanhNet.default(hidden=hidden)
+    net = MLPRegression.default(hidden=hidden)
     t0 = time.perf_counter()
     points = [p.as_dict() for p in search(net, starts=starts, seed=seed, max_iter=300)]
     rng = np.random.default_rng(seed + 1)
     for _ in range(trained):
         # minima of these nets are degenerate (saturated units): L-BFGS gets |g| to ~1e-5 only,
         # so trained points are kept with the looser tolerance |g| < 1e-4 and marked "trained"
-        res = minimize(lambda x: (net.loss(x), net.grad(x)), net.init(rng), jac=True, method="L-BFGS-B",
+        res = minimize(lambda x: (net.f(x), net.grad(x)), net.init(rng), jac=True, method="L-BFGS-B",
                        options=dict(gtol=1e-12, ftol=1e-300, maxiter=6000))
         theta, rec = find_critical_point(net, res.x, max_iter=60)
         rec.start = "trained"
@@ -62,9 +63,9 @@ def main() -> None:
     starts, trained = (20, 3) if args.quick else (args.starts, args.trained)
     t0 = time.perf_counter()
     nets = [one_width(int(h), starts, trained, args.seed) for h in args.hidden.split(",")]
-    y = TanhNet.default().y
+    y = MLPRegression.default().y
     out = dict(
-        description="Critical points of one-hidden-layer tanh MLPs on lecture_code.core.models.regression_data "
+        description="Critical points of one-hidden-layer tanh MLPs on lecture_code.core.synthetic.regression_data "
                     "(n=64, d=2); see lecture_code.core.critical.",
         variance_of_targets=float(np.var(y)), seconds=round(time.perf_counter() - t0, 1),
         machine=f"{platform.machine()} {os.cpu_count()} cores", nets=nets,

@@ -7,12 +7,12 @@ Used by the browser tests (``tests/test_site.py``) and by hand to look at a page
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import os
 import http.server
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -52,34 +52,61 @@ def serve(directory: Path = SITE) -> Iterator[str]:
         server.server_close()
 
 
-@contextlib.contextmanager
-def browser() -> Iterator[object]:
-    """A headless Chromium (Playwright) with a fresh profile."""
-    from playwright.sync_api import sync_playwright
+# One Playwright driver and one Chromium per process (per pytest worker), started on first use
+# and shared by every test: launching Chromium costs about a second of CPU, and a fresh browser
+# context (``new_context()``) already has a fresh profile with an empty cache.
+_SHARED: dict = {"driver": None, "browser": None}
 
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+
+def shared_chromium():
+    """The process's one headless Chromium (Playwright ``Browser``), launched on first use.
+
+    Callers open their own contexts in it (``new_context()``: a fresh profile, empty cache and
+    storage, as on a reader's first visit) and close them; they never close the browser, which
+    :func:`shutdown` does at the end (the test session's last hook, or the interpreter's exit).
+    """
+    instance = _SHARED["browser"]
+    if instance is not None and instance.is_connected():
+        return instance
+    if _SHARED["driver"] is None:
+        from playwright.sync_api import sync_playwright
+
+        _SHARED["driver"] = sync_playwright().start()
+        atexit.register(shutdown)
+    instance = _SHARED["driver"].chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    _SHARED["browser"] = instance
+    return instance
+
+
+def shutdown() -> None:
+    """Close the shared Chromium and stop the Playwright driver (if they were started)."""
+    instance, driver = _SHARED["browser"], _SHARED["driver"]
+    _SHARED["browser"] = _SHARED["driver"] = None
+    try:
+        if instance is not None and instance.is_connected():
+            instance.close()
+    finally:
+        if driver is not None:
+            driver.stop()
+
+
+@contextlib.contextmanager
+def browser(width: int = 1280, height: int = 900) -> Iterator[object]:
+    """A fresh browser context (own profile: empty cache and storage) in the shared Chromium;
+    closed afterwards."""
+    context = shared_chromium().new_context(viewport={"width": width, "height": height})
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @contextlib.contextmanager
 def chromium() -> Iterator[object]:
-    """A headless Chromium (Playwright ``Browser``): each ``new_context()`` is a fresh
-    profile with an empty cache, as on a reader's first visit."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    """The shared headless Chromium (Playwright ``Browser``): each ``new_context()`` is a fresh
+    profile with an empty cache, as on a reader's first visit. The browser stays open for the
+    next caller (see :func:`shared_chromium`)."""
+    yield shared_chromium()
 
 
 #: Every response the page received, as the browser's Resource Timing API saw it.
@@ -97,27 +124,40 @@ def first_visit(chromium_instance, base: str, path: str, width: int = 1280) -> d
     """
     context = chromium_instance.new_context(viewport={"width": width, "height": 900})
     try:
-        page = context.new_page()
-        log = PageLog(page, base)
-        page.goto(base + path, wait_until="load")
-        _wait_for_math(page)
-        height = page.evaluate("document.documentElement.scrollHeight")
-        for y in range(0, height + 900, 900):
-            page.evaluate(f"window.scrollTo(0, {y})")
-            page.wait_for_timeout(30)
-        page.wait_for_load_state("networkidle")
-        _wait_for_math(page)
-        resources = page.evaluate(_RESOURCES)
-        return {
-            "bytes": sum(r["decoded"] for r in resources),
-            "transfer": sum(r["transfer"] for r in resources),
-            "requests": len(resources),
-            "resources": resources,
-            "errors": log.errors,
-            "external": log.external,
-        }
+        _, _, visit = open_first_visit(context, base, path)
+        return visit
     finally:
         context.close()
+
+
+def open_first_visit(context, base: str, path: str):
+    """Open ``path`` in ``context`` (give it a fresh one: the cache must be empty) as a reader's
+    first visit does: load, typeset, scroll to the bottom until the network is idle.
+
+    Returns ``(page, log, visit)``: the page stays open for further checks (one page load can
+    serve every check of a page); ``visit`` is :func:`first_visit`'s dictionary.
+    """
+    page = context.new_page()
+    log = PageLog(page, base)
+    page.goto(base + path, wait_until="load")
+    _wait_for_math(page)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 900, 900):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(30)
+    page.wait_for_load_state("networkidle")
+    _wait_for_math(page)
+    resources = page.evaluate(_RESOURCES)
+    visit = {
+        "bytes": sum(r["decoded"] for r in resources),
+        "transfer": sum(r["transfer"] for r in resources),
+        "requests": len(resources),
+        "resources": resources,
+        "errors": list(log.errors),
+        "external": list(log.external),
+    }
+    page.evaluate("window.scrollTo(0, 0)")
+    return page, log, visit
 
 
 class PageLog:
@@ -156,8 +196,7 @@ def _wait_for_math(page) -> None:
     page.wait_for_function(
         "() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise"
         " && (window.__mjDone || (window.MathJax.startup.promise.then(() => { window.__mjDone = true; }), false))",
-        timeout=30000,
-    )
+    )  # the context's default timeout (Playwright's 30 s unless the context sets another)
 
 
 def main(argv: list[str]) -> int:
@@ -168,6 +207,7 @@ def main(argv: list[str]) -> int:
         print("console errors:", log.errors)
         print("external requests:", log.external)
         print("failed requests:", log.failed)
+    shutdown()
     return 0
 
 

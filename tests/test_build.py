@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import lecture_code
+
 ROOT = Path(__file__).resolve().parents[1]
 JB = Path(sys.executable).parent / "jupyter-book"
 pytestmark = pytest.mark.build
@@ -39,9 +41,13 @@ def _book(tmp_path: Path, code: str) -> Path:
     (book / "book").mkdir(parents=True)
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
     shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
+    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
     (book / "_vendor").symlink_to(ROOT / "_vendor")
+    (book / "lite").symlink_to(ROOT / "lite")  # the package book/_ext/lite_links imports
     (book / "lecture_code").mkdir()
     (book / "lecture_code" / "marker.py").write_text("VALUE = 'first'\n")
+    # this folder shadows the real package for the build's extensions (lite_links reads the version)
+    (book / "lecture_code" / "__init__.py").write_text(f"__version__ = {lecture_code.__version__!r}\n")
     (book / "_toc.yml").write_text("format: jb-book\nroot: book/page\n")
     (book / "book" / "page.md").write_text(PAGE.format(code=code))
     return book

@@ -59,11 +59,26 @@ def test_no_flat_modules_remain():
 
 #: Chapters that must run where torch is not installed (the browser, issue "JupyterLite").
 TORCH_FREE = ("intro", "momentum", "adam", "nfl", "hyperplanes", "saddles", "good_minima")
+#: Those the in-browser site runs: ``tests/test_lite.py`` executes every cell of each of them in
+#: Pyodide, a Python without torch, so they are not executed once more here.
+RUN_IN_THE_BROWSER = ("intro", "momentum", "nfl", "hyperplanes", "saddles", "good_minima")
 
 
-@pytest.mark.parametrize("chapter", TORCH_FREE)
+def test_the_chapters_the_browser_runs_are_the_listed_torch_free_ones():
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from lite.notebooks import decide
+
+    browser = {page.removeprefix("book/") for page, v in decide(ROOT).items() if v.runs_in_browser and page.startswith("book/")}
+    assert browser == set(RUN_IN_THE_BROWSER), f"update RUN_IN_THE_BROWSER to {sorted(browser)}"
+    assert browser <= set(TORCH_FREE)
+
+
+@pytest.mark.parametrize("chapter", [c for c in TORCH_FREE if c not in RUN_IN_THE_BROWSER])
 def test_chapter_runs_without_torch(chapter):
-    """Run the chapter's code cells in a Python where ``import torch`` fails.
+    """Run the chapter's code cells in a Python where ``import torch`` fails (the chapters the
+    browser runs are executed there, without torch, by ``tests/test_lite.py``).
 
     Every interactive figure draws its default frame, so lazy imports inside demos and draw
     functions are exercised too.
@@ -96,3 +111,19 @@ def test_chapter_runs_without_torch(chapter):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
                          cwd=ROOT / "book", env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
+
+
+def test_every_module_has_its_test_file():
+    """A change to ``lecture_code/core/x.py`` has its tests in ``tests/test_x.py``, a change to the
+    chapter module ``lecture_code/chapters/x.py`` (or the package ``chapters/x/``) in
+    ``tests/test_chapter_x.py`` (more files on the same module: ``test_x_<topic>.py``,
+    ``test_chapter_x_<topic>.py``; docs/CONVENTIONS.md)."""
+    tests = {p.name for p in (ROOT / "tests").glob("test_*.py")}
+
+    def modules(folder: Path) -> set[str]:
+        return ({p.stem for p in folder.glob("*.py")} | {p.parent.name for p in folder.glob("*/__init__.py")}) - {"__init__"}
+
+    core = sorted(m for m in modules(PACKAGE / "core") if f"test_{m}.py" not in tests)
+    assert not core, f"core modules without tests/test_<module>.py: {core}"
+    chapters = sorted(m for m in modules(PACKAGE / "chapters") if f"test_chapter_{m}.py" not in tests)
+    assert not chapters, f"chapter modules without tests/test_chapter_<chapter>.py: {chapters}"

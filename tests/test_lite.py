@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lite import build as lite_build  # noqa: E402
+from lecture_code.core import extras as lc_extras  # noqa: E402
 from lite.notebooks import analyse, code_cells, decide, imported_modules  # noqa: E402
 
 SITE = ROOT / "_build" / "html"
@@ -357,3 +359,232 @@ def test_the_wheel_served_to_students_holds_no_solutions():
     for p in (LITE / "files").rglob("*"):
         if p.is_file():
             assert CANARY not in p.read_text(encoding="utf-8", errors="replace"), p
+
+
+# ---------------------------------------------------------------------------------------------
+# students outside the repository: the wheel, the install lines, the advice when torch is missing
+
+
+def test_install_line_is_a_valid_requirement_with_the_extras_the_notebook_needs():
+    """Independent reference: pip's own requirement parser reads what lite/install.py writes."""
+    import shlex
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    import lecture_code
+    from lite import install
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert set(install.EXTRAS.values()) <= set(extras), "lite/install.py names an extra pyproject.toml lacks"
+    assert extras["torch"] == [lc_extras.TORCH_REQUIREMENT]
+    for packages, url in [({"numpy"}, None), ({"numpy", "torch", "scipy"}, None),
+                          ({"torch", "sklearn"}, "https://example.org/book/lite/wheels/" + install.wheel_name())]:
+        words = shlex.split(install.pip_command(packages, url))
+        assert words[:2] == ["pip", "install"] and "jupyterlab" in words
+        spec = words[2]
+        wanted = {install.EXTRAS[p] for p in packages if p in install.EXTRAS}
+        if url:
+            req = Requirement(spec)
+            assert req.name == "lecture_code" and req.url == url and set(req.extras) == wanted
+        else:
+            name, _, rest = spec.partition("[")
+            assert name == install.wheel_name() and set(filter(None, rest.rstrip("]").split(","))) == wanted
+        assert ("--extra-index-url" in words) == ("torch" in packages)
+        if "torch" in packages:
+            assert words[words.index("--extra-index-url") + 1] == lc_extras.TORCH_INDEX
+
+
+TORCH_PAGES = sorted(p for p, v in decide(ROOT).items() if "torch" in v.blockers)
+
+
+def _needs_torch_to_run(page: str) -> bool:
+    """Judged non-browser for a lazily imported torch, but run without it (tests/test_layout.py)."""
+    from tests.test_layout import TORCH_FREE
+
+    return Path(page).name not in TORCH_FREE or not page.startswith("book/")
+
+_IMPORT_WITHOUT_TORCH = """
+import sys
+sys.modules['torch'] = None          # a computer without PyTorch
+src = sys.stdin.read()
+try:
+    exec(compile(src, 'imports', 'exec'), {})
+except ImportError as exc:
+    print(type(exc).__name__, exc.name)
+    print(exc)
+else:
+    print('imported')
+"""
+
+#: Run a notebook's code cells in order, as a student would, on a Python without PyTorch, until
+#: the first error (interactive figures draw their default frame, so lazy imports run too).
+_RUN_WITHOUT_TORCH = """
+import ast, sys
+sys.modules['torch'] = None
+import jupytext
+from lecture_code.core.interactive import Explorer
+nb = jupytext.read(sys.argv[1])
+ns = {}
+try:
+    for cell in nb.cells:
+        if cell.cell_type != 'code':
+            continue
+        tree = ast.parse(cell.source)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, 'cell', 'exec'), ns)
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), 'cell', 'eval'), ns)
+            if isinstance(value, Explorer):
+                value.figure()
+except ImportError as exc:
+    print(type(exc).__name__, exc.name)
+    print(exc)
+else:
+    print('ran')
+"""
+
+
+@pytest.mark.parametrize("page", [p for p in TORCH_PAGES if _needs_torch_to_run(p)])
+def test_a_downloaded_torch_chapter_fails_with_the_install_advice(page, tmp_path):
+    """Run where a student would (a folder outside the repository), without PyTorch: the first
+    cell that needs it says what to install, not a bare ``No module named 'torch'``."""
+    import lecture_code
+
+    res = subprocess.run([sys.executable, "-c", _RUN_WITHOUT_TORCH, str(ROOT / decide(ROOT)[page].path)],
+                         text=True, capture_output=True, cwd=tmp_path, timeout=600,
+                         env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    assert res.returncode == 0, res.stderr[-1500:]
+    out = res.stdout
+    assert out.startswith("ModuleNotFoundError torch"), f"{page}: {out[-800:]}"
+    assert f'pip install "{lc_extras.TORCH_REQUIREMENT}" --extra-index-url {lc_extras.TORCH_INDEX}' in out, out
+
+
+def test_a_lazy_torch_import_fails_with_the_install_advice(tmp_path):
+    """A function that imports torch when called (the Adam chapter's torch parity check) reaches
+    a guarded module first, so it too says what to install."""
+    import lecture_code
+
+    code = "from lecture_code.chapters.adam import bridge_check\nbridge_check()\n"
+    res = subprocess.run([sys.executable, "-c", _IMPORT_WITHOUT_TORCH], input=code,
+                         text=True, capture_output=True, cwd=tmp_path, timeout=120)
+    assert res.stdout.startswith("ModuleNotFoundError torch"), res.stdout + res.stderr[-1500:]
+    assert f"--extra-index-url {lc_extras.TORCH_INDEX}" in res.stdout
+
+
+@pytest.mark.browser
+def test_the_site_serves_the_wheel_students_install(tmp_path):
+    """The wheel under lite/wheels/ is the in-browser site's own, and pip installs it."""
+    import lecture_code
+    from lite import install
+
+    manifest = _lite_site()
+    lock = json.loads((LITE / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    served = SITE / install.WHEEL_FOLDER / install.wheel_name()
+    assert served.is_file(), f"{served} missing"
+    assert served.read_bytes() == (LITE / "static" / "pyodide" / lock[manifest["project"]]["file_name"]).read_bytes()
+    target = tmp_path / "site-packages"
+    res = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target",
+                          str(target), str(served)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-1500:]
+    probe = "import lecture_code, sys; print(lecture_code.__version__, lecture_code.__file__)"
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+    version, where = res.stdout.split()
+    assert version == lecture_code.__version__ and where.startswith(str(target)), res.stdout + res.stderr
+
+
+@pytest.mark.browser
+def test_every_downloadable_notebook_says_what_to_install():
+    """The notebooks of the download menu (chapters and exercises) and the in-browser copies a
+    student downloads start with the install note: the served wheel, JupyterLab, the extras
+    their imports need, PyTorch's CPU index exactly where PyTorch is needed."""
+    import nbformat
+
+    import lecture_code
+    from lite import install
+
+    manifest = _lite_site()
+    copies = []
+    for page, v in decide(ROOT).items():
+        copies.append((SITE / "_sources" / f"{page}.ipynb", v, False))
+        if v.runs_in_browser:
+            assert f"{page}.ipynb" in manifest["notebooks"]
+            copies.append((LITE / "files" / f"{page}.ipynb", v, True))
+    for path, v, in_browser in copies:
+        assert path.is_file(), path
+        nb = nbformat.read(path, as_version=4)
+        first = nb.cells[0]
+        assert install.NOTE_TAG in first.metadata.get("tags", []), f"{path}: no install note"
+        assert sum(install.NOTE_TAG in c.metadata.get("tags", []) for c in nb.cells) == 1, path
+        text = first.source
+        assert len([l for l in text.splitlines() if l.strip()]) == 2, text
+        assert install.wheel_name() in text and "jupyterlab" in text and "jupyter lab" in text
+        assert (lc_extras.TORCH_INDEX in text) == ("torch" in v.packages), path
+        assert ("lecture_code-" + lecture_code.__version__) in text
+        assert ("nothing needs installing" in text) == in_browser, path
+
+
+@pytest.mark.browser
+def test_torch_pages_link_the_launch_menu_and_say_how_to_install():
+    """The notice on a page that needs PyTorch: the launch menu's own addresses as links, the
+    wheel as a link that resolves, and the pip line with the CPU index."""
+    import html as html_lib
+
+    import lecture_code
+
+    for page in TORCH_PAGES:
+        text = (SITE / f"{page}.html").read_text()
+        notice = re.search(r'<div class="lc-lite lc-lite-native".*?</div>', text, re.S).group(0)
+        menu = re.search(r'<div class="dropdown dropdown-launch-buttons">.*?</ul>', text, re.S)
+        menu_urls = [html_lib.unescape(u) for u in re.findall(r'<a href="([^"]+)"', menu.group(0))] if menu else []
+        notice_urls = [html_lib.unescape(u) for u in re.findall(r'class="lc-launch-link" href="([^"]+)"', notice)]
+        assert notice_urls == menu_urls, (page, notice_urls, menu_urls)
+        wheel = re.search(r'class="lc-wheel-link" href="([^"]+)"', notice).group(1)
+        assert (SITE / Path(page).parent / wheel).resolve().is_file(), wheel
+        command = html_lib.unescape(re.search(r'<code class="lc-install">(.*?)</code>', notice).group(1))
+        assert command.startswith("pip install ") and re.search(r"\.whl\[[a-z,]*torch", command) and "jupyterlab" in command
+        assert f"--extra-index-url {lc_extras.TORCH_INDEX}" in command
+        assert "make lab" not in notice  # means nothing to a reader of the website
+
+
+@pytest.mark.browser
+def test_download_button_keeps_the_students_work(lite_browser, tmp_path):
+    """The in-browser notebook has a visible Download button (toolbar) and a File menu entry;
+    clicking the button saves the student's edit to a notebook file on their computer."""
+    import nbformat
+
+    from tests.litecheck import wait_kernel
+    import time
+
+    base, context = lite_browser
+    page = context.new_page()
+    try:
+        page.goto(f"{base}lite/notebooks/index.html?path=exercises/narrow_valley.ipynb", wait_until="load")
+        wait_kernel(page, time.perf_counter())
+        button = page.locator('.jp-NotebookPanel-toolbar [data-jp-item-name="download"]')
+        button.wait_for(state="visible", timeout=60_000)
+        assert "Download" in (button.inner_text() + (button.get_attribute("title") or "") +
+                              (button.locator("button").first.get_attribute("title") or ""))
+        marker = "# my answer, kept by the Download button"
+        page.evaluate("""(marker) => {
+          const nb = window.jupyterapp.shell.currentWidget.content;
+          const i = nb.widgets.findIndex(c => c.model.type === 'code');
+          const cell = nb.model.cells.get(i);
+          cell.sharedModel.setSource(marker + '\\n' + cell.sharedModel.getSource());
+        }""", marker)
+        with page.expect_download(timeout=60_000) as info:
+            button.locator("button").first.click()
+        saved = tmp_path / "download.ipynb"
+        info.value.save_as(saved)
+        assert info.value.suggested_filename.endswith("narrow_valley.ipynb")
+        nb = nbformat.read(saved, as_version=4)
+        nbformat.validate(nb)
+        assert any(marker in c.source for c in nb.cells if c.cell_type == "code")
+        assert "install-note" in nb.cells[0].metadata.get("tags", [])  # and it says what to install
+        # the File menu offers it too
+        page.locator('.lm-MenuBar-itemLabel:text-is("File")').click()
+        assert page.locator('.lm-Menu-itemLabel:text-is("Download")').count() >= 1
+        page.keyboard.press("Escape")
+    finally:
+        page.close()

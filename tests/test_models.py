@@ -100,3 +100,52 @@ def test_bad_inputs_name_the_parameter():
         spirals(n=1)
     with pytest.raises(ValueError, match="noise"):
         regression_data(noise=-1.0)
+
+
+# ------------------------------------------------------------- the torch mlp as the numpy MLP
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from lecture_code.core.mlp import mlp_logits, mlp_loss_grad  # noqa: E402
+from lecture_code.core.models import criterion, to_numpy_mlp  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(widths=st.lists(st.integers(1, 6), min_size=0, max_size=3), d=st.integers(1, 4),
+       activation=st.sampled_from(["tanh", "relu"]), seed=st.integers(0, 10**6), scale=st.floats(0.2, 3.0))
+def test_numpy_and_torch_mlps_compute_the_same_outputs_and_gradients(widths, d, activation, seed, scale):
+    """to_numpy_mlp: over random shapes and weights the numpy MLP's outputs and hand-written
+    gradient equal the torch model's forward pass and autograd gradient (in the numpy layout)."""
+    model = mlp([d, *widths, 1], activation, seed=seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(scale)
+    net, theta = to_numpy_mlp(model)
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((9, d)), rng.standard_normal(9)
+    Xt, yt = as_tensors(X, y)
+    np.testing.assert_allclose(mlp_logits(net, theta, X), model(Xt)[:, 0].detach().numpy(), rtol=1e-12, atol=1e-14)
+    value, grad = mlp_loss_grad(net, theta, X, y, "mse")
+    loss = criterion("mse", yt)(model(Xt), yt)
+    loss.backward()
+    torch_grad = net.pack([(lin.weight.grad.numpy(), lin.bias.grad.numpy()) for lin in model[0::2]])
+    assert value == pytest.approx(float(loss.detach()), rel=1e-12)
+    np.testing.assert_allclose(grad, torch_grad, rtol=1e-10, atol=1e-12)
+
+
+def test_to_numpy_mlp_refuses_what_the_numpy_mlp_cannot_compute():
+    for model, why in ((mlp([2, 3, 2]), "two outputs"), (mlp([2, 3, 1], "sigmoid"), "sigmoid"),
+                       (mlp([2, 3, 1], bias=False), "no biases"), (mlp([2, 3, 3, 1], batch_norm=True), "batch norm")):
+        with pytest.raises(ValueError, match="model must be an mlp"):
+            to_numpy_mlp(model)
+
+
+def test_criterion_compares_a_1d_target_with_the_single_output():
+    out = torch.tensor([[1.0], [2.0], [4.0]], dtype=torch.float64)
+    y = torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64)
+    assert float(criterion("mse", y)(out, y)) == pytest.approx((0 + 1 + 9) / 3)
+    with pytest.raises(ValueError, match="cross_entropy needs integer class labels"):
+        criterion("cross_entropy", y)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        criterion("hinge", y)

@@ -520,3 +520,74 @@ def test_every_optimizer_refuses_a_gradient_of_another_shape(name, bad):
         opt.update(np.ones(bad), state, params)
     u, _ = opt.update(np.ones(2), state, params)  # the right shape still works
     assert u.shape == (2,)
+
+
+# ------------------------------------------------------------- torch.optim over random inputs (hypothesis)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+_unit = st.floats(0.0, 0.99)
+
+
+@st.composite
+def torch_counterparts(draw):
+    """(our optimizer, the torch.optim constructor that defines the same algorithm) with random
+    hyperparameters, for every optimizer that has a torch.optim counterpart."""
+    name = draw(st.sampled_from(["sgd", "momentum", "dampened", "nesterov", "lecture_momentum", "adagrad", "rmsprop",
+                                 "adam", "amsgrad", "adamw", "adamw_amsgrad"]))
+    lr = draw(st.floats(1e-4, 1.0))
+    wd = draw(st.sampled_from([0.0, draw(st.floats(1e-4, 1.0))]))
+    beta, b1, b2 = draw(_unit), draw(_unit), draw(_unit)
+    eps = draw(st.floats(1e-10, 1e-2))
+    if name == "sgd":
+        return O.sgd(lr, weight_decay=wd), lambda p: torch.optim.SGD(p, lr=lr, weight_decay=wd, foreach=False)
+    if name in ("momentum", "dampened", "nesterov"):
+        beta = draw(st.floats(0.01, 0.99))  # torch.optim.SGD with momentum=0 has no buffer (see O.momentum)
+        damp = draw(_unit) if name == "dampened" else 0.0
+        return (O.momentum(lr, beta, nesterov=name == "nesterov", dampening=damp, weight_decay=wd),
+                lambda p: torch.optim.SGD(p, lr=lr, momentum=beta, nesterov=name == "nesterov", dampening=damp,
+                                          weight_decay=wd, foreach=False))
+    if name == "lecture_momentum":
+        return (O.lecture_momentum(lr, beta), lambda p: torch.optim.SGD(p, lr=lr, momentum=beta, foreach=False))
+    if name == "adagrad":
+        acc0 = draw(st.floats(0.0, 1.0))
+        return (O.adagrad(lr, eps, acc0, weight_decay=wd),
+                lambda p: torch.optim.Adagrad(p, lr=lr, eps=eps, initial_accumulator_value=acc0, weight_decay=wd,
+                                              foreach=False))
+    if name == "rmsprop":
+        return (O.rmsprop(lr, beta, eps, eps_inside_sqrt=False, weight_decay=wd),
+                lambda p: torch.optim.RMSprop(p, lr=lr, alpha=beta, eps=eps, weight_decay=wd, foreach=False))
+    if name in ("adam", "amsgrad"):
+        ours_ctor = O.adam if name == "adam" else O.amsgrad
+        return (ours_ctor(lr, b1, b2, eps, eps_inside_sqrt=False, weight_decay=wd),
+                lambda p: torch.optim.Adam(p, lr=lr, betas=(b1, b2), eps=eps, amsgrad=name == "amsgrad",
+                                           weight_decay=wd, foreach=False))
+    ams = name == "adamw_amsgrad"
+    return (O.adamw(lr, b1, b2, eps, wd, eps_inside_sqrt=False, amsgrad=ams),
+            lambda p: torch.optim.AdamW(p, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd, amsgrad=ams, foreach=False))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair=torch_counterparts(), d=st.integers(1, 5), data=st.data())
+def test_updates_match_torch_optim_on_random_gradients(pair, d, data):
+    """Random hyperparameters, parameters and gradient sequences: every step of ours is torch.optim's
+    step in float64, to rounding. Ours is replayed along torch's own iterates (the weight-decay
+    term λw feeds the iterate back into the gradient, and Adam's normalization amplifies rounding
+    where g + λw nearly cancels), so what is compared is one step of each algorithm."""
+    ours_opt, make_torch = pair
+    steps = data.draw(st.integers(1, 25))
+    w0 = data.draw(arrays(np.float64, d, elements=st.floats(-5.0, 5.0)))
+    grads = data.draw(arrays(np.float64, (steps, d), elements=st.floats(-10.0, 10.0)))
+    p = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+    theirs = make_torch([p])
+    w, state = w0.copy(), ours_opt.init(w0)
+    for g in grads:
+        u, state = ours_opt.update(g, state, w)
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        theirs.step()
+        expected = p.detach().numpy().copy()
+        scale = max(1.0, float(np.max(np.abs(w))), float(np.max(np.abs(u))))
+        assert np.allclose(w + u, expected, rtol=1e-10, atol=1e-12 * scale)
+        w = expected

@@ -283,7 +283,7 @@ def test_chapter_numbers_and_figures_come_from_the_results_file():
     # the share of "other kinds" the published mean needs: mixing the measured kinds in that
     # proportion gives the published mean loss to its printed precision (lower edge)
     row = next(r for r in data["rows"] if (r["k"], r["n"]) == (10, 10))
-    mix = ch.family_mix(row)
+    mix = rm.family_mix(row)
     mean = (1 - mix["needed_share"]) * mix["main_loss"] + mix["needed_share"] * mix["other_loss"]
     assert mean == pytest.approx(row["published"]["mean_loss_local"] - 0.0005)
     assert mix["other_share"] == pytest.approx(1 - max(f["count"] for f in row["families"]) / row["local"])
@@ -293,5 +293,5 @@ def test_chapter_numbers_and_figures_come_from_the_results_file():
     assert list(measured.y) == [r["percent_local"] for r in data["rows"] if r["n"] == r["k"]]
     fig = ch.draw_ablation(data)
     assert list(fig.data[0].y)[::-1] == [a["name"] for a in data["ablation"]]
-    table = ch.families_table(data, [(10, 10)]).splitlines()
+    table = rm.families_table(data, [(10, 10)]).splitlines()
     assert len(table) == 1 + len(row["families"]) and all(line.startswith(" 10  10 |") for line in table[1:])

@@ -1,13 +1,14 @@
 """Counting formulas vs brute-force enumeration; symmetries of real MLPs."""
 
-import itertools
 import math
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from lecture_code.chapters import symmetry as sy
+from lecture_code.chapters import symmetry as ch
+from lecture_code.core import symmetry as sy
+from lecture_code.core.mlp import MLP, mlp_init, mlp_logits
 
 
 @pytest.mark.parametrize("n", range(2, 8))
@@ -102,64 +103,59 @@ def test_error_message_names_parameter():
         sy.theorem_factor(2.5, 1)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def _random_theta(net, seed):
+    return np.random.default_rng(seed).standard_normal(net.n_params)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_permutation_leaves_outputs_unchanged(activation):
-    params = sy.init_mlp([3, 5, 4, 2], seed=1)
+    net = MLP((3, 5, 4, 1), activation)
+    params = _random_theta(net, 1)
     X = np.random.default_rng(0).standard_normal((50, 3))
-    y = sy.mlp_forward(params, X, activation)
-    p2 = sy.permute_hidden(sy.permute_hidden(params, 0, [3, 1, 4, 0, 2]), 1, [2, 3, 0, 1])
-    assert not np.allclose(sy._flat(p2), sy._flat(params))
-    np.testing.assert_allclose(sy.mlp_forward(p2, X, activation), y, rtol=0, atol=1e-14)
+    y = mlp_logits(net, params, X)
+    p2 = sy.permute_hidden(net, sy.permute_hidden(net, params, 0, [3, 1, 4, 0, 2]), 1, [2, 3, 0, 1])
+    assert not np.allclose(p2, params)
+    np.testing.assert_allclose(mlp_logits(net, p2, X), y, rtol=0, atol=1e-14)
+    # independently: the permuted layers are the old ones with rows (and next columns) relabelled
+    (W1, b1), (W2, b2), (W3, b3) = net.layers(params)
+    (V1, c1), (V2, c2), (V3, c3) = net.layers(p2)
+    p, q = [3, 1, 4, 0, 2], [2, 3, 0, 1]
+    for got, want in ((V1, W1[p]), (c1, b1[p]), (V2, W2[q][:, p]), (c2, b2[q]), (V3, W3[:, q]), (c3, b3)):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_relu_rescaling_symmetry_and_tanh_breaks_it():
-    params = sy.init_mlp([3, 5, 1], seed=2)
+    relu, tanh = MLP((3, 5, 1), "relu"), MLP((3, 5, 1), "tanh")
+    params = _random_theta(relu, 2)
     X = np.random.default_rng(1).standard_normal((40, 3))
-    p2 = sy.rescale_relu(params, 0, 2, 3.7)
-    np.testing.assert_allclose(sy.mlp_forward(p2, X, "relu"), sy.mlp_forward(params, X, "relu"), atol=1e-13)
-    assert not np.allclose(sy.mlp_forward(p2, X, "tanh"), sy.mlp_forward(params, X, "tanh"))
+    p2 = sy.rescale_relu(relu, params, 0, 2, 3.7)
+    np.testing.assert_allclose(mlp_logits(relu, p2, X), mlp_logits(relu, params, X), atol=1e-13)
+    assert not np.allclose(mlp_logits(tanh, p2, X), mlp_logits(tanh, params, X))
 
 
 def test_permuted_copies_are_distinct_and_count_is_n_factorial_power_m():
-    params = sy.init_mlp([2, 3, 3, 1], seed=3)
-    copies = sy.all_permuted_copies(params)
+    net = MLP((2, 3, 3, 1))
+    params = mlp_init(net, seed=3)[0]
+    copies = sy.all_permuted_copies(net, params)
     assert copies.shape[0] == sy.n_permutation_minima(3, 2) == 36
     assert len({tuple(np.round(c, 12)) for c in copies}) == 36
     X = np.random.default_rng(2).standard_normal((20, 2))
-    y0 = sy.mlp_forward(params, X)
-    # every copy computes the same function
-    sizes = [(3, 2), (3,), (3, 3), (3,), (1, 3), (1,)]
-    for c in copies[::7]:
-        parts, i = [], 0
-        for s in sizes:
-            k = int(np.prod(s))
-            parts.append(c[i : i + k].reshape(s))
-            i += k
-        p = [(parts[0], parts[1]), (parts[2], parts[3]), (parts[4], parts[5])]
-        np.testing.assert_allclose(sy.mlp_forward(p, X), y0, atol=1e-14)
+    y0 = mlp_logits(net, params, X)
+    for c in copies:  # every copy computes the same function
+        np.testing.assert_allclose(mlp_logits(net, c, X), y0, atol=1e-14)
 
 
-def test_mlp_input_validation():
-    params = sy.init_mlp([2, 3, 1])
-    with pytest.raises(ValueError, match="X must have shape"):
-        sy.mlp_forward(params, np.zeros((4, 3)))
+def test_symmetry_input_validation():
+    net = MLP((2, 3, 1))
+    params = mlp_init(net)[0]
     with pytest.raises(ValueError, match="perm must be"):
-        sy.permute_hidden(params, 0, [0, 0, 1])
+        sy.permute_hidden(net, params, 0, [0, 0, 1])
     with pytest.raises(ValueError, match="alpha must be > 0"):
-        sy.rescale_relu(params, 0, 0, -1.0)
-
-
-def test_count_table_and_figures():
-    rows = sy.count_table([4, 5, 7], K_max=3)
-    assert rows[0]["K=2"] is None and rows[1]["K=2"] == 90 and rows[2]["K=3"] == sy.pair_saddle_manifolds(7, 3)
-    fig = sy.draw_counts(range(2, 9), K_max=2)
-    assert len(fig.data) == 6
-    # the vacuous points marked: (n, K) = (3, 1) with factor 1 and (5, 2) with 3/4
-    assert list(zip(fig.data[-1].x, fig.data[-1].y)) == [(3, 1.0), (5, 0.75)]
-    # per permutation minimum: all order-1 manifolds / n! = (n - 1)/2
-    assert list(fig.data[1].y) == [(n - 1) / 2 for n in range(3, 9)]
-    fig = sy.draw_overparameterization(10, hs=[0, 5, 10])
-    assert list(fig.data[0].y) == [sy.overparameterization_ratio(10, h) for h in (0, 5, 10)]
+        sy.rescale_relu(net, params, 0, 0, -1.0)
+    with pytest.raises(ValueError, match="layer must be a hidden layer"):
+        sy.permute_hidden(net, params, 1, [0])
+    with pytest.raises(ValueError, match=r"theta must have shape \(13,\)"):
+        sy.permute_hidden(net, np.zeros(12), 0, [0, 1, 2])
 
 
 def test_per_neuron_factor_is_not_n_minus_1_over_n():
@@ -179,19 +175,3 @@ def test_per_neuron_factor_is_not_n_minus_1_over_n():
         sy.per_neuron_factor(30, 0)
 
 
-def test_theorem_factors_mark_where_the_bound_says_nothing():
-    rows = {r["n"]: r for r in sy.theorem_factors(range(3, 12), K_max=4)}
-    assert rows[5]["K=2"] == Fraction(3, 4) and rows[7]["K=3"] == Fraction(1, 2)
-    assert rows[4]["K=2"] is None  # K = n/2 is outside the theorem
-    for K in range(1, 5):  # at the smallest allowed width n = 2K + 1 the factor is (K + 1)/2^K <= 1
-        assert rows[2 * K + 1][f"K={K}"] == Fraction(K + 1, 2**K) <= 1
-    # the factor is the enumerated pairs-only count over the enumerated minima
-    bf = sy.count_placements(7, 3)
-    assert Fraction(bf["pairs_only"], bf["minima"]) == rows[7]["K=3"]
-
-
-def test_trained_mlp_permutation_keeps_outputs():
-    params = sy.train_mlp((2, 4, 1), steps=50, seed=0)
-    X = np.random.default_rng(0).standard_normal((30, 2))
-    p2 = sy.permute_hidden(params, 0, [1, 3, 0, 2])
-    np.testing.assert_allclose(sy.mlp_forward(p2, X), sy.mlp_forward(params, X), atol=1e-14)

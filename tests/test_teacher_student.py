@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from lecture_code.chapters import symmetry as ts
+from lecture_code.chapters import symmetry as ch
+from lecture_code.core import teacher_student as ts
 
 
 @pytest.fixture(scope="module")
@@ -16,11 +17,11 @@ def run():
 def test_student_on_teacher_has_zero_loss_and_permutations_too():
     prob = ts.committee_problem(n_data=50)
     th = prob.teacher_theta()
-    assert prob.net.loss(th) < 1e-28
+    assert prob.student.f(th) < 1e-28
     n, d1 = prob.n, 3
     U = th[: n * d1].reshape(n, d1)[[2, 0, 3, 1]]
     th2 = np.concatenate([U.ravel(), np.ones(n), [0.0]])
-    assert prob.net.loss(th2) < 1e-28 and not np.allclose(th, th2)
+    assert prob.student.f(th2) < 1e-28 and not np.allclose(th, th2)
 
 
 def test_squeeze_respects_the_distance_and_loss_rises(run):
@@ -49,7 +50,7 @@ def test_distance_zero_is_a_line_of_critical_points(run):
 
 def test_zero_eigenvector_points_along_the_line(run):
     prob, sq, line = run
-    net = prob.net
+    net = prob.student
     n, d1 = prob.n, 3
     k = int(np.argmin(np.abs(line.splits - 0.5 * line.total)))
     # rebuild the point at that split and check H v = 0 for v = e_{a_i} − e_{a_j}
@@ -77,18 +78,18 @@ def test_bad_input():
 
 
 def test_squeeze_frames_have_identical_trace_layout():
-    a = ts.draw_squeeze_frame(ts.squeeze_demo(0, n_steps=4))
-    b = ts.draw_squeeze_frame(ts.squeeze_demo(3, n_steps=4))
+    a = ch.draw_squeeze_frame(ch.squeeze_demo(0, n_steps=4))
+    b = ch.draw_squeeze_frame(ch.squeeze_demo(3, n_steps=4))
     assert [t.type for t in a.data] == [t.type for t in b.data]
     assert len(a.layout.annotations) == len(b.layout.annotations)
     with pytest.raises(ValueError, match="step must be"):
-        ts.squeeze_demo(4, n_steps=4)
+        ch.squeeze_demo(4, n_steps=4)
 
 
 def test_hyperplane_segment_lies_on_the_line():
-    xs, ys = ts.hyperplane_segment(np.array([1.0, 2.0]), 0.5, box=3.0)
+    xs, ys = ch.hyperplane_segment(np.array([1.0, 2.0]), 0.5, box=3.0)
     assert np.allclose(xs * 1.0 + ys * 2.0 + 0.5, 0.0)
-    xs, ys = ts.hyperplane_segment(np.array([1.0, 0.0]), 10.0, box=3.0)  # x = -10: outside the box
+    xs, ys = ch.hyperplane_segment(np.array([1.0, 0.0]), 10.0, box=3.0)  # x = -10: outside the box
     assert np.all(np.isnan(xs))
 
 

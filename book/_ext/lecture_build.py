@@ -12,16 +12,16 @@
    menu next to the MyST source.
 4. **Parallel execution.** Sphinx reads pages one after another, and myst-nb executes a
    notebook when it reads it. Before reading, every notebook page that is not in the
-   execution cache runs here, several at a time (one kernel per core, longest first), and
-   goes into the cache exactly as myst-nb would put it there; the strict read then finds
-   every page cached. A page that fails here is left out of the cache, so myst-nb runs it
-   again and the build fails with its traceback, as before. ``LECTURE_BUILD_JOBS=1`` turns
-   this off.
+   execution cache starts running here, several at a time (one kernel per core, longest
+   first), while Sphinx reads the pages that execute nothing; each notebook is read when its
+   run is done and in the cache (exactly as myst-nb would put it there), in the order the
+   runs end, so the strict read finds every page cached. A page that fails here is left out
+   of the cache, so myst-nb runs it again and the build fails with its traceback, as before.
+   ``LECTURE_BUILD_JOBS=1`` turns this off.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
+from build_inputs import inputs_hash
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -40,19 +41,8 @@ WATCHED_SUFFIXES = (".py", ".json", ".npz", ".csv")
 
 
 def package_hash(root: Path) -> str:
-    """SHA-256 over the names and contents of every watched file under ``root``."""
-    digest = hashlib.sha256()
-    for folder in WATCHED:
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and path.suffix in WATCHED_SUFFIXES and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(b"\0")
-                digest.update(path.read_bytes())
-                digest.update(b"\0")
-    return digest.hexdigest()
+    """SHA-256 over the names and contents of every watched file under ``root`` (build_inputs)."""
+    return inputs_hash(WATCHED, root, suffixes=WATCHED_SUFFIXES)
 
 
 def _build_root(app: Sphinx) -> Path:
@@ -118,13 +108,27 @@ def _execute_one(job: dict) -> dict:
     return {**job, "seconds": result.time, "error": result.err}
 
 
+def _finish_order(seconds: list[float], workers: int) -> list[int]:
+    """Indices of jobs (started in list order on ``workers`` workers, each taking the next job
+    when it is free) sorted by the time they are expected to finish."""
+    free = [0.0] * workers
+    finish = []
+    for i, s in enumerate(seconds):
+        w = min(range(workers), key=free.__getitem__)
+        free[w] += s
+        finish.append((free[w], i))
+    return [i for _, i in sorted(finish)]
+
+
 def _pre_execute(app: Sphinx, env, docnames) -> None:
-    """Execute the uncached notebooks among ``docnames`` in parallel into the cache."""
+    """Start executing the uncached notebooks among ``docnames`` in parallel, and have Sphinx
+    read the other pages meanwhile: ``docnames`` is reordered (in place) so that the pages
+    that execute nothing come first, then the notebooks in the order their runs should end;
+    :func:`_await_execution` holds a notebook's reading until its run is in the cache."""
     nb_config = getattr(env, "mystnb_config", None)
     if nb_config is None or nb_config.execution_mode != "cache" or _jobs() < 2:
         return
     from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
     from myst_nb.core.read import create_nb_reader
 
     cache = get_cache(nb_config.execution_cache_path)
@@ -155,21 +159,53 @@ def _pre_execute(app: Sphinx, env, docnames) -> None:
     jobs.sort(key=lambda j: (-known.get(j["docname"], 0.0), -len(j["nb"].cells)))
     workers = min(_jobs(), len(jobs))
     LOGGER.info("[lecture_build] executing %d notebooks, %d at a time", len(jobs), workers)
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:  # the kernels are the processes
-        results = list(pool.map(_execute_one, jobs))
-    for r in results:
-        if r["error"] is not None:
-            LOGGER.info("[lecture_build] %s failed; it runs again (and reports) when it is read", r["docname"])
-            continue
-        record = cache.add_nb_to_project(r["path"], read_data=r["read_fmt"])
-        cache.cache_notebook_bundle(CacheBundleIn(r["nb"], record.uri, data={"execution_seconds": r["seconds"]}),
-                                    check_validity=False, overwrite=True)
-        known[r["docname"]] = round(r["seconds"], 2)
-        LOGGER.info("[lecture_build] %s: %.1f s", r["docname"], r["seconds"])
-    LOGGER.info("[lecture_build] parallel execution took %.1f s", time.perf_counter() - t0)
-    times_file.parent.mkdir(parents=True, exist_ok=True)
-    times_file.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
+    pool = ThreadPoolExecutor(max_workers=workers)  # the kernels are the processes
+    app.lecture_exec = dict(pool=pool, cache=cache, known=known, times_file=times_file, t0=time.perf_counter(),
+                            pending={j["docname"]: pool.submit(_execute_one, j) for j in jobs})
+    guess = [known.get(j["docname"], len(j["nb"].cells) / 10) for j in jobs]
+    ends = [jobs[i]["docname"] for i in _finish_order(guess, workers)]
+    others = [d for d in docnames if d not in app.lecture_exec["pending"]]
+    docnames[:] = others + ends
+
+
+def _store(app: Sphinx, result: dict) -> None:
+    """Put one finished run into the cache, exactly as myst-nb would (main thread only)."""
+    from jupyter_cache.base import CacheBundleIn
+
+    state = app.lecture_exec
+    if result["error"] is not None:
+        LOGGER.info("[lecture_build] %s failed; it runs again (and reports) when it is read", result["docname"])
+        return
+    record = state["cache"].add_nb_to_project(result["path"], read_data=result["read_fmt"])
+    state["cache"].cache_notebook_bundle(CacheBundleIn(result["nb"], record.uri, data={"execution_seconds": result["seconds"]}),
+                                         check_validity=False, overwrite=True)
+    state["known"][result["docname"]] = round(result["seconds"], 2)
+    LOGGER.info("[lecture_build] %s: %.1f s", result["docname"], result["seconds"])
+
+
+def _await_execution(app: Sphinx, docname: str, source: list) -> None:
+    """Before a notebook is read: wait for its run and put it in the cache."""
+    state = getattr(app, "lecture_exec", None)
+    if state is None or docname not in state["pending"]:
+        return
+    _store(app, state["pending"].pop(docname).result())
+    if not state["pending"]:
+        _finish_execution(app)
+
+
+def _finish_execution(app: Sphinx, *_args) -> None:
+    """All runs stored (or the build ended early): stop the pool, record the times."""
+    state = getattr(app, "lecture_exec", None)
+    if state is None:
+        return
+    app.lecture_exec = None
+    for docname, future in state["pending"].items():  # not read (the build stopped): still cache them
+        if not future.cancel():
+            _store(app, future.result())
+    state["pool"].shutdown(wait=True)
+    LOGGER.info("[lecture_build] parallel execution took %.1f s", time.perf_counter() - state["t0"])
+    state["times_file"].parent.mkdir(parents=True, exist_ok=True)
+    state["times_file"].write_text(json.dumps(state["known"], indent=1, sort_keys=True) + "\n")
 
 
 def _write_stamp(app: Sphinx, exception) -> None:
@@ -191,6 +227,8 @@ def setup(app: Sphinx):
     app.connect("config-inited", _check_package)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-before-read-docs", _pre_execute)
+    app.connect("source-read", _await_execution)
+    app.connect("build-finished", _finish_execution, priority=100)
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("html-page-context", _notebook_download, priority=400)
     app.connect("build-finished", _write_stamp)

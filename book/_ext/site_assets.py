@@ -21,11 +21,23 @@ A page loads only what it uses:
    its components.
 5. **The site's stylesheet** (``_site/static/site.css``): a wider content column, code and
    output that wrap instead of being clipped, display equations that scroll sideways on a
-   phone; and on pages with figures ``_site/static/figures.js``, which on a narrow screen
-   moves legends below the figure and shrinks titles so they fit.
-6. **Launch buttons** (Binder, JupyterHub) come from the theme; it copies the *executed*
-   notebook into ``_sources/`` for the download menu. The copy is put back to a notebook
-   without outputs, as the build's other extension writes it.
+   phone; dark mode for what the theme does not colour (quizzes, result tables, the "Run in
+   the browser" box); print rules (figures scaled to the paper, no slider controls). On pages with figures ``_site/static/figures.js``, which on a
+   narrow screen moves legends below the figure and shrinks titles so they fit, gives the
+   figures the page's dark colours and makes them fit a printed page. On every page
+   ``_site/static/site.js`` (overflowing equations get into the tab order).
+6. **Addresses that work.** The launch buttons (Binder, JupyterHub, Colab) and the repository
+   buttons (repository, "Suggest an edit", "Report an error on this page") are offered only
+   for addresses that can work: an empty address turns its button off, and a placeholder
+   (``your-course/...``, ``hub.example.org``, ``<your-org>``: :func:`address_problem`) is
+   treated as empty and named in a loud notice of the build (not a Sphinx warning, so a
+   strict build still passes). Launch buttons need a repository; the repository buttons
+   appear as soon as ``repository.url`` is a real address.
+7. **Downloads**: every notebook page offers its notebook (``_sources/<page>.ipynb``,
+   without outputs) whether or not launch buttons are configured.
+8. **Search page**: ``_site/static/search.js`` ranks chapters above API entries and shows
+   snippets with formulas as text (``η²``), not raw LaTeX.
+9. **Deployment**: ``.nojekyll`` in the output, so GitHub Pages serves ``_static/`` & co.
 """
 
 from __future__ import annotations
@@ -137,6 +149,10 @@ def _drop(files: list, names: Iterable[str]) -> None:
 
 def _page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "")
+    if 'role="doc-biblioentry"' in body:
+        # docutils writes bibliography entries with a role that ARIA 1.2 deprecated, inside a
+        # role="list" that then has no list items (axe-core: aria-required-children)
+        body = context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
     types = plotly_trace_types(body)
     if types is None or types:
         sizes = getattr(app, "_plotly_bundle_sizes", None)
@@ -151,11 +167,217 @@ def _page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
                 LOGGER.warning("[site_assets] %s: could not read the trace types of a plotly "
                                "figure; loading the full bundle", pagename)
             app.builder.add_js_file(f"{PLOTLY_FOLDER}/{bundle}")  # this page only
-            app.builder.add_js_file("figures.js", defer="defer")  # figures on a phone
+            # figures on a phone, in dark mode and in print: right after plotly.js, before
+            # the page draws its figures (it wraps Plotly.newPlot for dark mode)
+            app.builder.add_js_file("figures.js")
             context["plotly_bundle"] = bundle
     if "sd-" not in body:
         _drop(context.get("css_files", []), ["sphinx-design.min.css"])
         _drop(context.get("script_files", []), ["design-tabs.js"])
+    toctree = context.get("generate_toctree_html")
+    if callable(toctree):
+        context["generate_toctree_html"] = lambda *a, **k: _named_toggles(str(toctree(*a, **k)))
+
+
+_TOGGLE = re.compile(r'(<a [^>]*>(.*?)</a>\s*<details[^>]*>\s*)<summary>(?=<span class="toctree-toggle")')
+
+
+def _named_toggles(html: str) -> str:
+    """The navigation's fold-out toggles (a chevron and nothing else) get an accessible name:
+    the entry they open, so a screen reader does not announce an empty button."""
+    import html as html_lib
+
+    def name(match: re.Match) -> str:
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", match.group(2))).strip()
+        label = html_lib.escape(f"Pages under {text}", quote=True)
+        return f'{match.group(1)}<summary aria-label="{label}">'
+
+    return _TOGGLE.sub(name, html)
+
+
+# ---- addresses: launch and repository buttons -----------------------------------------------
+#: Host names for examples: reserved (RFC 2606 / RFC 6761: nothing answers there), and
+#: example.edu, which documentation uses the same way.
+_RESERVED_HOSTS = ("example.com", "example.net", "example.org", "example.edu")
+_RESERVED_SUFFIXES = (".example", ".invalid", ".test", ".localhost")
+#: A host label or path segment that stands for "fill in your own": your-course, your_org,
+#: yourusername, <your-org>, {org}, ...
+_PLACEHOLDER_PART = re.compile(
+    r"^your([-_].*|org|orgname|name|user|username|repo|repository|course|hub|university|school)?$"
+    r"|[<>{}]|^(changeme|placeholder|xxx+|todo|fixme)$",
+    re.IGNORECASE,
+)
+#: _config.yml's names of the addresses the buttons use, and the theme options holding them.
+_LAUNCH_KEYS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url")
+
+
+def address_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a working button's address, or ``None`` if it can.
+
+    A placeholder is an address of a host reserved for examples (``example.org`` and its
+    subdomains, ``*.example``, ``*.invalid``, ``*.test``), one with a host label or path
+    segment such as ``your-course``, ``yourorg`` or ``<your-org>``, or one that is not an
+    ``http(s)://`` address with a host. The empty string has no problem: it means "off".
+    """
+    from urllib.parse import unquote, urlsplit
+
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return "not an http(s):// address with a host"
+    if host in _RESERVED_HOSTS or host.endswith(tuple("." + h for h in _RESERVED_HOSTS)) \
+            or host.endswith(_RESERVED_SUFFIXES):
+        return f"{host} is reserved for examples"
+    for part in [*host.split("."), *unquote(parts.path).split("/")]:
+        if part and _PLACEHOLDER_PART.search(part):
+            return f"{part!r} is a placeholder"
+    return None
+
+
+def _provider(repo_url: str, options: dict) -> str:
+    """github, gitlab, bitbucket or '' (another host: a repository link only)."""
+    given = str(options.get("repository_provider") or "").lower()
+    if given:
+        return given
+    host = repo_url.split("://", 1)[-1].split("/", 1)[0].lower()
+    for name in ("github", "gitlab", "bitbucket"):
+        if name in host:
+            return name
+    return ""
+
+
+def _check_addresses(app: Sphinx, config) -> None:
+    """Turn off every button whose address is empty or a placeholder, and say so.
+
+    Runs before the theme reads its options: the theme then draws launch buttons only for
+    working addresses; the repository buttons are this extension's (:func:`_repository_buttons`).
+    """
+    options = config.html_theme_options
+    launch = dict(options.get("launch_buttons") or {})
+    repo = str(options.get("repository_url") or "").strip()
+    problems: list[tuple[str, str, str]] = []
+    problem = address_problem(repo)
+    if problem:
+        problems.append(("repository.url", repo, problem))
+        repo = ""
+    off = []
+    for key in _LAUNCH_KEYS:
+        url = str(launch.get(key) or "").strip()
+        problem = address_problem(url)
+        if problem:
+            problems.append((f"launch_buttons.{key}", url, problem))
+        if problem or not repo:  # launch buttons open the repository: none without one
+            if url and not problem:
+                off.append(f"launch_buttons.{key}")
+            launch[key] = ""
+    options["launch_buttons"] = launch
+    options["repository_url"] = repo
+    # the theme's own repository buttons stay off: this extension draws them (page named in
+    # the issue's title, a button only for a page that has a source file)
+    for key in ("use_repository_button", "use_issues_button", "use_edit_page_button", "use_source_button"):
+        options[key] = False
+    config.site_repository = repo
+    _announce(problems, off, repo)
+
+
+def _announce(problems: list[tuple[str, str, str]], off: list[str], repo: str) -> None:
+    from sphinx.util.console import bold, red, yellow
+
+    if problems:
+        rule = "=" * 78
+        lines = [rule, "PLACEHOLDER ADDRESSES IN _config.yml: their buttons are left out of the site",
+                 *(f"  {name}: {url}\n      ({why})" for name, url, why in problems),
+                 "Set your own addresses, or \"\" to turn a button off (README: \"Launch buttons\").",
+                 rule]
+        for line in lines:
+            LOGGER.info(bold(red(line)) if line is lines[1] or line == rule else yellow(line))
+    if not repo:
+        LOGGER.info(bold("[site_assets] no repository.url in _config.yml: no launch buttons "
+                         "(Binder, JupyterHub) and no repository, edit or issue buttons")
+                    + (f" ({', '.join(off)} set but unused)" if off else ""))
+
+
+def _source_path(app: Sphinx, pagename: str) -> str | None:
+    """The page's source file, relative to the repository root (None for generated pages)."""
+    if pagename not in app.env.all_docs:
+        return None
+    rel = Path(app.env.doc2path(pagename)).resolve().relative_to(Path(app.srcdir).resolve()).as_posix()
+    prefix = str(app.config.html_theme_options.get("path_to_docs") or "").strip("/")
+    return f"{prefix}/{rel}" if prefix else rel
+
+
+def repository_links(repo: str, branch: str, provider: str, source: str | None, pagename: str,
+                     title: str, page_url: str) -> list[dict]:
+    """The repository buttons of one page: the repository, "Suggest an edit" (only for a
+    page with a source file, on GitHub and GitLab) and "Report an error on this page" (on
+    GitHub and GitLab: a new issue whose title names the page)."""
+    from urllib.parse import quote, urlencode
+
+    repo = repo.rstrip("/")
+    icon = {"github": "fa-brands fa-github", "gitlab": "fa-brands fa-gitlab",
+            "bitbucket": "fa-brands fa-bitbucket"}.get(provider, "fa-solid fa-code-branch")
+    links = [dict(type="link", url=repo, text="Repository", tooltip="Source repository",
+                  icon=icon, label="source-repository-button")]
+    if source and provider in ("github", "gitlab"):
+        edit = f"{repo}/edit/{branch}/{quote(source)}" if provider == "github" \
+            else f"{repo}/-/edit/{branch}/{quote(source)}"
+        links.append(dict(type="link", url=edit, text="Suggest an edit", tooltip="Suggest an edit",
+                          icon="fa-solid fa-pencil", label="source-edit-button"))
+    if provider in ("github", "gitlab"):
+        issue_title = f"Error on the page “{title}” ({pagename}.html)"
+        body = (f"Page: {page_url}\n\nWhat is wrong (quote the sentence, formula, figure or "
+                f"cell output), and what you expected instead:\n\n")
+        query = urlencode({"title": issue_title, "body": body} if provider == "github"
+                          else {"issue[title]": issue_title, "issue[description]": body}, quote_via=quote)
+        new = "issues/new" if provider == "github" else "-/issues/new"
+        links.append(dict(type="link", url=f"{repo}/{new}?{query}", text="Report an error on this page",
+                          tooltip="Report an error on this page", icon="fa-solid fa-bug",
+                          label="source-issues-button"))
+    return links
+
+
+def _repository_buttons(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    repo = app.config.site_repository
+    buttons = context.get("header_buttons")
+    if not repo or buttons is None:
+        return
+    import html as html_lib
+
+    options = app.config.html_theme_options
+    branch = str(options.get("repository_branch") or "main")
+    title = html_lib.unescape(re.sub(r"<[^>]+>", "", str(context.get("title") or pagename)))
+    base = (app.config.html_baseurl or "").rstrip("/")
+    page_url = f"{base}/{pagename}.html" if base else f"{pagename}.html"
+    links = repository_links(repo, branch, _provider(repo, options),
+                             _source_path(app, pagename) if doctree is not None else None,
+                             pagename, title, page_url)
+    group = dict(type="group", tooltip="Source repository", icon=links[0]["icon"], buttons=links,
+                 label="source-buttons")
+    # after the launch menu, where the theme puts its own source buttons
+    at = next((i + 1 for i, b in enumerate(buttons) if b.get("label") == "launch-buttons"), 0)
+    buttons.insert(at, group)
+
+
+# ---- downloads ------------------------------------------------------------------------------
+
+def _offer_notebook(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Every notebook page offers its notebook in the download menu, launch buttons or not
+    (the theme copies it only when it draws launch buttons): the executed notebook, written
+    into ``_sources/`` without its outputs."""
+    if context.get("ipynb_source") or doctree is None or pagename not in app.env.metadata:
+        return
+    is_notebook = "kernelspec" in app.env.metadata[pagename] or \
+        str(context.get("page_source_suffix", "")).endswith("ipynb")
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not is_notebook or not executed.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+    _strip_notebook_outputs(app, pagename, templatename, context, doctree)
 
 
 def _strip_notebook_outputs(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -254,18 +476,18 @@ def _fontawesome_subset(app: Sphinx, exception) -> None:
 
 def _signature(app: Sphinx, config) -> str:
     """What the pages' asset choices depend on besides their own content: this extension,
-    its templates and static files, and the plotly.js bundles on offer (names and sizes)."""
-    import hashlib
+    its templates and static files, and the plotly.js bundles on offer (build_inputs)."""
+    from build_inputs import inputs_hash
 
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update((Path(__file__).resolve().parent / "plotly_bundle.json").read_bytes())
-    for f in sorted(p for p in HERE.rglob("*") if p.is_file()):
-        digest.update(f.name.encode() + f.read_bytes())
-    for folder in config.html_static_path:
-        base = Path(app.confdir, folder, PLOTLY_FOLDER)
-        for f in sorted(base.glob("*.js")) if base.is_dir() else []:
-            digest.update(f"{f.name}:{f.stat().st_size}".encode())
-    return digest.hexdigest()[:16]
+    return inputs_hash(signature_inputs(app.confdir, config.html_static_path), Path(app.confdir))[:16]
+
+
+def signature_inputs(confdir, static_path) -> list[Path]:
+    """The files and folders :func:`_signature` hashes, relative to the book's root ``confdir``."""
+    root = Path(confdir).resolve()
+    inputs = [Path(__file__).resolve(), Path(__file__).resolve().parent / "plotly_bundle.json", HERE]
+    inputs += [(root / folder / PLOTLY_FOLDER).resolve() for folder in static_path]
+    return [p.relative_to(root) for p in inputs if p.is_relative_to(root)]
 
 
 def _add_paths(app: Sphinx, config) -> None:
@@ -284,10 +506,23 @@ def _fresh_source_pages(app: Sphinx) -> None:
     shutil.rmtree(Path(app.outdir) / "_modules", ignore_errors=True)
 
 
+def _no_jekyll(app: Sphinx, exception) -> None:
+    """GitHub Pages runs Jekyll on a site unless it finds ``.nojekyll``; Jekyll drops every
+    folder starting with ``_`` (``_static``, ``_sources``, ``_modules``)."""
+    if exception is None and app.builder.format == "html":
+        (Path(app.outdir) / ".nojekyll").touch()
+
+
 def setup(app: Sphinx):
     app.connect("builder-inited", _fresh_source_pages)
     app.add_config_value("site_assets_signature", "", "html")
+    app.add_config_value("site_repository", "", "html")
     app.connect("config-inited", _add_paths)
+    app.connect("config-inited", _check_addresses)
+    app.connect("build-finished", _no_jekyll)
+    app.connect("html-page-context", _offer_notebook, priority=500)
+    app.connect("html-page-context", _repository_buttons, priority=502)
+    app.add_js_file("site.js", defer="defer")
     app.add_css_file("site.css", priority=900)
     app.add_css_file(FA_SUBSET_CSS, priority=900)  # written by _fontawesome_subset
     app.connect("build-finished", _fontawesome_subset)

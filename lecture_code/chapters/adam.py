@@ -423,9 +423,10 @@ def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
     Imports torch when called (``scripts/torch_parity.py`` runs it; the chapter shows the
     committed result, :func:`load_torch_parity`).
     """
+    from lecture_code.core.models import mlp  # first: without PyTorch, it says what to install
+
     import torch
 
-    from lecture_code.core.models import mlp
     from lecture_code.core.synthetic import spirals
     from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
@@ -437,6 +438,7 @@ def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
         m2 = copy.deepcopy(m1)
         h1 = train(m1, data.X, data.y, BridgeOptimizer(m1.parameters(), O.adam(0.01, eps_inside_sqrt=False)),
                    steps, 32, "cross_entropy", seed)
+        # torch.optim.Adam here is the independent reference the comparison is about, not a training stack
         h2 = train(m2, data.X, data.y, torch.optim.Adam(m2.parameters(), lr=0.01), steps, 32, "cross_entropy", seed)
         with torch.no_grad():
             diff = max(float(torch.max(torch.abs(a - b))) for a, b in zip(m1.parameters(), m2.parameters()))

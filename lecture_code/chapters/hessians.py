@@ -478,13 +478,14 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
     """Full-batch gradient descent with a fixed learning rate on noisy 2-D spirals.
 
     A tanh MLP ``[2, hidden, hidden, 2]`` (float64, cross-entropy) is trained by
-    θ ← θ − η g for ``steps`` steps. Every step records the loss, the training error, gᵀg,
+    θ ← θ − η g (``sgd(lr)``) for ``steps`` steps. Every step records the loss, the training error, gᵀg,
     and — by one Hessian-vector product — gᵀHg; every ``eig_every`` steps λ_max(H) by Lanczos.
     Takes a few seconds for the defaults.
     """
+    from lecture_code.core.hessian import extreme_eigenvalues, single_threaded  # first: without PyTorch, it says what to install
+
     import torch
 
-    from lecture_code.core.hessian import extreme_eigenvalues, single_threaded
     from lecture_code.core.synthetic import spirals
     from lecture_code.core.models import as_tensors, flatten_params, make_loss_fn, mlp
 
@@ -505,6 +506,8 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
     rec = {k: np.full(steps, np.nan) for k in ("loss", "error", "gg", "gHg")}
     lam_steps, lam_vals = [], []
     bad = None
+    opt = sgd(lr)  # θ ← θ − η g is its update; the loop stays to measure gᵀHg along each step
+    state = opt.init(theta.numpy())
     with single_threaded():
         for t in range(steps):
             p = theta.clone().requires_grad_(True)
@@ -525,7 +528,8 @@ def ill_conditioning_run(lr: float = 1.0, steps: int = 400, *, hidden: int = 16,
                 e = extreme_eigenvalues(loss_fn, theta, k=1, which="top", tol=1e-4, single_thread=False)
                 lam_steps.append(t)
                 lam_vals.append(float(e.top[0]))
-            theta = theta - lr * g
+            u, state = opt.update(g.numpy(), state, theta.numpy())
+            theta = theta + torch.from_numpy(u)
     gg, gHg = rec["gg"], rec["gHg"]
     with np.errstate(invalid="ignore", divide="ignore"):
         curv = gHg / gg

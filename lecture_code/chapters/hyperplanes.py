@@ -1,4 +1,4 @@
-"""Why many regions are not enough, and what depth adds (seed 000, part 7).
+"""Why many regions are not enough, and what depth adds (the EPFL lecture *Deep Nets 3*, part 7).
 
 * :func:`separable` / :func:`region_labelings`: one layer of hyperplanes carves many
   regions, but a single output unit on top can give them only few of all possible
@@ -12,7 +12,7 @@
 * :func:`distributed_vs_local_demo`: ``n`` hyperplanes carve ``1 + n + C(n, 2)`` regions
   of the plane, ``n`` prototypes of a nearest-neighbour classifier carve ``n``.
 
-Training uses the batched numpy MLP of :mod:`lecture_code.chapters.nfl` and the book's Adam.
+Networks are the numpy MLP of :mod:`lecture_code.core.mlp`, trained with the book's Adam.
 """
 
 from __future__ import annotations
@@ -224,33 +224,25 @@ def tent(x: Array) -> Array:
     return 2 * np.maximum(x, 0) - 4 * np.maximum(x - 0.5, 0)
 
 
-def sawtooth_net(k: int) -> list[tuple[Array, Array]]:
+def sawtooth_net(k: int) -> tuple[MLP, Array]:
     """A ReLU net with ``k`` hidden layers of 2 units computing ``tent^k`` on [0, 1]
-    (Telgarsky's construction): layer weights ``[(W, b), ...]`` and a final linear read-out."""
+    (Telgarsky's construction): the numpy MLP ``(1, 2, ..., 2, 1)`` and its parameters."""
     k = check_int(k, "k (depth)", minimum=1, maximum=20)
-    layers = []
     a = np.array([[1.0], [1.0]])
     c = np.array([0.0, -0.5])
     read = np.array([[2.0, -4.0]])
-    layers.append((a, c))
-    for _ in range(k - 1):
-        layers.append((a @ read, c.copy()))
-    layers.append((read, np.zeros(1)))
-    return layers
+    layers = [(a, c)] + [(a @ read, c.copy()) for _ in range(k - 1)] + [(read, np.zeros(1))]
+    net = MLP((1,) + (2,) * k + (1,), activation="relu")
+    return net, net.pack(layers)
 
 
-def _eval_layers(layers: list[tuple[Array, Array]], x: Array) -> Array:
-    h = np.asarray(x, dtype=float).reshape(-1, 1)
-    for W, b in layers[:-1]:
-        h = np.maximum(h @ W.T + b, 0.0)
-    W, b = layers[-1]
-    return (h @ W.T + b)[:, 0]
-
-
-def count_breakpoints(layers: list[tuple[Array, Array]], lo: float = 0.0, hi: float = 1.0) -> int:
-    """Exact number of linear pieces of a 1-D-input ReLU net on ``[lo, hi]``: split the
-    interval at every unit's zero crossing, layer by layer (intervals, not a grid), then
-    merge neighbouring pieces with the same slope and value."""
+def count_breakpoints(net: MLP, theta: Array, lo: float = 0.0, hi: float = 1.0) -> int:
+    """Exact number of linear pieces of a 1-D-input ReLU net (``net``, ``theta``) on ``[lo, hi]``:
+    split the interval at every unit's zero crossing, layer by layer (intervals, not a grid),
+    then merge neighbouring pieces with the same slope and value."""
+    if net.sizes[0] != 1 or net.activation != "relu":
+        raise ValueError(f"net must be a ReLU MLP with 1 input, got sizes {net.sizes} and {net.activation!r}")
+    layers = net.layers(theta)
     pieces = [(lo, hi, np.ones((1, 1)), np.zeros(1))]  # h = M x + m on [a, b]
     for W, b in layers[:-1]:
         nxt = []

@@ -61,6 +61,9 @@ def gd_on_parabola(lr: float, steps: int, curvature: float = 1.0, w0: float = 1.
         raise ValueError(f"w0 must be a finite number, got {w0!r}")
     w = [float(w0)]
     diverged_at = None
+    # w ← w − ηλw is sgd(lr)'s step on E = ½λw², written out on one float: it is the recurrence the
+    # chapter derives (each step multiplies w by 1 − ηλ) and keeps the slider instant in the browser;
+    # tests/test_gd1d.py checks it against run(sgd(lr), ...) on the same E.
     for t in range(1, steps + 1):
         w.append(w[-1] - lr * curvature * w[-1])
         if not abs(w[-1]) <= BLOW_UP:

@@ -1,33 +1,34 @@
 """Figures of the chapter "Seeing the landscape" (book/landscape.md): demo/draw pairs.
 
-Computations live in the core (:mod:`lecture_code.core.landscape`, ``.batchnorm``,
-``.initialization``, ``.pruning``, ``.data``); this module turns their results into
-figures. Slow experiments are run by ``scripts/landscape_experiments.py`` and loaded with
-:func:`load_results`.
+Computations live in the core (:mod:`lecture_code.core.landscape`, ``.recurrent``, ``.data``);
+this module turns their results into figures. Slow experiments are run by
+``scripts/landscape_experiments.py``; the chapter loads their committed results with
+:func:`lecture_code.core.data.stored_results` (``stored_results("landscape")``).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
 
-from lecture_code.core.initialization import mean_field_variances, signal_propagation
-from lecture_code.core.landscape import batched_loss, random_direction
+    raise torch_missing(__name__) from exc
+
+from lecture_code.core.landscape import batched_loss, random_direction, rescale_units
 from lecture_code.core.models import unflatten_params
 from lecture_code.core.plotting import SEQUENTIAL, BookFigure, color, new_figure
 
 __all__ = [
-    "RESULTS",
-    "load_results",
     "Profiles",
     "interpolation_demo",
     "draw_interpolation",
+    "RESCALINGS",
     "rescale_layers",
     "rescaling_demo",
     "draw_rescaling",
@@ -35,25 +36,11 @@ __all__ = [
     "skip_demo",
     "draw_skip",
     "draw_connectivity",
-    "draw_smoothness",
-    "draw_gammabeta",
-    "propagation_demo",
-    "draw_propagation",
-    "draw_lottery",
-    "lottery_summary",
+    "draw_dropout_paths",
+    "basins_demo",
+    "draw_basins",
+    "draw_recurrent",
 ]
-
-#: The committed results of ``scripts/landscape_experiments.py``.
-RESULTS = Path(__file__).resolve().parents[1] / "data" / "landscape.json"
-
-
-def load_results(path: Path | str = RESULTS) -> dict[str, Any]:
-    """The stored experiment results (``make data`` regenerates them)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: run `make data` (scripts/landscape_experiments.py)")
-    return json.loads(path.read_text())
-
 
 def _f32(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
@@ -139,24 +126,18 @@ def draw_interpolation(f: InterpolationFrame) -> BookFigure:
 
 # --- 2. filter normalization and rescaled layers ------------------------------------------------
 
-def rescale_layers(model: torch.nn.Module, theta: torch.Tensor, c: float) -> torch.Tensor:
-    """Multiply the first layer (weights and biases) by ``c`` and the second layer's weights by 1/c.
+#: What the rescaling slider rescales: every unit of the first hidden layer, or only its unit 0.
+RESCALINGS = ("whole layer", "one unit")
 
-    For a ReLU network (``relu(c z) = c relu(z)`` for c > 0) the new parameters compute exactly
-    the same function.
+
+def rescale_layers(model: torch.nn.Module, theta: torch.Tensor, c: float, unit: int | None = None) -> torch.Tensor:
+    """Multiply the first hidden layer's incoming weights and biases by ``c`` and its outgoing weights by 1/c.
+
+    ``unit=None`` rescales the whole layer (every row of W₁, every column of W₂), an integer only
+    that unit. For a ReLU network (``relu(c z) = c relu(z)`` for c > 0) both compute exactly the
+    same function (:func:`lecture_code.core.landscape.rescale_units`).
     """
-    if not c > 0:
-        raise ValueError(f"c must be > 0, got {c}")
-    names = [n for n, p in model.named_parameters()]
-    params = {k: v.clone() for k, v in unflatten_params(model, theta.detach()).items()}
-    w_names = [n for n in names if n.endswith("weight")]
-    first, second = w_names[0], w_names[1]
-    params[first] = params[first] * c
-    bias = first[: -len("weight")] + "bias"
-    if bias in params:
-        params[bias] = params[bias] * c
-    params[second] = params[second] / c
-    return torch.cat([params[n].reshape(-1) for n in names])
+    return rescale_units(model, theta, c, layer=0, units=None if unit is None else [unit])
 
 
 def _curvature(ts: np.ndarray, ys: np.ndarray) -> float:
@@ -169,6 +150,7 @@ def _curvature(ts: np.ndarray, ys: np.ndarray) -> float:
 @dataclass(frozen=True)
 class RescalingData:
     c: float
+    rescaled: str
     ts: np.ndarray
     raw_original: np.ndarray
     raw_rescaled: np.ndarray
@@ -186,16 +168,24 @@ class RescalingData:
         """The same ratio along the filter-normalized directions (1 if the view is invariant)."""
         return _curvature(self.ts, self.filter_rescaled) / _curvature(self.ts, self.filter_original)
 
+    @property
+    def filter_difference(self) -> float:
+        """Largest difference between the two filter-normalized curves (0 if the view is invariant)."""
+        return float(np.max(np.abs(self.filter_rescaled - self.filter_original)))
 
-def rescaling_demo(c: float, model: torch.nn.Module, theta: torch.Tensor, X: torch.Tensor, y: torch.Tensor,
-                   seed: int = 1, n: int = 41) -> RescalingData:
+
+def rescaling_demo(c: float, rescaled: str, model: torch.nn.Module, theta: torch.Tensor, X: torch.Tensor,
+                   y: torch.Tensor, seed: int = 1, n: int = 41) -> RescalingData:
     """Loss along a random direction around θ and around its rescaled twin, raw and filter-normalized.
 
+    ``rescaled`` is ``"whole layer"`` (the first hidden layer) or ``"one unit"`` (its unit 0).
     The raw direction is one fixed Gaussian draw (scaled once to the length of the filter-
     normalized direction at θ, so both panels share an axis); the filter-normalized direction
     is recomputed from the weights it starts at, as Li et al. prescribe.
     """
-    theta_c = rescale_layers(model, theta, c)
+    if rescaled not in RESCALINGS:
+        raise ValueError(f"rescaled must be one of {RESCALINGS}, got {rescaled!r}")
+    theta_c = rescale_layers(model, theta, c, None if rescaled == "whole layer" else 0)
     d_filter = random_direction(model, theta, seed, "filter")
     d_raw = random_direction(model, theta, seed, "none")
     d_raw = d_raw * (d_filter.norm() / d_raw.norm())
@@ -211,13 +201,12 @@ def rescaling_demo(c: float, model: torch.nn.Module, theta: torch.Tensor, X: tor
     with torch.no_grad():
         out = functional_call(model, unflatten_params(model, theta), (X,))
         out_c = functional_call(model, unflatten_params(model, theta_c), (X,))
-    return RescalingData(c, ts, line(theta, d_raw), line(theta_c, d_raw), line(theta, d_filter),
+    return RescalingData(c, rescaled, ts, line(theta, d_raw), line(theta_c, d_raw), line(theta, d_filter),
                          line(theta_c, d_filter_c), float((out - out_c).abs().max()))
 
 
 def draw_rescaling(d: RescalingData) -> BookFigure:
-    status = (f"c = {d.c:g}: outputs differ by ≤ {d.output_change:.0e}; curvature at t = 0:"
-              f" × {d.raw_ratio:.3g} (raw), × {d.filter_ratio:.3g} (filter-normalized)")
+    status = f"{d.rescaled} × {d.c:g}: curvature ×{d.raw_ratio:.3g} (raw), ×{d.filter_ratio:.3g} (filter)"
     fig = new_figure(rows=2, vertical_spacing=0.14, height=700, legend="header", status=status,
                      subplot_titles=("raw random direction", "filter-normalized direction"))
     for row, (orig, resc) in enumerate(((d.raw_original, d.raw_rescaled), (d.filter_original, d.filter_rescaled)), 1):
@@ -303,115 +292,108 @@ def draw_connectivity(ts: np.ndarray, curves: dict[str, np.ndarray], plane: dict
     return fig
 
 
-# --- 5. batch normalization ------------------------------------------------------------------
+# --- 5. dropout stability and mode connectivity ---------------------------------------------
 
-def draw_smoothness(res: dict) -> BookFigure:
-    """Santurkar et al.'s measurements over training, with and without batch norm."""
-    panels = (("loss", "training<br>loss", "log"), ("loss_range", "loss range along −g<br>(η up to 8 × lr)", "log"),
-              ("curvature", "curvature along<br>the gradient gᵀHg/‖g‖²", "linear"),
-              ("beta", "effective<br>β-smoothness", "log"))
-    fig = new_figure(rows=2, cols=2, horizontal_spacing=0.12, vertical_spacing=0.2, height=680, legend="header",
-                     subplot_titles=[p[1] for p in panels])
-    for k, (key, name) in enumerate((("plain", "without BN"), ("bn", "with BN"))):
-        run = res["runs"][key]
-        for i, (field, _, _) in enumerate(panels):
-            fig.add_trace(go.Scatter(x=run["step"], y=run[field], name=name, showlegend=i == 0, mode="lines+markers",
-                                     line=dict(color=color(k), width=2.5)), i // 2 + 1, i % 2 + 1)
-    for i, (_, _, scale) in enumerate(panels):
-        fig.update_yaxes(type=scale, row=i // 2 + 1, col=i % 2 + 1)
-    fig.update_xaxes(title_text="SGD step", row=2)
-    fig.update_yaxes(exponentformat="power")
+def draw_dropout_paths(ours: dict, stored: dict) -> BookFigure:
+    """Loss on the straight line (top) and on the dropout path (below) between two networks.
+
+    ``ours``: the chapter's pair (no dropout) with keys ``alphas``, ``line``, ``s``, ``path``;
+    ``stored``: one run of the script's ``dropout`` part (``plain`` and ``dropout`` pairs).
+    """
+    fig = new_figure(rows=2, vertical_spacing=0.16, height=760, legend="header",
+                     subplot_titles=("straight line from A to B", "dropout path from A to B (Kuditipudi et al.)"))
+    d = stored["dropout"]
+    alphas = np.linspace(0, 1, len(d["line"]))
+    series = [("A, B of this page (no dropout)", ours["alphas"], ours["line"], ours["s"], ours["path"], 0, None),
+              ("trained with dropout (script)", alphas, d["line"], d["s"], d["path"], 1, None)]
+    for name, a, line, s_, path, role, dash in series:
+        fig.add_trace(go.Scatter(x=_f32(a), y=_f32(line), name=name, mode="lines",
+                                 line=dict(color=color(role), width=2.5, dash=dash)), 1, 1)
+        fig.add_trace(go.Scatter(x=_f32(s_), y=_f32(path), name=name, mode="lines", showlegend=False,
+                                 line=dict(color=color(role), width=2.5, dash=dash)), 2, 1)
+    fig.update_xaxes(title_text="α", row=1, col=1)
+    fig.update_xaxes(title_text="segment of the path (corners at whole numbers)", dtick=1, row=2, col=1)
+    fig.update_yaxes(title_text="training loss", type="log", exponentformat="power")
     return fig
 
 
-def draw_gammabeta(res: dict) -> BookFigure:
-    """Test accuracy when training all parameters, only γ and β, or other small subsets (bars: mean; whiskers: range over seeds)."""
-    labels = {"all": "all parameters", "gamma_beta": "only γ and β", "random_weights": "as many random weights",
-              "output_layer": "only the output layer"}
-    fig = new_figure(height=380, legend=None, y_title="test accuracy")
-    for k, (key, label) in enumerate(labels.items()):
-        accs = np.array([run[key]["test_acc"] for run in res["runs"]])
-        n = res["runs"][0][key]["trainable"]
-        fig.add_trace(go.Bar(x=[f"{label}<br>({n:,} trained)"], y=[accs.mean()], name=label, marker_color=color(k),
-                             error_y=dict(type="data", symmetric=False, array=[accs.max() - accs.mean()],
-                                          arrayminus=[accs.mean() - accs.min()])))
-    fig.add_hline(y=0.1, line=dict(dash="dot", color=color("theory")), annotation_text="chance (10 %)")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    return fig
-
-
-# --- 6. initialization -----------------------------------------------------------------------
+# --- 6. different optimizers, different basins -----------------------------------------------
 
 @dataclass(frozen=True)
-class PropagationData:
-    gain: float
-    activation: str
-    measured_forward: np.ndarray
-    measured_backward: np.ndarray
-    predicted_forward: np.ndarray
-    predicted_backward: np.ndarray
+class BasinsFrame:
+    width: int
+    names: list[str]
+    barrier: np.ndarray
+    distance: np.ndarray
+    alphas: np.ndarray
+    profiles: dict[str, np.ndarray]
 
 
-def propagation_demo(gain: float, activation: str, depth: int = 30, width: int = 128, n: int = 256,
-                     seed: int = 0) -> PropagationData:
-    """Measured and predicted variances through ``depth`` layers with ``Var(w) = gain / width``."""
-    meas = signal_propagation(depth, width, activation, gain, n=n, seed=seed)
-    pred = mean_field_variances(depth, activation, gain)
-    return PropagationData(gain, activation, meas.forward, meas.backward, pred.forward, pred.backward)
+#: The lines the profile panel shows: (label, first solution, second solution).
+BASIN_PAIRS = (("SGD → SGD #2", "SGD:0", "SGD:1"),
+               ("Adam → Adam #2", "Adam:0", "Adam:1"),
+               ("SGD → momentum", "SGD:0", "momentum:0"),
+               ("SGD → Adam", "SGD:0", "Adam:0"),
+               ("SGD → SGD, other θ₀", "SGD:0", "SGD:init"))
 
 
-def draw_propagation(d: PropagationData) -> BookFigure:
-    layers = np.arange(1, len(d.measured_forward) + 1)
-    last_f, last_b = d.measured_forward[-1], d.measured_backward[0]
-    fig = new_figure(rows=2, vertical_spacing=0.14, height=700, legend="header",
-                     status=f"{d.activation}, gain {d.gain:g}: Var(h₃₀) = {last_f:.2g}, Var(∂loss/∂h₁) = {last_b:.2g}",
-                     warn=not (1e-3 < last_f < 1e3 and 1e-3 < last_b < 1e3),
-                     subplot_titles=("forward: Var(pre-activation hₗ)", "backward: Var(∂loss/∂hₗ)"))
-    for row, (meas, pred) in enumerate(((d.measured_forward, d.predicted_forward),
-                                        (d.measured_backward, d.predicted_backward)), 1):
-        fig.add_trace(go.Scatter(x=layers, y=_f32(pred), name="mean-field prediction", showlegend=row == 1,
-                                 line=dict(color=color("theory"), width=3)), row, 1)
-        fig.add_trace(go.Scatter(x=layers, y=_f32(np.clip(meas, 1e-30, 1e30)), name="measured (width 128)",
-                                 showlegend=row == 1, mode="markers",
-                                 marker=dict(color=color(1), size=7, opacity=0.85)), row, 1)
-    fig.update_yaxes(type="log", range=[-12, 12], exponentformat="power", title_text="variance")
-    fig.update_xaxes(title_text="layer l", row=2, col=1)
+def basins_demo(width: int, results: dict) -> BasinsFrame:
+    """The stored solutions of the networks with ``width`` hidden units: barriers, distances, profiles."""
+    runs = {r_["width"]: r_ for r_ in results["runs"]}
+    if width not in runs:
+        raise ValueError(f"width must be one of {sorted(runs)}, got {width}")
+    run = runs[width]
+    profiles = {}
+    for label, a, b in BASIN_PAIRS:
+        key = f"{a}|{b}" if f"{a}|{b}" in run["profiles"] else f"{b}|{a}"
+        profiles[label] = np.asarray(run["profiles"][key])
+    return BasinsFrame(width, list(run["names"]), np.asarray(run["barrier"]), np.asarray(run["distance"]),
+                       np.asarray(run["alphas"]), profiles)
+
+
+def _short(name: str) -> str:
+    opt, order = name.split(":")
+    return f"{opt} (other θ₀)" if order == "init" else f"{opt} #{int(order) + 1}"
+
+
+#: Barriers below this are drawn at it on the logarithmic colour scale (0 has no logarithm).
+_BARRIER_FLOOR = 1e-4
+
+
+def draw_basins(f: BasinsFrame) -> BookFigure:
+    """Barrier on the straight line between every pair of solutions (top, log scale) and five of the lines (below)."""
+    labels = [_short(n) for n in f.names]
+    z = np.log10(np.maximum(f.barrier, _BARRIER_FLOOR))
+    np.fill_diagonal(z, np.nan)
+    fig = new_figure(rows=2, vertical_spacing=0.2, row_heights=[0.55, 0.45], height=900, legend="header",
+                     status=f"two hidden layers of {f.width} units",
+                     subplot_titles=("barrier on the straight line between two solutions",
+                                     "training loss along five of the lines"))
+    fig.add_trace(go.Heatmap(z=_f32(z), x=labels, y=labels, customdata=_f32(f.barrier), colorscale=SEQUENTIAL,
+                             zmin=np.log10(_BARRIER_FLOOR), zmax=0.5, hoverongaps=False,
+                             colorbar=dict(title="log₁₀<br>barrier", len=0.5, y=0.75),
+                             hovertemplate="%{y} → %{x}: barrier %{customdata:.3g}<extra></extra>"), 1, 1)
+    for k, (label, ys) in enumerate(f.profiles.items()):
+        fig.add_trace(go.Scatter(x=_f32(f.alphas), y=_f32(ys), name=label, mode="lines",
+                                 line=dict(color=color(k), width=2.5)), 2, 1)
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_xaxes(tickangle=-45, row=1, col=1)
+    fig.update_xaxes(title_text="α (position on the line)", row=2, col=1)
+    fig.update_yaxes(title_text="training loss", type="log", exponentformat="power", row=2, col=1)
     return fig
 
 
-# --- 7. lottery tickets ----------------------------------------------------------------------
+# --- 7. a recurrent network ----------------------------------------------------------------------
 
-def lottery_summary(res: dict, tolerance: float = 0.01) -> dict[str, float]:
-    """Mean accuracies over seeds and the smallest fraction kept within ``tolerance`` of dense."""
-    kept = np.asarray(res["runs"][0]["kept"])
-    rew = np.mean([r_["rewind"] for r_ in res["runs"]], axis=0)
-    rei = np.mean([r_["reinit"] for r_ in res["runs"]], axis=0)
-    dense = rew[0]
-
-    def smallest(acc):
-        ok = np.nonzero(acc >= dense - tolerance)[0]
-        # the smallest fraction such that every larger fraction is also within tolerance
-        bad = np.nonzero(acc < dense - tolerance)[0]
-        first_bad = bad.min() if bad.size else len(acc)
-        return float(kept[first_bad - 1]) if first_bad > 0 else 1.0
-
-    return dict(dense=float(dense), kept_rewind=smallest(rew), kept_reinit=smallest(rei),
-                last_kept=float(kept[-1]), last_rewind=float(rew[-1]), last_reinit=float(rei[-1]))
-
-
-def draw_lottery(res: dict) -> BookFigure:
-    """Test accuracy against the fraction of weights kept: mean over seeds (line) and range (band)."""
-    kept = np.asarray(res["runs"][0]["kept"])
-    fig = new_figure(height=440, legend="header", x_title="fraction of weights kept", y_title="test accuracy")
-    for k, (key, name) in enumerate((("rewind", "rewound to θ₀ (winning ticket)"),
-                                      ("reinit", "same mask, random re-initialization"))):
-        accs = np.array([r_[key] for r_ in res["runs"]])
-        fig.add_trace(go.Scatter(x=np.concatenate([kept, kept[::-1]]), y=np.concatenate([accs.max(0), accs.min(0)[::-1]]),
-                                 fill="toself", fillcolor=color(k, alpha=0.15), line=dict(width=0), hoverinfo="skip",
-                                 showlegend=False))
-        fig.add_trace(go.Scatter(x=kept, y=accs.mean(0), name=name, mode="lines+markers",
-                                 line=dict(color=color(k), width=2.5)))
-    fig.update_xaxes(type="log", autorange="reversed", tickvals=[1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01],
-                     ticktext=["100 %", "50 %", "20 %", "10 %", "5 %", "2 %", "1 %"])
-    fig.update_yaxes(tickformat=".0%")
+def draw_recurrent(res: dict) -> BookFigure:
+    """Goodfellow et al.'s profiles for the row-by-row LSTM: θ₀ → θ* (training and test) and between two solutions."""
+    alphas = np.asarray(res["alphas"])
+    run = res["runs"][0]
+    fig = new_figure(height=460, legend="header", x_title="α (position on the line)", y_title="cross-entropy")
+    for name, ys, role, dash in (("θ₀ → θ*, training", run["init_train"], 0, None),
+                                 ("θ₀ → θ*, test", run["init_test"], 0, "dot"),
+                                 ("θ*₁ → θ*₂ (two seeds), training", res["between"], 1, None)):
+        fig.add_trace(go.Scatter(x=_f32(alphas), y=_f32(ys), name=name, mode="lines",
+                                 line=dict(color=color(role), width=2.5, dash=dash)))
+    fig.update_yaxes(type="log", exponentformat="power")
     return fig

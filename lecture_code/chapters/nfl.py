@@ -17,7 +17,7 @@ gain of one learner on the family is paid for, exactly, on the rest.
 
 Learners take a whole batch of training labelings at once (one row per labeling) and run
 the same algorithm on every row independently; this only makes the MLP (``2^N`` networks
-trained side by side with the book's Adam from :mod:`lecture_code.optimizers`) fast.
+trained side by side with the book's Adam from :mod:`lecture_code.core.optimizers`) fast.
 
 The module also holds the chapter's other two demonstrations: the lecture's "which data
 set looks noisier / is easier to fit" pair (:func:`noisy_looking_pair`,

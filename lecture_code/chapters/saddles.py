@@ -40,9 +40,12 @@ import numpy as np
 import plotly.graph_objects as go
 from scipy.linalg import expm, logm
 
-from lecture_code.core.validate import check_int
+from lecture_code.core.mlp import MLPRegression
+from lecture_code.core.optimizers import sgd
 from lecture_code.core.plotting import BookFigure, color, contour_trace, new_figure, status_annotation
+from lecture_code.core.runner import run
 from lecture_code.core.surfaces import get_surface, grid
+from lecture_code.core.validate import check_int
 
 __all__ = [
     "prob_all_positive",
@@ -249,19 +252,13 @@ def saddle_gd(x2_start: float, noise: float = 0.0, lr: float = 0.1, steps: int =
         raise ValueError(f"noise must be >= 0, got {noise}")
     steps = check_int(steps, "steps", 1)
     surf = get_surface("saddle_x1x2")
-    rng = np.random.default_rng(seed)
-    x = np.array([x1_start, x2_start], dtype=float)
-    path = [x.copy()]
-    escape = None
-    for t in range(1, steps + 1):
-        g = surf.grad(x) + noise * rng.standard_normal(2)
-        x = x - lr * g
-        path.append(x.copy())
-        if escape is None and abs(x[1]) >= 1.0:
-            escape = t
-        if abs(x[1]) > 3:
-            break
-    p = np.array(path)
+    noise_steps = noise * np.random.default_rng(seed).standard_normal((steps, 2))
+    p = run(sgd(lr), surf, (x1_start, x2_start), steps, noise=noise_steps).points
+    left = np.flatnonzero(np.abs(p[1:, 1]) > 3)
+    if left.size:
+        p = p[:left[0] + 2]  # up to the first iterate that has left for good
+    reached = np.flatnonzero(np.abs(p[1:, 1]) >= 1.0)
+    escape = int(reached[0]) + 1 if reached.size else None
     near = int(np.sum(np.linalg.norm(p, axis=1) < 0.1))
     return SaddleRun(p.astype(np.float32), lr, noise, x2_start, escape, near)
 
@@ -305,28 +302,20 @@ class TrainingTrace:
 
 
 def stuck_run(lr: float = 0.5, steps: int = 3000, hidden: int = 8, seed: int = 1) -> TrainingTrace:
-    """Full-batch gradient descent on the small tanh MLP of :mod:`lecture_code.core.critical`.
+    """Full-batch gradient descent, ``run(sgd(lr), ...)``, on the small tanh MLP's regression loss
+    (:class:`lecture_code.core.mlp.MLPRegression`).
 
     Records the loss and the norm of the full gradient at every step. With a learning rate
     near the edge of stability the loss plateaus while the gradient stays large: the iterate
-    bounces across a narrow valley instead of sitting at a critical point.
+    bounces across a narrow valley instead of sitting at a critical point. A run that diverges
+    stops there (the runner's rule: a parameter beyond 1e6 or not finite).
     """
-    from lecture_code.core.critical import TanhNet
-
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     steps = check_int(steps, "steps", 1)
-    net = TanhNet.default(hidden=hidden)
-    theta = net.init(np.random.default_rng(seed))
-    losses, gns = [], []
-    for _ in range(steps + 1):
-        g = net.grad(theta)
-        losses.append(net.loss(theta))
-        gns.append(float(np.linalg.norm(g)))
-        if not math.isfinite(losses[-1]) or losses[-1] > 1e6:
-            break
-        theta = theta - lr * g
-    return TrainingTrace(f"GD, η = {lr:g}", np.array(losses, np.float32), np.array(gns, np.float32))
+    problem = MLPRegression.default(hidden=hidden)
+    t = run(sgd(lr), problem, problem.init(np.random.default_rng(seed)), steps)
+    return TrainingTrace(f"GD, η = {lr:g}", t.losses.astype(np.float32), t.grad_norms.astype(np.float32))
 
 
 def escape_run(theta0: np.ndarray, batch: int | None, lr: float = 0.05, steps: int = 2000, hidden: int = 8,
@@ -335,12 +324,12 @@ def escape_run(theta0: np.ndarray, batch: int | None, lr: float = 0.05, steps: i
 
     Started at a saddle found by :func:`lecture_code.core.critical.find_critical_point`,
     full-batch GD stays (its gradient is ~1e-12), SGD's noisy gradients push it off.
-    The recorded gradient norm is always that of the *full* loss.
+    The recorded gradient norm is always that of the *full* loss. Each step is ``sgd(lr)``'s
+    update; the loop is written out because the gradient it steps along (a minibatch's) is not
+    the one it records, which :func:`~lecture_code.core.runner.run` would.
     """
-    from lecture_code.core.critical import TanhNet
-
-    net = TanhNet.default(hidden=hidden)
-    N = len(net.y)
+    problem = MLPRegression.default(hidden=hidden)
+    N = len(problem.y)
     if batch is not None:
         batch = check_int(batch, "batch", 1)
         if batch > N:
@@ -348,16 +337,19 @@ def escape_run(theta0: np.ndarray, batch: int | None, lr: float = 0.05, steps: i
     steps = check_int(steps, "steps", 1)
     rng = np.random.default_rng(seed)
     theta = np.array(theta0, dtype=float)
-    net.unpack(theta)
+    problem.unpack(theta)
+    opt = sgd(lr)
+    state = opt.init(theta)
     losses, gns = [], []
     for _ in range(steps + 1):
-        g = net.grad(theta)
-        losses.append(net.loss(theta))
+        g = problem.grad(theta)
+        losses.append(problem.f(theta))
         gns.append(float(np.linalg.norm(g)))
         if batch is not None:
             idx = rng.choice(N, size=batch, replace=False)
-            g = TanhNet(net.X[idx], net.y[idx], hidden).grad(theta)
-        theta = theta - lr * g
+            g = MLPRegression(problem.X[idx], problem.y[idx], hidden).grad(theta)
+        u, state = opt.update(g, state, theta)
+        theta = theta + u
     label = "full-batch GD" if batch is None else f"SGD, batch {batch}"
     return TrainingTrace(label, np.array(losses, np.float32), np.array(gns, np.float32))
 
@@ -490,7 +482,7 @@ class DownhillPath:
 
 
 def follow_downhill(theta: np.ndarray, hidden: int, iterations: int = 300, k: int = 3) -> DownhillPath:
-    """Minimise the loss of :meth:`TanhNet.default(hidden) <lecture_code.core.critical.TanhNet.default>`
+    """Minimise the loss of :meth:`MLPRegression.default(hidden) <lecture_code.core.mlp.MLPRegression.default>`
     from ``theta`` by ``iterations`` trust-region Newton steps with the exact Hessian (scipy's
     ``trust-exact``), recording every iterate.
 
@@ -500,14 +492,12 @@ def follow_downhill(theta: np.ndarray, hidden: int, iterations: int = 300, k: in
     """
     from scipy.optimize import minimize
 
-    from lecture_code.core.critical import TanhNet
-
     iterations = check_int(iterations, "iterations", 1)
-    net = TanhNet.default(hidden=hidden)
+    net = MLPRegression.default(hidden=hidden)
     k = check_int(k, "k", 1, hidden)
     xs = [np.array(theta, dtype=float)]
     net.unpack(xs[0])  # shape check
-    minimize(net.loss, xs[0], jac=net.grad, hess=net.hessian, method="trust-exact",
+    minimize(net.f, xs[0], jac=net.grad, hess=net.hessian, method="trust-exact",
              callback=lambda x: xs.append(np.array(x)), options=dict(gtol=1e-13, maxiter=iterations))
     parts = [net.unpack(x) for x in xs]
     U = np.array([u for u, _, _ in parts])  # (T, hidden, d+1)
@@ -518,7 +508,7 @@ def follow_downhill(theta: np.ndarray, hidden: int, iterations: int = 300, k: in
     Ua = U[:, units] * sign[None, :, None]
     spread = np.array([max(np.linalg.norm(u[i] - u[j]) for i in range(k) for j in range(i)) if k > 1 else 0.0
                        for u in Ua])
-    return DownhillPath(np.array([net.loss(x) for x in xs]), np.array([np.linalg.norm(net.grad(x)) for x in xs]),
+    return DownhillPath(np.array([net.f(x) for x in xs]), np.array([np.linalg.norm(net.grad(x)) for x in xs]),
                         units, a[:, units] * sign[None, :], spread)
 
 
@@ -600,8 +590,11 @@ def chain_gd(depth: int, init_scale: float, lr: float = 0.05, steps: int = 400, 
     w = init_scale * (1 + 0.1 * rng.standard_normal(depth))
     losses = [chain_loss(w)]
     half, div = None, None
+    opt = sgd(lr)  # its update is the step; the loop stops where the loss, not a weight, blows up
+    state = opt.init(w)
     for t in range(1, steps + 1):
-        w = w - lr * chain_grad(w)
+        u, state = opt.update(chain_grad(w), state, w)
+        w = w + u
         L = float((1 - np.prod(w)) ** 2) if np.all(np.isfinite(w)) else math.inf
         if not math.isfinite(L) or L > 1e6:
             div = t
@@ -652,6 +645,8 @@ def train_deep_linear(X: np.ndarray, Y: np.ndarray, widths: list[int], seed: int
     dims = [X.shape[0], *widths, Y.shape[0]]
     rng = np.random.default_rng(seed)
     Ws = [init_scale * rng.standard_normal((o, i)) / math.sqrt(i) for i, o in zip(dims[:-1], dims[1:])]
+    opt = sgd(lr)  # one step of its update per layer matrix
+    states = [opt.init(W) for W in Ws]
     for _ in range(steps):
         acts = [X]
         for W in Ws:
@@ -661,8 +656,9 @@ def train_deep_linear(X: np.ndarray, Y: np.ndarray, widths: list[int], seed: int
         for k in range(len(Ws) - 1, -1, -1):
             grads.append(G @ acts[k].T)
             G = Ws[k].T @ G
-        for W, g in zip(Ws, reversed(grads)):
-            W -= lr * g
+        steps_ = [opt.update(g, st, W) for W, g, st in zip(Ws, reversed(grads), states)]
+        Ws = [W + u for W, (u, _) in zip(Ws, steps_)]
+        states = [st for _, st in steps_]
         if not all(np.all(np.isfinite(W)) for W in Ws):
             return math.inf
     return deep_linear_loss(Ws, X, Y)
@@ -728,8 +724,11 @@ def train_resnet(R, H: int, lr: float = 0.01, steps: int = 3000, init_scale: flo
     d = R.shape[0]
     rng = np.random.default_rng(seed)
     Ws = init_scale * rng.standard_normal((H, d, d)) / math.sqrt(d)
+    opt = sgd(lr)
+    state = opt.init(Ws)
     for _ in range(steps):
-        Ws = Ws - lr * resnet_grad(Ws, R)
+        u, state = opt.update(resnet_grad(Ws, R), state, Ws)
+        Ws = Ws + u
     return Ws
 
 

@@ -1,423 +1,59 @@
-"""Weight-space symmetry: equivalent minima, permutation saddles and how to count them.
+"""Figures and demos of the weight-space symmetry chapter (``book/symmetry.md``).
 
-Two kinds of facts live here.
+The library it draws on:
 
-**Symmetries of a network** (checked numerically on real parameters)::
+* :mod:`lecture_code.core.symmetry`: permutation and rescaling maps of an MLP's parameters, and
+  the counts of symmetric minima and saddles (with brute-force enumerations);
+* :mod:`lecture_code.core.teacher_student`: the committee-machine squeezing experiment (Brea et
+  al. 2019);
+* :mod:`lecture_code.core.relu_minima`: the Safran & Shamir reproduction.
 
-    from lecture_code.chapters.symmetry import init_mlp, mlp_forward, permute_hidden, rescale_relu
-    params = init_mlp([2, 4, 4, 1], seed=0)
-    same = permute_hidden(params, layer=0, perm=[2, 0, 3, 1])   # same function, other weights
-
-**Counts** from the lecture (Brea et al. 2019, Simsek et al. 2021), each with a brute-force
-enumeration to check it against for small sizes.
-
-Conventions (the lecture's)
----------------------------
-A hidden layer has ``n`` neurons; a *K-th order symmetry-induced critical manifold* arises
-from a minimum of the same layer with ``n - K`` neurons: the ``n`` neuron labels are placed on
-the ``n - K`` weight-vector *positions* of the smaller network, every position taken at least
-once (a surjection labels -> positions). Labels sharing a position have identical incoming
-weights and output weights that may be split in any way with the right sum, e.g.
-``(a, w* - a)`` for a pair: a K-dimensional manifold, counted **once** (the order of labels
-inside a position does not matter). Hence
-
-* first order (K = 1): ``n!/2 * (n-1)`` lines;
-* second order (K = 2): ``n!/3! * C(n-2, 1) + n!/(2!2!) * C(n-2, 2)`` planes;
-* in general ``(n-K)! * S(n, n-K)`` manifolds (``S`` = Stirling number of the 2nd kind);
-* keeping only the configurations made of K *pairs* gives ``n!/2^K * C(n-K, K)``, i.e. at least a
-  factor ``C(n-K, K) / 2^K`` more K-th order saddles than the ``n!`` global permutation minima
-  (the lecture's theorem, valid for ``K < n/2``); for ``m`` hidden layers the lower bound is
-  ``m/2^K * C(n-K, K) * (n!)^m``.
-
-Bad input (``n < 1``, ``K >= n/2``, non-integers) raises ``ValueError``.
-
-----
-
-The lecture's teacher-student squeezing experiment (Brea et al. 2019).
-
-A *committee machine* teacher ``y(x) = Σ_j tanh(v_j·x + c_j)`` (``n`` hidden neurons, all output
-weights one, 2-D inputs so every neuron is a line -- a "hyperplane" -- in input space) labels a
-fixed data set. The student has the same architecture with free weights in both layers (the
-:class:`~lecture_code.core.critical.TanhNet` of the book: exact gradient and Hessian).
-
-1. The student starts on the teacher's weights (loss 0).
-2. Two of its incoming weight vectors ``U_i = (w_i, b_i)`` and ``U_j`` are forced to distance
-   ``dist`` -- ``U_i = m + dist/2 · e``, ``U_j = m − dist/2 · e`` with a free centre ``m`` and a
-   free unit direction ``e`` -- while every other weight re-equilibrates (L-BFGS, warm-started
-   from the previous distance).
-3. At ``dist = 0`` the two neurons coincide: the student computes a network with ``n − 1``
-   neurons, and the output weights of the pair can be split as ``(a, w* − a)`` without changing
-   anything: a **line of critical points**, with a zero Hessian eigenvalue along the line.
-
-Usage::
-
-    from lecture_code.chapters.symmetry import committee_problem, squeeze, critical_line
-    prob = committee_problem()
-    sq = squeeze(prob, pair=(0, 1), n_steps=12)      # loss against distance
-    line = critical_line(prob, sq)                   # gradient and Hessian along (a, w* − a)
-
-----
-
-Figures of the Safran & Shamir reproduction (the experiment itself is
-:mod:`lecture_code.core.relu_minima`): :func:`draw_reproduction` (measured against published
-percentages with error bars) and :func:`draw_ablation` (one protocol knob at a time).
+Here: tables and figures of the counts (:func:`count_table`, :func:`draw_counts`,
+:func:`draw_overparameterization`), a trained network to apply the symmetries to
+(:func:`regression_mlp`), the squeezing figure with its slider (:func:`squeeze_demo`,
+:func:`draw_squeeze_frame`) and the figures and quoted numbers of the reproduction
+(:func:`draw_reproduction`, :func:`draw_ablation`, :func:`reproduction_numbers`).
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
-from collections import Counter
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from lecture_code.core.validate import check_int
-from lecture_code.core.critical import TanhNet, find_critical_point
+from lecture_code.core.mlp import MLP
+from lecture_code.core.optimizers import adam
 from lecture_code.core.plotting import color, new_figure, status_annotation
+from lecture_code.core.relu_minima import family_mix
+from lecture_code.core.symmetry import (
+    crossing_width, overparameterization_ratio, pair_saddle_manifolds, per_neuron_factor, symmetry_induced_manifolds,
+    theorem_factor,
+)
+from lecture_code.core.synthetic import regression_data
+from lecture_code.core.teacher_student import CommitteeProblem, Squeeze, committee_problem, squeeze
+from lecture_code.core.validate import check_int
 
 __all__ = [
-    "n_permutation_minima",
-    "first_order_saddle_lines",
-    "second_order_saddle_manifolds",
-    "stirling2",
-    "surjections",
-    "symmetry_induced_manifolds",
-    "pair_saddle_manifolds",
-    "theorem_factor",
-    "saddle_lower_bound",
-    "placements",
-    "count_placements",
-    "expansion_subspaces",
-    "count_expansions",
-    "overparameterization_ratio",
-    "per_neuron_factor",
-    "crossing_width",
     "theorem_factors",
-    "init_mlp",
-    "mlp_forward",
-    "permute_hidden",
-    "rescale_relu",
-    "all_permuted_copies",
     "count_table",
     "draw_counts",
     "draw_overparameterization",
-    "train_mlp",
-    "TEACHER",
-    "CommitteeProblem",
-    "committee_problem",
-    "Squeeze",
-    "squeeze",
-    "CriticalLine",
-    "critical_line",
+    "regression_mlp",
     "hyperplane_segment",
     "draw_squeeze",
     "SqueezeFrame",
     "squeeze_demo",
     "draw_squeeze_frame",
-    "CriticalPlane",
-    "critical_plane",
     "draw_reproduction",
     "draw_ablation",
-    "family_mix",
     "reproduction_numbers",
-    "families_table",
 ]
 
 
-# --------------------------------------------------------------------------- input checks
-
-
-def _check_order(n: object, K: object) -> tuple[int, int]:
-    n = check_int(n, "n", 1)
-    K = check_int(K, "K", 1)
-    if 2 * K >= n:
-        raise ValueError(f"K must satisfy 1 <= K < n/2 = {n / 2:g}, got K={K}")
-    return n, K
-
-
-# --------------------------------------------------------------------------- closed forms
-
-
-def n_permutation_minima(n: int, m: int = 1) -> int:
-    """``(n!)^m``: permutation copies of one minimum for ``m`` hidden layers of ``n`` neurons."""
-    n = check_int(n, "n", 1)
-    m = check_int(m, "m", 1)
-    return math.factorial(n) ** m
-
-
-def first_order_saddle_lines(n: int) -> int:
-    """``n!/2! * (n-1)``: lines of first-order permutation points (lecture, n labels on n-1 positions)."""
-    n = check_int(n, "n", 2)
-    return math.factorial(n) // 2 * (n - 1)
-
-
-def second_order_saddle_manifolds(n: int) -> int:
-    """``n!/3! C(n-2,1) + n!/(2!2!) C(n-2,2)``: planes of second-order points (n labels on n-2 positions)."""
-    n = check_int(n, "n", 3)
-    f = math.factorial(n)
-    return f // 6 * math.comb(n - 2, 1) + f // 4 * math.comb(n - 2, 2)
-
-
-def stirling2(n: int, k: int) -> int:
-    """Stirling number of the second kind: partitions of ``n`` labelled items into ``k`` blocks."""
-    n = check_int(n, "n", 0)
-    k = check_int(k, "k", 0)
-    if k > n:
-        return 0
-    # inclusion-exclusion, exact integer arithmetic
-    s = sum((-1) ** j * math.comb(k, j) * (k - j) ** n for j in range(k + 1))
-    return s // math.factorial(k)
-
-
-def surjections(n: int, p: int) -> int:
-    """Number of maps from ``n`` labels onto ``p`` positions hitting every position: ``p! S(n, p)``."""
-    return math.factorial(check_int(p, "p", 0)) * stirling2(n, p)
-
-
-def symmetry_induced_manifolds(n: int, K: int) -> int:
-    """All K-th order symmetry-induced critical manifolds of a layer of ``n``: ``(n-K)! S(n, n-K)``.
-
-    For ``K = 1`` this is :func:`first_order_saddle_lines`, for ``K = 2``
-    :func:`second_order_saddle_manifolds`.
-    """
-    n = check_int(n, "n", 1)
-    K = check_int(K, "K", 1)
-    if K >= n:
-        raise ValueError(f"K must satisfy 1 <= K < n = {n}, got K={K}")
-    return surjections(n, n - K)
-
-
-def pair_saddle_manifolds(n: int, K: int) -> int:
-    """K-th order manifolds made of K duplicated *pairs*: ``n!/2^K * C(n-K, K)`` (``K < n/2``)."""
-    n, K = _check_order(n, K)
-    return math.factorial(n) // 2**K * math.comb(n - K, K)
-
-
-def theorem_factor(n: int, K: int) -> Fraction:
-    """The lecture's theorem: at least ``C(n-K, K) / 2^K`` times more K-th order saddles than minima."""
-    n, K = _check_order(n, K)
-    return Fraction(math.comb(n - K, K), 2**K)
-
-
-def saddle_lower_bound(n: int, K: int, m: int = 1) -> Fraction:
-    """``m/2^K * C(n-K, K) * (n!)^m``: K-th order saddle manifolds of ``m`` hidden layers of ``n``.
-
-    Returned as an exact :class:`~fractions.Fraction` (an integer in all cases with ``K < n/2``).
-    """
-    n, K = _check_order(n, K)
-    m = check_int(m, "m", 1)
-    return Fraction(m * math.comb(n - K, K) * math.factorial(n) ** m, 2**K)
-
-
-# --------------------------------------------------------------------------- brute force
-
-
-def placements(n: int, positions: int) -> Iterator[tuple[int, ...]]:
-    """Every surjective placement of labels ``0..n-1`` on ``positions`` positions (brute force).
-
-    A placement is a tuple ``p`` with ``p[label] = position``. There are ``positions ** n`` maps;
-    keep this to small ``n`` (``n <= 8``).
-    """
-    n = check_int(n, "n", 1)
-    positions = check_int(positions, "positions", 1)
-    if positions ** n > 5_000_000:
-        raise ValueError(f"positions**n must be <= 5e6 for brute force, got {positions}**{n}")
-    for p in itertools.product(range(positions), repeat=n):
-        if len(set(p)) == positions:
-            yield p
-
-
-def count_placements(n: int, K: int) -> dict[str, int]:
-    """Enumerate the placements of ``n`` labels on ``n - K`` positions and count them.
-
-    Returns ``{"total": ..., "pairs_only": ..., "minima": n!}`` where ``pairs_only`` counts
-    the placements whose multiply-occupied positions are all pairs, and also one entry per
-    *occupation pattern*, e.g. ``"3+1+1"``. Independent of the closed forms above.
-    """
-    n = check_int(n, "n", 1)
-    K = check_int(K, "K", 1)
-    if K >= n:
-        raise ValueError(f"K must satisfy 1 <= K < n = {n}, got K={K}")
-    counts: Counter[str] = Counter()
-    for p in placements(n, n - K):
-        sizes = sorted(Counter(p).values(), reverse=True)
-        counts["+".join(map(str, sizes))] += 1
-    total = sum(counts.values())
-    pairs = sum(v for key, v in counts.items() if max(map(int, key.split("+"))) <= 2)
-    minima = sum(1 for _ in itertools.permutations(range(n)))  # n labels on n positions
-    return {"total": total, "pairs_only": pairs, "minima": minima, **dict(counts)}
-
-
-# --------------------------------------------------------------------------- overparameterization
-
-
-def expansion_subspaces(r: int, m: int) -> int:
-    """Affine subspaces obtained by embedding an irreducible width-``r`` network in width ``m``.
-
-    Each of the ``m`` student neurons either copies one of the ``r`` neurons (copies of a neuron
-    share its output weight: an affine subspace) or is *zero-type* (output weight 0, incoming
-    weight free); every one of the ``r`` neurons must be copied at least once:
-    ``sum_j C(m, j) * r! * S(m - j, r)`` (``j`` = number of zero-type neurons).
-
-    With ``r = n`` (the teacher width) these are the components of the global-minimum manifold
-    of Simsek et al. (2021); with ``r = n - 1`` the symmetry-induced saddle subspaces that come
-    from the minima of the width ``n - 1`` network.
-    """
-    r = check_int(r, "r", 1)
-    m = check_int(m, "m", 1)
-    if m < r:
-        raise ValueError(f"m must be >= r = {r}, got m={m}")
-    return _expansions(r, m)
-
-
-@functools.lru_cache(maxsize=4096)
-def _expansions(r: int, m: int) -> int:
-    return sum(math.comb(m, j) * surjections(m - j, r) for j in range(m - r + 1))
-
-
-def count_expansions(r: int, m: int) -> int:
-    """Brute force for :func:`expansion_subspaces`: maps of ``m`` labels to {zero, 1..r} onto 1..r."""
-    r = check_int(r, "r", 1)
-    m = check_int(m, "m", 1)
-    if (r + 1) ** m > 5_000_000:
-        raise ValueError(f"(r+1)**m must be <= 5e6 for brute force, got {r + 1}**{m}")
-    need = set(range(1, r + 1))
-    return sum(1 for p in itertools.product(range(r + 1), repeat=m) if need <= set(p))
-
-
-def overparameterization_ratio(n: int, h: int) -> float:
-    """Saddle subspaces (from width ``n-1``) per global-minimum subspace, student width ``n + h``.
-
-    ``expansion_subspaces(n-1, n+h) / expansion_subspaces(n, n+h)``; large for small ``h``
-    ("saddles dominate"), below one for ``h >> n`` ("global minima dominate").
-    """
-    n = check_int(n, "n", 2)
-    h = check_int(h, "h", 0)
-    return float(Fraction(expansion_subspaces(n - 1, n + h), expansion_subspaces(n, n + h)))
-
-
-def per_neuron_factor(n: int, h: int) -> float:
-    """How much one more student neuron changes the ratio: ``ratio(n, h) / ratio(n, h - 1)`` (``h >= 1``).
-
-    Not ``(n-1)/n``: for ``n = 30`` it is about 0.49 at ``h = 1`` and approaches ``n/(n+1)`` only
-    for large ``h`` (the subspaces are maps of ``n + h`` labels to ``n + 1`` symbols, so each new
-    label multiplies the counts by about ``n`` and ``n + 1``).
-    """
-    n = check_int(n, "n", 2)
-    h = check_int(h, "h", 1)
-    return float(Fraction(expansion_subspaces(n - 1, n + h), expansion_subspaces(n, n + h))
-                 / Fraction(expansion_subspaces(n - 1, n + h - 1), expansion_subspaces(n, n + h - 1)))
-
-
-def crossing_width(n: int, h_max: int = 10_000) -> int:
-    """The smallest extra width ``h`` at which global-minimum subspaces outnumber the saddle
-    subspaces inherited from width ``n - 1`` (:func:`overparameterization_ratio` below one)."""
-    n = check_int(n, "n", 2)
-    for h in range(check_int(h_max, "h_max", 0) + 1):
-        if expansion_subspaces(n - 1, n + h) < expansion_subspaces(n, n + h):
-            return h
-    raise ValueError(f"the ratio stays >= 1 up to h_max = {h_max}")
-
-
-# --------------------------------------------------------------------------- symmetries of an MLP
-
-Params = list[tuple[np.ndarray, np.ndarray]]
-
-
-def init_mlp(sizes: Sequence[int], seed: int = 0, scale: float = 1.0) -> Params:
-    """Random float64 parameters ``[(W1, b1), ...]`` of an MLP with layer sizes ``sizes``."""
-    if len(sizes) < 3:
-        raise ValueError(f"sizes must list input, >= 1 hidden and output sizes, got {list(sizes)}")
-    sizes = [check_int(s, "sizes[i]", 1) for s in sizes]
-    rng = np.random.default_rng(seed)
-    return [
-        (scale * rng.standard_normal((o, i)) / math.sqrt(i), scale * 0.1 * rng.standard_normal(o))
-        for i, o in zip(sizes[:-1], sizes[1:])
-    ]
-
-
-def _act(z: np.ndarray, activation: str) -> np.ndarray:
-    if activation == "tanh":
-        return np.tanh(z)
-    if activation == "relu":
-        return np.maximum(z, 0.0)
-    if activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
-    raise ValueError(f"activation must be 'tanh', 'relu' or 'sigmoid', got {activation!r}")
-
-
-def mlp_forward(params: Params, X: np.ndarray, activation: str = "tanh") -> np.ndarray:
-    """Outputs of the MLP for inputs ``X`` of shape ``(N, d_in)``; returns ``(N, d_out)``."""
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != params[0][0].shape[1]:
-        raise ValueError(f"X must have shape (N, {params[0][0].shape[1]}), got {X.shape}")
-    h = X
-    for i, (W, b) in enumerate(params):
-        h = h @ W.T + b
-        if i < len(params) - 1:
-            h = _act(h, activation)
-    return h
-
-
-def permute_hidden(params: Params, layer: int, perm: Sequence[int]) -> Params:
-    """Relabel the neurons of hidden layer ``layer`` (0-based): incoming rows and outgoing columns."""
-    if not 0 <= layer < len(params) - 1:
-        raise ValueError(f"layer must be in [0, {len(params) - 2}], got {layer}")
-    n = params[layer][0].shape[0]
-    perm = np.asarray(perm)
-    if perm.shape != (n,) or sorted(perm.tolist()) != list(range(n)):
-        raise ValueError(f"perm must be a permutation of 0..{n - 1}, got {perm.tolist()}")
-    out = [(W.copy(), b.copy()) for W, b in params]
-    W, b = out[layer]
-    out[layer] = (W[perm], b[perm])
-    W2, b2 = out[layer + 1]
-    out[layer + 1] = (W2[:, perm], b2)
-    return out
-
-
-def rescale_relu(params: Params, layer: int, neuron: int, alpha: float) -> Params:
-    """ReLU rescaling symmetry: incoming weights and bias times ``alpha > 0``, outgoing over ``alpha``."""
-    if not alpha > 0:
-        raise ValueError(f"alpha must be > 0, got {alpha}")
-    if not 0 <= layer < len(params) - 1:
-        raise ValueError(f"layer must be in [0, {len(params) - 2}], got {layer}")
-    n = params[layer][0].shape[0]
-    if not 0 <= neuron < n:
-        raise ValueError(f"neuron must be in [0, {n - 1}], got {neuron}")
-    out = [(W.copy(), b.copy()) for W, b in params]
-    out[layer][0][neuron] *= alpha
-    out[layer][1][neuron] *= alpha
-    out[layer + 1][0][:, neuron] /= alpha
-    return out
-
-
-def _flat(params: Params) -> np.ndarray:
-    return np.concatenate([np.concatenate([W.ravel(), b]) for W, b in params])
-
-
-def all_permuted_copies(params: Params) -> np.ndarray:
-    """All parameter vectors obtained by permuting every hidden layer: ``(prod n_l!, P)`` array.
-
-    Brute force for small layers (each ``n_l <= 5``); used to check the ``(n!)^m`` count.
-    """
-    widths = [W.shape[0] for W, _ in params[:-1]]
-    if any(w > 5 for w in widths):
-        raise ValueError(f"hidden widths must be <= 5 for brute force, got {widths}")
-    copies = []
-    for perms in itertools.product(*[itertools.permutations(range(w)) for w in widths]):
-        p = params
-        for layer, perm in enumerate(perms):
-            p = permute_hidden(p, layer, perm)
-        copies.append(_flat(p))
-    return np.array(copies)
-
-
-# --------------------------------------------------------------------------- figures
+# --------------------------------------------------------------------------- counts
 
 
 def theorem_factors(ns: Sequence[int], K_max: int = 3) -> list[dict]:
@@ -444,10 +80,6 @@ def draw_counts(ns: Sequence[int], K_max: int = 3):
     (``(n-K)! S(n, n-K) / n!``, solid) and the theorem's lower bound ``C(n-K, K)/2^K`` (dotted), with
     the level one (as many saddle manifolds as minima) and the points where the bound is vacuous
     (factor ``<= 1``) marked."""
-    import plotly.graph_objects as go
-
-    from lecture_code.core.plotting import color, new_figure
-
     ns = [int(n) for n in ns]
     fig = new_figure(x_title="neurons in the layer n", y_title="saddle manifolds per permutation minimum",
                      height=440, yaxis_type="log")
@@ -474,10 +106,6 @@ def draw_overparameterization(n: int = 30, hs: Sequence[int] = tuple(range(0, 12
     """Left: saddle subspaces per global-minimum subspace against the extra width ``h``, with the
     crossing of one marked. Right: the factor by which one more neuron changes that ratio,
     :func:`per_neuron_factor`, and its limit ``n/(n+1)``."""
-    import plotly.graph_objects as go
-
-    from lecture_code.core.plotting import color, new_figure
-
     hs = [int(h) for h in hs]
     fig = new_figure(cols=2, subplot_titles=("saddle subspaces / global-minimum subspaces",
                                              "factor per extra neuron: ratio(h) / ratio(h − 1)"),
@@ -507,218 +135,32 @@ def draw_overparameterization(n: int = 30, hs: Sequence[int] = tuple(range(0, 12
     return fig
 
 
-# --------------------------------------------------------------------------- a trained torch MLP
+# --------------------------------------------------------------------------- a trained network
 
 
-def train_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", steps: int = 400, seed: int = 0) -> Params:
-    """Train a small torch MLP (``lecture_code.core.models``) on the book's regression task with Adam.
+def regression_mlp(sizes: Sequence[int] = (2, 6, 6, 1), activation: str = "tanh", steps: int = 400,
+                   seed: int = 0) -> tuple[MLP, np.ndarray]:
+    """A small MLP trained on the book's regression task, to apply the symmetries to.
 
-    Returns its parameters as ``[(W, b), ...]`` float64 numpy arrays for :func:`mlp_forward`.
+    The torch :func:`~lecture_code.core.models.mlp` (its default initialisation) trained full
+    batch by the book's Adam (``adam(0.02, eps_inside_sqrt=False)``, PyTorch's ε placement)
+    through :mod:`lecture_code.core.torch_bridge`, returned as the numpy MLP and its flat
+    parameters (:func:`~lecture_code.core.models.to_numpy_mlp`).
     """
-    import torch
-
-    from lecture_code.core.synthetic import regression_data
-    from lecture_code.core.hessian import single_threaded
-    from lecture_code.core.models import as_tensors, mlp
+    from lecture_code.core.hessian import single_threaded  # first: without PyTorch, it says what to install
+    from lecture_code.core.models import mlp, to_numpy_mlp
+    from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
     steps = check_int(steps, "steps", 0)
     data = regression_data(n=64, d=int(sizes[0]), seed=seed)
-    X, y = as_tensors(data.X, data.y)
     model = mlp(list(sizes), activation=activation, seed=seed)
-    opt = torch.optim.Adam(model.parameters(), lr=0.02)
     with single_threaded():  # 64 points: threads only add overhead (and stall on a busy machine)
-        for _ in range(steps):
-            opt.zero_grad()
-            out = model(X)[:, 0]
-            loss = ((out - y) ** 2).mean()
-            loss.backward()
-            opt.step()
-    layers = [m for m in model if isinstance(m, torch.nn.Linear)]
-    return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in layers]
-
-#: The teacher's incoming weights ``(v_1, v_2, c)`` per neuron: four lines in the plane.
-TEACHER = np.array([
-    [2.0, 0.4, 1.0],
-    [1.6, 1.4, -0.8],
-    [-0.6, 2.0, 0.6],
-    [-1.8, 0.8, -1.2],
-])
+        train(model, data.X, data.y, BridgeOptimizer(model.parameters(), adam(0.02, eps_inside_sqrt=False)), steps,
+              loss="mse")
+    return to_numpy_mlp(model)
 
 
-@dataclass(frozen=True)
-class CommitteeProblem:
-    """Teacher weights ``(n, 3)``, data and the student's loss (a :class:`TanhNet`)."""
-
-    teacher: np.ndarray
-    net: TanhNet
-
-    @property
-    def n(self) -> int:
-        return self.teacher.shape[0]
-
-    def teacher_theta(self) -> np.ndarray:
-        """The student's parameters equal to the teacher's (output weights 1, output bias 0)."""
-        return np.concatenate([self.teacher.ravel(), np.ones(self.n), [0.0]])
-
-
-def committee_problem(teacher: np.ndarray | None = None, n_data: int = 400, seed: int = 0) -> CommitteeProblem:
-    """Data ``x ~ N(0, I_2)`` labelled by the committee machine ``teacher`` (default :data:`TEACHER`)."""
-    T = TEACHER if teacher is None else np.asarray(teacher, dtype=float)
-    if T.ndim != 2 or T.shape[1] != 3 or T.shape[0] < 2:
-        raise ValueError(f"teacher must have shape (n, 3) with n >= 2 (rows (v1, v2, c)), got {T.shape}")
-    if isinstance(n_data, bool) or not isinstance(n_data, (int, np.integer)) or n_data < 10:
-        raise ValueError(f"n_data must be an integer >= 10, got {n_data!r}")
-    X = np.random.default_rng(seed).standard_normal((n_data, 2))
-    y = np.tanh(X @ T[:, :2].T + T[:, 2]).sum(1)
-    return CommitteeProblem(T, TanhNet(X, y, T.shape[0]))
-
-
-@dataclass
-class Squeeze:
-    """Result of :func:`squeeze`: one equilibrated student per distance."""
-
-    pair: tuple[int, int]
-    distances: np.ndarray  # decreasing, ends at 0
-    losses: np.ndarray
-    thetas: np.ndarray  # (steps, P)
-
-
-def _pack(net: TanhNet, theta: np.ndarray, pair) -> tuple[np.ndarray, np.ndarray]:
-    """Split θ into (free parameters without U_i, U_j) and (m, z)."""
-    i, j = pair
-    h, d1 = net.hidden, net.d + 1
-    U = theta[: h * d1].reshape(h, d1)
-    m = 0.5 * (U[i] + U[j])
-    z = U[i] - U[j]
-    if np.linalg.norm(z) < 1e-12:
-        z = np.ones(d1)
-    keep = np.ones(len(theta), bool)
-    keep[i * d1 : (i + 1) * d1] = False
-    keep[j * d1 : (j + 1) * d1] = False
-    return np.concatenate([theta[keep], m, z]), keep
-
-
-def _unpack(net: TanhNet, x: np.ndarray, keep: np.ndarray, pair, dist: float) -> tuple[np.ndarray, np.ndarray, float]:
-    i, j = pair
-    d1 = net.d + 1
-    nf = int(keep.sum())
-    free, m, z = x[:nf], x[nf : nf + d1], x[nf + d1 :]
-    nz = float(np.linalg.norm(z))
-    e = z / nz
-    theta = np.empty(len(keep))
-    theta[keep] = free
-    theta[i * d1 : (i + 1) * d1] = m + 0.5 * dist * e
-    theta[j * d1 : (j + 1) * d1] = m - 0.5 * dist * e
-    return theta, e, nz
-
-
-def squeeze(prob: CommitteeProblem, pair: tuple[int, int] = (0, 1), n_steps: int = 12, gtol: float = 1e-10) -> Squeeze:
-    """Move the incoming vectors of neurons ``pair`` together in ``n_steps`` equal steps, re-equilibrating."""
-    from scipy.optimize import minimize
-
-    n = prob.n
-    i, j = pair
-    if not (0 <= i < n and 0 <= j < n and i != j):
-        raise ValueError(f"pair must be two different neuron indices in [0, {n - 1}], got {pair}")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or not 2 <= n_steps <= 80:
-        raise ValueError(f"n_steps must be an integer in [2, 80], got {n_steps!r}")
-    net = prob.net
-    d1 = net.d + 1
-    theta = prob.teacher_theta()
-    d0 = float(np.linalg.norm(theta[i * d1 : (i + 1) * d1] - theta[j * d1 : (j + 1) * d1]))
-    distances = np.linspace(d0, 0.0, n_steps)
-    x, keep = _pack(net, theta, pair)
-    nf = int(keep.sum())
-    losses, thetas = [], []
-    for dist in distances:
-        def fg(xv, dist=dist):
-            th, e, nz = _unpack(net, xv, keep, pair, dist)
-            g = net.grad(th)
-            gi, gj = g[i * d1 : (i + 1) * d1], g[j * d1 : (j + 1) * d1]
-            ge = 0.5 * dist * (gi - gj)
-            gz = (ge - e * (e @ ge)) / nz
-            return net.loss(th), np.concatenate([g[keep], gi + gj, gz])
-
-        res = minimize(fg, x, jac=True, method="L-BFGS-B", options=dict(gtol=gtol, ftol=1e-300, maxiter=5000))
-        x = res.x
-        th, _, _ = _unpack(net, x, keep, pair, dist)
-        losses.append(net.loss(th))
-        thetas.append(th)
-    del nf
-    return Squeeze((i, j), distances, np.array(losses), np.array(thetas))
-
-
-@dataclass
-class CriticalLine:
-    """The line ``(a, w* − a)`` of critical points at distance zero, and what the Hessian says there."""
-
-    total: float  # w* = a_i + a_j
-    splits: np.ndarray  # values of a
-    grad_norms: np.ndarray
-    losses: np.ndarray
-    n_zero: np.ndarray  # eigenvalues with |λ| <= tol
-    n_negative: np.ndarray
-    min_eigenvalue: np.ndarray
-    eigenvalues: np.ndarray  # (len(splits), P), ascending
-    reduced_grad_norm: float
-
-
-def _merged_critical_point(prob: CommitteeProblem, sq: Squeeze) -> tuple[TanhNet, np.ndarray, np.ndarray, np.ndarray]:
-    """The distance-zero point of ``sq`` as a network with ``n − 1`` neurons, polished to ``∇L = 0``.
-
-    Neurons ``i`` and ``j`` of the squeezed pair are merged into one (at position 0) with output
-    weight ``a_i + a_j``. Returns the small network, its critical parameters, and their
-    incoming weights ``(n − 1, d + 1)`` and output weights ``(n − 1,)``.
-    """
-    i, j = sq.pair
-    net = prob.net
-    n, d1 = prob.n, net.d + 1
-    theta = sq.thetas[-1]
-    U = theta[: n * d1].reshape(n, d1)
-    a = theta[n * d1 : n * d1 + n]
-    others = [k for k in range(n) if k not in (i, j)]
-    small = TanhNet(net.X, net.y, n - 1)
-    start = np.concatenate([np.vstack([U[i], U[others]]).ravel(), [a[i] + a[j]], a[others], [theta[-1]]])
-    th_small, _ = find_critical_point(small, start)
-    Us = th_small[: (n - 1) * d1].reshape(n - 1, d1)
-    as_ = th_small[(n - 1) * d1 : (n - 1) * d1 + n - 1]
-    return small, th_small, Us, as_
-
-
-def critical_line(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | None = None, tol: float = 1e-7) -> CriticalLine:
-    """Polish the distance-zero point as a critical point of the ``n − 1`` network, then walk the line.
-
-    The merged network (neurons ``i`` and ``j`` replaced by one with output weight ``w*``) is
-    driven to ``∇L = 0`` by :func:`~lecture_code.core.critical.find_critical_point`; it is then
-    embedded back with output weights ``(a, w* − a)`` for each ``a`` in ``splits`` (default: ``w*``
-    times ``[-0.5, 0, 0.25, 0.5, 0.75, 1, 1.5]``), and the full gradient and Hessian are evaluated.
-    """
-    i, j = sq.pair
-    net = prob.net
-    n, d1 = prob.n, net.d + 1
-    others = [k for k in range(n) if k not in (i, j)]
-    small, th_small, Us, as_ = _merged_critical_point(prob, sq)
-    total = float(as_[0])
-    splits = total * np.array([-0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5]) if splits is None else np.asarray(splits, float)
-    gns, losses, nz, nneg, lmin, eigs = [], [], [], [], [], []
-    for s in splits:
-        Uf = np.empty((n, d1))
-        af = np.empty(n)
-        Uf[i] = Uf[j] = Us[0]
-        af[i], af[j] = s, total - s
-        Uf[others] = Us[1:]
-        af[others] = as_[1:]
-        th = np.concatenate([Uf.ravel(), af, [th_small[-1]]])
-        lam = np.linalg.eigvalsh(net.hessian(th))
-        scale = max(1e-12, float(np.abs(lam).max()))
-        gns.append(float(np.linalg.norm(net.grad(th))))
-        losses.append(net.loss(th))
-        nz.append(int(np.sum(np.abs(lam) <= tol * scale)))
-        nneg.append(int(np.sum(lam < -tol * scale)))
-        lmin.append(float(lam[0]))
-        eigs.append(lam)
-    return CriticalLine(total, splits, np.array(gns), np.array(losses), np.array(nz), np.array(nneg),
-                        np.array(lmin), np.array(eigs), float(np.linalg.norm(small.grad(th_small))))
+# --------------------------------------------------------------------------- the squeezing experiment
 
 
 def hyperplane_segment(w: np.ndarray, b: float, box: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
@@ -743,8 +185,6 @@ def hyperplane_segment(w: np.ndarray, b: float, box: float = 3.0) -> tuple[np.nd
 
 def draw_squeeze(prob: CommitteeProblem, sq: Squeeze, step: int) -> go.Figure:
     """Left: teacher (blue) and student (red) lines in input space at squeeze ``step``; right: loss vs distance."""
-    from lecture_code.core.plotting import new_figure
-
     if not 0 <= step < len(sq.distances):
         raise ValueError(f"step must be in [0, {len(sq.distances) - 1}], got {step}")
     n, d1 = prob.n, 3
@@ -814,46 +254,6 @@ def draw_squeeze_frame(frame: SqueezeFrame) -> go.Figure:
     return draw_squeeze(frame.prob, frame.sq, frame.step)
 
 
-@dataclass
-class CriticalPlane:
-    """A *second-order* symmetry-induced critical manifold: the merged neuron copied three times."""
-
-    total: float
-    splits: np.ndarray  # (m, 3) output weights (a, b, w* − a − b)
-    grad_norms: np.ndarray
-    n_zero: np.ndarray
-    n_negative: np.ndarray
-    n_params: int
-
-
-def critical_plane(prob: CommitteeProblem, sq: Squeeze, splits: np.ndarray | None = None, tol: float = 1e-7) -> CriticalPlane:
-    """Embed the distance-zero critical point in a network with ``n + 1`` neurons as a triple.
-
-    The merged neuron of the ``n − 1`` network is copied three times with output weights
-    ``(a, b, w* − a − b)``: a plane of critical points, whose Hessian has two zero eigenvalues
-    (the lecture: "second-order symmetry-induced critical points have two zero eigenvalues").
-    ``splits`` are fractions ``(a/w*, b/w*)``; default: a few points inside the triangle.
-    """
-    net = prob.net
-    n = prob.n
-    _, th_small, Us, as_ = _merged_critical_point(prob, sq)
-    total = float(as_[0])
-    fr = np.array([[0.2, 0.3], [1 / 3, 1 / 3], [0.5, 0.25], [0.1, 0.8]]) if splits is None else np.asarray(splits, float)
-    big = TanhNet(net.X, net.y, n + 1)
-    gns, nz, nneg, rows = [], [], [], []
-    for fa, fb in fr:
-        w3 = np.array([fa, fb, 1 - fa - fb]) * total
-        Ub = np.vstack([Us[0], Us[0], Us[0], Us[1:]])
-        ab = np.concatenate([w3, as_[1:]])
-        th = np.concatenate([Ub.ravel(), ab, [th_small[-1]]])
-        lam = np.linalg.eigvalsh(big.hessian(th))
-        scale = max(1e-12, float(np.abs(lam).max()))
-        gns.append(float(np.linalg.norm(big.grad(th))))
-        nz.append(int(np.sum(np.abs(lam) <= tol * scale)))
-        nneg.append(int(np.sum(lam < -tol * scale)))
-        rows.append(w3)
-    return CriticalPlane(total, np.array(rows), np.array(gns), np.array(nz), np.array(nneg), big.n_params)
-
 # --------------------------------------------------------------------------- Safran & Shamir's figures
 
 
@@ -922,31 +322,6 @@ def draw_ablation(data: dict) -> go.Figure:
     return fig
 
 
-def _half_unit(printed: float) -> float:
-    """Half a unit of the last digit of a printed decimal (0.022 -> 0.0005)."""
-    decimals = len(repr(printed).split(".")[1]) if "." in repr(printed) else 0
-    return 0.5 * 10.0**-decimals
-
-
-def family_mix(row: dict) -> dict:
-    """The spurious minima of one setting split into its most frequent kind and the rest.
-
-    Returns the main kind's loss and λ_min, the share of the other kinds and their mean loss, and
-    the share of other kinds that the published mean loss would need (to its printed precision,
-    with the losses of the kinds measured here) and its ratio to the measured share.
-    """
-    fams = sorted(row["families"], key=lambda f: -f["count"])
-    main, rest = fams[0], fams[1:]
-    n_rest = sum(f["count"] for f in rest)
-    rest_loss = sum(f["loss"] * f["count"] for f in rest) / n_rest if n_rest else float("nan")
-    target = row["published"]["mean_loss_local"] - _half_unit(row["published"]["mean_loss_local"])
-    needed = (target - main["loss"]) / (rest_loss - main["loss"]) if n_rest else float("nan")
-    share = n_rest / row["local"]
-    return dict(kinds=len(fams), main_loss=main["loss"], main_lambda=main["min_eigenvalue"],
-                other_share=share, other_loss=rest_loss, needed_share=needed,
-                needed_ratio=needed / share if share else float("nan"))
-
-
 def reproduction_numbers(data: dict) -> dict:
     """Every number the chapter's text quotes about the reproduction, computed from the results file."""
     rows = [r for r in data["rows"] if r["published"] is not None]
@@ -987,13 +362,3 @@ def reproduction_numbers(data: dict) -> dict:
     mix = family_mix(by[(10, 10)])
     out.update({f"mix10_{key}": v for key, v in mix.items()})
     return out
-
-
-def families_table(data: dict, settings: Sequence[tuple[int, int]]) -> str:
-    """The kinds of spurious minima found in some settings: loss, mean λ_min and how many runs."""
-    by = {(r["k"], r["n"]): r for r in data["rows"]}
-    lines = [f"{'k':>3} {'n':>3} | {'loss':>7} {'λ_min':>7} {'runs':>5}"]
-    for k, n in settings:
-        for f in sorted(by[(k, n)]["families"], key=lambda f: -f["count"]):
-            lines.append(f"{k:>3} {n:>3} | {f['loss']:>7.4f} {f['min_eigenvalue']:>7.4f} {f['count']:>5}")
-    return "\n".join(lines)

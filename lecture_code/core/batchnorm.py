@@ -19,6 +19,14 @@ training. Conventions (those of ``torch.nn.BatchNorm1d``, against which
 :func:`batch_norm` is the pure function (inputs and state in, outputs and new state out);
 :class:`BatchNorm` is the ``nn.Module`` that the core MLP inserts between a linear layer and
 its activation (``mlp(..., batch_norm=True)``).
+
+**Noise after batch norm** (Santurkar et al. 2018, section 2.1): :class:`NoiseInjection` adds
+to every activation of a batch-normalized layer i.i.d. noise whose mean and variance are drawn
+afresh for every unit at every training step, so the layer's output distribution has a
+non-zero, time-varying mean and a non-unit, time-varying variance -- the opposite of what
+"reducing internal covariate shift" asks for. :func:`inject_noise` puts one after every
+:class:`BatchNorm` of a network; :func:`recalibrate` sets the running statistics to those of
+a data set (noise off) before a network is evaluated.
 """
 
 from __future__ import annotations
@@ -27,10 +35,16 @@ import contextlib
 import math
 from typing import Iterator, NamedTuple
 
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 from torch import nn
 
-__all__ = ["BNState", "bn_init", "batch_norm", "BatchNorm", "frozen_running_stats"]
+__all__ = ["BNState", "bn_init", "batch_norm", "BatchNorm", "frozen_running_stats", "NoiseInjection", "inject_noise",
+           "noise_off", "recalibrate"]
 
 
 class BNState(NamedTuple):
@@ -136,14 +150,109 @@ class BatchNorm(nn.Module):
 
 
 @contextlib.contextmanager
-def frozen_running_stats(model: nn.Module) -> Iterator[nn.Module]:
-    """Within the block, :class:`BatchNorm` layers of ``model`` do not update running statistics."""
-    layers = [m for m in model.modules() if isinstance(m, BatchNorm)]
-    old = [m.update_stats for m in layers]
+def _switched(model: nn.Module, kind: type, attribute: str, value: bool) -> Iterator[nn.Module]:
+    """Within the block, ``attribute`` of every ``kind`` layer of ``model`` is ``value``."""
+    layers = [m for m in model.modules() if isinstance(m, kind)]
+    old = [getattr(m, attribute) for m in layers]
     for m in layers:
-        m.update_stats = False
+        setattr(m, attribute, value)
     try:
         yield model
     finally:
         for m, o in zip(layers, old):
-            m.update_stats = o
+            setattr(m, attribute, o)
+
+
+@contextlib.contextmanager
+def frozen_running_stats(model: nn.Module) -> Iterator[nn.Module]:
+    """Within the block, :class:`BatchNorm` layers of ``model`` do not update running statistics."""
+    with _switched(model, BatchNorm, "update_stats", False):
+        yield model
+
+
+class NoiseInjection(nn.Module):
+    """Time-varying noise with non-zero mean and non-unit variance (Santurkar et al. 2018, section 2.1).
+
+    In training mode every call (one training step) draws, for each of the ``num_features``
+    units, a mean ``μ_j ~ U(−mean, mean)`` and a standard deviation ``σ_j ~ U(0, std)``, and
+    adds to every activation ``x_ij`` of the batch independent noise ``μ_j + σ_j z_ij``,
+    ``z_ij ~ N(0, 1)``. The unit's distribution over the batch is then shifted by ``μ_j`` and
+    its variance raised by ``σ_j²``, differently at every step. In evaluation mode (or with
+    ``enabled = False``) the layer is the identity. Draws come from the layer's own generator
+    (``seed``), so training runs are reproducible and independent of torch's global RNG.
+    """
+
+    def __init__(self, num_features: int, *, mean: float = 0.5, std: float = 1.0, seed: int = 0) -> None:
+        super().__init__()
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+            raise ValueError(f"num_features must be an integer >= 1, got {num_features!r}")
+        for name, v in (("mean", mean), ("std", std)):
+            if not (v >= 0 and math.isfinite(v)):
+                raise ValueError(f"{name} must be >= 0, got {v}")
+        self.num_features, self.mean, self.std = num_features, float(mean), float(std)
+        self.enabled = True
+        self.generator = torch.Generator().manual_seed(int(seed))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and self.enabled):
+            return x
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"x must have shape (batch, {self.num_features}), got {tuple(x.shape)}")
+        g = self.generator
+        mu = (2 * torch.rand(self.num_features, generator=g, dtype=x.dtype) - 1) * self.mean
+        sigma = torch.rand(self.num_features, generator=g, dtype=x.dtype) * self.std
+        return x + mu + sigma * torch.randn(x.shape, generator=g, dtype=x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, mean=±{self.mean:g}, std≤{self.std:g}"
+
+
+def inject_noise(model: nn.Sequential, *, mean: float = 0.5, std: float = 1.0, seed: int = 0) -> nn.Sequential:
+    """A copy-free wrapper of ``model``'s layers with a :class:`NoiseInjection` after every :class:`BatchNorm`.
+
+    ``model`` must be an ``nn.Sequential`` whose batch-norm layers are its direct children
+    (the core's ``mlp(..., batch_norm=True)``). The returned network shares the layers (and
+    parameters) of ``model``; its noise layers get seeds ``seed``, ``seed + 1``, ...
+    """
+    if not isinstance(model, nn.Sequential):
+        raise ValueError(f"model must be an nn.Sequential, got {type(model).__name__}")
+    layers: list[nn.Module] = []
+    k = 0
+    for layer in model:
+        layers.append(layer)
+        if isinstance(layer, BatchNorm):
+            layers.append(NoiseInjection(layer.num_features, mean=mean, std=std, seed=seed + k))
+            k += 1
+    if k == 0:
+        raise ValueError("model has no BatchNorm layer among its direct children: nothing to inject noise after")
+    return nn.Sequential(*layers)
+
+
+@contextlib.contextmanager
+def noise_off(model: nn.Module) -> Iterator[nn.Module]:
+    """Within the block, every :class:`NoiseInjection` of ``model`` is the identity."""
+    with _switched(model, NoiseInjection, "enabled", False):
+        yield model
+
+
+def recalibrate(model: nn.Module, X: torch.Tensor) -> nn.Module:
+    """Set the running statistics of every :class:`BatchNorm` of ``model`` to those of the batch ``X``.
+
+    One forward pass in training mode with momentum 1 and noise off: afterwards each layer's
+    running mean is the mean of its inputs over ``X`` and its running variance their
+    unbiased variance, so evaluation mode normalizes exactly as training mode does on ``X``.
+    Leaves ``model`` in evaluation mode; parameters are not changed.
+    """
+    layers = [m for m in model.modules() if isinstance(m, BatchNorm)]
+    old = [(m.momentum, m.update_stats) for m in layers]
+    for m in layers:
+        m.momentum, m.update_stats = 1.0, True
+    try:
+        model.train()
+        with torch.no_grad(), noise_off(model):
+            model(X)
+    finally:
+        for m, (mom, upd) in zip(layers, old):
+            m.momentum, m.update_stats = mom, upd
+        model.eval()
+    return model

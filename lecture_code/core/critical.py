@@ -26,17 +26,18 @@ shrinking ``μ`` when ``|g|`` decreases and growing it otherwise. It converges t
 critical point of *any* index (Newton's method is attracted by saddles, which makes it useless
 for training and useful here).
 
-The network is a one-hidden-layer tanh MLP ``f(x) = Σ_j a_j tanh(w_j·x + b_j) + c`` with the
-mean-squared loss, written in numpy with its **exact analytic Hessian** (the tests compare it
-with torch autograd): a Levenberg-Marquardt step then costs well under a millisecond, so a few
-thousand searches fit in a couple of minutes::
+The problem is the mean squared error of a one-hidden-layer tanh MLP
+``f(x) = Σ_j a_j tanh(w_j·x + b_j) + c`` on data, :class:`lecture_code.core.mlp.MLPRegression`,
+with its **exact analytic Hessian** (the tests compare it with torch autograd): a
+Levenberg-Marquardt step then costs well under a millisecond, so a few thousand searches fit in
+a couple of minutes::
 
-    from lecture_code.core.critical import TanhNet, search
-    net = TanhNet.default(hidden=8)
-    points = search(net, starts=40, seed=0)     # list of FoundPoint (loss, index, ...)
+    from lecture_code.core.critical import search
+    from lecture_code.core.mlp import MLPRegression
+    problem = MLPRegression.default(hidden=8)
+    points = search(problem, starts=40, seed=0)     # list of FoundPoint (loss, index, ...)
 
 The long run lives in ``scripts/find_critical_points.py`` (writes ``lecture_code/data/critical_points.json``).
-Parameter layout of the flat vector θ: ``[U (h×(d+1)) row-major with U_j = (w_j, b_j), a (h), c]``.
 """
 
 from __future__ import annotations
@@ -47,10 +48,13 @@ from typing import Any
 
 import numpy as np
 
+from lecture_code.core.mlp import MLPRegression
+from lecture_code.core.optimizers import sgd
+from lecture_code.core.runner import run
+
 __all__ = [
     "Classification",
     "classify",
-    "TanhNet",
     "FoundPoint",
     "find_critical_point",
     "search",
@@ -156,95 +160,6 @@ def classify(hessian_or_eigenvalues: Any, tol: float = 1e-8) -> Classification:
     )
 
 
-@dataclass(frozen=True)
-class TanhNet:
-    """Data ``X`` (N, d), targets ``y`` (N,) and a hidden width: a loss with gradient and Hessian."""
-
-    X: np.ndarray
-    y: np.ndarray
-    hidden: int
-
-    def __post_init__(self) -> None:
-        X = np.asarray(self.X, dtype=float)
-        y = np.asarray(self.y, dtype=float)
-        if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] == 0:
-            raise ValueError(f"X must be (N, d) and y (N,) with N >= 1, got {X.shape} and {y.shape}")
-        if isinstance(self.hidden, bool) or not isinstance(self.hidden, (int, np.integer)) or self.hidden < 1:
-            raise ValueError(f"hidden must be an integer >= 1, got {self.hidden!r}")
-        object.__setattr__(self, "X", X)
-        object.__setattr__(self, "y", y)
-
-    @classmethod
-    def default(cls, hidden: int = 8, n_data: int = 64, seed: int = 0) -> "TanhNet":
-        """The chapter's problem: a 2-D regression task (:func:`lecture_code.core.synthetic.regression_data`)."""
-        from lecture_code.core.synthetic import regression_data
-
-        data = regression_data(n=n_data, d=2, noise=0.05, seed=seed)
-        return cls(data.X, data.y, hidden)
-
-    @property
-    def d(self) -> int:
-        return self.X.shape[1]
-
-    @property
-    def n_params(self) -> int:
-        return self.hidden * (self.d + 2) + 1
-
-    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        theta = np.asarray(theta, dtype=float)
-        if theta.shape != (self.n_params,):
-            raise ValueError(f"theta must have shape ({self.n_params},), got {theta.shape}")
-        h, d1 = self.hidden, self.d + 1
-        return theta[: h * d1].reshape(h, d1), theta[h * d1 : h * d1 + h], float(theta[-1])
-
-    def init(self, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
-        """Random parameters: incoming weights ~ N(0, scale²/d), output weights ~ N(0, scale²/h)."""
-        U = rng.standard_normal((self.hidden, self.d + 1)) * scale / math.sqrt(self.d)
-        a = rng.standard_normal(self.hidden) * scale / math.sqrt(self.hidden)
-        return np.concatenate([U.ravel(), a, [0.0]])
-
-    def _parts(self, theta):
-        U, a, c = self.unpack(theta)
-        Xt = np.hstack([self.X, np.ones((len(self.X), 1))])  # (N, d+1)
-        t = np.tanh(Xt @ U.T)  # (N, h)
-        r = t @ a + c - self.y
-        return U, a, Xt, t, r
-
-    def loss(self, theta: np.ndarray) -> float:
-        """Mean squared error."""
-        *_, r = self._parts(theta)
-        return float(np.mean(r**2))
-
-    def _jacobian(self, a, Xt, t):
-        N, h = t.shape
-        s1 = 1 - t**2  # tanh'
-        JU = (a * s1)[:, :, None] * Xt[:, None, :]  # (N, h, d+1)
-        return np.hstack([JU.reshape(N, -1), t, np.ones((N, 1))])
-
-    def grad(self, theta: np.ndarray) -> np.ndarray:
-        _, a, Xt, t, r = self._parts(theta)
-        return 2.0 / len(r) * self._jacobian(a, Xt, t).T @ r
-
-    def hessian(self, theta: np.ndarray) -> np.ndarray:
-        """Exact Hessian: (2/N) Σ_n [J_n J_nᵀ + r_n ∇²f_n]."""
-        U, a, Xt, t, r = self._parts(theta)
-        N, h = t.shape
-        d1 = Xt.shape[1]
-        J = self._jacobian(a, Xt, t)
-        H = J.T @ J
-        s1 = 1 - t**2
-        s2 = -2 * t * s1  # tanh''
-        # ∂²f/∂U_j∂U_j = a_j tanh''(z_j) x̃ x̃ᵀ ;  ∂²f/∂a_j∂U_j = tanh'(z_j) x̃
-        UU = np.einsum("n,nj,nk,nl->jkl", r, a * s2, Xt, Xt)  # (h, d1, d1)
-        aU = np.einsum("n,nj,nk->jk", r, s1, Xt)  # (h, d1)
-        for j in range(h):
-            sl = slice(j * d1, (j + 1) * d1)
-            H[sl, sl] += UU[j]
-            H[h * d1 + j, sl] += aU[j]
-            H[sl, h * d1 + j] += aU[j]
-        return 2.0 / N * H
-
-
 @dataclass
 class FoundPoint:
     """Result of one search: a critical point if ``converged``."""
@@ -264,28 +179,29 @@ class FoundPoint:
         return asdict(self)
 
 
-def find_critical_point(net: TanhNet, theta0: np.ndarray, *, max_iter: int = 500, grad_tol: float = 1e-10,
+def find_critical_point(problem: MLPRegression, theta0: np.ndarray, *, max_iter: int = 500, grad_tol: float = 1e-10,
                         mu0: float = 1e-2, zero_tol: float = 1e-7) -> tuple[np.ndarray, FoundPoint]:
     """Levenberg-Marquardt on ``∇L = 0`` from ``theta0``; returns ``(theta, FoundPoint)``.
 
-    Eigenvalues with ``|λ| <= zero_tol · max|λ|`` count as zero when classifying.
+    ``problem`` is an :class:`~lecture_code.core.mlp.MLPRegression` (anything with ``f``, ``grad``,
+    ``hessian`` and ``unpack`` works). Eigenvalues with ``|λ| <= zero_tol · max|λ|`` count as zero when classifying.
     """
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
     theta = np.array(theta0, dtype=float)
-    net.unpack(theta)  # shape check
-    g = net.grad(theta)
+    problem.unpack(theta)  # shape check
+    g = problem.grad(theta)
     gn = float(np.linalg.norm(g))
     mu = mu0
     it = 0
     for it in range(1, max_iter + 1):
         if gn < grad_tol or not math.isfinite(gn):
             break
-        lam, Q = np.linalg.eigh(net.hessian(theta))
+        lam, Q = np.linalg.eigh(problem.hessian(theta))
         gq = Q.T @ g
         for _ in range(40):
             step = -Q @ (lam * gq / (lam**2 + mu))
-            g_new = net.grad(theta + step)
+            g_new = problem.grad(theta + step)
             gn_new = float(np.linalg.norm(g_new))
             if math.isfinite(gn_new) and gn_new < gn:
                 theta, g, gn = theta + step, g_new, gn_new
@@ -294,21 +210,22 @@ def find_critical_point(net: TanhNet, theta0: np.ndarray, *, max_iter: int = 500
             mu *= 6
         else:
             break  # no step reduces |g|: a local minimum of |g| that is not a critical point
-    lam = np.linalg.eigvalsh(net.hessian(theta))
+    lam = np.linalg.eigvalsh(problem.hessian(theta))
     c = classify(lam, tol=zero_tol * max(1e-12, float(np.abs(lam).max())))
-    rec = FoundPoint(loss=net.loss(theta), grad_norm=gn, index=c.index, n_negative=c.n_negative,
+    rec = FoundPoint(loss=problem.f(theta), grad_norm=gn, index=c.index, n_negative=c.n_negative,
                      n_zero=c.n_zero, n_params=len(lam), kind=c.kind, iterations=it,
                      converged=bool(gn < grad_tol))
     return theta, rec
 
 
-def search(net: TanhNet, starts: int = 20, seed: int = 0, gd_steps: int = 4000, lr: float = 0.05,
+def search(problem: MLPRegression, starts: int = 20, seed: int = 0, gd_steps: int = 4000, lr: float = 0.05,
            max_iter: int = 500) -> list[FoundPoint]:
-    """Critical points of ``net`` from ``starts`` starting points; returns the converged ones.
+    """Critical points of ``problem`` from ``starts`` starting points; returns the converged ones.
 
-    Even-numbered starts are snapshots of a gradient-descent run from a random initialisation,
-    stopped at a random step in ``[0, gd_steps]`` (so they span all loss levels); odd-numbered
-    starts are random initialisations scaled by a factor drawn log-uniformly in ``[0.05, 3]``.
+    Even-numbered starts are snapshots of a gradient-descent run (``run(sgd(lr), ...)``) from a
+    random initialisation (:meth:`~lecture_code.core.mlp.MLPRegression.init`), stopped at a random
+    step in ``[0, gd_steps]`` (so they span all loss levels); odd-numbered starts are random
+    initialisations scaled by a factor drawn log-uniformly in ``[0.05, 3]``.
     """
     if isinstance(starts, bool) or not isinstance(starts, (int, np.integer)) or starts < 1:
         raise ValueError(f"starts must be an integer >= 1, got {starts!r}")
@@ -316,16 +233,15 @@ def search(net: TanhNet, starts: int = 20, seed: int = 0, gd_steps: int = 4000, 
     out: list[FoundPoint] = []
     for s in range(starts):
         if s % 2 == 0:
-            theta = net.init(rng)
+            theta = problem.init(rng)
             t_stop = int(rng.integers(0, gd_steps + 1))
-            for _ in range(t_stop):
-                theta = theta - lr * net.grad(theta)
+            theta = run(sgd(lr), problem, theta, t_stop).final
             start = f"gd{t_stop}"
         else:
             scale = float(np.exp(rng.uniform(math.log(0.05), math.log(3.0))))
-            theta = net.init(rng, scale)
+            theta = problem.init(rng, scale)
             start = f"scale{scale:.2f}"
-        _, rec = find_critical_point(net, theta, max_iter=max_iter)
+        _, rec = find_critical_point(problem, theta, max_iter=max_iter)
         rec.start = start
         if rec.converged:
             out.append(rec)

@@ -32,7 +32,12 @@ import time
 from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from torch.func import grad as _fgrad, jacrev as _fjacrev
 

@@ -11,6 +11,13 @@ Xavier     2 / (fan_in + fan_out)      a compromise between forward and backward
 He         2 / fan_in                  forward pre-activations through ReLU
 =========  ==========================  =========================================
 
+Each variance can be drawn from a Gaussian, ``N(0, Var)``, or from a uniform distribution
+``U(−a, a)`` with the same variance: ``Var(U(−a, a)) = a²/3``, so ``a = √(3 Var)``
+(:func:`init_bound`). For Xavier that is Glorot & Bengio's "normalized initialization",
+``a = √(6 / (fan_in + fan_out))``, the bound of ``torch.nn.init.xavier_uniform_``; for He it
+is ``√(6 / fan_in)``, the bound of ``torch.nn.init.kaiming_uniform_(nonlinearity="relu")``
+(``tests/test_initialization.py`` checks both against torch).
+
 :func:`signal_propagation` measures, in a stack of ``depth`` square layers of ``width``
 units with ``Var(w) = gain / width``, the variance of every layer's pre-activations on a
 forward pass and of the loss gradient with respect to them on a backward pass;
@@ -29,12 +36,19 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 from torch import nn
 
 __all__ = [
     "SCHEMES",
+    "DISTRIBUTIONS",
     "init_variance",
+    "init_bound",
     "initialize",
     "Propagation",
     "mean_field_variances",
@@ -42,6 +56,8 @@ __all__ = [
 ]
 
 SCHEMES = ("lecun", "xavier", "he")
+#: The distributions :func:`initialize` draws from (same variance either way).
+DISTRIBUTIONS = ("normal", "uniform")
 _ACTS = ("tanh", "relu", "linear")
 
 
@@ -59,16 +75,39 @@ def init_variance(scheme: str, fan_in: int, fan_out: int) -> float:
     return 2.0 / fan_in
 
 
-def initialize(model: nn.Module, scheme: str, *, scale: float = 1.0, seed: int = 0) -> nn.Module:
-    """Redraw every ``nn.Linear`` weight of ``model`` from N(0, scale² · Var(scheme)), biases 0 (in place)."""
+def init_bound(scheme: str, fan_in: int, fan_out: int) -> float:
+    """The bound ``a`` of the uniform distribution U(−a, a) with the variance of ``scheme``: ``√(3 · Var)``.
+
+    Xavier: ``√(6 / (fan_in + fan_out))`` (Glorot & Bengio 2010, their eq. 16); He:
+    ``√(6 / fan_in)``; LeCun: ``√(3 / fan_in)``.
+    """
+    return math.sqrt(3.0 * init_variance(scheme, fan_in, fan_out))
+
+
+def initialize(model: nn.Module, scheme: str, *, scale: float = 1.0, seed: int = 0,
+               distribution: str = "normal") -> nn.Module:
+    """Redraw every ``nn.Linear`` weight of ``model`` with variance ``scale² · Var(scheme)``, biases 0 (in place).
+
+    ``distribution="normal"`` draws from N(0, scale² · Var); ``"uniform"`` from U(−a, a) with
+    ``a = scale · init_bound(scheme, fan_in, fan_out)`` (the same variance).
+    """
     if not (scale > 0 and math.isfinite(scale)):
         raise ValueError(f"scale must be > 0, got {scale}")
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, got {distribution!r}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     gen = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, nn.Linear):
-                std = scale * math.sqrt(init_variance(scheme, m.in_features, m.out_features))
-                m.weight.copy_(torch.randn(m.weight.shape, generator=gen, dtype=m.weight.dtype) * std)
+                shape, dtype = m.weight.shape, m.weight.dtype
+                if distribution == "normal":
+                    std = scale * math.sqrt(init_variance(scheme, m.in_features, m.out_features))
+                    m.weight.copy_(torch.randn(shape, generator=gen, dtype=dtype) * std)
+                else:
+                    a = scale * init_bound(scheme, m.in_features, m.out_features)
+                    m.weight.copy_((2 * torch.rand(shape, generator=gen, dtype=dtype) - 1) * a)
                 if m.bias is not None:
                     m.bias.zero_()
     return model

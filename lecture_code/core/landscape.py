@@ -36,7 +36,20 @@ slices of weight space::
   loss low along the whole curve (one random ``t`` per step).
 * **Unit alignment**: permute the hidden units of one network to match another's
   (activation matching: the permutation maximizing the summed correlation of matched units'
-  activations, found by the Hungarian method, ``scipy.optimize.linear_sum_assignment``).
+  activations, found by the Hungarian method, ``scipy.optimize.linear_sum_assignment``; the
+  matching of Li et al. 2016, used for mode connectivity by Tatro et al. 2020 and, as
+  "activation matching", by Ainsworth et al. 2023).
+* **Rescaling units** (:func:`rescale_units`): ReLU's positive homogeneity,
+  ``relu(cz) = c·relu(z)``, lets a unit's incoming weights and bias be multiplied by ``c > 0``
+  and its outgoing weights by ``1/c`` without changing the function -- one unit, or a whole layer.
+* **Barriers** (:func:`barrier`): how far the loss along a path rises above the straight
+  line between its end values (Frankle et al. 2020; Entezari et al. 2022).
+* **Dropout-stable paths** (Kuditipudi et al. 2019): :func:`dropout_subnetwork` keeps half
+  of the units of every hidden layer (outgoing weights doubled); :func:`dropout_path` joins
+  two networks by a piecewise-linear path whose every segment either changes only weights
+  of units that no longer influence the output (the loss is constant) or only the output
+  layer (the loss is convex there), so the loss on the path never exceeds the largest loss
+  of its end points and of the networks' dropout subnetworks.
 * **Smoothness along the gradient** (Santurkar et al. 2018): how much the loss and the
   gradient change along a gradient step.
 """
@@ -47,12 +60,19 @@ import math
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 from torch import nn
 from torch.func import functional_call, vmap
 
 from lecture_code.core.batchnorm import BatchNorm, frozen_running_stats
 from lecture_code.core.models import ACTIVATIONS, Residual, as_tensors, make_loss_fn, num_params, unflatten_params
+from lecture_code.core.optimizers import adam
+from lecture_code.core.torch_bridge import BridgeOptimizer
 
 __all__ = [
     "NORMALIZATIONS",
@@ -74,6 +94,12 @@ __all__ = [
     "align_units",
     "GradientProbe",
     "gradient_probe",
+    "rescale_units",
+    "barrier",
+    "dropout_subnetwork",
+    "DropoutPath",
+    "dropout_path",
+    "path_losses",
 ]
 
 #: Ways to scale a random direction: per neuron (Li et al.), per layer, or not at all.
@@ -357,8 +383,9 @@ def train_bezier(
     """Train the middle point of a Bézier curve between two fixed end points (Garipov et al.).
 
     Starts at the midpoint of the straight line; every step draws ``t ~ U(0, 1)`` and takes
-    an Adam step (``torch.optim.Adam``, learning rate ``lr``) on ``L(φ(t))`` with respect to
-    θ_m only. Full-batch loss on ``(X, y)``.
+    an Adam step (the book's ``adam(lr, eps_inside_sqrt=False)``, i.e. ``torch.optim.Adam``'s
+    algorithm, through :class:`~lecture_code.core.torch_bridge.BridgeOptimizer`) on ``L(φ(t))``
+    with respect to θ_m only. Full-batch loss on ``(X, y)``.
     """
     theta_a = _check_theta(model, theta_a, "theta_a").detach()
     theta_b = _check_theta(model, theta_b, "theta_b").detach()
@@ -368,7 +395,7 @@ def train_bezier(
         raise ValueError(f"lr must be > 0, got {lr}")
     loss_fn = make_loss_fn(model, X, y, loss)
     theta_m = ((theta_a + theta_b) / 2).clone().requires_grad_(True)
-    opt = torch.optim.Adam([theta_m], lr=lr)
+    opt = BridgeOptimizer([theta_m], adam(lr, eps_inside_sqrt=False))
     gen = torch.Generator().manual_seed(int(seed))
     losses = np.empty(steps)
     with frozen_running_stats(model):
@@ -513,3 +540,256 @@ def gradient_probe(loss_fn: Callable[[torch.Tensor], torch.Tensor], theta: torch
     gn = float(g.norm())
     curv = float(g @ hvp(loss_fn, theta, g)) / max(gn ** 2, 1e-300)
     return GradientProbe(etas, losses, changes, float(np.max(changes / (etas * max(gn, 1e-300)))), gn, curv)
+
+
+# --- rescaling, barriers and dropout-stable paths ---------------------------------------------
+
+def _layer_params(model: nn.Module, theta: torch.Tensor) -> tuple[list[str], list[torch.Tensor], list[torch.Tensor | None]]:
+    """(linear layer names, weight copies, bias copies or None) of a plain MLP at ``theta``."""
+    layers = hidden_layers(model)
+    params = {k: v.clone() for k, v in unflatten_params(model, _check_theta(model, theta).detach()).items()}
+    return layers, [params[f"{n}.weight"] for n in layers], [params.get(f"{n}.bias") for n in layers]
+
+
+def _flat(model: nn.Module, layers: list[str], W: list[torch.Tensor], b: list[torch.Tensor | None]) -> torch.Tensor:
+    values = {}
+    for n, w, bb in zip(layers, W, b):
+        values[f"{n}.weight"] = w
+        if bb is not None:
+            values[f"{n}.bias"] = bb
+    return torch.cat([values[name].reshape(-1) for name, _ in model.named_parameters()])
+
+
+def rescale_units(model: nn.Module, theta: torch.Tensor, c: float, *, layer: int = 0,
+                  units: Sequence[int] | None = None) -> torch.Tensor:
+    """Parameters of the same ReLU network with hidden ``units`` of hidden layer ``layer`` rescaled by ``c``.
+
+    Each unit's incoming weights and bias are multiplied by ``c > 0`` and its outgoing weights
+    (a column of the next weight matrix) by ``1/c``; ``relu(cz) = c·relu(z)`` makes this the
+    same function. ``units=None`` rescales the whole layer (every row of its weight matrix and
+    every column of the next).
+    """
+    if not (c > 0 and math.isfinite(c)):
+        raise ValueError(f"c must be > 0, got {c}")
+    layers, W, b = _layer_params(model, theta)
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(layers) - 1:
+        raise ValueError(f"layer must be an integer in [0, {len(layers) - 2}] (a hidden layer), got {layer!r}")
+    width = W[layer].shape[0]
+    idx = list(range(width)) if units is None else [int(u) for u in units]
+    if not idx or any(not 0 <= u < width for u in idx):
+        raise ValueError(f"units must be indices in [0, {width - 1}], got {units!r}")
+    W[layer][idx] *= c
+    if b[layer] is not None:
+        b[layer][idx] *= c
+    W[layer + 1][:, idx] /= c
+    return _flat(model, layers, W, b)
+
+
+def barrier(losses: Sequence[float], ts: Sequence[float] | None = None) -> float:
+    """Height of the loss along a path above the straight line between its end values.
+
+    ``max_i [L(t_i) − ((1 − t_i) L(t_0) + t_i L(t_end))]`` with ``t`` rescaled to [0, 1]
+    (``ts=None``: equally spaced). 0 for a path on which the loss is convex or monotone between
+    equal ends; for a straight line between two networks, the "loss barrier" of Frankle et al.
+    (2020) and Entezari et al. (2022).
+    """
+    L = np.asarray(losses, dtype=float)
+    if L.ndim != 1 or L.size < 2 or not np.all(np.isfinite(L)):
+        raise ValueError("losses must be a 1-D sequence of at least 2 finite numbers")
+    t = np.linspace(0, 1, L.size) if ts is None else np.asarray(ts, dtype=float)
+    if t.shape != L.shape or not np.all(np.diff(t) > 0):
+        raise ValueError("ts must be increasing and have as many entries as losses")
+    t = (t - t[0]) / (t[-1] - t[0])
+    return float(np.max(L - ((1 - t) * L[0] + t * L[-1])))
+
+
+def _halves(width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    if width % 2:
+        raise ValueError(f"dropout paths need hidden layers of even width, got {width}")
+    return torch.arange(width // 2), torch.arange(width // 2, width)
+
+
+def dropout_subnetwork(model: nn.Module, theta: torch.Tensor, keep: Sequence[Sequence[bool]]) -> torch.Tensor:
+    """Parameters of ``theta``'s network with the units not in ``keep`` dropped and the kept ones rescaled.
+
+    ``keep[l]`` (one boolean per unit of hidden layer ``l``) marks the units that stay; the
+    outgoing weights of dropped units are set to 0 and those of kept units multiplied by
+    ``width / kept`` (2 when half the units stay) -- one dropout mask, applied with the
+    "inverted dropout" scaling (Kuditipudi et al. 2019's ε-dropout stability asks that some
+    such half-network lose at most ε).
+    """
+    layers, W, b = _layer_params(model, theta)
+    if len(keep) != len(layers) - 1:
+        raise ValueError(f"keep must hold one mask per hidden layer ({len(layers) - 1}), got {len(keep)}")
+    for l, k in enumerate(keep):
+        k = torch.as_tensor(np.asarray(k, dtype=bool))
+        if k.shape != (W[l].shape[0],) or not bool(k.any()):
+            raise ValueError(f"keep[{l}] must be {W[l].shape[0]} booleans with at least one True")
+        W[l + 1][:, ~k] = 0
+        W[l + 1][:, k] *= k.numel() / int(k.sum())
+    return _flat(model, layers, W, b)
+
+
+class DropoutPath(NamedTuple):
+    """A piecewise-linear path between two networks (:func:`dropout_path`).
+
+    ``frames`` (k+1, n_params): the corners of the path, from θ_a to θ_b. ``kinds[i]`` says how
+    segment i (``frames[i] → frames[i+1]``) moves: ``"free"`` (only weights of units whose
+    outgoing weights are 0: the function, hence the loss, is constant) or ``"output"`` (only
+    the output layer: the loss is convex along it). ``labels[i]`` names the network at corner i.
+    """
+
+    frames: torch.Tensor
+    kinds: list[str]
+    labels: list[str]
+
+
+def dropout_path(model: nn.Module, theta_a: torch.Tensor, theta_b: torch.Tensor) -> DropoutPath:
+    """A path from θ_a to θ_b through the networks' dropout subnetworks (after Kuditipudi et al. 2019).
+
+    Every hidden layer (even width n) is split into halves P = units [0, n/2) and Q = [n/2, n).
+    A sheds its Q halves one layer at a time from the top (a copy of the thinner network is
+    built in the units that no longer reach the output, then the output layer switches to it),
+    until it is "A_d": only P halves, outgoing weights doubled. B's half-network "B_d" is built
+    in the free halves and the output layer switches to it; then B's layers are restored one
+    at a time from the bottom, moving units back to their own places where needed. Along
+    ``"free"`` segments the loss is constant, along ``"output"`` segments it is convex, so its
+    maximum over the path is the largest loss at a corner -- θ_a, θ_b and the dropout
+    subnetworks in between. If both networks are ε-dropout stable, the path's barrier is at most ε.
+
+    Works for the core's plain MLPs (``Linear``/activation layers, positively homogeneous
+    activations are not required: only the output layer is interpolated) with even hidden widths.
+    """
+    layers, W, b = _layer_params(model, theta_a)
+    _, Wb, bb = _layer_params(model, theta_b)
+    d = len(layers) - 1
+    widths = [W[l].shape[0] for l in range(d)]
+    H = [_halves(n) for n in widths]
+    r = 2.0
+
+    frames = [_flat(model, layers, W, b)]
+    kinds: list[str] = []
+    labels = ["A"]
+
+    def span(lo: int) -> str:
+        return f"hidden layer {d}" if lo == d else f"hidden layers {lo}–{d}"
+
+    def push(kind: str, label: str) -> None:
+        frames.append(_flat(model, layers, W, b))
+        kinds.append(kind)
+        labels.append(label)
+
+    def moved(rows: torch.Tensor, l: int, src: int) -> torch.Tensor:
+        """``rows`` (incoming weights from hidden layer l) reading half ``1 − src`` instead of half ``src``."""
+        out = torch.zeros_like(rows)
+        out[:, H[l][1 - src]] = rows[:, H[l][src]]
+        return out
+
+    def switch_output(src: int) -> None:
+        W[d] = moved(W[d], d - 1, src)
+
+    def copy_up(start: int, first: Callable[[torch.Tensor, torch.Tensor], tuple]) -> None:
+        """Copy the active units of hidden layers ``start``.. into their free halves (same rank):
+        layer ``start``'s copies get the rows and biases ``first(src, dst)`` returns, every
+        layer above reads the copies below it instead of the originals."""
+        for l in range(start, d):
+            src, dst = H[l][act[l]], H[l][1 - act[l]]
+            if l == start:
+                rows, bias = first(src, dst)
+            else:
+                rows, bias = moved(W[l][src].clone(), l - 1, act[l - 1]), None if b[l] is None else b[l][src]
+            W[l][dst] = rows
+            if b[l] is not None:
+                b[l][dst] = bias
+
+    # --- A sheds its Q halves, top layer first -------------------------------------------
+    act: list[int | None] = [None] * d          # which half holds the active units (None: all)
+    W[d][:, H[d - 1][1]] = 0
+    W[d][:, H[d - 1][0]] *= r
+    act[d - 1] = 0
+    push("output", f"A, hidden layer {d} halved")
+    for m in range(d - 2, -1, -1):
+        def halved(src, dst, m=m):   # the copies of layer m+1 read only layer m's P half, doubled
+            rows = W[m + 1][src].clone()
+            rows[:, H[m][1]] = 0
+            rows[:, H[m][0]] *= r
+            return rows, None if b[m + 1] is None else b[m + 1][src]
+
+        copy_up(m + 1, halved)
+        push("free", f"copy of A with {span(m + 1)} halved, built in unused units")
+        switch_output(act[d - 1])
+        for l in range(m + 1, d):
+            act[l] = 1 - act[l]
+        act[m] = 0
+        push("output", f"A, {span(m + 1)} halved")
+    labels[-1] = "A_d (A's dropout subnetwork)"
+
+    # --- B's dropout subnetwork, in the free halves --------------------------------------
+    for l in range(d):
+        dst = H[l][1 - act[l]]
+        rows = Wb[l][dst].clone()
+        if l > 0:
+            rows[:, H[l - 1][act[l - 1]]] = 0
+            rows[:, H[l - 1][1 - act[l - 1]]] *= r
+        W[l][dst] = rows
+        if b[l] is not None:
+            b[l][dst] = bb[l][dst]
+    push("free", "B_d built in A_d's unused units")
+    out = torch.zeros_like(W[d])
+    out[:, H[d - 1][1 - act[d - 1]]] = Wb[d][:, H[d - 1][1 - act[d - 1]]] * r
+    W[d] = out
+    if b[d] is not None:
+        b[d] = bb[d].clone()
+    act = [1 - a for a in act]
+    own = [True] * d                          # active units sit at their own positions in B
+    push("output", "B_d (B's dropout subnetwork)")
+
+    # --- B's layers restored, bottom layer first -------------------------------------------
+    for m in range(d):
+        if not own[m]:   # move the active units of layers m..d back to their own places first
+            copy_up(m, lambda src, dst, m=m: (W[m][src].clone(), None if b[m] is None else b[m][src]))
+            push("free", f"copy of B's active units of {span(m + 1)} in their own places")
+            switch_output(act[d - 1])
+            for l in range(m, d):
+                act[l], own[l] = 1 - act[l], not own[l]
+            push("output", "the same network, units moved")
+        drop = H[m][1 - act[m]]                    # the half B_d dropped at layer m: B's own units
+        W[m][drop] = Wb[m][drop]
+        if b[m] is not None:
+            b[m][drop] = bb[m][drop]
+        if m + 1 < d:
+            def restored(src, dst, m=m):   # B's kept units of layer m+1, reading all of layer m
+                mine = src if own[m + 1] else dst
+                return Wb[m + 1][mine].clone(), None if bb[m + 1] is None else bb[m + 1][mine]
+
+            copy_up(m + 1, restored)
+            push("free", f"B with {span(m + 2)} halved, built in unused units")
+            switch_output(act[d - 1])
+            for l in range(m + 1, d):
+                act[l], own[l] = 1 - act[l], not own[l]
+            act[m] = None
+            push("output", f"B, {span(m + 2)} halved")
+        else:
+            push("free", f"B's units of hidden layer {d} restored")
+            W[d] = Wb[d].clone()
+            if b[d] is not None:
+                b[d] = bb[d].clone()
+            push("output", "B")
+    return DropoutPath(torch.stack(frames), kinds, labels)
+
+
+def path_losses(model: nn.Module, X: torch.Tensor, y: torch.Tensor, frames: torch.Tensor, points: int = 11,
+                *, loss: str = "cross_entropy") -> tuple[np.ndarray, np.ndarray]:
+    """The loss along the piecewise-linear path through ``frames``: ``(s, losses)``.
+
+    Each segment is sampled at ``points`` equally spaced points (ends included, shared ends
+    once); ``s`` runs from 0 to the number of segments (segment i is ``[i, i + 1]``).
+    """
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise ValueError(f"points must be an integer >= 2, got {points!r}")
+    if not isinstance(frames, torch.Tensor) or frames.ndim != 2 or frames.shape[0] < 2:
+        raise ValueError("frames must be a (k+1, n_params) tensor with k >= 1")
+    u = torch.linspace(0, 1, points, dtype=frames.dtype)[:-1].reshape(-1, 1)
+    pts = [frames[i] + u * (frames[i + 1] - frames[i]) for i in range(frames.shape[0] - 1)] + [frames[-1:]]
+    s = np.concatenate([i + u.numpy().ravel() for i in range(frames.shape[0] - 1)] + [[frames.shape[0] - 1.0]])
+    return s, batched_loss(model, X, y, torch.cat(pts), loss=loss)

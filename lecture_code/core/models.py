@@ -1,4 +1,10 @@
-"""Small torch models, flat-parameter helpers and tiny synthetic data sets.
+"""The book's torch models and flat-parameter loss functions.
+
+Why torch models exist beside the numpy MLP of :mod:`lecture_code.core.mlp`: Hessian-vector
+products, Lanczos spectra and loss landscapes of networks with thousands of parameters need
+autograd (twice) and ``torch.func``; batch normalization, skip connections and the 8×8 digits
+experiments are torch modules. :func:`to_numpy_mlp` turns a plain :func:`mlp` into the numpy
+MLP (same outputs and gradients; tested over random shapes and weights).
 
 Everything second-order in the book (Hessians, Hessian-vector products, eigenvalues) works on
 a **flat 1-D parameter vector**. This module turns an ``nn.Module`` plus data into such a
@@ -24,7 +30,12 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
+
+    raise torch_missing(__name__) from exc
 from torch import nn
 from torch.func import functional_call
 
@@ -38,6 +49,8 @@ __all__ = [
     "unflatten_params",
     "set_flat_params",
     "make_loss_fn",
+    "criterion",
+    "to_numpy_mlp",
     "as_tensors",
     "Residual",
     "ACTIVATIONS",
@@ -55,6 +68,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "linear": nn.Identity,
 }
 
+#: The losses :func:`make_loss_fn` and :func:`~lecture_code.core.torch_bridge.train` accept by name (:func:`criterion`).
 LOSSES: tuple[str, ...] = ("mse", "cross_entropy")
 
 
@@ -221,23 +235,64 @@ def make_loss_fn(
     X, y = as_tensors(X, y)
     if X.ndim < 1 or y.ndim < 1 or X.shape[0] != y.shape[0] or X.shape[0] == 0:
         raise ValueError(f"X and y must have the same (non-zero) number of rows, got {tuple(X.shape)} and {tuple(y.shape)}")
-    if callable(loss):
-        crit = loss
-    elif loss == "mse":
-        def crit(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-            if target.ndim == 1 and out.ndim == 2 and out.shape[1] == 1:
-                out = out[:, 0]
-            return ((out - target) ** 2).mean()
-    elif loss == "cross_entropy":
-        if y.dtype not in (torch.int64, torch.int32):
-            raise ValueError(f"cross_entropy needs integer class labels y, got dtype {y.dtype}")
-
-        def crit(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-            return torch.nn.functional.cross_entropy(out, target)
-    else:
-        raise ValueError(f"loss must be one of {LOSSES} or a callable, got {loss!r}")
+    crit = criterion(loss, y)
 
     def loss_fn(theta: torch.Tensor) -> torch.Tensor:
         return crit(functional_call(model, unflatten_params(model, theta), (X,)), y)
 
     return loss_fn
+
+
+def criterion(loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+              y: torch.Tensor) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The loss ``(output, target) -> scalar`` named by ``loss`` for targets like ``y``.
+
+    ``"mse"``: mean of squared errors ``mean((output - target)²)``, a 1-D target compared with a
+    single-output model's column; ``"cross_entropy"``: mean cross-entropy with integer labels; a
+    callable is returned as it is. The one definition :func:`make_loss_fn` and
+    :func:`lecture_code.core.torch_bridge.train` use.
+    """
+    if callable(loss):
+        return loss
+    if loss == "mse":
+        def mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+            if target.ndim == 1 and out.ndim == 2 and out.shape[1] == 1:
+                out = out[:, 0]
+            return ((out - target) ** 2).mean()
+
+        return mse
+    if loss == "cross_entropy":
+        if y.dtype not in (torch.int64, torch.int32):
+            raise ValueError(f"cross_entropy needs integer class labels y, got dtype {y.dtype}")
+
+        def cross_entropy(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.cross_entropy(out, target)
+
+        return cross_entropy
+    raise ValueError(f"loss must be one of {LOSSES} or a callable, got {loss!r}")
+
+
+def to_numpy_mlp(model: nn.Module) -> tuple[Any, np.ndarray]:
+    """The numpy MLP computing what the torch ``model`` computes, and its flat parameters.
+
+    ``model`` must be a plain :func:`mlp` with one output: ``Linear`` layers with biases and one
+    hidden activation between them, ``tanh`` or ``relu`` (those of :class:`lecture_code.core.mlp.MLP`).
+    Returns ``(MLP, theta)`` with ``theta`` of shape ``(P,)`` (float64, a copy).
+    """
+    from lecture_code.core.mlp import MLP
+
+    numpy_name = {nn.Tanh: "tanh", nn.ReLU: "relu"}
+    layers = list(model) if isinstance(model, nn.Sequential) else []
+    linears = layers[0::2]
+    acts = layers[1::2]
+    names = {numpy_name.get(type(a)) for a in acts}
+    if (not linears or len(linears) != len(acts) + 1 or not all(isinstance(m, nn.Linear) and m.bias is not None
+                                                                 for m in linears)
+            or len(names) > 1 or None in names or linears[-1].out_features != 1):
+        raise ValueError("model must be an mlp(...) of Linear layers with biases, one tanh or relu activation "
+                         f"between them and one output, got {model}")
+    sizes = (linears[0].in_features, *(m.out_features for m in linears))
+    net = MLP(sizes, names.pop() if names else "tanh")
+    theta = net.pack([(m.weight.detach().cpu().double().numpy(), m.bias.detach().cpu().double().numpy())
+                      for m in linears])
+    return net, theta

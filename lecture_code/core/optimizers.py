@@ -24,16 +24,27 @@ average: momentum's first moment, RMSprop's and Adam's second moment), :func:`de
 (Adam's bias correction), :func:`running_max` (AMSGrad's part) and :func:`rms_normalize`
 (divide by the root of a second moment, with ε inside or outside the root).
 
-**One rule per transformation, for arrays and for floats.** Each transformation's update is
-one *scalar-generic* function ``step(u, state, t, xp) -> (u, state)`` kept beside its
-constructor (as ``torch.optim`` keeps its kernels beside ``Adam``). It uses only arithmetic
-and ``xp.sqrt`` / ``xp.maximum``, so the same function runs on numpy arrays (``xp = numpy``,
-the :attr:`Optimizer.update` every caller uses) and on one Python float per coordinate
-(``xp = FLOATS``, the fast 2-D path of :mod:`lecture_code.core.runner`, fast enough for
-sliders). A rule that needs the parameters themselves (:func:`add_decayed_weights`) takes
-them as a fifth argument, ``step(u, state, t, xp, w)``. Only :func:`clip_by_norm` looks at the
-whole gradient vector; its rule takes the squared norm. ``tests/test_runner.py`` checks that
-both paths give the same numbers.
+**One truth: ``update``.** What an optimizer does is its :attr:`Optimizer.update`, and
+every path runs it: :func:`lecture_code.core.runner.run`, the torch bridge, a chapter's own
+loop. An optimizer you build yourself, ``Optimizer(init, update, name, kind)``, is run
+through its ``update``, always.
+
+The library's own transformations are written so that one fast path can replay them without
+restating them: each rule is one *scalar-generic* function ``step(u, state, t, xp) -> (u,
+state)`` kept beside its constructor (as ``torch.optim`` keeps its kernels beside ``Adam``),
+using only arithmetic and ``xp.sqrt`` / ``xp.maximum``. ``update`` calls it on numpy arrays
+(``xp = numpy``); the runner's fast 2-D path (:mod:`lecture_code.core.runner`) calls the
+*same* function on one Python float per coordinate (``xp = FLOATS``), fast enough for
+sliders. A rule that needs the parameters themselves (:func:`add_decayed_weights`) takes them
+as a fifth argument, ``step(u, state, t, xp, w)``; only :func:`clip_by_norm` looks at the whole
+gradient vector (its rule takes the squared norm). The fast path is taken only where it
+provably computes what ``update`` computes: for an optimizer whose ``init``/``update`` the
+library itself built from those rules (its constructors and :func:`chain` of them; checked by
+:func:`fast_parts`, never by the name or the ``parts`` a caller passes). A rule you write with
+:func:`elementwise`, a schedule you pass to :func:`scale_by_schedule` and any hand-built
+optimizer run through ``update``. ``tests/test_runner.py`` checks over random chains,
+random hand-built optimizers, objectives and starts (hypothesis) that every path gives the
+same trajectory.
 
 **Fail fast.** Hyperparameters are checked when an optimizer is built (``ValueError`` naming
 the parameter and its range), and ``update`` refuses a gradient whose shape differs from the
@@ -84,6 +95,7 @@ __all__ = [
     "Optimizer",
     "Part",
     "FLOATS",
+    "fast_parts",
     "ema",
     "debias",
     "running_max",
@@ -154,18 +166,58 @@ class Optimizer(NamedTuple):
     ----------
     init : ``params -> state``
     update : ``(grads, state, params) -> (updates, state)``; ``params + updates`` is the next
-        iterate.
+        iterate. This is what the optimizer does, on every path.
     name : short human-readable name used in legends.
     kind : the method it is (``"gd"``, ``"momentum"``, ``"adam"``, ...): figures choose its
         colour by this role (:func:`lecture_code.core.plotting.color`), never by its name.
-    parts : the rules this optimizer is a chain of, in order.
+    parts : the library's own record of the rules it built this optimizer from, in order
+        (filled in by its constructors and :func:`chain`; ``()`` for an optimizer you build
+        yourself). The runner's fast path replays them only when they are the very rules
+        this ``init``/``update`` were built from (:func:`fast_parts`); passing parts of your
+        own changes nothing: your ``update`` runs.
+
+    Examples
+    --------
+    A hand-built optimizer runs through its own ``update``::
+
+        def init(w): return ()
+        def update(g, state, w): return -0.1 * g, state
+        mine = Optimizer(init, update, "mine", "gd")
+        run(mine, narrow_valley(), (10.0, 10.0), 3)        # the same points as run(sgd(0.1), ...)
     """
 
     init: Callable[[Array], Any]
     update: Callable[[Array, Any, Array], tuple[Array, Any]]
     name: str
     kind: str
+    parts: tuple[Part, ...] = ()
+
+
+class _Built(NamedTuple):
+    """What the library built an ``update`` function from (kept on the function itself)."""
+
+    init: Callable
     parts: tuple[Part, ...]
+
+
+def _library_optimizer(init: Callable, update: Callable, name: str, kind: str, parts: tuple[Part, ...]) -> Optimizer:
+    """An optimizer whose ``init``/``update`` the library built from ``parts`` (fast-path eligible)."""
+    update._built_from = _Built(init, parts)  # type: ignore[attr-defined]
+    return Optimizer(init, update, name, kind, parts)
+
+
+def fast_parts(optimizer: Optimizer) -> tuple[Part, ...] | None:
+    """The rules the runner's fast path may replay for ``optimizer``, or ``None``.
+
+    They are returned only when the library itself built this very ``init``/``update`` pair
+    from them (so replaying them on floats computes what ``update`` computes on arrays); for
+    anything else -- a hand-built optimizer, a chain containing one, an optimizer whose
+    ``init``, ``update`` or ``parts`` were replaced -- ``None``: it runs through ``update``.
+    """
+    built = getattr(optimizer.update, "_built_from", None)
+    if isinstance(built, _Built) and built.init is optimizer.init and built.parts is optimizer.parts:
+        return optimizer.parts
+    return None
 
 
 # --------------------------------------------------------------------------- the named parts
@@ -220,25 +272,8 @@ def _check_shape(g: Array, params: Any, state_field: Any = None) -> None:
         raise ValueError(f"grads must have the shape of the parameters {tuple(ref)}, got shape {g.shape}")
 
 
-def elementwise(step: Callable, start: tuple = (), *, name: str = "custom", kind: str | None = None,
-                state: type | None = None, uses_params: bool = False) -> Optimizer:
-    """An :class:`Optimizer` from one scalar-generic rule: how every transformation here is made.
-
-    ``step(u, state, t, xp) -> (u, state)`` gets one coordinate's update ``u`` (a float) or
-    all of them (a numpy array), the tuple of state fields, the step number ``t`` (1, 2, ...)
-    and the namespace ``xp`` to take ``sqrt`` / ``maximum`` from. ``start`` holds the initial
-    state fields. Write the rule with arithmetic and ``xp`` only and it runs on arrays (this
-    :attr:`~Optimizer.update`) and on floats (the runner's fast 2-D path)::
-
-        def sign_step(u, state, t, xp):          # signSGD's direction, u / |u|
-            return u / xp.sqrt(u * u + 1e-30), state
-        signsgd = chain(elementwise(sign_step, name="sign"), scale(-0.01))
-
-    With ``uses_params=True`` the rule gets the parameters too, ``step(u, state, t, xp, w)``
-    (one coordinate's parameter, or the array), and ``update`` needs ``params``.
-    ``update`` refuses a gradient whose shape differs from the parameters' (or, without
-    ``params``, from the state's).
-    """
+def _functions(step: Callable, start: tuple, name: str, state: type | None, uses_params: bool) -> tuple[Callable, Callable]:
+    """``init`` and ``update`` applying one scalar-generic rule to numpy arrays."""
     fields = tuple(f"field{i}" for i in range(len(start)))
     state_cls = state or _states("ElementwiseState", fields)
     with_params = bool(uses_params)
@@ -259,7 +294,40 @@ def elementwise(step: Callable, start: tuple = (), *, name: str = "custom", kind
             u, new = step(g, tuple(st[1:]), t, np)
         return u, state_cls(t, *new)
 
-    return Optimizer(init, update, name, kind or name, (Part(step, tuple(start), uses_params=with_params),))
+    return init, update
+
+
+def elementwise(step: Callable, start: tuple = (), *, name: str = "custom", kind: str | None = None,
+                state: type | None = None, uses_params: bool = False) -> Optimizer:
+    """An :class:`Optimizer` from one elementwise rule of your own (the form of every rule here).
+
+    ``step(u, state, t, xp) -> (u, state)`` gets all coordinates' updates ``u`` (a numpy
+    array), the tuple of state fields, the step number ``t`` (1, 2, ...) and the namespace
+    ``xp`` (numpy) to take ``sqrt`` / ``maximum`` from. ``start`` holds the initial state
+    fields (numbers, or one per coordinate)::
+
+        def sign_step(u, state, t, xp):          # signSGD's direction, u / |u|
+            return u / xp.sqrt(u * u + 1e-30), state
+        signsgd = chain(elementwise(sign_step, name="sign"), scale(-0.01))
+
+    With ``uses_params=True`` the rule gets the parameters too, ``step(u, state, t, xp, w)``,
+    and ``update`` needs ``params``. ``update`` refuses a gradient whose shape differs from the
+    parameters' (or, without ``params``, from the state's).
+
+    Your rule runs through ``update`` on every path: the runner's fast 2-D path replays only
+    the library's own rules, whose float and array forms are the same function by
+    construction (see the module docstring).
+    """
+    init, update = _functions(step, tuple(start), name, state, uses_params)
+    return Optimizer(init, update, name, kind or name)
+
+
+def _transformation(step: Callable, start: tuple, *, name: str, kind: str, state: type, uses_params: bool = False,
+                    factor: Any = None) -> Optimizer:
+    """One of the library's own transformations: its rule on arrays, recorded for the fast path."""
+    init, update = _functions(step, tuple(start), name, state, uses_params)
+    part = Part(step, tuple(start), factor=factor, uses_params=bool(uses_params))
+    return _library_optimizer(init, update, name, kind, (part,))
 
 
 class ChainState(NamedTuple):
@@ -291,7 +359,10 @@ def chain(*optimizers: Optimizer) -> Optimizer:
         return u, ChainState(tuple(new_states))
 
     name = " → ".join(o.name for o in optimizers)
-    return Optimizer(init, update, name, optimizers[-1].kind, tuple(p for o in optimizers for p in o.parts))
+    kind = optimizers[-1].kind
+    if all(fast_parts(o) is not None for o in optimizers):
+        return _library_optimizer(init, update, name, kind, tuple(p for o in optimizers for p in o.parts))
+    return Optimizer(init, update, name, kind)
 
 
 def named(optimizer: Optimizer, name: str, kind: str | None = None) -> Optimizer:
@@ -320,8 +391,7 @@ def scale(step_size: float | Sequence[float]) -> Optimizer:
     def step(u, state, t, xp):
         return factor * u, state
 
-    opt = elementwise(step, (), name="scale", kind="scale", state=ScaleState)
-    return opt._replace(parts=(Part(step, (), factor=factor),))
+    return _transformation(step, (), name="scale", kind="scale", state=ScaleState, factor=factor)
 
 
 def scale_by_schedule(schedule: Callable[[int], float]) -> Optimizer:
@@ -333,13 +403,21 @@ def scale_by_schedule(schedule: Callable[[int], float]) -> Optimizer:
 
     ``chain(scale_by_amsgrad(ρ1, ρ2, δ), scale_by_schedule(lambda t: −η / sqrt(t)))`` is AMSGrad
     with the decaying steps ``η/√t`` of Reddi et al.'s convergence theorem. (optax counts
-    from 0; here ``t`` is the step number, as in Adam's bias correction.)
+    from 0; here ``t`` is the step number, as in Adam's bias correction.) ``schedule(t)`` must
+    return one number (``ValueError`` otherwise). The schedule is your function, so this part
+    runs through ``update`` on every path (never the runner's fast path).
     """
     if not callable(schedule):
         raise ValueError(f"schedule must be a function of the step number t = 1, 2, ..., got {schedule!r}")
 
+    def factor(t: int) -> float:
+        value = schedule(t)
+        if isinstance(value, bool) or np.ndim(value) != 0:
+            raise ValueError(f"schedule(t) must return one number, got {value!r} at t = {t}")
+        return value
+
     def step(u, state, t, xp):
-        return schedule(t) * u, state
+        return factor(t) * u, state
 
     return elementwise(step, (), name="schedule", kind="scale", state=ScaleState)
 
@@ -363,7 +441,7 @@ def add_decayed_weights(weight_decay: float) -> Optimizer:
     def step(u, state, t, xp, w):
         return u + lam * w, state
 
-    return elementwise(step, (), name="add_decayed_weights", kind="scale", state=ScaleState, uses_params=True)
+    return _transformation(step, (), name="add_decayed_weights", kind="scale", state=ScaleState, uses_params=True)
 
 
 def _coupled_decay(weight_decay: float) -> tuple[Optimizer, ...]:
@@ -408,7 +486,7 @@ def clip_by_norm(max_norm: float) -> Optimizer:
         f = factor(float(np.sum(g * g)), FLOATS)
         return (g * f if f != 1.0 else g), state
 
-    return Optimizer(init, update, f"clip ‖g‖≤{h:g}", "clip", (Part(factor, (), elementwise=False),))
+    return _library_optimizer(init, update, f"clip ‖g‖≤{h:g}", "clip", (Part(factor, (), elementwise=False),))
 
 
 TraceState = _states("TraceState", ["velocity"])
@@ -435,7 +513,7 @@ def trace(decay: float, nesterov: bool = False, dampening: float = 0.0) -> Optim
         v = u if t == 1 else b * state[0] + keep * u
         return (u + b * v if nesterov else v), (v,)
 
-    return elementwise(step, (0.0,), name="trace", kind="momentum", state=TraceState)
+    return _transformation(step, (0.0,), name="trace", kind="momentum", state=TraceState)
 
 
 SumOfSquaresState = _states("SumOfSquaresState", ["sum_sq"])
@@ -450,7 +528,7 @@ def scale_by_sum_of_squares(eps: float = 1e-10, initial_accumulator_value: float
         s = state[0] + u * u
         return u / (xp.sqrt(s) + e), (s,)
 
-    return elementwise(step, (acc0,), name="scale_by_sum_of_squares", kind="adagrad", state=SumOfSquaresState)
+    return _transformation(step, (acc0,), name="scale_by_sum_of_squares", kind="adagrad", state=SumOfSquaresState)
 
 
 RMSState = _states("RMSState", ["sq_avg"])
@@ -466,7 +544,7 @@ def scale_by_rms(decay: float = 0.99, eps: float = 1e-6, eps_inside_sqrt: bool =
         r = ema(state[0], u * u, rho)
         return rms_normalize(u, r, e, inside, xp), (r,)
 
-    return elementwise(step, (0.0,), name="scale_by_rms", kind="rmsprop", state=RMSState)
+    return _transformation(step, (0.0,), name="scale_by_rms", kind="rmsprop", state=RMSState)
 
 
 AdamState = _states("AdamState", ["mu", "nu"])
@@ -498,7 +576,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, eps_
             return rms_normalize(debias(s, rho1, t), debias(r, rho2, t), e, inside, xp), (s, r)
         return rms_normalize(s, r, e, inside, xp), (s, r)
 
-    return elementwise(step, (0.0, 0.0), name="scale_by_adam", kind="adam", state=AdamState)
+    return _transformation(step, (0.0, 0.0), name="scale_by_adam", kind="adam", state=AdamState)
 
 
 def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, eps_inside_sqrt: bool = True,
@@ -526,7 +604,7 @@ def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, e
             return rms_normalize(debias(s, rho1, t), debias(r_max, rho2, t), e, inside, xp), (s, r, r_max)
         return rms_normalize(s, r_max, e, inside, xp), (s, r, r_max)
 
-    return elementwise(step, (0.0, 0.0, 0.0), name="scale_by_amsgrad", kind="amsgrad", state=AMSGradState)
+    return _transformation(step, (0.0, 0.0, 0.0), name="scale_by_amsgrad", kind="amsgrad", state=AMSGradState)
 
 
 # --------------------------------------------------------------------------- the optimizers
@@ -623,7 +701,9 @@ def momentum(lr: float, beta: float = 0.9, nesterov: bool = False, dampening: fl
     Notes
     -----
     Matches ``torch.optim.SGD(lr, momentum=β, nesterov=…, dampening=…, weight_decay=…)`` to
-    rounding.
+    rounding for β > 0 (tested over random hyperparameters). With ``momentum=0`` torch keeps no
+    buffer at all, so it ignores ``dampening``; here ``β = 0`` still scales every gradient after
+    the first by ``1 − dampening`` (use :func:`sgd` for plain gradient descent).
     """
     eta = float(check_positive(lr, "lr"))
     parts = (*_coupled_decay(weight_decay), trace(beta, nesterov=nesterov, dampening=dampening), scale(-eta))

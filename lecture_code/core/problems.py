@@ -201,11 +201,11 @@ def gradient_noise(steps: int, sigma: tuple[float, float] = (0.0, 1.0), seed: in
 
 @dataclass(frozen=True)
 class LeastSquares:
-    """L(w) = ½ ‖X w − y‖² / n, an objective for :func:`lecture_code.core.runner.run` in any dimension."""
+    """L(w) = ½ ‖X w − y‖² / n in any dimension: an :class:`~lecture_code.core.runner.Objective` for
+    :func:`~lecture_code.core.runner.run` (``f`` and ``grad`` also take many points, shape ``(..., dim)``)."""
 
     X: np.ndarray
     y: np.ndarray
-    vectorized: bool = True
 
     @property
     def dim(self) -> int:

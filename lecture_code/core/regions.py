@@ -1,6 +1,6 @@
 """How many regions do ``n`` hyperplanes carve out of ``d``-dimensional space?
 
-The lecture (seed 000, part 7) answers with a *tilting argument*: start from ``n``
+The lecture (*Deep Nets 3*, EPFL, part 7) answers with a *tilting argument*: start from ``n``
 hyperplanes that are "vertical" in the last coordinate (so the picture is really
 ``(d-1)``-dimensional), then tilt them one by one; every tilt adds as many regions as the
 tilted hyperplane gains crossings. The result, for hyperplanes in general position, is
@@ -404,7 +404,10 @@ class ReluNet:
     """Hidden layers ``h_l = relu(W_l h_{l-1} + b_l)`` with ``h_0 = x`` in ``R^2``.
 
     ``weights[l]`` has shape ``(n_{l+1}, n_l)``. The linear read-out is irrelevant to the
-    regions and is left out."""
+    regions and is left out. These are the hidden layers of a ReLU
+    :class:`~lecture_code.core.mlp.MLP` in the form :meth:`~lecture_code.core.mlp.MLP.layers`
+    gives (``ReluNet(*zip(*net.layers(theta)[:-1]))``); region counting keeps them as a pair of
+    tuples because it reads one layer at a time and never trains or evaluates a read-out."""
 
     weights: tuple[Array, ...]
     biases: tuple[Array, ...]

@@ -19,6 +19,12 @@ so ``∂²F/∂w_i² = I/2 + Σ_{j≠i} ∂g(w_i, w_j)/∂w - Σ_l ∂g(w_i, v_l
 ``∂²F/∂w_i∂w_j = ∂g(w_i, w_j)/∂u``. Everything is batched over leading axes: an array of shape
 ``(runs, n, d)`` holds many students at once.
 
+Why the students here are weight arrays ``W`` and not parameters of the numpy MLP
+(:mod:`lecture_code.core.mlp`): the loss is a *population* loss, an expectation over
+``x ~ N(0, I)`` in closed form, not a loss on data; the paper's network has no biases and its
+output weights are fixed to one, so ``W`` is all there is; and a thousand students of the
+protocol descend as one numpy computation on ``(runs, n, d)``.
+
 The protocol (:func:`run_experiment`) is the paper's, as its authors' code runs it
 (github.com/ItaySafran/OneLayerGDconvergence, ``GD_code/findBadMinima.m`` and ``findMinimum.m``):
 
@@ -46,6 +52,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
@@ -73,6 +80,8 @@ __all__ = [
     "two_sample_z",
     "load_results",
     "results_table",
+    "family_mix",
+    "families_table",
 ]
 
 TWO_PI = 2 * math.pi
@@ -87,7 +96,7 @@ LAMBDA_TOL = 1e-6
 #: The authors' divergence guard: restart with half the step when ``|2π ∂F/∂w_i| > 1e4``.
 _DIVERGENCE = 1e4 / TWO_PI
 
-#: Safran & Shamir (2018), Tables 1 (n = k) and 2 (n = k + 1), as quoted in the lecture (seed 002):
+#: Safran & Shamir (2018), Tables 1 (n = k) and 2 (n = k + 1), as quoted in the lecture (Hung-yi Lee, *Optimization*):
 #: (k, n) -> (% of 1000 runs converging to a spurious local minimum, average minimal Hessian
 #: eigenvalue, average objective value at those minima).
 PUBLISHED: dict[tuple[int, int], tuple[float, float, float]] = {
@@ -324,6 +333,9 @@ def descend(W0: np.ndarray, k: int, lr: float = LR, tol: float = GRAD_TOL, max_s
     last_loss = np.full(W.shape[0], np.inf)
     max_increase = 0.0
     active = np.arange(W.shape[0])
+    # Plain gradient descent written out, not an optimizer of lecture_code.core.optimizers: every
+    # run has its own step (halved by the authors' divergence guard) and only the runs still
+    # moving are updated, while an optimizer's update takes one array and one learning rate.
     for t in range(max_steps + 1):
         if active.size == 0:
             break
@@ -498,4 +510,39 @@ def results_table(data: dict) -> str:
             f"{f(r['mean_min_eigenvalue'], '.4f'):>7} {f(r['mean_loss_local'], '.4f'):>7} | "
             f"{pub:>9} {f(p.get('mean_min_eigenvalue'), '.4f'):>7} {f(p.get('mean_loss_local'), '.3f'):>6} | "
             f"{f(r.get('z'), '+.1f'):>5}")
+    return "\n".join(lines)
+
+
+def _half_unit(printed: float) -> float:
+    """Half a unit of the last digit of a printed decimal (0.022 -> 0.0005)."""
+    decimals = len(repr(printed).split(".")[1]) if "." in repr(printed) else 0
+    return 0.5 * 10.0**-decimals
+
+
+def family_mix(row: dict) -> dict:
+    """The spurious minima of one setting split into its most frequent kind and the rest.
+
+    Returns the main kind's loss and λ_min, the share of the other kinds and their mean loss, and
+    the share of other kinds that the published mean loss would need (to its printed precision,
+    with the losses of the kinds measured here) and its ratio to the measured share.
+    """
+    fams = sorted(row["families"], key=lambda f: -f["count"])
+    main, rest = fams[0], fams[1:]
+    n_rest = sum(f["count"] for f in rest)
+    rest_loss = sum(f["loss"] * f["count"] for f in rest) / n_rest if n_rest else float("nan")
+    target = row["published"]["mean_loss_local"] - _half_unit(row["published"]["mean_loss_local"])
+    needed = (target - main["loss"]) / (rest_loss - main["loss"]) if n_rest else float("nan")
+    share = n_rest / row["local"]
+    return dict(kinds=len(fams), main_loss=main["loss"], main_lambda=main["min_eigenvalue"],
+                other_share=share, other_loss=rest_loss, needed_share=needed,
+                needed_ratio=needed / share if share else float("nan"))
+
+
+def families_table(data: dict, settings: Sequence[tuple[int, int]]) -> str:
+    """The kinds of spurious minima found in some settings: loss, mean λ_min and how many runs."""
+    by = {(r["k"], r["n"]): r for r in data["rows"]}
+    lines = [f"{'k':>3} {'n':>3} | {'loss':>7} {'λ_min':>7} {'runs':>5}"]
+    for k, n in settings:
+        for f in sorted(by[(k, n)]["families"], key=lambda f: -f["count"]):
+            lines.append(f"{k:>3} {n:>3} | {f['loss']:>7.4f} {f['min_eigenvalue']:>7.4f} {f['count']:>5}")
     return "\n".join(lines)

@@ -19,37 +19,44 @@ the iterate itself). :attr:`Trajectory.status` is a ready-made message for
 :func:`lecture_code.core.plotting.status_annotation` ("GD diverged at step 12", "GD: non-finite
 gradient at step 7").
 
-Two code paths give the same numbers (``tests/test_runner.py``):
+What ``run`` minimizes is any :class:`Objective`: an object with ``dim``, ``f(point)`` and
+``grad(point)`` (a :class:`~lecture_code.core.surfaces.Surface`, a
+:class:`~lecture_code.core.problems.LeastSquares` problem, the loss of a small network, or a
+class of your own). Anything else is refused with a message naming what is missing.
 
-* the **array path** calls the optimizer's ``init``/``update`` on numpy arrays; any
-  dimension, any objective with ``f(points)`` and ``grad(point)``;
-* the **fast path** for 2-D objectives (a :class:`lecture_code.core.surfaces.Surface` or anything
-  with float ``grad_expr(x, y)``) calls the *same* rules (each transformation's scalar-generic
-  ``step``, see :mod:`lecture_code.core.optimizers`) on one Python float per coordinate, about
-  10-20 times faster than stepping numpy arrays: a whole race of optimizers over 500 steps fits
-  in one slider move (``make bench``). It is used automatically when it applies (``fast=None``).
-  Its loop does no extra test per step: a non-finite gradient turns the iterate non-finite
-  (every rule here propagates NaN), which stops the run, and the gradient norms computed
-  afterwards at every point name the reason, and cut the run where a user-defined rule
-  swallowed a NaN.
+What an optimizer does is its ``update`` (:mod:`lecture_code.core.optimizers`), and ``run``
+calls it at every step. One optimization is taken where it provably computes the same thing:
+the **fast 2-D path**, for a library optimizer (one whose ``init``/``update`` the library built
+from its own rules, :func:`~lecture_code.core.optimizers.fast_parts`) on a 2-D
+:class:`~lecture_code.core.surfaces.Surface`. It calls the *same* rules (each transformation's
+scalar-generic ``step``) on one Python float per coordinate with the surface's own gradient
+formula ``grad_expr``, about 10-20 times faster than stepping numpy arrays: a whole race of
+optimizers over 500 steps fits in one slider move (``make bench``). It is used automatically
+when it applies (``fast=None``); ``tests/test_runner.py`` checks with random chains, random
+hand-built optimizers, random surfaces and starts that every path gives the same trajectory.
+Its loop does no extra test per step: a non-finite gradient turns the iterate non-finite
+(every rule here propagates NaN), which stops the run, and the gradient norms computed
+afterwards at every point name the reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from lecture_code.core.optimizers import FLOATS, Optimizer, Part
+from lecture_code.core.optimizers import FLOATS, Optimizer, Part, fast_parts
+from lecture_code.core.surfaces import Surface
 from lecture_code.core.validate import check_int
 
 __all__ = [
+    "Objective",
+    "check_objective",
     "Trajectory",
     "run",
     "run_many",
-    "fast_grad",
     "DEFAULT_LIMIT",
     "DIVERGED",
     "NONFINITE_GRADIENT",
@@ -113,24 +120,68 @@ class Trajectory:
         return f"{self.name} diverged at step {self.diverged_at}"
 
 
-# ----------------------------------------------------------------------------- input checks
+# ----------------------------------------------------------------------------- objectives
 
 
-def _dimension(objective: Any) -> int | None:
-    if hasattr(objective, "grad_expr"):  # a 2-D Surface
-        return 2
-    return getattr(objective, "dim", None)
+@runtime_checkable
+class Objective(Protocol):
+    """What :func:`run` minimizes: a function on ``R^dim`` and its gradient.
+
+    Implement these three members and ``run`` accepts your object (no base class needed)::
+
+        class Bowl:
+            dim = 2
+            def f(self, w):    return float(w[0] ** 2 + 10 * w[1] ** 2)
+            def grad(self, w): return np.array([2 * w[0], 20 * w[1]])
+
+        run(adam(0.1), Bowl(), (1.0, 1.0), 100)
+
+    The library's own objectives implement it: every
+    :class:`~lecture_code.core.surfaces.Surface` and :class:`~lecture_code.core.problems.LeastSquares`.
+
+    Attributes
+    ----------
+    dim : int
+        The number of coordinates of a point.
+    f(point) : float
+        The value at one point of shape ``(dim,)``.
+    grad(point) : array of shape ``(dim,)``
+        The gradient at one point.
+    """
+
+    dim: int
+
+    def f(self, point: np.ndarray) -> float: ...
+
+    def grad(self, point: np.ndarray) -> np.ndarray: ...
 
 
-def _check_start(x0: Any, objective: Any) -> np.ndarray:
+#: The members of :class:`Objective`, with what each must be (for the error message).
+_MEMBERS = (("dim", "the number of coordinates"), ("f", "f(point), the value at a point"),
+            ("grad", "grad(point), the gradient at a point"))
+
+
+def check_objective(objective: Any) -> int:
+    """Return ``objective.dim`` if ``objective`` implements :class:`Objective`; else ``ValueError``
+    naming what is missing."""
+    missing = [what for name, what in _MEMBERS
+               if not hasattr(objective, name) or (name != "dim" and not callable(getattr(objective, name)))]
+    if missing:
+        raise ValueError(f"objective must implement Objective (dim, f(point), grad(point)); "
+                         f"{type(objective).__name__} has no {', no '.join(missing)}")
+    dim = objective.dim
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+        raise ValueError(f"objective.dim must be an integer >= 1, got {dim!r}")
+    return int(dim)
+
+
+def _check_start(x0: Any, dim: int) -> np.ndarray:
     try:
         x = np.array(x0, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"x0 must be a 1-D array of numbers, got {x0!r}") from None
-    d = _dimension(objective)
-    if x.ndim != 1 or (d is not None and x.shape[0] != d):
-        want = f"({d},)" if d is not None else "(d,)"
-        raise ValueError(f"x0 must have shape {want}, got shape {x.shape}")
+    if x.shape != (dim,):
+        raise ValueError(f"x0 must have shape ({dim},), got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"x0 must be finite, got {x0!r}")
     return x
@@ -154,37 +205,30 @@ def _check_limit(limit: Any) -> float:
     return v
 
 
-# ----------------------------------------------------------------------------- objectives
+def _value(objective: Objective, x: np.ndarray) -> float:
+    v = np.asarray(objective.f(x), dtype=np.float64)
+    if v.size != 1:
+        raise ValueError(f"objective.f(point) must return one number, got shape {v.shape}")
+    return float(v.reshape(()))
 
 
-def _f_many(objective: Any, points: np.ndarray) -> np.ndarray:
+def _gradient(objective: Objective, x: np.ndarray) -> np.ndarray:
+    g = np.asarray(objective.grad(x), dtype=np.float64)
+    if g.shape != x.shape:
+        raise ValueError(f"objective.grad(point) must return shape {x.shape} like the point, got shape {g.shape}")
+    return g
+
+
+def _surface_values(surface: Surface, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Losses and gradient norms at many points of a surface, in one vectorized evaluation of its
+    formulas (the fast path's evaluation: no per-point checks)."""
+    x, y = points[:, 0], points[:, 1]
     with np.errstate(all="ignore"):
-        if hasattr(objective, "expr"):
-            return np.asarray(objective.expr(points[:, 0], points[:, 1]), dtype=np.float64) + 0.0 * points[:, 0]
-        return np.asarray(objective.f(points), dtype=np.float64).reshape(len(points))
-
-
-def _grad_many(objective: Any, points: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        if hasattr(objective, "grad_expr"):
-            gx, gy = objective.grad_expr(points[:, 0], points[:, 1])
-            return np.stack(np.broadcast_arrays(np.asarray(gx, float), np.asarray(gy, float)), axis=-1)
-        if getattr(objective, "vectorized", False):
-            return np.asarray(objective.grad(points), dtype=np.float64)
-        return np.stack([np.asarray(objective.grad(p), dtype=np.float64) for p in points])
-
-
-def _grad_one(objective: Any) -> Callable[[np.ndarray], np.ndarray]:
-    if hasattr(objective, "grad_expr"):
-        ge = objective.grad_expr
-        f64 = np.float64  # numpy scalars overflow to inf instead of raising
-        return lambda p: np.array(ge(f64(p[0]), f64(p[1])), dtype=np.float64)
-    return lambda p: np.asarray(objective.grad(p), dtype=np.float64)
-
-
-def fast_grad(objective: Any) -> Callable[[float, float], tuple[float, float]] | None:
-    """The float gradient ``(x, y) -> (gx, gy)`` the fast path uses (a surface's ``grad_expr``), or ``None``."""
-    return getattr(objective, "grad_expr", None)
+        losses = np.asarray(surface.expr(x, y), dtype=np.float64) + 0.0 * x
+        gx, gy = surface.grad_expr(x, y)
+        gx, gy = np.broadcast_arrays(np.asarray(gx, float), np.asarray(gy, float))
+        gnorms = np.sqrt(gx * gx + gy * gy)
+    return losses, gnorms
 
 
 # ----------------------------------------------------------------------------- the fast path
@@ -197,13 +241,23 @@ def _coordinate(value: Any, i: int) -> float:
     return float(value[i]) if np.ndim(value) else float(value)
 
 
-def _fast_parts(optimizer: Optimizer) -> tuple[Part, ...] | None:
-    """The optimizer's parts if the fast path can run them on 2 coordinates, else ``None``."""
-    for part in optimizer.parts:
+def _fast_plan(optimizer: Optimizer, objective: Any, dim: int) -> tuple[Part, ...] | None:
+    """The rules the fast path replays, if it computes what ``update`` computes here, else ``None``.
+
+    It does when the library built the optimizer from its own rules (:func:`fast_parts`), the
+    objective is a 2-D :class:`Surface` (whose ``grad`` is its ``grad_expr``) and every
+    per-coordinate constant of the rules (a unit-wise learning rate) has 2 entries.
+    """
+    if dim != 2 or not isinstance(objective, Surface):
+        return None
+    parts = fast_parts(optimizer)
+    if parts is None:
+        return None
+    for part in parts:
         for v in (*part.start, part.factor):
             if v is not None and not isinstance(v, float) and np.ndim(v) and np.size(v) != 2:
                 return None
-    return optimizer.parts
+    return parts
 
 
 def _pair(part: Part) -> Callable[[float, float, int, float, float], tuple[float, float]]:
@@ -269,9 +323,9 @@ def _fast_points(parts, grad, x, y, steps, limit, nx, ny):
     rule = rule_b = chained = None
     sx = sy = sbx = sby = ()
     rules = [p for p in parts if p.factor is None]
-    lean = (all(p.elementwise and not p.uses_params for p in parts) and 1 <= len(rules) <= 2 and parts[0].factor is None
-            and (len(parts) == len(rules) or (len(parts) == 3 and parts[1].factor is not None)))
-    if lean:
+    shape = tuple("scale" if p.factor is not None else "rule" if p.elementwise and not p.uses_params else "other"
+                  for p in parts)
+    if shape in (("rule",), ("rule", "rule"), ("rule", "scale", "rule")):  # the lean shapes, exactly
         rule, sx, sy = rules[0].step, *(tuple(_coordinate(v, i) for v in rules[0].start) for i in (0, 1))
         if len(rules) == 2:
             rule_b, sbx, sby = rules[1].step, *(tuple(_coordinate(v, i) for v in rules[1].start) for i in (0, 1))
@@ -313,40 +367,62 @@ def _fast_points(parts, grad, x, y, steps, limit, nx, ny):
 # ----------------------------------------------------------------------------- runners
 
 
-def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) -> tuple[np.ndarray, int | None]:
-    """Validate the input and compute the iterates; returns (points, diverged_at).
+class _Run(NamedTuple):
+    """The iterates of one run, and the losses and true gradient norms at them if already known."""
+
+    points: np.ndarray
+    bad: int | None
+    losses: np.ndarray | None = None
+    grad_norms: np.ndarray | None = None
+
+
+def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) -> _Run:
+    """Validate the input and compute the iterates.
 
     With a list ``states`` the array path runs and appends the optimizer state after each step.
+    On an objective of any kind the array path records the loss and the norm of the (noise-free)
+    gradient at every point; on a :class:`Surface` both paths leave them to one vectorized
+    evaluation of the surface's formulas afterwards (:func:`_surface_values`).
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be an Optimizer (see lecture_code.core.optimizers), got {type(optimizer).__name__}")
+    dim = check_objective(objective)
     steps = check_int(steps, "steps", 0)
-    x = _check_start(x0, objective)
-    noise_arr = _check_noise(noise, steps, x.shape[0])
+    x = _check_start(x0, dim)
+    noise_arr = _check_noise(noise, steps, dim)
     lim = _check_limit(limit)
-    parts = _fast_parts(optimizer) if x.shape[0] == 2 else None
-    grad2 = fast_grad(objective) if parts is not None else None
-    use_fast = parts is not None and grad2 is not None and states is None if fast is None else bool(fast)
-    if use_fast and (parts is None or grad2 is None or states is not None):
-        raise ValueError("fast must be False or None for this optimizer/objective (the fast path needs 2-D and "
-                         "grad_expr, and keeps no states)")
+    parts = _fast_plan(optimizer, objective, dim) if states is None else None
+    if fast is None:
+        use_fast = parts is not None
+    elif fast and parts is None:
+        raise ValueError("fast=True needs a library optimizer (see lecture_code.core.optimizers.fast_parts) on a 2-D "
+                         "Surface, and keeps no states; this run goes through the optimizer's update: use fast=None")
+    else:
+        use_fast = bool(fast)
 
     if use_fast:
         nx = ny = None
         if noise_arr is not None:
             nx, ny = noise_arr[:, 0].tolist(), noise_arr[:, 1].tolist()
-        xs, ys, bad = _fast_points(parts, grad2, float(x[0]), float(x[1]), steps, lim, nx, ny)
+        xs, ys, bad = _fast_points(parts, objective.grad_expr, float(x[0]), float(x[1]), steps, lim, nx, ny)
         points = np.empty((len(xs), 2))
         points[:, 0] = xs
         points[:, 1] = ys
-        return points, bad
-    grad1 = _grad_one(objective)
+        return _Run(points, bad)
     state = optimizer.init(x)
-    pts = [x]
+    surface = isinstance(objective, Surface)  # its values come from one vectorized evaluation afterwards
+    pts, losses, gnorms = [x], [], []
     bad = None
     with np.errstate(all="ignore"):
-        for t in range(steps):
-            g = grad1(x)
+        for t in range(steps + 1):
+            if t == steps and surface:
+                break
+            g = _gradient(objective, x)
+            if not surface:
+                losses.append(_value(objective, x))
+                gnorms.append(float(np.sqrt(np.sum(g * g))))
+            if t == steps:
+                break
             if noise_arr is not None:
                 g = g + noise_arr[t]
             if not np.all(np.isfinite(g)):  # never feed a NaN to the optimizer (_finish names it)
@@ -361,7 +437,9 @@ def _points(optimizer, objective, x0, steps, noise, limit, fast, states=None) ->
             pts.append(x)
             if states is not None:
                 states.append(state)
-    return np.array(pts), bad
+    if surface:
+        return _Run(np.array(pts), bad)
+    return _Run(np.array(pts), bad, np.array(losses), np.array(gnorms))
 
 
 def _first_false(ok: np.ndarray) -> int:
@@ -392,14 +470,6 @@ def _finish(points, losses, gnorms, bad, optimizer, steps) -> Trajectory:
     return Trajectory(points, losses, gnorms, optimizer.name, int(steps), bad, optimizer.kind, reason=reason)
 
 
-def _losses_and_norms(objective, points) -> tuple[np.ndarray, np.ndarray]:
-    losses = _f_many(objective, points)
-    grads = _grad_many(objective, points)
-    with np.errstate(all="ignore"):
-        gnorms = np.sqrt(np.sum(grads * grads, axis=1))
-    return losses, gnorms
-
-
 def run(
     optimizer: Optimizer,
     objective: Any,
@@ -415,15 +485,18 @@ def run(
 
     Parameters
     ----------
-    optimizer : an :class:`lecture_code.core.optimizers.Optimizer`.
-    objective : a :class:`lecture_code.core.surfaces.Surface`, or any object with ``f(points)``
-        (vectorized over the first axis) and ``grad(point)``, and optionally ``dim``.
+    optimizer : an :class:`lecture_code.core.optimizers.Optimizer`; its ``update`` is what
+        each step does.
+    objective : an :class:`Objective`: ``dim``, ``f(point)`` and ``grad(point)`` (a
+        :class:`~lecture_code.core.surfaces.Surface`, a problem, a network's loss, your own).
     x0 : start point, shape ``(d,)``.
     steps : number of steps, integer >= 0.
     noise : optional ``(steps, d)`` array added to the gradient at each step (stochastic
         gradients that are reproducible and the same for every optimizer).
     limit : a coordinate beyond ``limit`` in magnitude counts as divergence.
-    fast : use the pure-float 2-D path (``None``: whenever it applies).
+    fast : ``None`` (default): the fast 2-D path wherever it computes the same thing (a library
+        optimizer on a 2-D Surface), else the array path; ``False``: always the array path;
+        ``True``: the fast path or a ``ValueError`` saying why it does not apply.
     keep_states : record the optimizer's state after every step in ``Trajectory.states``
         (e.g. Adam's moments; runs the array path).
 
@@ -432,9 +505,9 @@ def run(
     Trajectory
     """
     states: list | None = [] if keep_states else None
-    points, bad = _points(optimizer, objective, x0, steps, noise, limit, fast, states)
-    losses, gnorms = _losses_and_norms(objective, points)
-    traj = _finish(points, losses, gnorms, bad, optimizer, steps)
+    r = _points(optimizer, objective, x0, steps, noise, limit, fast, states)
+    losses, gnorms = (r.losses, r.grad_norms) if r.losses is not None else _surface_values(objective, r.points)
+    traj = _finish(r.points, losses, gnorms, r.bad, optimizer, steps)
     return dataclasses.replace(traj, states=tuple(states[:len(traj.points) - 1])) if keep_states else traj
 
 
@@ -449,17 +522,22 @@ def run_many(
 ) -> list[Trajectory]:
     """:func:`run` for several optimizers from the same start (one slider move of a race).
 
-    Same results as calling :func:`run` for each; losses and gradient norms of all runs are
-    evaluated in one vectorized call.
+    Same results as calling :func:`run` for each; on a :class:`Surface` the losses and gradient
+    norms of all runs are evaluated in one vectorized call.
     """
     runs = [_points(o, objective, x0, steps, noise, limit, None) for o in optimizers]
     if not runs:
         return []
-    losses, gnorms = _losses_and_norms(objective, np.concatenate([p for p, _ in runs]))
+    surface = [r.points for r in runs if r.losses is None]
+    if surface:
+        all_losses, all_norms = _surface_values(objective, np.concatenate(surface))
     out = []
     pos = 0
-    for o, (p, bad) in zip(optimizers, runs):
-        n = len(p)
-        out.append(_finish(p, losses[pos:pos + n], gnorms[pos:pos + n], bad, o, steps))
+    for o, r in zip(optimizers, runs):
+        if r.losses is not None:
+            out.append(_finish(r.points, r.losses, r.grad_norms, r.bad, o, steps))
+            continue
+        n = len(r.points)
+        out.append(_finish(r.points, all_losses[pos:pos + n], all_norms[pos:pos + n], r.bad, o, steps))
         pos += n
     return out

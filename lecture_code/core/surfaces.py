@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -95,6 +95,9 @@ class Surface:
         Formula for plot labels (plotly does not render LaTeX on the site).
     """
 
+    #: The number of coordinates of a point (an :class:`~lecture_code.core.runner.Objective` of R²).
+    dim: ClassVar[int] = 2
+
     name: str
     expr: Callable[[Any, Any], Any]
     grad_expr: Callable[[Any, Any], tuple[Any, Any]] = field(repr=False)
@@ -115,6 +118,8 @@ class Surface:
         p = check_point(point)
         x, y = p[..., 0], p[..., 1]
         gx, gy = self.grad_expr(x, y)
+        if p.ndim == 1:  # one point: the same two numbers, without broadcasting machinery
+            return np.array([gx, gy], dtype=float)
         return np.stack(np.broadcast_arrays(np.asarray(gx, float), np.asarray(gy, float)), axis=-1)
 
     def hess(self, point: Any) -> np.ndarray:
@@ -419,14 +424,14 @@ def hill(height: float = 2.0, width_x: float = 0.8, width_y: float = 1.5, slope:
 
 
 _FACTORIES: dict[str, Callable[[], Surface]] = {
-    "bowl": _bowl,                    # x^2 + 3y^2        (lecture 002: minimum)
-    "saddle": _saddle_neg_x,          # -x^2 + 3y^2       (lecture 002: saddle)
+    "bowl": _bowl,                    # x^2 + 3y^2        (Hung-yi Lee, Optimization: minimum)
+    "saddle": _saddle_neg_x,          # -x^2 + 3y^2       (Hung-yi Lee, Optimization: saddle)
     "x2_plus_y4": _x2_plus_y4,        # degenerate minimum
     "x2_minus_y4": _x2_minus_y4,      # degenerate saddle
     "neg_quartic": _neg_quartic,      # -x^4 - y^4, degenerate maximum
     "monkey_saddle": _monkey_saddle,  # x^3 - 3xy^2
-    "saddle_x1x2": _saddle_x1x2,      # x1^2 - x2^2       (lecture 004)
-    "y4_minus_x4": _y4_minus_x4,      # lecture 001's optimizer race
+    "saddle_x1x2": _saddle_x1x2,      # x1^2 - x2^2       (Challenges in Optimization)
+    "y4_minus_x4": _y4_minus_x4,      # the optimizer race of CMU 10707, Advanced optimization
     "beale": _beale,
     "rosenbrock": _rosenbrock,
     "quadratic": quadratic,           # default κ = 10, angle 0

@@ -26,9 +26,14 @@ from __future__ import annotations
 from typing import Any, Iterable, NamedTuple
 
 import numpy as np
-import torch
+try:
+    import torch
+except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without it says what to install
+    from lecture_code.core.extras import torch_missing
 
-from lecture_code.core.models import as_tensors
+    raise torch_missing(__name__) from exc
+
+from lecture_code.core.models import LOSSES, as_tensors, criterion
 from lecture_code.core.optimizers import Optimizer
 from lecture_code.core.validate import check_int
 
@@ -101,6 +106,8 @@ def train(
 ) -> TrainHistory:
     """Minibatch training of ``model`` on (X, y) with any torch optimizer (bridged or not).
 
+    ``loss`` is one of :data:`lecture_code.core.models.LOSSES` (:func:`~lecture_code.core.models.criterion`:
+    ``"mse"`` compares a 1-D ``y`` with a single-output model's column).
     ``batch=None`` uses all data every step (full-batch gradient descent). Minibatches are
     drawn by reshuffling once per epoch with a fixed ``seed``, so two optimizers trained
     from the same model copy see the same batches.
@@ -111,9 +118,9 @@ def train(
     b = n if batch is None else batch
     if isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= n:
         raise ValueError(f"batch must be an integer in [1, {n}] or None, got {batch!r}")
-    if loss not in ("mse", "cross_entropy"):
-        raise ValueError(f"loss must be 'mse' or 'cross_entropy', got {loss!r}")
-    lf = torch.nn.functional.mse_loss if loss == "mse" else torch.nn.functional.cross_entropy
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    lf = criterion(loss, y)
     gen = np.random.default_rng(seed)
     order = gen.permutation(n)
     pos = 0

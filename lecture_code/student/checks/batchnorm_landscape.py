@@ -45,7 +45,9 @@ def _(filter_normalize):
     D = np.array([[3.0, 4.0], [0.0, 2.0]])
     W = np.array([[1.0, 0.0], [6.0, 8.0]])
     expect_close("filter_normalize(D, W)", call(filter_normalize, D, W), [[0.6, 0.8], [0.0, 10.0]])
-    # the property the chapter relies on: rescaling a neuron's weights rescales its direction
+    # rescaling a neuron's incoming weights (a row) rescales its direction: what makes the view
+    # invariant to rescaling a whole layer (every row of both matrices scales); one neuron's
+    # outgoing weights are a column of the next matrix, which this does not cover
     rng = np.random.default_rng(1)
     D, W = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     c = np.array([[2.0], [0.5], [1.0], [10.0]])

@@ -1,0 +1,227 @@
+"""Judging one notebook: reference values, the score of each question, the result of one file.
+
+Reference values come from running each exercise's reference solution through the same sandboxed
+runner once per grading run; they stay in memory, as do the hidden checks. :func:`judge` turns the
+raw (untrusted) records of a question's probes into points and a message built from the parent's
+own data only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grading.compare import BadValue, Unanswered, compare, decode
+from grading.limits import Limits, explain
+from grading.runner import cell_label, run_submission
+from grading.sandbox import Sandbox
+from grading.source import Exercise, keep_solutions
+from grading.spec import HiddenQuestion
+from grading.submissions import NotGradable, code_cells, identify, parse_notebook, quoted, read_regular_file
+
+BUILTIN_EXCEPTIONS = frozenset(n for n, v in vars(builtins).items()
+                               if isinstance(v, type) and issubclass(v, BaseException))
+
+GRADED, NOT_SUBMITTED, NOT_GRADABLE = "graded", "not submitted", "not gradable"
+STATUSES = (GRADED, NOT_SUBMITTED, NOT_GRADABLE)
+"""Status of an exercise for a student: a counted attempt was graded (a blank notebook is graded,
+with 0 points); nothing was handed in for it; something was handed in but could not be graded."""
+
+
+@dataclass
+class QuestionScore:
+    points: float
+    max_points: float
+    message: str
+    shown: tuple[int, int] = (0, 0)  # (passed, count) of the shown (public) cases
+    hidden: tuple[int, int] = (0, 0)  # (passed, count) of the hidden cases
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    path: Path
+    exercise: str | None
+    rel: str = ""  # path inside the student's folder (the attempt's name)
+    scores: dict[str, QuestionScore] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    counted: bool = False
+    gradable: bool = False  # the file was read and run (even if every answer is wrong)
+
+    @property
+    def total(self) -> float:
+        return sum(s.points for s in self.scores.values())
+
+    @property
+    def maximum(self) -> float:
+        return sum(s.max_points for s in self.scores.values())
+
+
+def _probes(ex: Exercise) -> dict[str, list[dict[str, Any]]]:
+    return {q.name: [{**p.wire(), "show": p.show} for p in q.probes] for q in ex.hidden}
+
+
+def solution_cells(ex: Exercise) -> list[str]:
+    out = []
+    for cell in ex.nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type != "code" or tags & {"hidden-tests", "public-tests"}:
+            out.append("")
+        else:
+            out.append(keep_solutions(cell.source))
+    return out
+
+
+def reference_values(ex: Exercise, limits: Limits | None = None,
+                     sandbox: Sandbox | str | None = None) -> dict[str, list[Any]]:
+    """Probe values of the reference solution (raises if the solution fails a probe)."""
+    lim = limits or Limits(step_timeout=120, total_timeout=300, max_attempts=1)
+    run = run_submission(solution_cells(ex), _probes(ex), lim, sandbox=sandbox)
+    problems = list(run.incidents) + [f"cell {i + 1}: {m}" for i, m in run.cell_errors.items()]
+    problems += [m for m in run.skipped_questions.values()]
+    refs: dict[str, list[Any]] = {}
+    for q in ex.hidden:
+        recs = run.results.get(q.name)
+        if recs is None or len(recs) != len(q.probes):
+            problems.append(f"{q.name}: no values")
+            continue
+        vals = []
+        for p, rec in zip(q.probes, recs):
+            if not isinstance(rec, dict) or "ok" not in rec:
+                problems.append(f"{q.name}: {p.describe()} -> {rec}")
+                vals.append(None)
+            else:
+                vals.append(decode(rec["ok"]))
+        refs[q.name] = vals
+    if problems:
+        raise RuntimeError(f"reference solution of {ex.name} fails: " + "; ".join(problems))
+    return refs
+
+
+def _clean(text: str, n: int) -> str:
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: str | None) -> QuestionScore:
+    """Score one question from the raw (untrusted) records of its probes.
+
+    Messages are built from the parent's own data. For a hidden case they name only the kind of
+    mistake: never the inputs, the expected value or anything the submission sent back (an
+    exception message, a returned value, a class name it made up).
+    """
+    n_shown = sum(p.show for p in q.probes)
+    none = ((0, n_shown), (0, len(q.probes) - n_shown))
+    if skipped:
+        return QuestionScore(0.0, q.points, skipped, *none)
+    if not isinstance(recs, list) or len(recs) != len(q.probes):
+        return QuestionScore(0.0, q.points, "no answer could be collected", *none)
+    passed, first_fail = 0, None
+    unwritten = 0
+    shown = [0, 0]
+    hidden = [0, 0]
+    for k, (p, rec, ref) in enumerate(zip(q.probes, recs, refs)):
+        label = f"case {k + 1} `{p.describe()}`" if p.show else f"hidden case {k + 1}"
+        target = p.target if re.fullmatch(r"[A-Za-z_]\w*", p.target) else None
+        msg: str | None
+        if not isinstance(rec, dict):
+            msg = "no value"
+        elif rec.get("missing") is True:
+            msg = (f"`{target}` is not defined (did its cell run without errors?)" if target
+                   else "a name it uses is not defined (did every cell run without errors?)")
+        elif rec.get("unwritten") is True:
+            unwritten += 1
+            msg = f"`{target}` is not written yet (still `...  # YOUR CODE HERE`)" if target else \
+                "not answered (still `...`)"
+        elif "error" in rec:
+            if p.show and isinstance(rec["error"], str):
+                msg = f"raised {_clean(rec['error'], 300)}"
+            else:
+                etype = rec.get("etype")
+                msg = f"raised {etype}" if isinstance(etype, str) and etype in BUILTIN_EXCEPTIONS \
+                    else "raised an exception"
+        elif "ok" not in rec:
+            msg = "no value"
+        else:
+            try:
+                got = decode(rec["ok"])
+            except (BadValue, RecursionError, TypeError, ValueError) as exc:
+                got, msg = None, (f"unreadable value ({_clean(str(exc), 80)})" if p.show else "unreadable value")
+            else:
+                try:
+                    if isinstance(got, Unanswered):
+                        msg = "not answered (still `...`)"
+                    elif q.check is not None:
+                        msg = q.check(got, ref, p)
+                    else:
+                        msg = compare(got, ref, q.rtol, q.atol, p.show)
+                except Exception as exc:  # noqa: BLE001 - a malformed answer
+                    msg = (f"could not check the value ({type(exc).__name__}: {_clean(str(exc), 100)})"
+                           if p.show else "could not check the value")
+                if msg is not None:
+                    msg = _clean(msg, 300)
+            mutated = rec.get("mutated")
+            if msg is None and mutated:
+                names = []
+                for m in mutated if isinstance(mutated, list) else []:
+                    if isinstance(m, int) and not isinstance(m, bool) and 0 <= m < len(p.args):
+                        names.append(str(m + 1))
+                    elif isinstance(m, str) and m in p.kwargs:
+                        names.append(m)
+                msg = f"changed its argument(s) {', '.join(names[:5]) or '?'} in place"
+        tally = shown if p.show else hidden
+        tally[1] += 1
+        if msg is None:
+            passed += 1
+            tally[0] += 1
+        elif first_fail is None:
+            first_fail = f"{label}: {msg}"
+    n = len(q.probes)
+    pts = q.points * passed / n
+    if passed == n:
+        text = f"all {n} cases pass" if n > 1 else "passes"
+    elif unwritten == n and q.probes[0].kind == "call":
+        text = f"not answered: `{q.probes[0].target}` is not written yet (still `...  # YOUR CODE HERE`)"
+    else:
+        text = f"{passed}/{n} cases pass; {first_fail}"
+    return QuestionScore(round(pts, 4), q.points, text, (shown[0], shown[1]), (hidden[0], hidden[1]))
+
+
+def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
+                   refs: dict[str, dict[str, list[Any]]], limits: Limits | None = None,
+                   sandbox: Sandbox | str | None = None, rel: str = "") -> SubmissionResult:
+    res = SubmissionResult(student, Path(path), None, rel or Path(path).name)
+    limits = limits or Limits()
+    name = quoted(res.rel)
+    try:
+        data = read_regular_file(Path(path), limits.notebook_bytes)
+        nb = parse_notebook(data)
+        cells = code_cells(nb)
+    except NotGradable as exc:
+        res.exercise = identify(None, Path(path), list(exercises))  # by its name, for the status
+        res.notes.append(f"{name} {exc}")
+        return res
+    ex_name = identify(nb, Path(path), list(exercises))
+    if ex_name is None:
+        res.notes.append(f"{name}: could not tell which exercise this notebook answers")
+        return res
+    res.exercise = ex_name
+    res.gradable = True
+    ex = exercises[ex_name]
+    run = run_submission(cells, _probes(ex), limits, sandbox=sandbox, notebook=data,
+                         notebook_name=f"{ex_name}.ipynb")
+    res.seconds = run.seconds
+    for q in ex.hidden:
+        res.scores[q.name] = judge(q, run.results.get(q.name), refs[ex_name][q.name],
+                                   run.skipped_questions.get(q.name))
+    res.notes.extend(run.incidents)
+    for i, msg in sorted(run.cell_errors.items())[:5]:
+        hint = explain(msg, limits)
+        res.notes.append(f"{cell_label(cells, i)} raised {_clean(msg, 300)}" + (f" ({hint})" if hint else ""))
+    if len(run.cell_errors) > 5:
+        res.notes.append(f"... and {len(run.cell_errors) - 5} more cells raised errors")
+    return res

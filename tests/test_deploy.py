@@ -1,0 +1,261 @@
+"""Deployment: the built site works from any static host, under a sub-path too.
+
+GitHub project pages serve a site at ``https://<org>.github.io/<repo>/``: every address the
+site uses must be relative. The site is served here under ``/loss-landscape-book/`` with
+nothing at ``/``; every link, image, script, stylesheet and font of every page (and the
+anchors links point to) must be found there, and in Chromium the pages draw their figures and
+math, search finds, and the in-browser site starts its Python. The example workflows
+(docs/deploy/) are checked for what Pages needs, since CI here runs no GitHub Actions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import re
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+import pytest
+import yaml
+
+from tests.sitecheck import ROOT, SITE, chromium, open_page
+
+PREFIX = "/loss-landscape-book/"
+#: Limit for a page to load and settle (the site's heaviest chapters on a busy 2-core machine).
+TIMEOUT_MS = 120_000
+WORKFLOW = ROOT / "docs" / "deploy" / "github-pages.yml"
+GITLAB = ROOT / "docs" / "deploy" / "gitlab-pages.yml"
+
+
+# ---- the example workflows ------------------------------------------------------------------
+def test_the_github_pages_workflow_builds_the_book_and_deploys_it():
+    flow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = flow.get("on", flow.get(True))            # YAML 1.1 reads a bare `on` as true
+    assert triggers["push"]["branches"] == ["main"] and "workflow_dispatch" in triggers
+    assert flow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    build, deploy = flow["jobs"]["build"], flow["jobs"]["deploy"]
+    steps = build["steps"]
+    uses = [s["uses"] for s in steps + deploy["steps"] if "uses" in s]
+    for action in uses:
+        assert re.fullmatch(r"actions/[a-z-]+@v\d+", action), f"{action}: pin official actions to a major version"
+    names = [u.split("@")[0] for u in uses]
+    assert names == ["actions/checkout", "actions/setup-python", "actions/setup-node", "actions/configure-pages",
+                     "actions/upload-pages-artifact", "actions/deploy-pages"]
+    python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
+    assert python["with"]["python-version"] == "3.11"      # the version the lock is for
+    assert [s["run"] for s in steps if "run" in s] == ["make book"]
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert upload["with"]["path"] == "_build/html"
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    assert "${{ steps.deployment.outputs.page_url }}" == deploy["environment"]["url"]
+    assert deploy["steps"][0]["id"] == "deployment"
+
+
+def test_the_gitlab_pages_job_publishes_the_built_site():
+    job = yaml.safe_load(GITLAB.read_text())["pages"]
+    assert job["image"].startswith("python:3.11")
+    assert "make book" in job["script"] and "rm -rf public && mv _build/html public" in job["script"]
+    assert job["artifacts"]["paths"] == ["public"]
+    assert any("npm" in line for line in job["before_script"])   # make book installs JS assets with npm
+
+
+def test_make_book_needs_no_root():
+    """A hosted runner builds the book as an unprivileged user: `make book` installs no
+    Debian packages (only `make test` does, for the browser tests and the sandbox)."""
+    plan = subprocess.run(["make", "-n", "-W", "requirements.txt", "-W", "package.json", "book"],
+                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "apt-get" not in plan and "sudo" not in plan
+    assert "jupyter-book build" in plan or "/jupyter-book" in plan
+
+
+@pytest.mark.browser   # needs the built site, as the browser tests do
+def test_the_site_has_no_jekyll_marker_missing():
+    """GitHub Pages' branch deployment runs Jekyll, which drops _static/, _sources/ and _modules/."""
+    assert (SITE / ".nojekyll").is_file()
+    assert (SITE / "_static").is_dir()
+
+
+# ---- the site under a sub-path ---------------------------------------------------------------
+class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under PREFIX only, as a project's GitHub Pages site is; 404 elsewhere."""
+
+    def translate_path(self, path: str) -> str:
+        route = urlsplit(path).path
+        if route + "/" == PREFIX:
+            route = PREFIX
+        if not route.startswith(PREFIX):
+            return str(Path(self.directory) / "__outside_the_sub_path__")
+        return super().translate_path("/" + path[len(PREFIX):])
+
+    def log_message(self, *args) -> None:  # noqa: D102
+        pass
+
+
+@contextlib.contextmanager
+def serve_under_prefix() -> Iterator[str]:
+    handler = functools.partial(_SubPathHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Refs(HTMLParser):
+    """Addresses an HTML page refers to (links, scripts, images, styles) and its ids."""
+
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ("id", "name"):
+            if a.get(key):
+                self.ids.add(a[key])
+        for key in ("href", "src", "data", "poster"):
+            if a.get(key) and not (tag == "a" and a.get("target") == "_blank" and "://" in a[key]):
+                self.refs.append(a[key])
+        if a.get("srcset"):
+            self.refs += [part.strip().split(" ")[0] for part in a["srcset"].split(",")]
+
+
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
+
+
+def _local(url: str) -> bool:
+    scheme = urlsplit(url).scheme
+    return not scheme or scheme in ("http", "https") and "127.0.0.1" in url
+
+
+def _fetch(url: str) -> tuple[int, bytes, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as err:
+        return err.code, b"", ""
+
+
+def _site_pages() -> list[str]:
+    """Every HTML page of the book, and the in-browser site's entry pages."""
+    pages = [p for p in SITE.rglob("*.html") if "_static" not in p.parts and "lite" not in p.parts]
+    lite = [p for p in (SITE / "lite").glob("*/index.html")] + [SITE / "lite" / "index.html"]
+    return sorted(p.relative_to(SITE).as_posix() for p in pages + [p for p in lite if p.is_file()])
+
+
+@pytest.mark.browser
+def test_every_link_and_asset_resolves_under_a_sub_path():
+    assert SITE.is_dir(), "the site is not built: run `make book` first"
+    missing: list[str] = []
+    anchors: list[str] = []
+    with serve_under_prefix() as base:
+        status, _, _ = _fetch(base.rstrip("/"))
+        assert status == 200, "the site's address without the final slash should lead to the site"
+        assert _fetch(base.replace(PREFIX, "/") + "index.html")[0] == 404, "the test server must serve the sub-path only"
+        checked: dict[str, int] = {}
+        ids: dict[str, set[str]] = {}
+        queue = [base + page for page in _site_pages()]
+        css_seen: set[str] = set()
+        wanted_anchors: list[tuple[str, str, str]] = []
+        while queue:
+            page_url = queue.pop()
+            status, body, kind = _fetch(page_url)
+            checked[page_url] = status
+            if status != 200:
+                missing.append(f"{page_url} ({status})")
+                continue
+            text = body.decode("utf-8", "replace")
+            if page_url.endswith(".css"):
+                refs = _CSS_URL.findall(text)
+            else:
+                parser = _Refs()
+                parser.feed(text)
+                ids[page_url] = parser.ids
+                refs = parser.refs
+            for ref in refs:
+                if not _local(ref) or ref.startswith(("data:", "mailto:", "javascript:")) or ref == "#":
+                    continue
+                absolute, fragment = urldefrag(urljoin(page_url, ref))
+                if not absolute.startswith(base):
+                    missing.append(f"{page_url}: {ref} leaves the site's sub-path")
+                    continue
+                if fragment and absolute.endswith(".html") and "/lite/" not in absolute:
+                    wanted_anchors.append((page_url, absolute, unquote(fragment)))
+                target = absolute.split("?")[0]
+                if target in checked:
+                    continue
+                if target.endswith(".css") and target not in css_seen:
+                    css_seen.add(target)
+                    queue.append(target)
+                    continue
+                if target.endswith(".html") and target not in {base + p for p in _site_pages()}:
+                    missing.append(f"{page_url}: {ref} is not a page of the site")
+                checked[target] = _fetch(target)[0]
+                if checked[target] != 200:
+                    missing.append(f"{page_url}: {ref} ({checked[target]})")
+        for page_url, target, fragment in wanted_anchors:
+            if target in ids and fragment not in ids[target]:
+                anchors.append(f"{page_url}: #{fragment} not in {target[len(base):]}")
+    assert len(checked) > len(_site_pages()) + 40, f"only {len(checked)} addresses checked"
+    assert len(wanted_anchors) > 100, f"only {len(wanted_anchors)} links to anchors checked"
+    assert not missing, f"{len(missing)} addresses not found under {PREFIX}: {missing[:10]}"
+    assert not anchors, f"{len(anchors)} links to missing anchors: {anchors[:10]}"
+
+
+#: One page of every kind, opened in Chromium under the sub-path.
+BROWSER_PAGES = ["book/intro.html", "book/landscape.html", "exercises/adam.html", "book/api/landscape.html",
+                 "book/bibliography.html", "genindex.html"]
+
+
+@pytest.mark.browser
+def test_pages_search_and_the_in_browser_site_work_under_a_sub_path():
+    from tests import litecheck
+
+    with serve_under_prefix() as base, chromium() as instance:
+        context = instance.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            for path in BROWSER_PAGES:
+                page, log = open_page(context, base, path)
+                figures = page.locator("div.plotly-graph-div").count()
+                drawn = page.locator("div.plotly-graph-div .main-svg").count()
+                raw = page.evaluate("() => Array.from(document.querySelectorAll('.math'))"
+                                    ".filter(e => !e.querySelector('mjx-container')).length")
+                assert not log.external, f"{path}: requests outside {PREFIX}: {log.external[:5]}"
+                assert not log.failed and not log.errors, f"{path}: {log.failed[:5]} {log.errors[:5]}"
+                assert drawn >= figures and raw == 0, f"{path}: {figures} figures, {drawn} drawn, {raw} raw formulas"
+                page.close()
+            # search: the index, the result pages and their snippets are found under the sub-path
+            page, log = open_page(context, base, "search.html?q=momentum")
+            page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3",
+                                   timeout=TIMEOUT_MS)
+            first = page.locator("#search-results li a").first
+            first.click()
+            page.wait_for_load_state("load")
+            assert page.url.startswith(base + "book/"), page.url
+            assert not log.external and not log.failed and not log.errors, (log.external, log.failed, log.errors)
+            page.close()
+            # the in-browser site: opened from a chapter, its Python starts and imports the book's package
+            page, log = open_page(context, base, "book/intro.html")
+            page.set_default_timeout(litecheck.KERNEL_TIMEOUT_MS)
+            url = litecheck.follow_link(page)
+            assert url.startswith(base + "lite/"), url
+            litecheck.wait_kernel(page, 0.0)
+            out = litecheck.execute(page, "import lecture_code, sys; print('ok', lecture_code.__name__, sys.platform)")
+            assert out.strip() == "ok lecture_code emscripten", out
+            assert not log.external, f"the in-browser site requests outside {PREFIX}: {log.external[:5]}"
+            assert not log.failed, f"the in-browser site: failed requests {log.failed[:5]}"
+            page.close()
+        finally:
+            context.close()

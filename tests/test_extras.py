@@ -1,0 +1,33 @@
+"""The optional dependencies (``core.extras``): the pin it names is the project's, and a module
+imported without PyTorch says what to install."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from lecture_code.core.extras import TORCH_INDEX, TORCH_REQUIREMENT, torch_missing
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_requirement_is_the_projects_pin():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert TORCH_REQUIREMENT in extras["torch"]
+    assert TORCH_REQUIREMENT in (ROOT / "requirements.txt").read_text().split("\n")
+
+
+def test_the_error_names_the_module_and_the_install_line():
+    err = torch_missing("lecture_code.core.models")
+    assert isinstance(err, ModuleNotFoundError) and err.name == "torch"
+    assert "lecture_code.core.models needs PyTorch" in str(err)
+    assert f'pip install "{TORCH_REQUIREMENT}" --extra-index-url {TORCH_INDEX}' in str(err)
+
+
+def test_a_torch_module_imported_without_torch_raises_it():
+    script = ("import sys; sys.modules['torch'] = None\n"
+              "try:\n    import lecture_code.core.models\nexcept ModuleNotFoundError as e:\n    print(e.name, '|', e)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.stdout.startswith("torch | lecture_code.core.models needs PyTorch"), out.stdout + out.stderr[-1000:]

@@ -1,0 +1,65 @@
+"""The environment a submission sees (``grading/environment.py``): the grader's Python packages at
+neutral paths, with no trace of the repository's or the venv's place on the host."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from grading import environment
+from grading.compare import decode
+from grading.limits import Limits
+from grading.runner import default_sandbox, run_submission
+from grading.source import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "grading"))
+from helpers import host_paths  # noqa: E402
+
+
+def _forbidden() -> list[bytes]:
+    """The repository and the venv (helpers.host_paths) and, when it is presented, the base
+    installation (which must not appear in text or compiled files either)."""
+    paths = set(host_paths()) | set(environment.host_paths())
+    return sorted(p.encode() for p in paths)
+
+
+def test_no_file_of_the_presented_environment_names_a_host_path() -> None:
+    pres = environment.prepare()
+    forbidden = _forbidden()
+    for top in (pres.venv, pres.python):
+        if top is None:
+            continue
+        for dirpath, _, filenames in os.walk(top):
+            for f in filenames:
+                p = Path(dirpath) / f
+                if p.is_symlink():
+                    continue
+                if f.endswith((".so",)) or ".so." in f or (p.parent.name == "bin" and f.startswith("python")):
+                    continue  # compiled C: built elsewhere, it names its own build prefix at most
+                data = p.read_bytes()
+                for bad in forbidden:
+                    assert bad not in data, (p, bad)
+
+
+def test_inside_the_sandbox_nothing_shows_the_host_paths() -> None:
+    sb = default_sandbox("bwrap")
+    cell = ("import sys, os, glob, json\n"
+            "mountinfo = open('/proc/self/mountinfo').read()\n"
+            "cfg = open(os.path.join(sys.prefix, 'pyvenv.cfg')).read()\n"
+            "prefixes = [sys.prefix, sys.base_prefix, sys.executable, os.__file__]\n"
+            "import numpy\n"
+            "code_file = numpy.__spec__.loader.get_code('numpy').co_filename\n"
+            "records = ''.join(open(p).read() for p in glob.glob(sys.prefix + '/lib/python*/site-packages/*/direct_url.json'))\n"
+            "pths = ''.join(open(p).read() for p in glob.glob(sys.prefix + '/lib/python*/site-packages/*.pth'))\n")
+    names = ["mountinfo", "cfg", "prefixes", "code_file", "records", "pths"]
+    probes = {n: [{"kind": "expr", "target": n, "args": [], "kwargs": {}, "arrays": False, "check_inputs": False}]
+              for n in names}
+    out = run_submission([cell], probes, Limits(step_timeout=30), sandbox=sb)
+    assert not out.cell_errors, out.cell_errors
+    got = {n: decode(out.results[n][0]["ok"]) for n in names}
+    text = repr(got).encode()
+    for bad in _forbidden():
+        assert bad not in text, (bad, got)
+    assert got["prefixes"][0] == "/opt/venv" and got["code_file"].startswith("/opt/venv/")
+    assert "home = " in got["cfg"] and "command" not in got["cfg"]

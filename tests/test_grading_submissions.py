@@ -1,0 +1,93 @@
+"""Reading the submissions folder (``grading/submissions.py``): every entry graded or listed, names
+shown unambiguously and safely, feedback file names unique."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grading.submissions import find_submissions, natural, quoted, student_keys
+
+# raw names as the file system gives them: any text, plus undecodable bytes (surrogateescape)
+RAW = st.one_of(st.text(min_size=1, max_size=300),
+                st.binary(min_size=1, max_size=60).map(lambda b: b.decode("utf-8", "surrogateescape")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(RAW, RAW)
+def test_different_names_never_look_the_same(a: str, b: str) -> None:
+    if a != b:
+        assert quoted(a) != quoted(b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(RAW)
+def test_a_quoted_name_is_one_safe_line(name: str) -> None:
+    q = quoted(name)
+    assert q.startswith('"') and q.endswith('"') and len(q) <= 302
+    assert all(ch.isprintable() for ch in q), q
+    inner = q[1:-1]
+    assert '"' not in inner.replace('\\"', "")  # every quote inside is escaped: the name cannot close it
+
+
+def test_names_an_older_grader_showed_alike() -> None:
+    shown = {quoted(n) for n in ("eve\tx", "eve\nx", "eve?x", "eve\\tx")}
+    assert len(shown) == 4
+    a, b = "y" * 249 + "1", "y" * 249 + "2"
+    assert quoted(a) != quoted(b) and quoted(a, limit=40) != quoted(b, limit=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(RAW, min_size=1, max_size=30, unique=True))
+def test_feedback_file_names_are_unique_and_safe(names: list[str]) -> None:
+    keys = student_keys(names)
+    assert set(keys) == set(names)
+    assert len({k.lower() for k in keys.values()}) == len(names)  # also on case-insensitive disks
+    for k in keys.values():
+        assert re.fullmatch(r"[A-Za-z0-9_.@-]+", k) and len(k) <= 90 and k not in (".", "..")
+
+
+def test_natural_order_of_attempts() -> None:
+    rels = ["attempt-10/a.ipynb", "attempt-2/a.ipynb", "attempt-1/a.ipynb"]
+    assert sorted(rels, key=natural) == ["attempt-1/a.ipynb", "attempt-2/a.ipynb", "attempt-10/a.ipynb"]
+
+
+def test_every_entry_is_found_or_listed(tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    deep = sub / "deep" / "1" / "2" / "3" / "4" / "5" / "6" / "7" / "8" / "9" / "10"
+    deep.mkdir(parents=True)
+    (deep / "hw.ipynb").write_text("{}")
+    (sub / "...ipynb").write_text("{}")
+    (sub / ".hidden.ipynb").write_text("{}")
+    (sub / "roster.csv").write_text("id\n")
+    (sub / "deep" / "data.npy").write_bytes(b"x")
+    (sub / "deep" / ".ipynb_checkpoints").mkdir()
+    (sub / "deep" / ".ipynb_checkpoints" / "hw-checkpoint.ipynb").write_text("{}")
+    (sub / "__MACOSX").mkdir()
+    (sub / "link.ipynb").symlink_to(deep / "hw.ipynb")
+    found, skipped = find_submissions(sub)
+    assert {(f.student, f.rel) for f in found} == {
+        ("deep", os.path.join("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "hw.ipynb")),
+        ("..", "...ipynb"), (".hidden", ".hidden.ipynb")}
+    text = "\n".join(f"{s}: {w}" for s, w in skipped)
+    for what in ('None: "roster.csv" is not a notebook', 'deep: "data.npy" is not a notebook',
+                 'deep: ".ipynb_checkpoints" is a folder of system or Jupyter files',
+                 'None: "__MACOSX" is a folder of system or Jupyter files',
+                 'link: "link.ipynb" is a symbolic link'):
+        assert what in text, (what, text)
+
+
+def test_a_notebook_of_millions_of_tiny_values_is_refused_before_parsing() -> None:
+    import pytest
+
+    from grading.submissions import MAX_JSON_VALUES, NotGradable, parse_notebook
+
+    bomb = b'{"cells": [], "x": [' + b"{}," * MAX_JSON_VALUES + b"{}]}"  # 15 MB, gigabytes once parsed
+    with pytest.raises(NotGradable, match="more than 5,000,000 JSON values"):
+        parse_notebook(bomb)
+    heavy = b'{"cells": [], "outputs": "' + b"A" * 50_000_000 + b'"}'  # 50 MB of one image: fine
+    assert parse_notebook(heavy)["cells"] == []

@@ -1,0 +1,55 @@
+"""`make help` lists every target a user may run and every variable a user may set."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MAKEFILES = [ROOT / "Makefile", ROOT / "grading" / "grading.mk", ROOT / "lite" / "lite.mk"]
+
+
+def _help() -> tuple[dict[str, str], dict[str, str]]:
+    out = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    targets, variables, section = {}, {}, None
+    for line in out.splitlines():
+        if line.startswith("Targets"):
+            section = targets
+        elif line.startswith("Variables"):
+            section = variables
+        elif line.startswith("  ") and section is not None:
+            name, _, text = line.strip().partition(" ")
+            section[name.split("=")[0]] = text.strip()
+    return targets, variables
+
+
+def test_every_phony_target_is_listed_with_what_it_does():
+    targets, _ = _help()
+    phony = set()
+    for mk in MAKEFILES:
+        for line in mk.read_text().splitlines():
+            if line.startswith(".PHONY:"):
+                phony.update(line.split(":", 1)[1].split())
+    assert phony, "no .PHONY targets found"
+    missing = sorted(phony - set(targets))
+    assert not missing, f"targets without a `## ` help line above their rule: {missing}"
+    assert all(targets[t] for t in phony)
+
+
+def test_every_variable_a_user_may_set_is_listed_with_its_default():
+    _, variables = _help()
+    # the variables the README and the makefiles' own comments tell users to set
+    documented = {"PYTHON", "SOLUTIONS", "TOC", "LAB_ARGS", "LECTURE_BUILD_JOBS", "OPENBLAS_NUM_THREADS", "SUBMISSIONS",
+                  "GRADE_OUT", "GRADE_WORKERS", "GRADE_STEP_TIMEOUT", "GRADE_TOTAL_TIMEOUT", "GRADE_ATTEMPTS",
+                  "GRADE_SANDBOX"}
+    assert documented <= set(variables), sorted(documented - set(variables))
+    # and every variable a recipe reads from the command line ($(NAME) with an `?=` default) that
+    # is not the makefiles' own plumbing
+    plumbing = {"PY", "JB"}
+    for mk in MAKEFILES:
+        for name in re.findall(r"^(?:export +)?([A-Z_]+) *\?=", mk.read_text(), flags=re.M):
+            assert name in variables or name in plumbing, f"{mk.name}: {name} has no `## ` help line"
+    out = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "GRADE_ATTEMPTS=latest" in out and "SOLUTIONS=0" in out  # defaults shown
