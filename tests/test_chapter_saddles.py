@@ -180,6 +180,8 @@ def test_escape_slopes_against_the_theory_constants():
 
 
 def test_deep_linear_hessian_against_autograd():
+    import torch
+
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((2, 6)), rng.standard_normal((2, 6))
     Ws = [rng.standard_normal((2, 2)) * 0.5 for _ in range(3)]

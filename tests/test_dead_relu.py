@@ -33,8 +33,8 @@ def test_first_dead_layer_against_a_forward_pass_per_network():
     assert 0 < np.mean(first > 0) < 1
     for r in range(500):
         A, expect = X, 0
-        for i, (W, b) in enumerate(net.unpack(theta[r:r + 1])[:-1], start=1):
-            Z = A @ W[0] + b[0]
+        for i, (W, b) in enumerate(net.layers(theta[r])[:-1], start=1):
+            Z = A @ W.T + b
             if expect == 0 and np.all(Z <= 0):
                 expect = i
             A = np.maximum(Z, 0)
@@ -58,7 +58,8 @@ def test_a_dead_network_is_constant_and_its_lower_layers_get_no_gradient():
 def test_he_init_variance_and_checks():
     net = MLP((50, 40, 1), "relu")
     theta = he_init(net, 200, np.random.default_rng(5), bias=0.25)
-    W, b = net.unpack(theta)[0]
+    W, b = net.layers(theta)[0]
+    assert W.shape == (200, 40, 50)
     assert np.var(W) == pytest.approx(2 / 50, rel=0.05) and np.all(b == 0.25)
     with pytest.raises(ValueError, match="ReLU"):
         first_dead_layer(MLP((2, 2, 1), "tanh"), theta[:, :9], np.zeros((1, 2)))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grading.grade import solution_cells
+from grading.judge import solution_cells
 from grading.source import load
 from grading.spec import collect
 from lecture_code.student import Checker

@@ -34,15 +34,14 @@ __all__ = [
 
 def he_init(net: MLP, runs: int, rng: np.random.Generator, bias: float = 0.0, scale: float = 1.0) -> np.ndarray:
     """``runs`` independent He-normal initialisations: weights ``N(0, 2·scale²/fan_in)``, every
-    bias equal to ``bias``. Returns ``(runs, P)`` in :class:`~lecture_code.core.mlp.MLP`'s layout."""
+    bias equal to ``bias``. Returns ``(runs, P)`` in :class:`~lecture_code.core.mlp.MLP`'s layout
+    (:meth:`~lecture_code.core.mlp.MLP.pack`)."""
     runs = check_int(runs, "runs", 1)
     scale = check_positive(scale, "scale")
     bias = float(bias)
-    parts = []
-    for a, b in zip(net.sizes[:-1], net.sizes[1:]):
-        parts.append(rng.standard_normal((runs, a * b)) * scale * np.sqrt(2.0 / a))
-        parts.append(np.full((runs, b), bias))
-    return np.concatenate(parts, axis=1)
+    layers = [(rng.standard_normal((runs, b, a)) * scale * np.sqrt(2.0 / a), np.full((runs, b), bias))
+              for a, b in zip(net.sizes[:-1], net.sizes[1:])]
+    return net.pack(layers)
 
 
 def first_dead_layer(net: MLP, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -55,9 +54,9 @@ def first_dead_layer(net: MLP, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         raise ValueError(f"theta must have shape (runs, {net.n_params}), got {theta.shape}")
     A = np.broadcast_to(np.asarray(X, dtype=float), (len(theta),) + np.shape(X))
     dead = np.zeros(len(theta), dtype=int)
-    layers = net.unpack(theta)
+    layers = net.layers(theta)                          # W (runs, out, in), b (runs, out)
     for i, (W, b) in enumerate(layers[:-1], start=1):
-        Z = A @ W + b[:, None, :]
+        Z = A @ np.swapaxes(W, 1, 2) + b[:, None, :]
         newly = (dead == 0) & np.all(Z <= 0, axis=(1, 2))
         dead[newly] = i
         A = np.maximum(Z, 0.0)
