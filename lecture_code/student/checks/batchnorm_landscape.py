@@ -26,6 +26,13 @@ def _(bn_train):
     y, _, _ = expect_tuple("bn_train(...)", call(bn_train, xb, np.full(4, 2.0), np.full(4, -1.0)), 3)
     expect_close("mean of y", np.asarray(y).mean(axis=0), np.full(4, -1.0), atol=1e-9)
     expect_close("std of y", np.asarray(y).std(axis=0), np.full(4, 2.0), rtol=1e-5)
+    # where eps sits shows for a small variance: column (0, 0.002) has variance 1e-6, so with
+    # eps = 1e-5 inside the root x̂ = -+0.001 / sqrt(1.1e-5); after the root it would be -+0.99
+    y, _, _ = expect_tuple("bn_train(...)", call(bn_train, np.array([[0.0], [0.002]]), np.ones(1), np.zeros(1)), 3)
+    try:
+        expect_close("y for the column (0, 0.002)", y, [[-0.001 / np.sqrt(1.1e-5)], [0.001 / np.sqrt(1.1e-5)]])
+    except CheckFailure as exc:
+        raise CheckFailure(f"{exc}: eps goes inside the square root, sqrt(var + eps)") from None
 
 @public("q2")
 def _(bn_running, bn_eval):
@@ -45,7 +52,7 @@ def _(filter_normalize):
     D = np.array([[3.0, 4.0], [0.0, 2.0]])
     W = np.array([[1.0, 0.0], [6.0, 8.0]])
     expect_close("filter_normalize(D, W)", call(filter_normalize, D, W), [[0.6, 0.8], [0.0, 10.0]])
-    # the property the chapter relies on: rescaling a neuron's weights rescales its direction
+    # row by row: rescaling row i of W by c rescales row i of the normalized direction by c
     rng = np.random.default_rng(1)
     D, W = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     c = np.array([[2.0], [0.5], [1.0], [10.0]])
@@ -62,3 +69,8 @@ def _(prune_and_rewind):
     # already-pruned weights stay pruned, even when they are large
     mask, Wr = expect_tuple("prune_and_rewind(...)", call(prune_and_rewind, W, W0, np.array([[1, 1, 1], [0, 1, 1.0]]), 0.4), 2)
     expect_close("new_mask (second round)", mask, [[1, 0, 1], [0, 0, 1]])
+    # ties: of equal |w| the one listed first (row-major) goes first; round(0.5 * 5) = round(2.5) = 2
+    # in Python (halves round to even)
+    Wt = np.array([[1.0, -1.0, 0.5], [1.0, 3.0, 2.0]])
+    mask, _ = expect_tuple("prune_and_rewind(...)", call(prune_and_rewind, Wt, W0, np.array([[1, 1, 1], [1, 1, 0.0]]), 0.5), 2)
+    expect_close("new_mask (a tie at |w| = 1, round(2.5) = 2 weights removed)", mask, [[0, 1, 0], [1, 1, 0]])
