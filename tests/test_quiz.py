@@ -172,7 +172,7 @@ def test_a_numeric_answer_is_neither_visible_nor_in_the_page_source():
     assert "Your answer" in visible and "per step" in visible
     (payload,) = _numeric_blocks(html)
     assert payload["lo"] == 0.4375 - 0.0001 and payload["hi"] == 0.4375 + 0.0001
-    assert payload["answer"] == "0.4375 per step" and payload["accepted"] == "from 0.4374 to 0.4376"
+    assert payload["answer"] == "0.4375 per step" and payload["accepted"] == "within ± 0.0001"
     assert "REASON-MARK" in payload["why"]
     assert r"\(|1 - \eta\lambda| &lt; 1\)" in payload["why"]  # formatted like the rest: math for MathJax
     # the multiple-choice key counts only the multiple-choice questions

@@ -254,8 +254,10 @@ class NumericQuestion:
         answer = _number_text(self.answer) + (f" {self.unit}" if self.unit else "")
         if self.tolerance == 0:
             accepted = "exactly"
+        elif self.relative:
+            accepted = f"within ± {self.tolerance * 100:.6g} %"
         else:
-            accepted = f"from {_number_text(lo)} to {_number_text(hi)}"
+            accepted = f"within ± {_number_text(self.tolerance)}"
         return {"lo": lo, "hi": hi, "answer": html.escape(answer, quote=False), "accepted": accepted,
                 "why": _format(self.explanation)}
 
