@@ -62,13 +62,20 @@ def _python(text: str, unit: str):
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def instance():
+    """One headless Chromium for the whole module (Playwright's sync API allows one at a time)."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory, instance):
     folder = tmp_path_factory.mktemp("quizpage")
     body = quiz(*QUESTIONS, Question("Multiple choice still works?", [("yes", True, "ok"), ("no", False, "no")],
                                      multiple=False), title="Numeric self-check").to_html()
     (folder / "index.html").write_text(f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
                                        f"<title>quiz</title></head><body>{body}</body></html>", encoding="utf-8")
-    with serve(folder) as base, chromium() as instance:
+    with serve(folder) as base:
         context = instance.new_context(viewport={"width": 1280, "height": 900})
         p = context.new_page()
         log = PageLog(p, base)
@@ -166,11 +173,11 @@ def _site_pages_with_numeric_questions() -> list[str]:
 
 
 @pytest.mark.parametrize("path", _site_pages_with_numeric_questions() or ["<no numeric question on the site>"])
-def test_the_chapters_numeric_questions_work_on_the_site(path):
+def test_the_chapters_numeric_questions_work_on_the_site(path, instance):
     assert SITE.is_dir() and not path.startswith("<"), "build the site (`make book`): no page has a numeric question"
     html = (SITE / path).read_text()
     payloads = [_unscramble(k, d) for k, d in re.findall(r'class="lc-qn"[^>]*data-k="([^"]+)" data-p="([^"]+)"', html)]
-    with serve() as base, chromium() as instance:
+    with serve() as base:
         context = instance.new_context(viewport={"width": 1280, "height": 900})
         pg = context.new_page()
         log = PageLog(pg, base)

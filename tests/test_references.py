@@ -191,3 +191,31 @@ def test_only_the_expected_duplicate_citation_warning_is_silenced():
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
     assert config.get("suppress_warnings") == ["bibtex.duplicate_citation"]
+
+
+def _a11y():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bibliography_a11y", BOOK / "_ext" / "bibliography_a11y.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bibliography_entries_are_list_items():
+    """docutils marks entries role="doc-biblioentry" (deprecated) inside a role="list": axe-core
+    reports aria-required-children (critical). book/_ext/bibliography_a11y.py makes them items."""
+    html = ('<div role="list" class="citation-list">\n<div class="citation" id="id10" role="doc-biblioentry">'
+            '<span class="label">[I1]</span><p>A.</p></div>\n</div>')
+    out = _a11y().entries_as_list_items(html)
+    assert 'role="doc-biblioentry"' not in out and out.count('role="listitem"') == 1 and 'role="list"' in out
+
+
+@pytest.mark.browser  # needs the built site (`make book`)
+def test_the_built_references_are_lists_of_items():
+    from tests.sitecheck import SITE
+
+    for page in ("book/intro.html", "book/bibliography.html"):
+        html = (SITE / page).read_text()
+        assert 'class="citation-list"' in html and 'role="listitem"' in html, page
+        assert 'role="doc-biblioentry"' not in html, page
