@@ -41,7 +41,7 @@ def _book(tmp_path: Path, code: str) -> Path:
     (book / "book").mkdir(parents=True)
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
     shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
-    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
+    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")  # the config's bibtex file
     (book / "_vendor").symlink_to(ROOT / "_vendor")
     (book / "lite").symlink_to(ROOT / "lite")  # the package book/_ext/lite_links imports
     (book / "lecture_code").mkdir()

@@ -144,8 +144,8 @@ def test_the_wheel_says_its_licence_and_version(tmp_path):
 
 def _cite_box() -> str:
     intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
-    m = re.search(r"^:::\{admonition\} Cite this book\n(.*?)^:::\s*\Z", intro, re.S | re.M)
-    assert m, "book/intro.md must end with the 'Cite this book' box"
+    m = re.search(r"^:::\{admonition\} Cite this book\n(.*?)^:::\s*$", intro, re.S | re.M)
+    assert m, "book/intro.md must hold the 'Cite this book' box (before its References, which come last)"
     return m.group(1)
 
 
@@ -189,14 +189,32 @@ def test_credits_name_every_lecture_as_the_decks_do():
     table = credits.split("## The lectures it follows")[1].split("## Data")[0]
     for chapter in chapters:
         assert "{doc}`" + chapter + "`" in table, f"{chapter} is not credited to a lecture"
+    # a lecture's row lists exactly the chapters that cite that lecture (each chapter credits its
+    # lectures at its start with a citation role)
+    for row in table.splitlines()[2:]:
+        if not row.startswith("| *"):
+            continue
+        key = next(k for title, k in _DECK_KEYS.items() if row.startswith("| *" + title))
+        listed = set(re.findall(r"\{doc\}`([^`]+)`", row.split(" | ")[-1]))
+        citing = {c for c in chapters if key in (ROOT / "book" / f"{c}.md").read_text(encoding="utf-8")}
+        assert listed == citing, f"{key}: the Credits row lists {sorted(listed)}, the chapters citing it are {sorted(citing)}"
+
+
+#: The lectures' rows on the Credits page (by the title they start with) and their keys in book/references.bib.
+_DECK_KEYS = {"Deep Nets 3": "gerstnernddeep", "Advanced optimization": "risteski2021advanced",
+              "Optimization*": "leendoptimization", "Loss function landscape": "golikov2019loss",
+              "Challenges in Optimization": "challengesndoptimization"}
 
 
 def test_credits_name_the_digits_data_and_its_origin():
     import importlib.util
 
     credits = _credits()
-    assert "Optical Recognition of Handwritten Digits" in credits and "Alpaydin" in credits and "Kaynak" in credits
-    assert "UCI" in credits and "CC BY 4.0" in credits and "10.24432/C50P49" in credits
+    assert "Optical Recognition of Handwritten Digits" in credits and "{cite:p}`alpaydin1998optical`" in credits
+    assert "UCI" in credits and "CC BY 4.0" in credits
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    entry = bib[bib.index("{alpaydin1998optical,"):].split("\n}\n")[0]
+    assert "Alpaydin" in entry and "Kaynak" in entry and "10.24432/C50P49" in entry
     # the file the book reads is the one the page names, and scikit-learn's own description agrees
     from lecture_code.core.data import digits_file
 
@@ -223,7 +241,7 @@ SERVED = [
     (r"^(sphinx-design|design-tabs)", "sphinx-design"),
     (r"^mystnb\.", "MyST-NB"),
     # the book's own files (book/_ext/_site, site_assets.py): MIT / CC BY like the rest of the book
-    (r"^(figures\.js|site\.css|favicon\.svg|fa-subset\.css|styles/theme\.css|images/|locales/)", None),
+    (r"^(figures\.js|search\.js|site\.js|site\.css|favicon\.svg|fa-subset\.css|styles/theme\.css|images/|locales/)", None),
 ]
 
 

@@ -459,3 +459,42 @@ def load_torch_parity(path: str | Path | None = None) -> dict[str, Any]:
     d = json.loads(p.read_text())
     d["ours"], d["torch"] = np.array(d["ours"]), np.array(d["torch"])
     return d
+
+
+# ------------------------------------------------------------------ Reddi et al., Theorem 1: decaying steps
+# (Reddi, Kale & Kumar prove Adam's failure with the steps α/√t; the constant step is not the cause.)
+
+__all__ += ["adam_decaying", "reddi_decaying_demo", "reddi_decaying_rows"]
+
+
+def adam_decaying(lr: float, b1: float = 0.0, b2: float = 0.999, eps: float = 1e-8) -> O.Optimizer:
+    """Adam with the decaying steps η/√t of Reddi et al.'s Theorem 1, from parts:
+    ``chain(scale_by_adam(ρ1, ρ2, δ), scale_by_schedule(lambda t: −η/√t))``."""
+    eta = float(check_positive(lr, "lr"))
+    return O.named(O.chain(O.scale_by_adam(b1, b2, eps), O.scale_by_schedule(lambda t: -eta / math.sqrt(t))),
+                   f"Adam, η/√t (η = {eta:g})", "adam")
+
+
+def reddi_decaying_demo(C: float = 3.0, steps: int = 3000, lr: float = 0.05,
+                        decaying_lr: float = 0.5) -> list[ReddiRun]:
+    """:func:`reddi_demo`'s three runs, then Adam with the same decaying steps ``decaying_lr/√t``
+    as AMSGrad (β1 = 0, β2 = 1/(1+C²)): the setting of Reddi et al.'s Theorem 1."""
+    return reddi_demo(C, steps, lr, decaying_lr) + [reddi_run(adam_decaying(decaying_lr, 0.0, _reddi_b2(C)), steps, C)]
+
+
+def reddi_decaying_rows(C: float = 3.0, decaying_lr: float = 0.5,
+                        checkpoints: tuple[int, ...] = (300, 3000, 30000)) -> list[dict]:
+    """Adam and AMSGrad with the same decaying steps η/√t, run longer: average regret R_T/T and
+    the range of x_t over the 300 steps before each checkpoint T."""
+    T = max(check_int(c, "checkpoints", 300) for c in checkpoints)
+    b2 = _reddi_b2(C)
+    runs = [reddi_run(adam_decaying(decaying_lr, 0.0, b2), T, C), reddi_run(amsgrad_decaying(decaying_lr, 0.0, b2), T, C)]
+    rows = []
+    for c in checkpoints:
+        row: dict[str, Any] = dict(T=int(c))
+        for key, r in zip(("adam", "ams"), runs):
+            lo, hi = reddi_tail(ReddiRun(r.x[:c + 1], r.average_regret[:c], r.name, r.kind))
+            row[f"{key}_regret"] = float(r.average_regret[c - 1])
+            row[f"{key}_x"] = f"[{lo:.4f}, {hi:.4f}]"
+        rows.append(row)
+    return rows

@@ -7,7 +7,11 @@ A student notebook starts with::
 
 and every question ends with ``check("q1")``, which prints one line: what passed, or the first
 thing that is wrong ("step 2: expected w = (9.8, -5.0), got (9.8, 2.5)"; "`gd_steps` is not
-written yet: ..."). ``check.all()`` runs every question and prints the total. The public checks
+written yet: ..."), and what the question is worth::
+
+    q1 ✘ step 2: expected w = (9.8, -5), got (9.8, 2.5) (worth 2 points)
+
+``check.all()`` runs every question and prints the total. The public checks
 ship with this package (``lecture_code/student/checks/<name>.py``, generated from the exercise
 sources by ``make exercises``), so a notebook works from any folder once the package is
 installed, with no network.
@@ -318,13 +322,23 @@ class Checker:
         n = len(tests)
         return True, f"all {n} public check{'s' if n != 1 else ''} pass"
 
+    def worth(self, question: str) -> str:
+        """``"worth 2 points"``: what the grader gives for ``question`` (from the exercise's points)."""
+        if question not in self.points:
+            return ""
+        pts = float(self.points[question])
+        return f"worth {pts:g} point{'' if pts == 1 else 's'}"
+
+    def _line(self, question: str, ok: bool, msg: str) -> str:
+        worth = self.worth(question) if question in self.tests else ""
+        return f"{question} {'✔' if ok else '✘'} {msg}" + (f" ({worth})" if worth else "")
+
     def __call__(self, question: str) -> None:
         if self.disabled:
             return
         ns = sys._getframe(1).f_globals
         ok, msg = self._run(question, ns)
-        mark = "✔" if ok else "✘"
-        print(f"{question} {mark} {msg}")
+        print(self._line(question, ok, msg))
 
     def all(self) -> None:
         """Run every question's public checks and print the total."""
@@ -337,7 +351,7 @@ class Checker:
             pts = float(self.points.get(q, 1))
             total += pts
             got += pts if ok else 0.0
-            print(f"{q} {'✔' if ok else '✘'} {msg}")
+            print(self._line(q, ok, msg))
         print(
             f"Total: {got:g}/{total:g} points from the public checks "
             "(the grader also runs hidden checks)"

@@ -24,6 +24,13 @@ def _(adam_init, adam_update):
     u1, st = adam_update(np.array([1.0]), adam_init(np.zeros(1)), 0.1, 0.9, 0.999, 1e-8)
     u2, st = adam_update(np.array([-1.0]), st, 0.1, 0.9, 0.999, 1e-8)
     expect_close("update at step 2", u2, [0.1 * 0.01 / 0.19 / (1 + 1e-8)], rtol=1e-6)
+    # where delta sits shows for a gradient near sqrt(delta): g = 1e-4, delta = 1e-8, first step
+    # after the root: -lr * 1e-4 / (1e-4 + 1e-8);  inside it: -lr * 1e-4 / sqrt(1e-8 + 1e-8)
+    u, _ = adam_update(np.array([1e-4]), adam_init(np.zeros(1)), 0.1, 0.9, 0.999, 1e-8)
+    try:
+        expect_close("update at step 1 for g = 1e-4", u, [-0.1 * 1e-4 / (1e-4 + 1e-8)], rtol=1e-6)
+    except CheckFailure as exc:
+        raise CheckFailure(f"{exc}: add delta after the square root, sqrt(r_hat) + delta") from None
 
 @public("q2")
 def _(adam_minimize):
@@ -47,3 +54,6 @@ def _(first_step_without_correction):
     # rho1 = rho2 = 0.75: (1 - 0.75) / sqrt(0.25) = 0.5
     expect_close("first_step_without_correction(1.0, 0.75, 0.75)",
                  first_step_without_correction(1.0, 0.75, 0.75), 0.5)
+    # the size of the step itself, in the units of theta: it scales with the step size lr
+    expect_close("first_step_without_correction(0.1, 0.75, 0.75)",
+                 first_step_without_correction(0.1, 0.75, 0.75), 0.05)

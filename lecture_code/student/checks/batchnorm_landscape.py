@@ -26,6 +26,13 @@ def _(bn_train):
     y, _, _ = expect_tuple("bn_train(...)", call(bn_train, xb, np.full(4, 2.0), np.full(4, -1.0)), 3)
     expect_close("mean of y", np.asarray(y).mean(axis=0), np.full(4, -1.0), atol=1e-9)
     expect_close("std of y", np.asarray(y).std(axis=0), np.full(4, 2.0), rtol=1e-5)
+    # where eps sits shows for a small variance: column (0, 0.002) has variance 1e-6, so with
+    # eps = 1e-5 inside the root x̂ = -+0.001 / sqrt(1.1e-5); after the root it would be -+0.99
+    y, _, _ = expect_tuple("bn_train(...)", call(bn_train, np.array([[0.0], [0.002]]), np.ones(1), np.zeros(1)), 3)
+    try:
+        expect_close("y for the column (0, 0.002)", y, [[-0.001 / np.sqrt(1.1e-5)], [0.001 / np.sqrt(1.1e-5)]])
+    except CheckFailure as exc:
+        raise CheckFailure(f"{exc}: eps goes inside the square root, sqrt(var + eps)") from None
 
 @public("q2")
 def _(bn_running, bn_eval):
@@ -64,3 +71,8 @@ def _(prune_and_rewind):
     # already-pruned weights stay pruned, even when they are large
     mask, Wr = expect_tuple("prune_and_rewind(...)", call(prune_and_rewind, W, W0, np.array([[1, 1, 1], [0, 1, 1.0]]), 0.4), 2)
     expect_close("new_mask (second round)", mask, [[1, 0, 1], [0, 0, 1]])
+    # ties: of equal |w| the one listed first (row-major) goes first; round(0.5 * 5) = round(2.5) = 2
+    # in Python (halves round to even)
+    Wt = np.array([[1.0, -1.0, 0.5], [1.0, 3.0, 2.0]])
+    mask, _ = expect_tuple("prune_and_rewind(...)", call(prune_and_rewind, Wt, W0, np.array([[1, 1, 1], [1, 1, 0.0]]), 0.5), 2)
+    expect_close("new_mask (a tie at |w| = 1, round(2.5) = 2 weights removed)", mask, [[0, 1, 0], [1, 1, 0]])

@@ -31,7 +31,11 @@ def _(hessians):
 @public("q2")
 def _(classify):
     cases = [([[2, 0], [0, 6]], "minimum"), ([[-2, 0], [0, 6]], "saddle"),
-             ([[2, 0], [0, 0]], "degenerate"), ([[-1, 0.5], [0.5, -2]], "maximum")]
+             ([[2, 0], [0, 0]], "degenerate"), ([[-1, 0.5], [0.5, -2]], "maximum"),
+             # a zero eigenvalue does not matter when there is a sign mix: still a saddle
+             ([[1, 0, 0], [0, -2, 0], [0, 0, 0]], "saddle"),
+             # rounding: eigenvalues of +-1e-13 are zero for the sign test too (|lambda| <= tol)
+             ([[2, 0], [0, -1e-13]], "degenerate"), ([[-3, 0], [0, 1e-13]], "degenerate")]
     for H, want in cases:
         expect_equal(f"classify({H})", call(classify, np.array(H, dtype=float)), want)
 
@@ -45,6 +49,17 @@ def _(numerical_hessian):
                  [[6, -12], [-12, -6]], rtol=1e-4, atol=1e-4)
 
 @public("q4")
-def _(L2_origin):
+def _(L2_origin, L3_origin, L3_at_001):
     # H = [[0, -2], [-2, 0]] has eigenvalues -2 and 2
     expect_equal("L2_origin", L2_origin, "saddle")
+    kinds = ("minimum", "maximum", "saddle", "degenerate")
+    for name, got in (("L3_origin", L3_origin), ("L3_at_001", L3_at_001)):
+        if not isinstance(got, str) or got.strip().lower() not in kinds:
+            raise CheckFailure(f"{name} should be one of {', '.join(map(repr, kinds))}, got {got!r}")
+    # the two mistakes the introduction warns about (the answers themselves are graded hidden)
+    if L3_origin.strip().lower() == "minimum":
+        raise CheckFailure("L3_origin: a Hessian with zero eigenvalues and no sign mix cannot show a"
+                           " minimum; reread the introduction")
+    if L3_at_001.strip().lower() == "degenerate":
+        raise CheckFailure("L3_at_001: a zero eigenvalue matters only when the others do not have both"
+                           " signs; look at all three eigenvalues")

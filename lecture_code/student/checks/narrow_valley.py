@@ -17,6 +17,12 @@ def _(gd_steps):
     path = call(gd_steps, np.array([10.0, 10.0]), 0.1, 4)
     # the lecture's numbers: w1 drifts by 0.1 per step, w2 jumps by 7.5 across the valley
     expect_rows("w", path, [[10, 10], [9.9, 2.5], [9.8, -5.0], [9.7, 2.5], [9.6, -5.0]])
+    # on the axis w1 = 0 the derivative of |w1| is sgn(0) = 0: w1 stays at 0
+    try:
+        expect_rows("w", call(gd_steps, np.array([0.0, 1.0]), 0.02, 3),
+                    [[0, 1], [0, -0.5], [0, 1], [0, -0.5]])
+    except CheckFailure as exc:
+        raise CheckFailure(f"from (0, 1) with eta = 0.02, {exc} (use sgn(0) = 0, as np.sign does)") from None
 
 def _valley_tail(eta, steps=100):
     w = np.array([10.0, 10.0])

@@ -19,6 +19,16 @@ def _(n_regions):
     for n in (3, 4, 10):
         expect_equal(f"n_regions({n}, 2)", n_regions(n, 2), 1 + n + n * (n - 1) // 2)
     expect_equal("n_regions(3, 3)", n_regions(3, 3), 8)  # three planes: the octants
+    # an independent count: deleting one hyperplane, r(n, d) = r(n - 1, d) + r(n - 1, d - 1)
+    r = [[1] * 61 for _ in range(121)]                     # r[n][d]; r(0, d) = 1 = r(n, 0)
+    for n in range(1, 121):
+        for d in range(1, 61):
+            r[n][d] = r[n - 1][d] + r[n - 1][d - 1]
+    got = n_regions(120, 60)
+    if isinstance(got, bool) or not isinstance(got, int):
+        raise CheckFailure(f"n_regions(120, 60) should be an exact Python int, got {type(got).__name__}"
+                           " (math.comb gives exact ints; floats are not exact for numbers this large)")
+    expect_equal("n_regions(120, 60)", got, r[120][60])
 
 @public("q2")
 def _(count_line_regions):
@@ -31,6 +41,12 @@ def _(count_line_regions):
     parallel = [[1, 0, 0], [1, 0, -1], [0, 1, 0]]  # two parallel lines and one across
     expect_equal("count_line_regions(two parallel lines and a crossing one)",
                  call(count_line_regions, np.array(parallel)), 6)
+    thin = [[1, 0, 0], [0, 1, 0], [1000, 1000, -1]]  # a triangle with legs 0.001 long: 1 + 3 + 3
+    expect_equal("count_line_regions(a tiny triangle)", call(count_line_regions, np.array(thin)), 7)
+    # four lines through the point (1/3, 1/7), which no float represents: 1 + 4 + 3 = 8
+    through = [[42, 63, -23], [105, 147, -56], [21, -84, 5], [63, 21, -24]]
+    expect_equal("count_line_regions(four lines through (1/3, 1/7))",
+                 call(count_line_regions, np.array(through)), 8)
 
 @public("q3")
 def _(off_training_accuracies, always_zero, nearest_neighbor):

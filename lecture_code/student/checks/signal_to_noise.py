@@ -34,3 +34,6 @@ def _(online_moments):
     # by hand: s1 = 0.5 g1, s2 = 0.5 s1 + 0.5 g2; r1 = 0.25 g1^2, r2 = 0.75 r1 + 0.25 g2^2
     expect_rows("s", S, [[0.5, 1.0], [1.75, -0.5]], row_label="sample", first_row=1)
     expect_rows("r", R, [[0.25, 1.0], [0.1875 + 2.25, 0.75 + 1.0]], row_label="sample", first_row=1)
+    # rho1 = 0.8: s1 = 0.2 g1 (the new gradient gets the weight 1 - rho1), s2 = 0.8 s1 + 0.2 g2
+    S, R = expect_tuple("online_moments(g, 0.8, 0.75)", call(online_moments, g, 0.8, 0.75), 2)
+    expect_rows("s (rho1 = 0.8)", S, [[0.2, 0.4], [0.16 + 0.6, 0.32 - 0.4]], row_label="sample", first_row=1)

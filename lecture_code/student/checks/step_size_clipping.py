@@ -18,9 +18,11 @@ def _(optimal_step):
     expect_close("optimal_step along the highest curvature", call(optimal_step, np.array([0.0, 3.0]), H), 1 / 10)
     expect_close("optimal_step along the lowest curvature", call(optimal_step, np.array([2.0, 0.0]), H), 1.0)
     expect_close("optimal_step for g = (1, 1)", call(optimal_step, np.array([1.0, 1.0]), H), 2 / 11)
-    got = call(optimal_step, np.array([1.0, 0.0]), np.diag([-1.0, 1.0]))
-    if not (isinstance(got, (float, np.floating)) and np.isinf(got) and got > 0):
-        raise CheckFailure(f"optimal_step with negative curvature along g should be inf, got {got!r}")
+    for what, H in (("negative", np.diag([-1.0, 1.0])), ("zero", np.diag([0.0, 1.0]))):
+        got = call(optimal_step, np.array([1.0, 0.0]), H)
+        if not (isinstance(got, (float, np.floating)) and np.isinf(got) and got > 0):
+            raise CheckFailure(f"optimal_step with {what} curvature along g (g'Hg {'<' if what == 'negative' else '='} 0)"
+                               f" should be np.inf, got {got!r}")
 
 @public("q2")
 def _(optimal_step_path):
