@@ -102,7 +102,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "good_minima": {
         "4.1": "a theorem number (Du et al. 2019, Theorem 4.1)",
-        "8.2": "a section number (Goodfellow et al., Sec. 8.2.7: the wrong side of the hill)",
+        "10707": "the course number as the deck names it (Deep Learning 10707)",
         "12": "the exploratory pilot the sentence describes: 3 initialisations × 2 losses × 2 input codings",
         "200": "the exploratory pilot the sentence describes: 200 runs per combination",
         "100": "the number of runs assumed behind each published XOR percentage, stated as an assumption",
