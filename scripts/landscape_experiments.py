@@ -35,7 +35,7 @@ from lecture_code.core.pruning import (
     apply_masks, edge_popup, iterative_pruning, masked_mlp, signed_constant_weights, top_fraction_mask,
 )
 from lecture_code.core.models import Residual, flatten_params, make_loss_fn, mlp
-from lecture_code.core.optimizers import adam, sgd
+from lecture_code.core.optimizers import adam, momentum, sgd
 from lecture_code.core.recurrent import RowLSTM
 from lecture_code.core.torch_bridge import BridgeOptimizer, train
 
@@ -405,7 +405,7 @@ def dropout(tr, te, pairs=((0, 1), (2, 3), (4, 5)), p=0.5, steps=600, lr=3e-3, m
 #: name -> (optimizer factory: the library's rules through torch_bridge, its settings as the chapter states them).
 OPTIMIZERS = {
     "SGD": (lambda params: BridgeOptimizer(params, sgd(0.1)), "learning rate 0.1"),
-    "momentum": (lambda params: BridgeOptimizer(params, sgd(0.05, momentum=0.9)), "learning rate 0.05, β = 0.9"),
+    "momentum": (lambda params: BridgeOptimizer(params, momentum(0.05, 0.9)), "learning rate 0.05, β = 0.9"),
     "Adam": (lambda params: BridgeOptimizer(params, adam(1e-3, eps_inside_sqrt=False)),
              "learning rate 0.001, torch's defaults"),
 }

@@ -7,7 +7,6 @@ These tests build tiny throw-away books with the project's own configuration
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 
 import lecture_code
+
+from tests.throwaway_book import skeleton
 
 ROOT = Path(__file__).resolve().parents[1]
 JB = Path(sys.executable).parent / "jupyter-book"
@@ -37,19 +38,11 @@ Some math: $a^2 + b^2$.
 
 
 def _book(tmp_path: Path, code: str) -> Path:
-    book = tmp_path / "book"
-    (book / "book").mkdir(parents=True)
-    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
-    shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
-    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")  # the config's bibtex file
-    (book / "_vendor").symlink_to(ROOT / "_vendor")
-    (book / "lite").symlink_to(ROOT / "lite")  # the package book/_ext/lite_links imports
+    book = skeleton(tmp_path / "book", PAGE.format(code=code))
     (book / "lecture_code").mkdir()
     (book / "lecture_code" / "marker.py").write_text("VALUE = 'first'\n")
     # this folder shadows the real package for the build's extensions (lite_links reads the version)
     (book / "lecture_code" / "__init__.py").write_text(f"__version__ = {lecture_code.__version__!r}\n")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: book/page\n")
-    (book / "book" / "page.md").write_text(PAGE.format(code=code))
     return book
 
 

@@ -139,10 +139,10 @@ def test_follow_downhill_records_the_trust_region_path():
     """What the chapter prints along the path, against the network itself: the loss and gradient
     norm at each iterate, a loss that never rises (trust-region steps are taken downhill only),
     the tracked units' output weights (signs aligned) and the spread of their incoming vectors."""
-    net = TanhNet.default(hidden=4)
+    net = MLPRegression.default(hidden=4)
     theta = net.init(np.random.default_rng(3), scale=0.5)
     path = sd.follow_downhill(theta, hidden=4, iterations=40, k=2)
-    assert path.loss[0] == pytest.approx(net.loss(theta)) and path.grad_norm[0] == pytest.approx(np.linalg.norm(net.grad(theta)))
+    assert path.loss[0] == pytest.approx(net.f(theta)) and path.grad_norm[0] == pytest.approx(np.linalg.norm(net.grad(theta)))
     assert np.all(np.diff(path.loss) <= 1e-12) and path.loss[-1] < path.loss[0]
     assert len(path.units) == 2 and path.out_weights.shape == (len(path.loss), 2)
     _, a0, _ = net.unpack(theta)

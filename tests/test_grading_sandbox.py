@@ -406,6 +406,12 @@ def test_a_killed_grader_leaves_no_process_and_the_previous_scores(tmp_path: Pat
     before = (out / "scores.csv").read_bytes()
     for case in ("daemon_double_fork", "fork_bomb", "kill_all"):
         shutil.copytree(generated[1] / case, sub / case)
+    # and a slow honest student, so the grader is still at work when it is killed (the attacks
+    # alone can be over in less than the 6 s below on a fast machine)
+    slow = nbformat.read(generated[0] / "correct" / "narrow_valley.ipynb", as_version=4)
+    slow.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(300)"))
+    (sub / "slow").mkdir()
+    nbformat.write(slow, sub / "slow" / "narrow_valley.ipynb")
     proc = subprocess.Popen([PY, "-m", "grading", "grade", str(sub), "--out", str(out), "--sandbox", "bwrap"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

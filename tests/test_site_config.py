@@ -12,7 +12,6 @@ import html as html_lib
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import yaml
+
+from tests.throwaway_book import skeleton
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -156,17 +157,10 @@ VARIATIONS = {
 
 
 def _build(tmp: Path, name: str) -> tuple[subprocess.CompletedProcess, Path]:
-    book = tmp / name
-    (book / "book").mkdir(parents=True)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     for section, values in VARIATIONS[name].items():
         config[section].update(values)
-    (book / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
-    shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
-    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
-    (book / "_vendor").symlink_to(ROOT / "_vendor")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: book/page\n")
-    (book / "book" / "page.md").write_text(PAGE)
+    book = skeleton(tmp / name, PAGE, config)
     result = subprocess.run(
         [str(JB), "build", str(book), "--builder", "html", "-W", "-n", "--keep-going"],
         capture_output=True, text=True, timeout=600, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
