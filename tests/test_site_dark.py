@@ -2,7 +2,8 @@
 
 The site follows the reader's system setting (`color_scheme` here). For one page of every
 type, in both modes: axe-core (npm, injected into the page under test, never shipped) finds
-no WCAG 2.0/2.1/2.2 A or AA violation, and in dark mode no figure is a white box, every
+no WCAG 2.0/2.1/2.2 A or AA violation, and in dark mode no figure is a white box (nor sits,
+like a quiz or a result table, in the theme's light frame for HTML outputs), every
 figure's text and traces stand out from the dark background, and quiz checkboxes look
 empty until ticked. A theme switch on an open page recolours its figures, slider frames
 included, and switching back restores the build's colours exactly.
@@ -125,6 +126,29 @@ def _check_figures_dark(page, path: str) -> None:
                 assert _contrast(_over(c, bg), bg) >= 3, f"{path}: figure {i}: a trace in {name} vanishes on {bg}"
 
 
+#: The wrapper of every HTML output the book draws (figure, quiz, result table): its background,
+#: padding and text colour as computed.
+_OUTPUT_FRAMES = """() => Array.from(document.querySelectorAll('div.cell_output .output.text_html'))
+  .filter(e => e.querySelector('.plotly-graph-div, .lc-quiz, .lc-table'))
+  .map(e => { const s = getComputedStyle(e);
+    return {what: e.querySelector('.plotly-graph-div') ? 'figure' : e.querySelector('.lc-quiz') ? 'quiz' : 'table',
+            background: s.backgroundColor, color: s.color,
+            padding: [s.paddingTop, s.paddingRight, s.paddingBottom, s.paddingLeft]}; })"""
+
+
+def _check_output_frames(page, path: str) -> None:
+    """In dark mode the book's figures, quizzes and tables sit on the page itself: no light
+    frame around them (the theme's frame for HTML outputs), and their text stays readable."""
+    bg = page.evaluate(_RGBA, [page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--pst-color-background').trim()")])[0]
+    for i, frame in enumerate(page.evaluate(_OUTPUT_FRAMES)):
+        background, color = page.evaluate(_RGBA, [frame["background"], frame["color"]])
+        assert _contrast(_over(background, bg), bg) < 1.1, \
+            f"{path}: output {i} ({frame['what']}) sits on a {frame['background']} frame in dark mode"
+        assert set(frame["padding"]) == {"0px"}, f"{path}: output {i} ({frame['what']}) is padded: {frame['padding']}"
+        assert _contrast(color, bg) >= 4.5, f"{path}: output {i} ({frame['what']}) has text in {frame['color']} on {bg}"
+
+
 def _mean_luminance(png: bytes) -> float:
     from PIL import Image
 
@@ -166,6 +190,7 @@ def test_every_page_type_in_dark_and_light_mode(browser, kind):
             page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3",
                                    timeout=TIMEOUT_MS)
         _check_figures_dark(page, path)
+        _check_output_frames(page, path)
         if page.locator(".lc-quiz input[type=checkbox]").count():
             _check_quiz_boxes(page, path)
         violations = _axe(page)
