@@ -382,6 +382,48 @@ def phone(fresh):
     context.close()
 
 
+#: Every box in the article that scrolls sideways (its content, measured by the union of its
+#: children's boxes, is wider than it) must show it: reachable by keyboard, a shadow over the
+#: right edge as loaded, over both edges half-way and over the left one at the end, each shadow
+#: on the edge the reader sees. Returns what fails.
+_SCROLL_HINTS = """() => {
+  const out = [], name = e => e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || '').split(' ')[0];
+  const shadow = (e, which) => { const s = getComputedStyle(e, which);
+    return s.content !== 'none' && s.backgroundImage.includes('gradient') ? parseFloat(s.left) : null; };
+  document.querySelectorAll('.bd-article *').forEach(e => {
+    if (e.offsetParent === null || !['auto', 'scroll'].includes(getComputedStyle(e).overflowX)) return;
+    e.scrollLeft = 0;
+    const left = e.getBoundingClientRect().left + e.clientLeft;
+    let right = left;
+    for (const c of e.children) {
+      if (c.tagName === 'MJX-ASSISTIVE-MML') continue;   // MathJax's off-screen copy for screen readers
+      right = Math.max(right, c.getBoundingClientRect().right);
+    }
+    const extra = right - left - e.clientWidth;
+    if (extra <= 1) return;
+    const fails = [];
+    if (e.tabIndex < 0) fails.push('not in the tab order');
+    const states = [[0, [null, 'right']], [extra / 2, ['left', 'right']], [extra + 10, ['left', null]]];
+    for (const [x, [wantBefore, wantAfter]] of states) {
+      e.scrollLeft = x;
+      e.dispatchEvent(new Event('scroll'));
+      const before = shadow(e, '::before'), after = shadow(e, '::after'), sl = e.scrollLeft;
+      if ((before !== null) !== (wantBefore !== null) || (after !== null) !== (wantAfter !== null)) {
+        fails.push(`at scrollLeft ${Math.round(sl)}: shadows ${before !== null ? 'left' : ''} ${after !== null ? 'right' : ''}`);
+      } else {
+        if (before !== null && Math.abs(before - sl) > 1) fails.push(`left shadow at ${before}, not ${sl}`);
+        const width = after !== null ? parseFloat(getComputedStyle(e, '::after').width) : 0;
+        if (after !== null && Math.abs(after + width - (sl + e.clientWidth)) > 1) fails.push(`right shadow at ${after}`);
+      }
+    }
+    e.scrollLeft = 0;
+    e.dispatchEvent(new Event('scroll'));
+    if (fails.length) out.push(name(e) + ': ' + fails.join('; '));
+  });
+  return out;
+}"""
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_on_a_phone_nothing_runs_off_the_page_and_figure_labels_do_not_collide(phone, path):
     base, context = phone
@@ -395,6 +437,8 @@ def test_on_a_phone_nothing_runs_off_the_page_and_figure_labels_do_not_collide(p
         clipped = page.evaluate("""() => Array.from(document.querySelectorAll('div.math, mjx-container[display="true"]'))
             .filter(e => e.scrollWidth > e.clientWidth + 1 && !['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).length""")
         assert clipped == 0, f"{path}: {clipped} display equations cut off instead of scrolling"
+        hidden = page.evaluate(_SCROLL_HINTS)
+        assert not hidden, f"{path} at 390 px: content that scrolls sideways without showing it: {hidden[:4]}"
         figures = page.locator("div.plotly-graph-div")
         for i in range(figures.count()):
             figures.nth(i).scroll_into_view_if_needed()

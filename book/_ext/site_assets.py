@@ -20,12 +20,14 @@ A page loads only what it uses:
 4. **Extension assets only where used**: sphinx-design's CSS and JS only on pages that use
    its components.
 5. **The site's stylesheet** (``_site/static/site.css``): a wider content column, code and
-   output that wrap instead of being clipped, display equations that scroll sideways on a
-   phone; dark mode for what the theme does not colour (quizzes, result tables, the "Run in
-   the browser" box); print rules (figures scaled to the paper, no slider controls). On pages with figures ``_site/static/figures.js``, which on a
+   output that wrap instead of being clipped, equations and tables that scroll sideways on a
+   phone with a shadow over the edge that hides more; dark mode for what the theme does not
+   colour (quizzes, result tables, the "Run in the browser" box; the book's figures, quizzes
+   and tables without the theme's light frame for HTML outputs); print rules (figures scaled to the paper, no slider controls). On pages with figures ``_site/static/figures.js``, which on a
    narrow screen moves legends below the figure and shrinks titles so they fit, gives the
    figures the page's dark colours and makes them fit a printed page. On every page
-   ``_site/static/site.js`` (overflowing equations get into the tab order).
+   ``_site/static/site.js`` (equations and tables that overflow get into the tab order and
+   show which edge hides more).
 6. **Addresses that work.** The launch buttons (Binder, JupyterHub, Colab) and the repository
    buttons (repository, "Suggest an edit", "Report an error on this page") are offered only
    for addresses that can work: an empty address turns its button off, and a placeholder
