@@ -392,6 +392,32 @@ def check_self_contained(out: Path) -> None:
         raise BuildError("the Lite site refers to other hosts:\n  " + "\n  ".join(bad))
 
 
+#: The book's icon, which every page of the Lite app names (JupyterLite's pages name none, so a
+#: browser asks the server's root for /favicon.ico: a 404, and outside the site when it is
+#: published under a sub-path).
+FAVICON = ROOT / "book" / "_ext" / "_site" / "favicon.svg"
+_HEAD_END = re.compile(r"</head>", re.IGNORECASE)
+
+
+def add_favicon(out: Path) -> list[Path]:
+    """Copy :data:`FAVICON` to ``out/favicon.svg`` and link it from every page of the app (the
+    notebooks in ``files/`` are the students', not pages). Returns the pages changed."""
+    shutil.copy2(FAVICON, out / "favicon.svg")
+    changed = []
+    for page in sorted(out.rglob("*.html")):
+        rel = page.relative_to(out)
+        if rel.parts[0] == "files":
+            continue
+        text = page.read_text(encoding="utf-8")
+        if 'rel="icon"' in text or not _HEAD_END.search(text):
+            continue
+        href = "../" * (len(rel.parts) - 1) + "favicon.svg"
+        link = f'    <link rel="icon" type="image/svg+xml" href="{href}" />\n  '
+        page.write_text(_HEAD_END.sub(lambda m: link + m.group(0), text, count=1), encoding="utf-8")
+        changed.append(page)
+    return changed
+
+
 def site_size(out: Path) -> int:
     return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
 
@@ -457,6 +483,7 @@ def build(output: Path, force: bool = False) -> dict[str, object]:
     # source maps are for debugging the app itself; students never load them
     for p in output.rglob("*.map"):
         p.unlink()
+    add_favicon(output)
     check_self_contained(output)
     manifest = {**info, "notebooks": notebooks, "preload": preload, "bytes": site_size(output),
                 "seconds": round(time.perf_counter() - t0, 1), "inputs": stamp}

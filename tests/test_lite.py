@@ -169,6 +169,42 @@ def test_lite_site_ships_exactly_its_lock_and_every_wasm_wheel_is_official():
         assert (pyodide / f).read_bytes() == (ROOT / "node_modules" / "pyodide" / f).read_bytes(), f
 
 
+def _icons(out):
+    """For every page of a Lite app (not the students' notebooks in files/), the file its icon
+    link names (None: no icon, so the browser asks the server's root for /favicon.ico)."""
+    icons = {}
+    for page in out.rglob("*.html"):
+        if page.relative_to(out).parts[0] == "files":
+            continue
+        m = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', page.read_text())
+        icons[page.relative_to(out).as_posix()] = (page.parent / m.group(1)).resolve() if m else None
+    return icons
+
+
+def test_every_page_of_the_lite_app_names_the_books_icon(tmp_path):
+    head = "<!DOCTYPE html>\n<html>\n  <head>\n    <title>JupyterLite</title>\n  </head>\n  <body></body>\n</html>\n"
+    for rel in ("index.html", "lab/index.html", "lab/tree/index.html", "notebooks/index.html", "files/book/x.html"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(head)
+    changed = lite_build.add_favicon(tmp_path)
+    assert len(changed) == 4
+    icon = (tmp_path / "favicon.svg").resolve()
+    assert icon.read_bytes() == lite_build.FAVICON.read_bytes()
+    assert _icons(tmp_path) == {rel: icon for rel in ("index.html", "lab/index.html", "lab/tree/index.html",
+                                                      "notebooks/index.html")}
+    assert (tmp_path / "files/book/x.html").read_text() == head   # a student's file is not touched
+    assert lite_build.add_favicon(tmp_path) == []                  # once is enough
+
+
+@pytest.mark.browser
+def test_the_built_lite_app_names_an_icon_it_serves():
+    _lite_site()
+    icons = _icons(LITE)
+    assert "notebooks/index.html" in icons and "lab/index.html" in icons
+    missing = sorted(p for p, icon in icons.items() if icon is None or not icon.is_file())
+    assert not missing, f"Lite pages whose icon is missing (a 404 for /favicon.ico): {missing}"
+
+
 @pytest.mark.browser
 def test_every_page_links_to_the_browser_or_says_why_not():
     manifest = _lite_site()
