@@ -172,6 +172,30 @@ def test_no_quiz_source_on_the_page(visit):
     assert not leaks, f"{visit.path}: quiz source visible: {leaks}"
 
 
+def test_library_files_named_in_the_text_link_to_their_api_entry():
+    """A book without a repository address (the checkout's) links a library file named in the
+    text (``lecture_code/core/interactive.py``) to the module's entry in the API reference
+    (with an address: to the file in the repository, tests/test_site_config.py)."""
+    named = 0
+    for path in PAGES:
+        html = (SITE / path).read_text()
+        for m in re.finditer(r'(<a [^>]*>)?<code[^>]*><span class="pre">(lecture_code/[\w/]+\.py)</span></code>', html):
+            if not (ROOT / m.group(2)).is_file():
+                continue
+            module = m.group(2)[:-3].replace("/", ".").removesuffix(".__init__")
+            documented = re.search(rf'id="module-{re.escape(module)}"', "".join(
+                p.read_text() for p in (SITE / "book" / "api").glob("*.html")))
+            if not documented:
+                continue
+            named += 1
+            link = re.search(r'href="([^"#]+)#([^"]+)"', m.group(1) or "")
+            assert link, f"{path}: {m.group(2)} is plain text, not a link to its API entry"
+            target = (SITE / path).parent / link.group(1)
+            assert link.group(2) == f"module-{module}" and f'id="module-{module}"' in target.read_text(), \
+                f"{path}: {m.group(2)} links to {link.group(0)}"
+    assert named, "no page names a library file any more: this test checks nothing"
+
+
 def test_no_clipped_code_or_output_at_1280px(visit):
     clipped = visit.page.evaluate("""() => Array.from(document.querySelectorAll('article pre'))
         .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)

@@ -117,6 +117,16 @@ def test_repository_links_on_github_name_the_page_in_the_issue():
     assert by_label["source-issues-button"]["text"] == "Report an error on this page"
 
 
+def test_file_links_on_each_host():
+    url = SITE_ASSETS.repository_file_url
+    assert url("https://github.com/o/b/", "main", "github", "lecture_code/core/quiz.py", False) == \
+        "https://github.com/o/b/blob/main/lecture_code/core/quiz.py"
+    assert url("https://github.com/o/b", "dev", "github", "book/_ext/", True) == "https://github.com/o/b/tree/dev/book/_ext"
+    assert url("https://gitlab.com/g/b", "main", "gitlab", "a b.md", False) == "https://gitlab.com/g/b/-/blob/main/a%20b.md"
+    assert url("https://bitbucket.org/o/b", "main", "bitbucket", "x/y.py", False) == "https://bitbucket.org/o/b/src/main/x/y.py"
+    assert url("https://git.uni.edu/c/book", "main", "", "x/y.py", False) is None
+
+
 def test_repository_links_on_gitlab_and_elsewhere():
     links = SITE_ASSETS.repository_links("https://gitlab.com/g/book", "dev", "gitlab", None,
                                          "genindex", "Index", "genindex.html")
@@ -138,6 +148,8 @@ kernelspec: {name: python3, display_name: Python 3, language: python}
 ---
 
 # A page about momentum
+
+Its source is `book/page.md`, the extensions are in `book/_ext/`; `no/such/file.py` is not a file.
 
 ```{code-cell} ipython3
 print(1 + 1)
@@ -196,6 +208,9 @@ def test_placeholder_addresses_are_announced_and_give_no_button(builds):
     assert "dropdown-launch-buttons" not in page and "source-buttons" not in page
     # the notebook is still offered for download, without outputs
     assert "../_sources/book/page.ipynb" in links
+    # a file named in the text stays text when the book has no address (no link that leads nowhere)
+    page = (site / "book" / "page.html").read_text()
+    assert re.search(r'<p>Its source is <code[^>]*><span class="pre">book/page.md</span></code>', page)
     notebook = (site / "_sources" / "book" / "page.ipynb").read_text()
     assert '"outputs": []' in notebook and '"2\\n"' not in notebook
     assert (site / ".nojekyll").is_file()
@@ -224,6 +239,9 @@ def test_a_real_repository_gives_launch_edit_and_issue_buttons(builds):
     assert "A page about momentum" in title and "book/page.html" in title
     page = (site / "book" / "page.html").read_text()
     assert "Report an error on this page" in page
+    # files and folders named in the text link to the repository; a path that is no file does not
+    assert f"{repo}/blob/main/book/page.md" in links and f"{repo}/tree/main/book/_ext" in links
+    assert not [u for u in links if "no/such" in u]
     # their icons are in the site's cut-down icon font (the GitHub logo is a "brands" glyph)
     assert 'class="fa-brands fa-github' in page or "fa-brands fa-github" in page
     assert "fa-brands-400" in (site / "_static" / "fa-subset.css").read_text()

@@ -362,6 +362,70 @@ def _repository_buttons(app: Sphinx, pagename, templatename, context, doctree) -
     buttons.insert(at, group)
 
 
+# ---- file names in the text become links ----------------------------------------------------
+#: Inline code that names a path of the repository (``lecture_code/core/interactive.py``).
+_REPO_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+/?")
+
+
+def repository_file_url(repo: str, branch: str, provider: str, path: str, is_dir: bool) -> str | None:
+    """Where the repository's host shows ``path`` (None: a host whose file pages we don't know)."""
+    from urllib.parse import quote
+
+    repo, path = repo.rstrip("/"), quote(path.strip("/"))
+    kind = "tree" if is_dir else "blob"
+    if provider == "github":
+        return f"{repo}/{kind}/{branch}/{path}"
+    if provider == "gitlab":
+        return f"{repo}/-/{kind}/{branch}/{path}"
+    if provider == "bitbucket":
+        return f"{repo}/src/{branch}/{path}"
+    return None
+
+
+def _inside(node: nodes.Node, kinds: tuple) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, kinds):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _link_repository_paths(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Inline code naming a file or folder of the repository (``lecture_code/core/interactive.py``)
+    becomes a link: to the file on the repository's host when the book has an address
+    (``repository.url``), else, for a module of the library, to its entry in the API reference.
+    Anything else stays text (no link that leads nowhere)."""
+    root = Path(app.srcdir).resolve()
+    repo = app.config.site_repository
+    options = app.config.html_theme_options
+    branch = str(options.get("repository_branch") or "main")
+    provider = _provider(repo, options) if repo else ""
+    modules = app.env.get_domain("py").data.get("modules", {})
+    for literal in list(doctree.findall(nodes.literal)):
+        if _inside(literal, (nodes.reference, nodes.literal_block, nodes.title)):
+            continue
+        text = literal.astext().strip()
+        if not _REPO_PATH.fullmatch(text) or ".." in text.split("/"):
+            continue
+        target = root / text
+        if not target.exists() or root not in target.resolve().parents:
+            continue
+        url = repository_file_url(repo, branch, provider, text, target.is_dir()) if repo else None
+        if url is None and text.endswith(".py") and not target.is_dir():
+            module = text[:-3].replace("/", ".").removesuffix(".__init__")
+            entry = modules.get(module)
+            if entry is not None:
+                url = app.builder.get_relative_uri(docname, entry.docname) + "#" + entry.node_id
+        if url is None:
+            continue
+        link = nodes.reference("", "", refuri=url, internal=not url.startswith(("http://", "https://")))
+        if link["internal"] is False:
+            link["classes"].append("external")
+        literal.replace_self(link)
+        link += literal
+
+
 # ---- downloads ------------------------------------------------------------------------------
 
 def _offer_notebook(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -529,6 +593,7 @@ def setup(app: Sphinx):
     app.add_css_file(FA_SUBSET_CSS, priority=900)  # written by _fontawesome_subset
     app.connect("build-finished", _fontawesome_subset)
     app.connect("doctree-read", _note_output_math)
+    app.connect("doctree-resolved", _link_repository_paths)
     app.connect("html-page-context", _page_assets, priority=600)
     # after the theme's launch buttons (priority 500) have copied the executed notebook
     app.connect("html-page-context", _strip_notebook_outputs, priority=900)
