@@ -125,21 +125,12 @@ explore(contraction, draw_contraction, Slider("lr", [0.1, 0.2, 0.3, 0.4], defaul
 ```
 
 ```{{code-cell}} ipython3
-from lecture_code.core.quiz import Question, quiz
+from lecture_code.chapters.{name} import contraction_quiz
 ```
 
 ```{{code-cell}} ipython3
 :tags: [remove-input]
-quiz(
-    Question(
-        "For $\\\\lambda = 4$, which learning rate makes gradient descent converge without oscillating?",
-        [
-            ("η = 0.1", True, "1 − ηλ = 0.6: the distance shrinks, always on the same side."),
-            ("η = 0.4", False, "1 − ηλ = −0.6: it converges, but jumps from side to side."),
-        ],
-    ),
-    title="Check your understanding",
-)
+contraction_quiz()
 ```
 '''
 
@@ -160,9 +151,10 @@ from typing import NamedTuple
 import numpy as np
 
 from lecture_code.core.plotting import BookFigure, color, new_figure
+from lecture_code.core.quiz import Question, Quiz, quiz
 from lecture_code.core.validate import check_int, check_positive
 
-__all__ = ["Contraction", "contraction", "draw_contraction"]
+__all__ = ["Contraction", "contraction", "draw_contraction", "contraction_quiz"]
 
 
 class Contraction(NamedTuple):
@@ -194,6 +186,20 @@ def draw_contraction(c: Contraction) -> BookFigure:
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="distance to the minimum |w|")
     return fig
+
+
+def contraction_quiz() -> Quiz:
+    """The chapter's quiz: here, not in the chapter's cell, because a notebook shows its cells' source."""
+    return quiz(
+        Question(
+            "For $\\\\lambda = 4$, which learning rate makes gradient descent converge without oscillating?",
+            [
+                ("η = 0.1", True, "1 − ηλ = 0.6: the distance shrinks, always on the same side."),
+                ("η = 0.4", False, "1 − ηλ = −0.6: it converges, but jumps from side to side."),
+            ],
+        ),
+        title="Check your understanding",
+    )
 '''
 
 

@@ -19,12 +19,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lecture_code.core.plotting import color, new_figure, status_annotation
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.validate import check_int, check_positive
 
 __all__ = [
     "Run1D",
     "gd_on_parabola",
     "draw_parabola_run",
+    "warmup_quiz",
 ]
 
 
@@ -100,3 +102,34 @@ def draw_parabola_run(run: Run1D) -> go.Figure:
     fig.update_xaxes(range=[-span, span])
     fig.update_yaxes(range=[-0.05, 0.5 * lam * span**2])
     return fig
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cell, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cell only calls it (docs/CONVENTIONS.md, "Quizzes").
+
+def warmup_quiz() -> Quiz:
+    """The introduction's warm-up: which learning rates make gradient descent converge on
+    ``½ λ w²`` with ``λ = 4``, and the largest one (``2/λ``, checked against runs of
+    :func:`gd_on_parabola` in ``tests/test_quiz_chapters.py``)."""
+    lam = 4.0
+    eta_max = 2 / lam   # 1 − ηλ reaches −1 at η = 2/λ
+    return quiz(
+        Question(
+            "For $E(w) = \\tfrac12 \\lambda w^2$ with $\\lambda = 4$, which learning rates make gradient descent converge?",
+            [
+                ("η = 0.1", True, "1 − ηλ = 0.6: the distance shrinks by 40 % per step."),
+                ("η = 0.4", True, "1 − ηλ = −0.6: it converges while jumping from side to side."),
+                ("η = 0.5", False, "1 − ηλ = −1: it bounces between w₀ and −w₀ for ever."),
+                ("η = 1.0", False, "1 − ηλ = −3: every step triples the distance."),
+            ],
+        ),
+        NumericQuestion(
+            "For the same $E(w) = \\tfrac12 \\lambda w^2$ with $\\lambda = 4$, gradient descent converges for every "
+            "learning rate $\\eta > 0$ below which value?",
+            eta_max, 1e-9, format_hint="a fraction such as 1/3 is fine",
+            explanation="It converges when |1 − ηλ| < 1, that is for 0 < η < 2/λ = 0.5; at η = 0.5 it bounces "
+                        "between w₀ and −w₀ for ever.",
+        ),
+        title="Warm-up",
+    )

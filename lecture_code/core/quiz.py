@@ -43,6 +43,14 @@ work lives in ``exercises/``)::
         ),
     )
 
+**Where a chapter's quiz lives.** A quiz's definition is its answer key. The site shows a quiz
+cell by its output only (``remove-input``), but JupyterLab, the in-browser site and a
+downloaded ``.ipynb`` show the cell's source. So a chapter's quiz is built by a function of its
+module, ``lecture_code/chapters/<chapter>.py`` (``def warmup_quiz() -> Quiz``, its numeric
+answers computed there by the library, the chapter's own results passed in as arguments), and
+the chapter's cell only calls it (``warmup_quiz()``): one definition, shown by the site and by
+every notebook, and no answer in any notebook's source (``tests/test_quiz_chapters.py``).
+
 The prompt says nothing about how many answers to give: the quiz adds "(tick all that
 apply)" or "(choose one answer)" itself, and "(a number ...)" for a numeric question. Text may
 contain inline math between ``$...$`` (typeset by MathJax on the site and in JupyterLab),
