@@ -2,15 +2,14 @@
 
 Interactive figures are pure ``demo(**params) -> data`` plus ``draw(data) -> Figure`` pairs
 for :func:`lecture_code.core.interactive.explore`: the demo runs the experiment and returns
-everything the figure shows, the draw function only draws. Nothing here imports torch:
-the comparison with ``torch.optim`` (:func:`bridge_check`) imports it when it runs, and the
-chapter shows its committed result (:func:`load_torch_parity`, written by
-``scripts/torch_parity.py``).
+everything the figure shows, the draw function only draws. Nothing here imports torch, not
+even inside a function, so the chapter also runs in the browser: the comparison with
+``torch.optim`` lives in :func:`lecture_code.core.torch_bridge.bridge_check`, and the chapter
+shows its committed result (:func:`load_torch_parity`, written by ``scripts/torch_parity.py``).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from dataclasses import dataclass
@@ -58,7 +57,6 @@ __all__ = [
     "reddi_tail",
     "weight_decay_rows",
     "wilson_rows",
-    "bridge_check",
     "TORCH_PARITY",
     "load_torch_parity",
 ]
@@ -416,43 +414,12 @@ def wilson_rows(n: int = 40, p: float = 0.7, steps: int = 3000, seed: int = 0) -
 # ------------------------------------------------------------------ torch bridge
 
 
-def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
-    """Train the same small MLP on spirals with our Adam (through the torch bridge) and with
-    torch.optim.Adam; return both loss curves and the largest parameter difference.
-
-    Imports torch when called (``scripts/torch_parity.py`` runs it; the chapter shows the
-    committed result, :func:`load_torch_parity`).
-    """
-    from lecture_code.core.models import mlp  # first: without PyTorch, it says what to install
-
-    import torch
-
-    from lecture_code.core.synthetic import spirals
-    from lecture_code.core.torch_bridge import BridgeOptimizer, train
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: threads only add overhead (and contend on a busy machine)
-    try:
-        data = spirals(n=200, seed=seed)
-        m1 = mlp([2, 16, 16, 2], activation="tanh", seed=seed)
-        m2 = copy.deepcopy(m1)
-        h1 = train(m1, data.X, data.y, BridgeOptimizer(m1.parameters(), O.adam(0.01, eps_inside_sqrt=False)),
-                   steps, 32, "cross_entropy", seed)
-        # torch.optim.Adam here is the independent reference the comparison is about, not a training stack
-        h2 = train(m2, data.X, data.y, torch.optim.Adam(m2.parameters(), lr=0.01), steps, 32, "cross_entropy", seed)
-        with torch.no_grad():
-            diff = max(float(torch.max(torch.abs(a - b))) for a, b in zip(m1.parameters(), m2.parameters()))
-    finally:
-        torch.set_num_threads(threads)
-    return dict(steps=int(steps), seed=int(seed), ours=h1.full_losses, torch=h2.full_losses, max_param_diff=diff)
-
-
-#: Where ``scripts/torch_parity.py`` writes :func:`bridge_check`'s result.
+#: Where ``scripts/torch_parity.py`` writes :func:`lecture_code.core.torch_bridge.bridge_check`'s result.
 TORCH_PARITY = Path(__file__).resolve().parents[1] / "data" / "torch_parity.json"
 
 
 def load_torch_parity(path: str | Path | None = None) -> dict[str, Any]:
-    """The committed result of :func:`bridge_check` (loss curves as arrays)."""
+    """The committed result of :func:`lecture_code.core.torch_bridge.bridge_check` (loss curves as arrays)."""
     p = Path(path) if path is not None else TORCH_PARITY
     if not p.exists():
         raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/torch_parity.py` (or `make data`)")
