@@ -96,14 +96,27 @@ def minibatch_runs(lr: float = 0.02, epochs: float = 3.0, seed: int = 0) -> Mini
 
 
 def minibatch_numbers(runs: MinibatchRuns) -> dict[str, float]:
-    """What the minibatch figure shows, as numbers: steps, final distance to the minimum, and
-    the mean distance over the last third of each run (how far the jitter keeps it away)."""
+    """What the minibatch figure shows, as numbers: steps, final distance to the minimum, the
+    mean distance to the minimum over the last third of each run, and the jitter of the two
+    runs with the same η/B (batch 2 with η, batch 16 with 8η).
+
+    The jitter is the distance to the noise-free path, full-batch gradient descent with η,
+    at the same point of training, averaged over the last third of the run: batch 2's step k
+    against gradient descent's step k, batch 16's step k (8η: worth 8 steps of η by the linear
+    scaling rule) against gradient descent's step 8k. (Distance to the minimum is no measure
+    of jitter: the runs are still approaching the minimum, gradient descent too.)
+    """
     out: dict[str, float] = {}
+    gd = runs.paths["full batch (GD), η"]
     for key, (name, pts) in zip(("gd", "b2", "b16", "b16_scaled"), runs.paths.items()):
         d = np.linalg.norm(pts - runs.minimum, axis=1)
         out[f"{key}_steps"] = len(pts) - 1
         out[f"{key}_final"] = float(d[-1])
         out[f"{key}_last_third"] = float(d[-(len(d) // 3):].mean())
+    for key, name, every in (("b2", "batch 2, η", 1), ("b16_scaled", "batch 16, 8η (linear scaling)", 8)):
+        pts = runs.paths[name]
+        off = np.linalg.norm(pts - gd[np.arange(len(pts)) * every], axis=1)
+        out[f"{key}_jitter"] = float(off[-(len(off) // 3):].mean())
     return out
 
 
