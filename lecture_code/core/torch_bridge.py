@@ -153,7 +153,7 @@ def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
     with ``torch.optim.Adam``; return both loss curves and the largest parameter difference.
 
     ``scripts/torch_parity.py`` writes the result to ``lecture_code/data/torch_parity.json``,
-    which the Adam chapter shows (:func:`lecture_code.chapters.adam.load_torch_parity`) without
+    which the Adam chapter shows (``lecture_code.chapters.adam.load_torch_parity``) without
     importing torch; ``tests/test_torch_bridge.py`` recomputes it.
     """
     import copy
