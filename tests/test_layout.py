@@ -61,7 +61,7 @@ def test_no_flat_modules_remain():
 TORCH_FREE = ("intro", "momentum", "adam", "nfl", "hyperplanes", "saddles", "good_minima")
 #: Those the in-browser site runs: ``tests/test_lite.py`` executes every cell of each of them in
 #: Pyodide, a Python without torch, so they are not executed once more here.
-RUN_IN_THE_BROWSER = ("intro", "momentum", "nfl", "hyperplanes", "saddles", "good_minima")
+RUN_IN_THE_BROWSER = ("intro", "momentum", "adam", "nfl", "hyperplanes", "saddles", "good_minima")
 
 
 def test_the_chapters_the_browser_runs_are_the_listed_torch_free_ones():

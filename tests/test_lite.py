@@ -468,11 +468,11 @@ def test_a_downloaded_torch_chapter_fails_with_the_install_advice(page, tmp_path
 
 
 def test_a_lazy_torch_import_fails_with_the_install_advice(tmp_path):
-    """A function that imports torch when called (the Adam chapter's torch parity check) reaches
+    """A function that imports torch when called (the symmetry chapter's trained MLP) reaches
     a guarded module first, so it too says what to install."""
     import lecture_code
 
-    code = "from lecture_code.chapters.adam import bridge_check\nbridge_check()\n"
+    code = "from lecture_code.chapters.symmetry import regression_mlp\nregression_mlp()\n"
     res = subprocess.run([sys.executable, "-c", _IMPORT_WITHOUT_TORCH], input=code,
                          text=True, capture_output=True, cwd=tmp_path, timeout=120)
     assert res.stdout.startswith("ModuleNotFoundError torch"), res.stdout + res.stderr[-1500:]

@@ -41,6 +41,8 @@ ALLOWED: dict[str, dict[str, str]] = {
         "2000": PARAMETER + " (the table's steps)",
         "300": PARAMETER + " (steps of the rate fit)",
         "20": LECTURE + " (exercise: 20 steps, then the learning rate halved)",
+        "50": PARAMETER + " (the table's w2_bounce: largest |w₂| over the last 50 iterates)",
+        "600": PARAMETER + " (steps of the second rate fit)",
     },
     "adam": {
         "10707": "a course number (Deep Learning 10707, as the slides name it)",
@@ -120,6 +122,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "00001111": "a target, written as its labels",
         "1997": "a year (\"the 1997 paper\" of Wolpert & Macready)",
         "a quarter of": PARAMETER + " (holdout = 0.25)",
+        "10": PARAMETER + " (ten draws of the data, seeds 0 to 9)",
     },
     "landscape": {
         "-1": PARAMETER + " (the threshold of the \"curving down\" count, −1 % of the positive eigenvalue: the script's nonconvex_fraction)",
