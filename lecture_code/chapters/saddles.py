@@ -884,11 +884,13 @@ def draw_kicks(run: KickRun) -> go.Figure:
     else:
         msg = f"d = {run.d}, r = {run.radius:g}: {esc.size} of {runs} runs escaped (predicted {run.predicted:.0f})"
     fig = new_figure(x_title="step", y_title="f(x_t)", height=420, legend="header", status=msg, warn=esc.size < runs)
+    # the steps 0, 1, 2, ... as x0 and dx, not as an array per line: the slider's precomputed
+    # frames stay half the size on the page
     for i in range(run.pgd_losses.shape[1]):
-        fig.add_trace(go.Scatter(x=steps, y=run.pgd_losses[:, i], mode="lines", name="perturbed GD (one line per run)",
+        fig.add_trace(go.Scatter(x0=0, dx=1, y=run.pgd_losses[:, i], mode="lines", name="perturbed GD (one line per run)",
                                  legendgroup="pgd", showlegend=i == 0,
                                  line=dict(color=color("adam", 0.55), width=1.5)))
-    fig.add_trace(go.Scatter(x=steps, y=run.gd_losses, mode="lines", name="gradient descent from the saddle (never moves)",
+    fig.add_trace(go.Scatter(x0=0, dx=1, y=run.gd_losses, mode="lines", name="gradient descent from the saddle (never moves)",
                              line=dict(color=color("gd"), width=3)))
     fig.add_trace(go.Scatter(x=[0.0, float(steps[-1])], y=[-0.005, -0.005], mode="lines",
                              name="escaped: f ≤ −0.005 (|x₁| ≈ 0.1)", line=dict(color=color("theory"), dash="dot", width=1)))
