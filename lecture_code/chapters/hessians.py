@@ -554,8 +554,8 @@ def draw_ill_conditioning(c: TrainingCurves) -> BookFigure:
                              mode="markers+lines", name="λ_max(H)", line=dict(color=color("theory"), dash="dot")), 1, 3)
     fig.add_hline(y=2 / c.lr, line=dict(color="#B00020", dash="dash"), annotation_text="2/η", row=1, col=3)
     fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=2)
-    top = float(np.nanmax([c.loss[0], c.error[0], 0.1])) if c.loss.size else 1.0
-    fig.update_yaxes(range=[0, 1.15 * top], row=1, col=1)  # the start; brief spikes above it are cut
+    finite = np.concatenate([c.loss[np.isfinite(c.loss)], c.error[np.isfinite(c.error)], [0.1]])
+    fig.update_yaxes(range=[0, 1.05 * float(finite.max())], row=1, col=1)  # every spike of the loss shown
     fig.update_xaxes(title_text="step")
     msg = f"diverged at step {c.diverged_at}" if c.diverged_at is not None else ""
     fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=bool(msg))])
