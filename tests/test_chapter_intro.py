@@ -100,3 +100,13 @@ def test_the_exercise_list_is_the_books():
     for chapter, names in EXERCISES.items():
         for name in names:
             assert f"{{doc}}`../exercises/{name}`" in text, (chapter, name)
+
+
+def test_the_instructors_exercise_table_lists_every_exercise():
+    from pathlib import Path
+
+    from lecture_code.chapters.intro import graded_exercises
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "grading.md").read_text()
+    rows = {line.split("|")[1].strip().strip("`") for line in text.splitlines() if line.startswith("| `")}
+    assert set(graded_exercises()) <= rows
