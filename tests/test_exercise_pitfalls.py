@@ -475,6 +475,7 @@ PITFALLS: list[tuple[str, str, str, Callable[[dict], Any], str]] = [
     ("hessian_critical_points", "q2", "classify", _strict_signs, "tolerance on both sides of zero"),
     ("hessian_critical_points", "q2", "classify", _degenerate_first, "saddle before degenerate"),
     ("hessian_critical_points", "q4", "L3_origin", lambda ns: "minimum", "a zero eigenvalue: undecided"),
+    ("hessian_critical_points", "q4", "L3_origin", lambda ns: "saddle", "what the test says, not what the point is"),
     ("hessian_critical_points", "q4", "L3_at_001", lambda ns: "degenerate", "both signs: a saddle anyway"),
     ("step_size_clipping", "q1", "optimal_step", _optimal_step_zero_curvature, "np.inf when gᵀHg ≤ 0"),
     ("step_size_clipping", "q3", "clip_by_norm", _clip_in_place, "a new array (do not change g)"),
