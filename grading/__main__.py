@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--out", type=Path, default=None,
                    help="output folder (default _build/grading/out; it holds students' names)")
     g.add_argument("--roster", type=Path, default=None,
-                   help="CSV with columns id,name,email,lms_id[,section] mapping submissions to students")
+                   help="CSV with columns id,name,email,lms_id[,section] mapping submissions to students "
+                        "(with --only: default the roster saved with the run regraded into)")
     g.add_argument("--only", type=Path, default=None,
                    help="regrade one student (a file or folder inside SUBMISSIONS) into the existing output")
     g.add_argument("--workers", type=int, default=2)
@@ -92,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--total-timeout", type=float, default=60.0)
     g.add_argument("--sandbox", choices=["bwrap", "user", "none"], default=None,
                    help="where submissions run (default: $GRADE_SANDBOX, else bwrap); see docs/grading.md")
-    g.add_argument("--attempts", choices=["latest", "best"], default="latest",
-                   help="which attempt counts when a student hands in an exercise more than once")
+    g.add_argument("--attempts", choices=["latest", "best"], default=None,
+                   help="which attempt counts when a student hands in an exercise more than once "
+                        "(default: latest; with --only, the rule of the run regraded into)")
     i = sub.add_parser("instructor")
     i.add_argument("out", type=Path)
     i.add_argument("--tree", action="store_true",
@@ -160,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"regraded {args.only} into {out}/ (everyone else's results kept)")
             return 0
         print(f"graded {n} notebooks of {len(res)} students in {res.seconds:.0f} s (sandbox: {sb.mode}, "
-              f"{args.attempts} attempt counts) -> {out}/: scores.csv, grades-long.csv, canvas.csv, moodle.csv, "
+              f"{res.rule} attempt counts) -> {out}/: scores.csv, grades-long.csv, canvas.csv, moodle.csv, "
               f"feedback/, grading-report.txt, similarity.html")
         if sb.mode == "none":
             print(UNSAFE_WARNING, file=sys.stderr)

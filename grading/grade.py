@@ -75,13 +75,18 @@ def _student_of(only: Path, submissions: Path) -> str:
 
 def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, limits: Limits | None = None,
                  solutions: Path | None = None, sandbox: Sandbox | str | None = None,
-                 attempts: str = "latest", roster: Path | Roster | None = None,
+                 attempts: str | None = None, roster: Path | Roster | None = None,
                  only: Path | None = None, one_student: str | None = None) -> GradingRun:
     """Grade every notebook under ``submissions`` (or, with ``only``, one student's file or folder
     into the existing results in ``out``) and write the outputs into ``out`` (default
     :data:`DEFAULT_OUT`) after all workers have finished. ``one_student``: the whole folder is one
-    student's submission (Gradescope)."""
-    if attempts not in ATTEMPT_RULES:
+    student's submission (Gradescope).
+
+    ``attempts``: ``"latest"`` or ``"best"``; None means ``"latest"`` for a whole run and, for a
+    regrade, the rule of the run it regrades into. ``roster``: for a regrade, None keeps the roster
+    saved with that run (a regrade never loses names, e-mails, LMS ids or the rows of students
+    without a submission); a roster given replaces it for every output."""
+    if attempts is not None and attempts not in ATTEMPT_RULES:
         raise ValueError(f"attempts must be one of {', '.join(ATTEMPT_RULES)}, got {attempts!r}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -98,6 +103,15 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
                              f"({RESULTS_FILE} is missing): grade the whole folder first")
         previous = GradingRun.from_json(prev_file.read_text(encoding="utf-8"))
         target = _student_of(Path(only), submissions)
+        if ros is None:  # the run's own class list: names, e-mails, LMS ids, absent students all kept
+            if not previous.roster_recorded:
+                raise ValueError(f"{out / RESULTS_FILE} was written by an older grader that did not record "
+                                 "the roster: give the same ROSTER= (--roster) as the first run, or grade "
+                                 "the whole folder again")
+            ros = previous.roster
+        # the run's own rule for attempts unless one is given: every student's counted attempt stays
+        attempts = attempts or previous.rule
+    attempts = attempts or "latest"
     sb = sandbox if isinstance(sandbox, Sandbox) else default_sandbox(sandbox)
     sb.hide.update({os.path.realpath(submissions), os.path.realpath(out)})
     exercises = {ex.name: ex for ex in (load_all(solutions) if solutions else load_all())}
@@ -154,6 +168,9 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         answers_by = {**{s: a for s, a in previous.answers.items() if s != tkey}, **answers_by}
         unattributed |= {s for s in previous.unattributed if s != tkey}
         folder_notes = previous.folder_notes
+        if attempts != previous.rule:  # a new rule applies to everyone's attempts, not to one student's
+            for rs in by_student.values():
+                choose_attempts(rs, attempts)
         wanted = sorted(set(previous.exercises) | set(wanted))
     run = GradingRun(by_student, sb.mode, attempts, time.monotonic() - t_start, skipped, folder_notes, wanted,
                      limits.describe(), ros, answers_by, unattributed)
