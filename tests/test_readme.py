@@ -56,3 +56,24 @@ def test_the_instructor_site_s_folder_is_where_the_makefile_writes_it() -> None:
     mk = (ROOT / "grading" / "grading.mk").read_text(encoding="utf-8")
     assert "--path-output _build/instructor " in mk
     assert "_build/instructor/_build/html" in README and "_build/instructor/_build/html" in GRADING
+
+
+def test_the_site_address_example_is_the_key_the_extensions_read() -> None:
+    """`_config.yml`'s commented `baseurl:` example, uncommented, is what Jupyter Book hands Sphinx
+    as `html_baseurl`, the value book/_ext reads; README and docs/deploy.md name that one key."""
+    import yaml
+    from jupyter_book.config import yaml_to_sphinx
+
+    text = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    example = re.search(r"^  # baseurl: (\S+)$", text, flags=re.M)
+    assert example, "_config.yml has no commented `baseurl:` example under html:"
+    config = yaml.safe_load(text.replace(example.group(0), f"  baseurl: {example.group(1)}"))
+    assert config["html"]["baseurl"] == example.group(1)
+    assert yaml_to_sphinx(config)["html_baseurl"] == example.group(1)
+    for ext in ("lite_links.py", "site_assets.py"):
+        assert "app.config.html_baseurl" in (ROOT / "book" / "_ext" / ext).read_text(encoding="utf-8")
+    deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for doc in (README, deploy):
+        assert "`baseurl` under `html:`" in doc and "html.baseurl" not in doc
+        for effect in ("download menu", "Report an error on this page", "canonical"):
+            assert effect in doc, effect
