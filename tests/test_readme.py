@@ -69,7 +69,7 @@ def test_the_site_address_example_is_the_key_the_extensions_read() -> None:
     assert example, "_config.yml has no commented `baseurl:` example under html:"
     config = yaml.safe_load(text.replace(example.group(0), f"  baseurl: {example.group(1)}"))
     assert config["html"]["baseurl"] == example.group(1)
-    assert yaml_to_sphinx(config)["html_baseurl"] == example.group(1)
+    assert yaml_to_sphinx(config)[0]["html_baseurl"] == example.group(1)  # (sphinx config, theme options, ...)
     for ext in ("lite_links.py", "site_assets.py"):
         assert "app.config.html_baseurl" in (ROOT / "book" / "_ext" / ext).read_text(encoding="utf-8")
     deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
