@@ -130,6 +130,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "verify":
         return _verify()
     if args.cmd == "grade":
+        import logging
+        import time
+
+        started = time.monotonic()
+        # each phase is printed as it starts: the first run of a machine can take minutes before a
+        # notebook is graded (the grader's imports, building the sandbox's environment)
+        print("make grade: loading the grader...", file=sys.stderr, flush=True)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("make grade: %(message)s"))
+        log = logging.getLogger("grading")
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
         from grading.grade import DEFAULT_OUT, UNSAFE_WARNING, grade_folder
         from grading.limits import Limits
         from grading.roster import RosterError
@@ -142,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.submissions.is_dir():
             ap.error(f"SUBMISSIONS must be a folder of notebooks, got {args.submissions}")
         try:
+            log.info("preparing the sandbox...")
             sb = default_sandbox(args.sandbox)
         except (SandboxUnavailable, ValueError) as exc:
             print(f"make grade: refusing to grade without a sandbox: {exc}", file=sys.stderr)
@@ -153,15 +167,18 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out if args.out is not None else DEFAULT_OUT
         try:
             res = grade_folder(args.submissions, out, workers=args.workers, limits=limits, sandbox=sb,
-                               attempts=args.attempts, roster=args.roster, only=args.only)
+                               attempts=args.attempts, roster=args.roster, only=args.only,
+                               started=started)
         except (RosterError, ValueError) as exc:
             print(f"make grade: {exc}", file=sys.stderr)
             return 2
         n = sum(len(v) for v in res.values())
         if args.only is not None:
-            print(f"regraded {args.only} into {out}/ (everyone else's results kept)")
+            print(f"regraded {args.only} into {out}/ in {time.monotonic() - started:.0f} s "
+                  "(everyone else's results kept)")
             return 0
-        print(f"graded {n} notebooks of {len(res)} students in {res.seconds:.0f} s (sandbox: {sb.mode}, "
+        print(f"graded {n} notebook{'s' * (n != 1)} of {len(res)} student{'s' * (len(res) != 1)} in "
+              f"{time.monotonic() - started:.0f} s of wall time (sandbox: {sb.mode}, "
               f"{res.rule} attempt counts) -> {out}/: scores.csv, grades-long.csv, canvas.csv, moodle.csv, "
               f"feedback/, grading-report.txt, similarity.html")
         if sb.mode == "none":

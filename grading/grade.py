@@ -16,6 +16,7 @@ graded: the latest ones; the earlier ones are listed in the report and the feedb
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,8 @@ from grading.submissions import (MAX_ATTEMPTS, Found, NotGradable, code_cells, f
                                  parse_notebook, quoted, read_regular_file)
 
 __all__ = ["grade_folder", "GradingRun", "UNSAFE_WARNING", "ATTEMPT_RULES", "DEFAULT_OUT"]
+
+LOG = logging.getLogger("grading")  # the phases of a run; `python -m grading grade` prints them
 
 DEFAULT_OUT = Path("_build") / "grading" / "out"
 """Where ``make grade`` writes when ``GRADE_OUT`` is not given (ignored by git: names of students)."""
@@ -65,6 +68,11 @@ def _cap_attempts(found: list[Found], peeked: list[tuple[str | None, dict]]) -> 
     return sorted(keep), dropped
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 notebook``, ``2 notebooks``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _student_of(only: Path, submissions: Path) -> str:
     rel = os.path.relpath(os.path.abspath(only), os.path.abspath(submissions))
     if rel.startswith("..") or rel == ".":
@@ -76,7 +84,8 @@ def _student_of(only: Path, submissions: Path) -> str:
 def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, limits: Limits | None = None,
                  solutions: Path | None = None, sandbox: Sandbox | str | None = None,
                  attempts: str | None = None, roster: Path | Roster | None = None,
-                 only: Path | None = None, one_student: str | None = None) -> GradingRun:
+                 only: Path | None = None, one_student: str | None = None,
+                 started: float | None = None) -> GradingRun:
     """Grade every notebook under ``submissions`` (or, with ``only``, one student's file or folder
     into the existing results in ``out``) and write the outputs into ``out`` (default
     :data:`DEFAULT_OUT`) after all workers have finished. ``one_student``: the whole folder is one
@@ -85,7 +94,8 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
     ``attempts``: ``"latest"`` or ``"best"``; None means ``"latest"`` for a whole run and, for a
     regrade, the rule of the run it regrades into. ``roster``: for a regrade, None keeps the roster
     saved with that run (a regrade never loses names, e-mails, LMS ids or the rows of students
-    without a submission); a roster given replaces it for every output."""
+    without a submission); a roster given replaces it for every output. ``started``: the
+    :func:`time.monotonic` at which the command began (the run's time then covers all of it)."""
     if attempts is not None and attempts not in ATTEMPT_RULES:
         raise ValueError(f"attempts must be one of {', '.join(ATTEMPT_RULES)}, got {attempts!r}")
     if workers < 1:
@@ -93,7 +103,7 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
     out = Path(out) if out is not None else DEFAULT_OUT
     submissions = Path(submissions)
     limits = limits or Limits()
-    t_start = time.monotonic()
+    t_start = started if started is not None else time.monotonic()
     ros = roster if isinstance(roster, Roster) or roster is None else Roster.load(Path(roster))
     previous = None
     if only is not None:
@@ -129,7 +139,11 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
     resume()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
+            LOG.info("running the reference solution of each exercise handed in (%s) in the sandbox, for the "
+                     "hidden cases' expected values...", _count(len(wanted), "exercise"))
             refs = dict(pool.map(lambda n: (n, reference_values(exercises[n], sandbox=sb)), wanted))
+            LOG.info("grading %s of %s, each in its own sandbox (%d side by side)...",
+                     _count(len(found), "notebook"), _count(len({f.student for f in found}), "student"), workers)
             results = list(pool.map(
                 lambda f: grade_notebook(f.path, f.student, exercises, refs, limits, sandbox=sb, rel=f.rel),
                 found))
@@ -172,6 +186,7 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
             for rs in by_student.values():
                 choose_attempts(rs, attempts)
         wanted = sorted(set(previous.exercises) | set(wanted))
+    LOG.info("writing the scores, LMS files, feedback, report and similarity report into %s...", out)
     run = GradingRun(by_student, sb.mode, attempts, time.monotonic() - t_start, skipped, folder_notes, wanted,
                      limits.describe(), ros, answers_by, unattributed)
     write_outputs(run, out, exercises)

@@ -296,7 +296,7 @@ def report_text(run: GradingRun, keys: dict[str, str]) -> str:
         f"limits: {run.limits}",
         f"attempts: {run.rule} attempt counts (attempts ordered by path inside the student's folder, natural order)",
         f"students: {len(run.students)}, notebooks: {n_nb}, exercises: {', '.join(run.exercises) or '-'}",
-        f"time: {run.seconds:.1f} s",
+        f"time: {run.seconds:.1f} s (wall time of the whole run, from the grader's start)",
         "",
     ]
     if run.roster:
