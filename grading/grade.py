@@ -24,7 +24,8 @@ from pathlib import Path
 
 from grading.judge import SubmissionResult, grade_notebook, reference_values
 from grading.limits import Limits
-from grading.report import ATTEMPT_RULES, RESULTS_FILE, UNSAFE_WARNING, GradingRun, choose_attempts, write_outputs
+from grading.report import (ATTEMPT_RULES, RESULTS_FILE, UNSAFE_WARNING, GradingRun, plural, choose_attempts,
+                            write_outputs)
 from grading.roster import Roster
 from grading.runner import default_sandbox, resume, stop_all
 from grading.sandbox import Sandbox
@@ -66,11 +67,6 @@ def _cap_attempts(found: list[Found], peeked: list[tuple[str | None, dict]]) -> 
             idx = idx[-MAX_ATTEMPTS:]
         keep.extend(idx)
     return sorted(keep), dropped
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 notebook``, ``2 notebooks``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _student_of(only: Path, submissions: Path) -> str:
@@ -140,10 +136,10 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             LOG.info("running the reference solution of each exercise handed in (%s) in the sandbox, for the "
-                     "hidden cases' expected values...", _count(len(wanted), "exercise"))
+                     "hidden cases' expected values...", plural(len(wanted), "exercise"))
             refs = dict(pool.map(lambda n: (n, reference_values(exercises[n], sandbox=sb)), wanted))
             LOG.info("grading %s of %s, each in its own sandbox (%d side by side)...",
-                     _count(len(found), "notebook"), _count(len({f.student for f in found}), "student"), workers)
+                     plural(len(found), "notebook"), plural(len({f.student for f in found}), "student"), workers)
             results = list(pool.map(
                 lambda f: grade_notebook(f.path, f.student, exercises, refs, limits, sandbox=sb, rel=f.rel),
                 found))

@@ -61,6 +61,11 @@ def choose_attempts(results: list[SubmissionResult], rule: str = "latest") -> No
             rs[best].counted = True
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 student``, ``2 students``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -302,8 +307,9 @@ def report_text(run: GradingRun, keys: dict[str, str]) -> str:
     if run.roster:
         unknown = [s for s in run.by_student if s not in run.roster.ids]
         missing = [s for s in run.roster.ids if not run.by_student.get(s) and not run.skipped.get(s)]
-        lines.append(f"roster: {len(run.roster.ids)} students; {len(unknown)} submissions not in the roster, "
-                     f"{len(missing)} students without a submission")
+        lines.append(f"roster: {plural(len(run.roster.ids), 'student')}; "
+                     f"{plural(len(unknown), 'submission')} not in the roster, "
+                     f"{plural(len(missing), 'student')} without a submission")
         lines.extend(f"- not in the roster: {quoted(s)}" for s in sorted(unknown))
         lines.extend(f"- no submission: {quoted(s)}" for s in sorted(missing))
         lines.append("")

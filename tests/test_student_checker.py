@@ -70,3 +70,12 @@ def test_one_check_passes_in_the_singular() -> None:
 ])
 def test_defined_names(source: str, names: set[str]) -> None:
     assert _defined_names(source) == names
+
+
+def test_the_step_size_message_does_not_repeat_itself(shell) -> None:
+    shell.run_cell("eta_better = 0.1")
+    ok, msg = _check(shell, "q2")
+    assert not ok and "eta = 0.1" in msg and "eta = 0.1 gives" not in msg, msg
+    shell.run_cell("eta_better = 0.11")
+    ok, msg = _check(shell, "q2")
+    assert not ok and "eta = 0.1 gives" in msg, msg  # a comparison only for another step size
