@@ -32,3 +32,17 @@ def test_a_torch_module_imported_without_torch_raises_it():
               "try:\n    import lecture_code.core.models\nexcept ModuleNotFoundError as e:\n    print(e.name, '|', e)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.stdout.startswith("torch | lecture_code.core.models needs PyTorch"), out.stdout + out.stderr[-1000:]
+
+
+def test_the_advice_holds_with_and_without_a_launch_menu():
+    """The site has a launch menu only once `_config.yml` names a repository (README, "Launch
+    buttons"; the checkout names none): the advice says where one exists and what to do when not,
+    never "the launch menu of this page" as if every site had it."""
+    import yaml
+
+    msg = str(torch_missing("lecture_code.core.models"))
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["repository"]["url"] == ""  # the default build: no menu
+    assert "Where the book's site shows a launch menu" in msg
+    assert "without a repository address has no such menu" in msg and "on a computer" in msg
+    assert "the launch menu of this chapter's page opens" not in msg
