@@ -51,7 +51,12 @@ help:
 # $(call inputs,NAME,FILES): the file _build/stamps/NAME, rewritten only when the content of FILES
 # changes (book/_ext/build_inputs.py, the build's one input hash), so a checkout or a touch that
 # leaves them as they were reinstalls nothing.
+# `make help` alone needs no stamps: it would otherwise start Python four times just to list the targets.
+ifeq ($(MAKECMDGOALS),help)
+inputs =
+else
 inputs = $(shell $(PYTHON) book/_ext/build_inputs.py --stamp _build/stamps/$(1) $(2))
+endif
 
 $(STAMP): $(call inputs,venv,requirements.txt pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

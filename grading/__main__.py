@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--out", type=Path, default=None,
                    help="output folder (default _build/grading/out; it holds students' names)")
     g.add_argument("--roster", type=Path, default=None,
-                   help="CSV with columns id,name,email,lms_id[,section] mapping submissions to students")
+                   help="CSV with columns id,name,email,lms_id[,section] mapping submissions to students "
+                        "(with --only: default the roster saved with the run regraded into)")
     g.add_argument("--only", type=Path, default=None,
                    help="regrade one student (a file or folder inside SUBMISSIONS) into the existing output")
     g.add_argument("--workers", type=int, default=2)
@@ -92,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--total-timeout", type=float, default=60.0)
     g.add_argument("--sandbox", choices=["bwrap", "user", "none"], default=None,
                    help="where submissions run (default: $GRADE_SANDBOX, else bwrap); see docs/grading.md")
-    g.add_argument("--attempts", choices=["latest", "best"], default="latest",
-                   help="which attempt counts when a student hands in an exercise more than once")
+    g.add_argument("--attempts", choices=["latest", "best"], default=None,
+                   help="which attempt counts when a student hands in an exercise more than once "
+                        "(default: latest; with --only, the rule of the run regraded into)")
     i = sub.add_parser("instructor")
     i.add_argument("out", type=Path)
     i.add_argument("--tree", action="store_true",
@@ -128,6 +130,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "verify":
         return _verify()
     if args.cmd == "grade":
+        import logging
+        import time
+
+        started = time.monotonic()
+        # each phase is printed as it starts: the first run of a machine can take minutes before a
+        # notebook is graded (the grader's imports, building the sandbox's environment)
+        print("make grade: loading the grader...", file=sys.stderr, flush=True)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("make grade: %(message)s"))
+        log = logging.getLogger("grading")
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
         from grading.grade import DEFAULT_OUT, UNSAFE_WARNING, grade_folder
         from grading.limits import Limits
         from grading.roster import RosterError
@@ -140,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.submissions.is_dir():
             ap.error(f"SUBMISSIONS must be a folder of notebooks, got {args.submissions}")
         try:
+            log.info("preparing the sandbox...")
             sb = default_sandbox(args.sandbox)
         except (SandboxUnavailable, ValueError) as exc:
             print(f"make grade: refusing to grade without a sandbox: {exc}", file=sys.stderr)
@@ -151,16 +167,19 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out if args.out is not None else DEFAULT_OUT
         try:
             res = grade_folder(args.submissions, out, workers=args.workers, limits=limits, sandbox=sb,
-                               attempts=args.attempts, roster=args.roster, only=args.only)
+                               attempts=args.attempts, roster=args.roster, only=args.only,
+                               started=started)
         except (RosterError, ValueError) as exc:
             print(f"make grade: {exc}", file=sys.stderr)
             return 2
         n = sum(len(v) for v in res.values())
         if args.only is not None:
-            print(f"regraded {args.only} into {out}/ (everyone else's results kept)")
+            print(f"regraded {args.only} into {out}/ in {time.monotonic() - started:.0f} s "
+                  "(everyone else's results kept)")
             return 0
-        print(f"graded {n} notebooks of {len(res)} students in {res.seconds:.0f} s (sandbox: {sb.mode}, "
-              f"{args.attempts} attempt counts) -> {out}/: scores.csv, grades-long.csv, canvas.csv, moodle.csv, "
+        print(f"graded {n} notebook{'s' * (n != 1)} of {len(res)} student{'s' * (len(res) != 1)} in "
+              f"{time.monotonic() - started:.0f} s of wall time (sandbox: {sb.mode}, "
+              f"{res.rule} attempt counts) -> {out}/: scores.csv, grades-long.csv, canvas.csv, moodle.csv, "
               f"feedback/, grading-report.txt, similarity.html")
         if sb.mode == "none":
             print(UNSAFE_WARNING, file=sys.stderr)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib.util
+import logging
 import marshal
 import os
 import shutil
@@ -45,6 +46,7 @@ VENV_INSIDE = "/opt/venv"
 PYTHON_INSIDE = "/opt/python"
 _SKIP_STDLIB = {"site-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3",
                 "__phello__"}
+LOG = logging.getLogger("grading")
 _TEXT_SUFFIXES = (".py", ".pth", ".json", ".txt", ".cfg", ".toml", ".ini", ".yaml", ".yml")
 
 
@@ -96,12 +98,26 @@ def _site_packages() -> Path:
     return Path(sysconfig.get_path("purelib"))
 
 
+def _installed_mark(e: os.DirEntry) -> str:
+    """What of a site-packages entry tells an install apart: the time of a distribution's record
+    (pip writes a new one on every install), of a file, of a link; not the time of a package's
+    folder, which changes whenever Python writes a ``__pycache__`` into it (a first import would
+    otherwise make the next run rebuild the whole copy)."""
+    if e.is_dir(follow_symlinks=False) and not e.name.endswith((".dist-info", ".egg-info")):
+        return ""
+    return str(e.stat(follow_symlinks=False).st_mtime_ns)
+
+
 def fingerprint() -> str:
+    """Which environment the presented copy is of: Python's version, the paths, the installed
+    distributions (names and the times pip installed them), the venv's own configuration."""
     h = hashlib.sha256(f"{FORMAT}|{sys.version}|{os.path.realpath(sys.prefix)}|"
                        f"{os.path.realpath(sys.base_prefix)}".encode())
-    for d in (_site_packages(), Path(sys.prefix)):
-        for e in sorted(os.scandir(d), key=lambda e: e.name):
-            h.update(f"{e.name}:{e.stat(follow_symlinks=False).st_mtime_ns}\n".encode())
+    for e in sorted(os.scandir(_site_packages()), key=lambda e: e.name):
+        if e.name != "__pycache__":
+            h.update(f"{e.name}:{_installed_mark(e)}\n".encode())
+    cfg = Path(sys.prefix) / "pyvenv.cfg"
+    h.update(f"pyvenv.cfg:{cfg.stat().st_mtime_ns if cfg.exists() else ''}\n".encode())
     return h.hexdigest()[:20]
 
 
@@ -226,7 +242,12 @@ def prepare() -> Presented:
     lock = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (final / "venv" / "pyvenv.cfg").is_file():
+        if (final / "venv" / "pyvenv.cfg").is_file():
+            LOG.info("sandbox environment: reusing the cached copy %s", final)
+        else:
+            LOG.info("sandbox environment: building the presented copy of this Python environment in %s "
+                     "(once per environment; later runs reuse it)...", final)
+            t0 = time.monotonic()
             for old in root.iterdir():  # environments nobody used for a week (other venvs may share the cache)
                 used = old / ".used"
                 if old.is_dir() and old.name != fp and (not used.exists()
@@ -237,6 +258,7 @@ def prepare() -> Presented:
                 _build(tmp)
                 os.chmod(tmp, 0o755)
                 os.rename(tmp, final)
+                LOG.info("sandbox environment: built in %.0f s", time.monotonic() - t0)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise

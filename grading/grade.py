@@ -16,6 +16,7 @@ graded: the latest ones; the earlier ones are listed in the report and the feedb
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,8 @@ from pathlib import Path
 
 from grading.judge import SubmissionResult, grade_notebook, reference_values
 from grading.limits import Limits
-from grading.report import ATTEMPT_RULES, RESULTS_FILE, UNSAFE_WARNING, GradingRun, choose_attempts, write_outputs
+from grading.report import (ATTEMPT_RULES, RESULTS_FILE, UNSAFE_WARNING, GradingRun, plural, choose_attempts,
+                            write_outputs)
 from grading.roster import Roster
 from grading.runner import default_sandbox, resume, stop_all
 from grading.sandbox import Sandbox
@@ -33,6 +35,8 @@ from grading.submissions import (MAX_ATTEMPTS, Found, NotGradable, code_cells, f
                                  parse_notebook, quoted, read_regular_file)
 
 __all__ = ["grade_folder", "GradingRun", "UNSAFE_WARNING", "ATTEMPT_RULES", "DEFAULT_OUT"]
+
+LOG = logging.getLogger("grading")  # the phases of a run; `python -m grading grade` prints them
 
 DEFAULT_OUT = Path("_build") / "grading" / "out"
 """Where ``make grade`` writes when ``GRADE_OUT`` is not given (ignored by git: names of students)."""
@@ -75,20 +79,27 @@ def _student_of(only: Path, submissions: Path) -> str:
 
 def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, limits: Limits | None = None,
                  solutions: Path | None = None, sandbox: Sandbox | str | None = None,
-                 attempts: str = "latest", roster: Path | Roster | None = None,
-                 only: Path | None = None, one_student: str | None = None) -> GradingRun:
+                 attempts: str | None = None, roster: Path | Roster | None = None,
+                 only: Path | None = None, one_student: str | None = None,
+                 started: float | None = None) -> GradingRun:
     """Grade every notebook under ``submissions`` (or, with ``only``, one student's file or folder
     into the existing results in ``out``) and write the outputs into ``out`` (default
     :data:`DEFAULT_OUT`) after all workers have finished. ``one_student``: the whole folder is one
-    student's submission (Gradescope)."""
-    if attempts not in ATTEMPT_RULES:
+    student's submission (Gradescope).
+
+    ``attempts``: ``"latest"`` or ``"best"``; None means ``"latest"`` for a whole run and, for a
+    regrade, the rule of the run it regrades into. ``roster``: for a regrade, None keeps the roster
+    saved with that run (a regrade never loses names, e-mails, LMS ids or the rows of students
+    without a submission); a roster given replaces it for every output. ``started``: the
+    :func:`time.monotonic` at which the command began (the run's time then covers all of it)."""
+    if attempts is not None and attempts not in ATTEMPT_RULES:
         raise ValueError(f"attempts must be one of {', '.join(ATTEMPT_RULES)}, got {attempts!r}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     out = Path(out) if out is not None else DEFAULT_OUT
     submissions = Path(submissions)
     limits = limits or Limits()
-    t_start = time.monotonic()
+    t_start = started if started is not None else time.monotonic()
     ros = roster if isinstance(roster, Roster) or roster is None else Roster.load(Path(roster))
     previous = None
     if only is not None:
@@ -98,6 +109,15 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
                              f"({RESULTS_FILE} is missing): grade the whole folder first")
         previous = GradingRun.from_json(prev_file.read_text(encoding="utf-8"))
         target = _student_of(Path(only), submissions)
+        if ros is None:  # the run's own class list: names, e-mails, LMS ids, absent students all kept
+            if not previous.roster_recorded:
+                raise ValueError(f"{out / RESULTS_FILE} was written by an older grader that did not record "
+                                 "the roster: give the same ROSTER= (--roster) as the first run, or grade "
+                                 "the whole folder again")
+            ros = previous.roster
+        # the run's own rule for attempts unless one is given: every student's counted attempt stays
+        attempts = attempts or previous.rule
+    attempts = attempts or "latest"
     sb = sandbox if isinstance(sandbox, Sandbox) else default_sandbox(sandbox)
     sb.hide.update({os.path.realpath(submissions), os.path.realpath(out)})
     exercises = {ex.name: ex for ex in (load_all(solutions) if solutions else load_all())}
@@ -115,7 +135,11 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
     resume()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
+            LOG.info("running the reference solution of each exercise handed in (%s) in the sandbox, for the "
+                     "hidden cases' expected values...", plural(len(wanted), "exercise"))
             refs = dict(pool.map(lambda n: (n, reference_values(exercises[n], sandbox=sb)), wanted))
+            LOG.info("grading %s of %s, each in its own sandbox (%d side by side)...",
+                     plural(len(found), "notebook"), plural(len({f.student for f in found}), "student"), workers)
             results = list(pool.map(
                 lambda f: grade_notebook(f.path, f.student, exercises, refs, limits, sandbox=sb, rel=f.rel),
                 found))
@@ -154,7 +178,11 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         answers_by = {**{s: a for s, a in previous.answers.items() if s != tkey}, **answers_by}
         unattributed |= {s for s in previous.unattributed if s != tkey}
         folder_notes = previous.folder_notes
+        if attempts != previous.rule:  # a new rule applies to everyone's attempts, not to one student's
+            for rs in by_student.values():
+                choose_attempts(rs, attempts)
         wanted = sorted(set(previous.exercises) | set(wanted))
+    LOG.info("writing the scores, LMS files, feedback, report and similarity report into %s...", out)
     run = GradingRun(by_student, sb.mode, attempts, time.monotonic() - t_start, skipped, folder_notes, wanted,
                      limits.describe(), ros, answers_by, unattributed)
     write_outputs(run, out, exercises)

@@ -19,7 +19,7 @@ JB ?= .venv/bin/jupyter-book
 SUBMISSIONS ?=
 ## GRADE_OUT: where `make grade` writes its outputs (scores, LMS files, feedback/, grading-report.txt, the similarity report)
 GRADE_OUT ?= _build/grading/out
-## ROSTER: a roster file (id, name, email, LMS id) mapping submission names to students
+## ROSTER: a roster file (id, name, email, LMS id) mapping submission names to students (regrade: the graded run's roster unless given)
 ROSTER ?=
 ## ONLY: the student (a file or folder inside SUBMISSIONS) `make regrade` grades again
 ONLY ?=
@@ -29,7 +29,7 @@ GRADE_WORKERS ?= 2
 GRADE_STEP_TIMEOUT ?= 10
 ## GRADE_TOTAL_TIMEOUT: seconds one submission may take in all
 GRADE_TOTAL_TIMEOUT ?= 60
-## GRADE_ATTEMPTS: which attempt of a student counts: latest or best
+## GRADE_ATTEMPTS: which attempt of a student counts: latest or best (regrade: the graded run's rule unless given)
 GRADE_ATTEMPTS ?= latest
 ## GRADE_SANDBOX: none runs submissions without the bubblewrap sandbox (only knowingly)
 GRADE_SANDBOX ?=
@@ -57,12 +57,14 @@ grade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --attempts $(GRADE_ATTEMPTS) \
 	    $(if $(ROSTER),--roster "$(ROSTER)")
 
-# one student again (a file or folder inside SUBMISSIONS), into the results already in GRADE_OUT
+# one student again (a file or folder inside SUBMISSIONS), into the results already in GRADE_OUT;
+# the roster and the attempts rule are those saved with that run unless ROSTER= / GRADE_ATTEMPTS= are given
 ## regrade: grade one student again (ONLY=dir/student) into the results already in GRADE_OUT
 regrade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	@test -n "$(SUBMISSIONS)" -a -n "$(ONLY)" || { echo "usage: make regrade SUBMISSIONS=folder ONLY=folder/student [GRADE_OUT=dir]"; exit 2; }
 	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --only "$(ONLY)" --workers $(GRADE_WORKERS) \
-	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --attempts $(GRADE_ATTEMPTS) \
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) \
+	    $(if $(filter command line environment,$(origin GRADE_ATTEMPTS)),--attempts $(GRADE_ATTEMPTS)) \
 	    $(if $(ROSTER),--roster "$(ROSTER)")
 
 ## wheel: the installable package (lecture_code and the student side) in _build/dist

@@ -76,6 +76,32 @@ def solution_cells(ex: Exercise) -> list[str]:
     return out
 
 
+def parameter_names(ex: Exercise) -> dict[str, list[str]]:
+    """Function name -> its parameter names, as the exercise's reference solution defines them
+    (trusted code, parsed, never run): the feedback names an argument a function changed in place."""
+    import ast
+
+    out: dict[str, list[str]] = {}
+    for src in solution_cells(ex):
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = node.args
+                out[node.name] = [x.arg for x in [*a.posonlyargs, *a.args]]
+    return out
+
+
+def _arguments(names: list[str]) -> str:
+    """``argument `w0```, ``arguments `w0` and `eta```."""
+    shown = [f"`{n}`" for n in names]
+    if len(shown) == 1:
+        return f"argument {shown[0]}"
+    return f"arguments {', '.join(shown[:-1])} and {shown[-1]}"
+
+
 def reference_values(ex: Exercise, limits: Limits | None = None,
                      sandbox: Sandbox | str | None = None) -> dict[str, list[Any]]:
     """Probe values of the reference solution (raises if the solution fails a probe)."""
@@ -107,7 +133,8 @@ def _clean(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: str | None) -> QuestionScore:
+def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: str | None,
+          params: dict[str, list[str]] | None = None) -> QuestionScore:
     """Score one question from the raw (untrusted) records of its probes.
 
     Messages are built from the parent's own data. For a hidden case they name only the kind of
@@ -167,12 +194,14 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
             mutated = rec.get("mutated")
             if msg is None and mutated:
                 names = []
+                declared = (params or {}).get(p.target, [])
                 for m in mutated if isinstance(mutated, list) else []:
                     if isinstance(m, int) and not isinstance(m, bool) and 0 <= m < len(p.args):
-                        names.append(str(m + 1))
+                        names.append(declared[m] if m < len(declared) else f"number {m + 1}")
                     elif isinstance(m, str) and m in p.kwargs:
                         names.append(m)
-                msg = f"changed its argument(s) {', '.join(names[:5]) or '?'} in place"
+                msg = (f"changed its {_arguments(names[:5])} in place; work on a copy" if names
+                       else "changed an argument in place; work on a copy")
         tally = shown if p.show else hidden
         tally[1] += 1
         if msg is None:
@@ -215,9 +244,10 @@ def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
     run = run_submission(cells, _probes(ex), limits, sandbox=sandbox, notebook=data,
                          notebook_name=f"{ex_name}.ipynb")
     res.seconds = run.seconds
+    params = parameter_names(ex)
     for q in ex.hidden:
         res.scores[q.name] = judge(q, run.results.get(q.name), refs[ex_name][q.name],
-                                   run.skipped_questions.get(q.name))
+                                   run.skipped_questions.get(q.name), params)
     res.notes.extend(run.incidents)
     for i, msg in sorted(run.cell_errors.items())[:5]:
         hint = explain(msg, limits)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from grading.judge import GRADED, NOT_GRADABLE, NOT_SUBMITTED, QuestionScore, SubmissionResult
-from grading.roster import Roster, canvas_csv, moodle_csv
+from grading.roster import Person, Roster, canvas_csv, moodle_csv
 from grading.sandbox import mode_is_safe
 from grading.source import Exercise
 from grading.submissions import plain, quoted, renamed
@@ -38,6 +38,7 @@ UNSAFE_WARNING = ("WARNING: submissions were NOT sandboxed (GRADE_SANDBOX=none):
                   "solutions/ and the hidden checks, write files and signal the grader. Do not trust "
                   "these scores for untrusted submissions.")
 RESULTS_FILE = "grading-results.json"
+MISSING = object()  # a key absent from an older results file
 OUTPUTS = ("scores.csv", "grades-long.csv", "canvas.csv", "moodle.csv", "grading-report.txt",
            "similarity.html", "similarity.csv", RESULTS_FILE)
 
@@ -60,6 +61,11 @@ def choose_attempts(results: list[SubmissionResult], rule: str = "latest") -> No
             rs[best].counted = True
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 student``, ``2 students``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -79,6 +85,7 @@ class GradingRun:
     roster: Roster | None = None
     answers: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # student -> ex -> q -> code
     unattributed: set[str] = field(default_factory=set)  # students with an entry that may have been an attempt
+    roster_recorded: bool = True  # False: read from a results file written before the roster was saved in it
 
     # dict-like access, for callers that iterate results
     def values(self):  # noqa: ANN201
@@ -125,6 +132,9 @@ class GradingRun:
             "folder_notes": self.folder_notes,
             "answers": {name(s): a for s, a in self.answers.items()},
             "unattributed": sorted(name(s) for s in self.unattributed),
+            # the class list of the run, so that a regrade without ROSTER= keeps every name, e-mail,
+            # LMS id and the rows of students without a submission (null: the run had no roster)
+            "roster": ([asdict(p) for p in self.roster.ids.values()] if self.roster else None),
         }
         return json.dumps(data, indent=1, ensure_ascii=False)
 
@@ -138,10 +148,15 @@ class GradingRun:
             return bytes.fromhex(h).decode("utf-8", "surrogateescape")
 
         by_student = {name(s): [_result_from(name(s), r) for r in rs] for s, rs in data["students"].items()}
-        return cls(by_student, data["mode"], data["rule"], data["seconds"],
-                   {name(s): w for s, w in data["skipped"].items()}, data["folder_notes"], data["exercises"],
-                   data.get("limits", ""), None, {name(s): a for s, a in data.get("answers", {}).items()},
-                   {name(s) for s in data.get("unattributed", [])})
+        roster = data.get("roster", MISSING)
+        run = cls(by_student, data["mode"], data["rule"], data["seconds"],
+                  {name(s): w for s, w in data["skipped"].items()}, data["folder_notes"], data["exercises"],
+                  data.get("limits", ""), None if roster is None or roster is MISSING else
+                  Roster({p["id"]: Person(**p) for p in roster}),
+                  {name(s): a for s, a in data.get("answers", {}).items()},
+                  {name(s) for s in data.get("unattributed", [])})
+        run.roster_recorded = roster is not MISSING
+        return run
 
 
 def _result_json(r: SubmissionResult) -> dict[str, Any]:
@@ -286,14 +301,15 @@ def report_text(run: GradingRun, keys: dict[str, str]) -> str:
         f"limits: {run.limits}",
         f"attempts: {run.rule} attempt counts (attempts ordered by path inside the student's folder, natural order)",
         f"students: {len(run.students)}, notebooks: {n_nb}, exercises: {', '.join(run.exercises) or '-'}",
-        f"time: {run.seconds:.1f} s",
+        f"time: {run.seconds:.1f} s (wall time of the whole run, from the grader's start)",
         "",
     ]
     if run.roster:
         unknown = [s for s in run.by_student if s not in run.roster.ids]
         missing = [s for s in run.roster.ids if not run.by_student.get(s) and not run.skipped.get(s)]
-        lines.append(f"roster: {len(run.roster.ids)} students; {len(unknown)} submissions not in the roster, "
-                     f"{len(missing)} students without a submission")
+        lines.append(f"roster: {plural(len(run.roster.ids), 'student')}; "
+                     f"{plural(len(unknown), 'submission')} not in the roster, "
+                     f"{plural(len(missing), 'student')} without a submission")
         lines.extend(f"- not in the roster: {quoted(s)}" for s in sorted(unknown))
         lines.extend(f"- no submission: {quoted(s)}" for s in sorted(missing))
         lines.append("")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import hashlib
 import html
 import io
 import keyword
@@ -74,10 +75,18 @@ def tokens(code: str) -> list[str]:
     return out
 
 
+def _window_hash(window: list[str]) -> int:
+    """A 64-bit hash of a token window that is the same in every process and on every machine
+    (Python's own ``hash`` of strings is salted per process, PYTHONHASHSEED: the winnowing would
+    choose other windows on every run and the report would change with it)."""
+    return int.from_bytes(hashlib.blake2b("\x1f".join(window).encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "big")
+
+
 def fingerprints(code: str, k: int = K, w: int = W) -> set[int]:
-    """Winnowed fingerprints of ``code`` (a set of hashes, comparable within one process)."""
+    """Winnowed fingerprints of ``code`` (a set of 64-bit hashes, the same in every run)."""
     toks = tokens(code)
-    hashes = [hash(tuple(toks[i:i + k])) for i in range(len(toks) - k + 1)]
+    hashes = [_window_hash(toks[i:i + k]) for i in range(len(toks) - k + 1)]
     if len(hashes) <= w:
         return set(hashes)
     return {min(hashes[i:i + w]) for i in range(len(hashes) - w + 1)}

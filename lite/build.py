@@ -158,16 +158,18 @@ def wheel_metadata(path: Path) -> dict[str, object]:
 
 
 def build_project_wheel(dest: Path) -> Path:
-    """The project's own wheel, built from this checkout; must be pure Python."""
+    """The project's own wheel, built from this checkout; must be pure Python. Built by the one
+    builder ``make wheel`` uses too (``grading/package.py``), so the file the site serves is the
+    file ``make wheel`` writes, byte for byte."""
+    from grading.package import build_wheel
+
     dest.mkdir(parents=True, exist_ok=True)
     for old in dest.glob("*.whl"):
         old.unlink()
-    had_build_dir = (ROOT / "build").exists()
     try:
-        pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(dest), str(ROOT))
-    finally:
-        if not had_build_dir:  # setuptools' scratch folder, not ours to leave behind
-            shutil.rmtree(ROOT / "build", ignore_errors=True)
+        build_wheel(dest)
+    except RuntimeError as exc:
+        raise BuildError(str(exc)) from None
     wheels = list(dest.glob("*.whl"))
     if len(wheels) != 1:
         raise BuildError(f"expected one project wheel in {dest}, found {wheels}")
@@ -422,9 +424,10 @@ def site_size(out: Path) -> int:
     return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
 
 
-#: What the site is made from: a build with the same inputs as the last one is skipped.
-INPUTS = ("lite", "lecture_code", "grading", "exercises", "book", "pyproject.toml", "_toc.yml",
-          "package-lock.json")
+#: What the site is made from: a build with the same inputs as the last one is skipped. README.md
+#: and LICENSE are in the project's wheel (its description and licence file, grading/package.py).
+INPUTS = ("lite", "lecture_code", "grading", "exercises", "book", "pyproject.toml", "README.md", "LICENSE",
+          "_toc.yml", "package-lock.json")
 
 
 def inputs_hash(root: Path = ROOT) -> str:

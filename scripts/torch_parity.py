@@ -18,7 +18,8 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lecture_code.chapters.adam import TORCH_PARITY, bridge_check  # noqa: E402
+from lecture_code.chapters.adam import TORCH_PARITY  # noqa: E402
+from lecture_code.core.torch_bridge import bridge_check  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

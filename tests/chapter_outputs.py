@@ -99,6 +99,17 @@ def _array(value: Any) -> np.ndarray | None:
     return None
 
 
+def _coords(trace: dict, key: str) -> np.ndarray | None:
+    """A trace's ``x``/``y`` data; a trace given as ``y`` with ``x0`` and ``dx`` (plotly's
+    implied coordinates) has ``x = x0 + dx * [0, 1, ...]``, as the figure draws it."""
+    a = _array(trace.get(key))
+    if a is None and key in ("x", "y"):
+        other = _array(trace.get("y" if key == "x" else "x"))
+        if other is not None and (f"{key}0" in trace or f"d{key}" in trace):
+            a = float(trace.get(f"{key}0", 0)) + float(trace.get(f"d{key}", 1)) * np.arange(other.size)
+    return a
+
+
 # ------------------------------------------------------------------------------- summarizing
 
 
@@ -127,7 +138,7 @@ def _extent(traces: list[dict]) -> str:
     """The range of the data of ``traces``, per axis: ``x [0, 1], y [-2, 3.5]``."""
     parts = []
     for key in _AXES:
-        arrays = [a for t in traces if (a := _array(t.get(key))) is not None]
+        arrays = [a for t in traces if (a := _coords(t, key)) is not None]
         r = _range(arrays)
         if r is not None:
             parts.append(f"{key} {r}")
@@ -171,7 +182,7 @@ def _titles(layout: dict) -> list[str]:
 def _trace_line(trace: dict) -> str:
     kind = trace.get("type", "scatter")
     name = trace.get("name")
-    lengths = [a.size for key in ("x", "y") if (a := _array(trace.get(key))) is not None]
+    lengths = [a.size for key in ("x", "y") if (a := _coords(trace, key)) is not None]
     z = _array(trace.get("z"))
     if kind in ("surface", "contour", "heatmap") and z is not None:
         size = f"{z.size} values"

@@ -147,12 +147,13 @@ def test_lite_notice_signature_watches_the_code_that_writes_it():
 def test_lite_build_watches_what_the_site_is_made_from(tmp_path):
     from lite import build as lite_build
 
-    root = _copy(["lite", "pyproject.toml", "_toc.yml", "package-lock.json", "lecture_code/__init__.py",
-                  "exercises/narrow_valley.ipynb", "book/intro.md"], tmp_path)
+    root = _copy(["lite", "pyproject.toml", "README.md", "LICENSE", "_toc.yml", "package-lock.json",
+                  "lecture_code/__init__.py", "exercises/narrow_valley.ipynb", "book/intro.md"], tmp_path)
     _assert_watches(lite_build.inputs_hash, root,
                     watched=["lite/browser-wheels.txt", "lite/overrides.json", "lecture_code/__init__.py",
-                             "exercises/narrow_valley.ipynb", "book/intro.md", "_toc.yml", "package-lock.json"],
-                    unwatched=["README.md", "docs/authoring.md", "benchmarks/x.py"])
+                             "exercises/narrow_valley.ipynb", "book/intro.md", "_toc.yml", "package-lock.json",
+                             "README.md", "LICENSE"],  # the wheel's description and licence file
+                    unwatched=["docs/authoring.md", "benchmarks/x.py", "CHANGELOG.md"])
 
 
 def test_stamp_file_changes_only_when_its_inputs_do(tmp_path):

@@ -100,6 +100,13 @@ def test_chapter_number_helpers():
     assert mb["b2_steps"] == 8 * mb["b16_steps"] == 768              # 3 epochs of 512 samples
     assert mb["b16_final"] > 10 * mb["b16_scaled_final"]             # linear scaling catches up
     assert mb["b16_scaled_final"] == pytest.approx(mb["b2_final"], rel=0.2)
+    # the jitter, by hand: distance to full-batch GD at the same epoch (batch 16 with 8η: GD step 8k)
+    runs = minibatch_runs()
+    gd, b16s = runs.paths["full batch (GD), η"], runs.paths["batch 16, 8η (linear scaling)"]
+    by_hand = [np.linalg.norm(b16s[k] - gd[8 * k]) for k in range(len(b16s))]
+    assert mb["b16_scaled_jitter"] == pytest.approx(np.mean(by_hand[-(len(by_hand) // 3):]), rel=1e-12)
+    assert gd.shape == runs.paths["batch 2, η"].shape and len(gd) - 1 == 8 * (len(b16s) - 1)
+    assert mb["b16_scaled_jitter"] == pytest.approx(mb["b2_jitter"], rel=0.3)  # same η/B, same noise
     factor, step = overshoot_without_correction(0.9, 0.99)
     assert 1.5 < factor < 3 and 5 < step < 40                        # "about twice", after s caught up
     fast = race_demo(4.0, 500, "beale")

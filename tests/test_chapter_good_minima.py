@@ -106,7 +106,21 @@ def test_the_words_of_the_chapter_hold_on_the_committed_results():
     ev = gm.spin_glass_evidence(ov, gm.load_result("safran_shamir"), gm.load_result("critical_points"), xd)
     assert ev["ss"][-1]["percent"] > ev["ss"][0]["percent"]           # "more common" as k = n grows
     assert ev["ss"][-1]["relative"] < ev["ss"][0]["relative"]         # "good and getting better"
-    assert ev["tanh"][1]["spread"] < ev["tanh"][0]["spread"]          # "the band narrows"
+    t4, t8 = ev["tanh"]
+    assert t8["worst"] < t4["best"]                                   # "end lower": every 8-unit end below every 4-unit end
+    assert t8["spread"] > t4["spread_but_worst"]                      # "... but not closer together"
+    # the ends of training are degenerate or not, as the saddles chapter counts them
+    cp = gm.load_result("critical_points")
+    ends = [[p for p in net["points"] if p["start"] == "trained"] for net in cp["nets"]]
+    assert 0 < sum(p["n_zero"] > 0 for p in ends[0]) < len(ends[0]) and all(p["n_zero"] > 0 for p in ends[1])
+    # the Safran & Shamir n = k + 1 rows: one extra neuron is not enough for large k, two are in their range
+    from lecture_code.core.relu_minima import PAPER_SETTINGS, published_percent
+    assert published_percent(19, 20) > 40 and published_percent(14, 15) > 5
+    assert all(published_percent(k, n) == 0.0 for k, n in PAPER_SETTINGS if n == k + 2)
+    # the born-dead networks did not move at all; one living network also ended at the majority class
+    tr = gm.load_result("dead_relu")["training"]
+    assert max(tr["dead_moved"]) == 0.0
+    assert sum(a <= tr["majority_class"] for a in tr["alive_accuracy"]) == 1
     dr = gm.load_result("dead_relu")
     z = {(r["width"], r["bias"]): r["dead_by_depth"] for r in dr["census"]}
     assert all(z[(w, -1.0)][L] >= z[(w, 0.0)][L] for w, b in z if b == 0.0 for L in range(len(z[(w, 0.0)])))

@@ -112,16 +112,22 @@ def test_zigzag_contracts_at_the_predicted_rate_and_reports_divergence():
     assert _signature(draw_zigzag(ok)) == _signature(draw_zigzag(bad)) == _signature(draw_zigzag(zigzag_demo(0.2, 1)))
 
 
-def test_zigzag_diverges_beyond_two_over_lambda_max():
-    tr = zigzag_demo(2.05, 400).trajectory
+@pytest.mark.parametrize("lr", [2.05, 2.1, 2.5])
+def test_zigzag_diverges_beyond_two_over_lambda_max(lr):
+    tr = zigzag_demo(lr, 400).trajectory
     assert tr.diverged
-    # the steep component is multiplied by |1 - η λ_max| = 1.05 per step (the flat one shrinks);
-    # a coordinate passes the limit L when 1.05^t |c0| max|v_i| > L
+    # closed form: the component c_i along eigenvector v_i is multiplied by (1 - η λ_i) per step,
+    # so the loss is Σ ½ λ_i c_i² (1 - η λ_i)^(2t); the run is flagged at the first step where it
+    # exceeds ZIGZAG["growth"] times its start
     s = quadratic(**{k: ZIGZAG[k] for k in ("condition_number", "angle", "lambda_max")})
-    v = np.linalg.eigh(s.hess([0, 0]))[1][:, 1]
-    c0 = abs(np.asarray(ZIGZAG["start"]) @ v)
-    predicted = math.log(ZIGZAG["limit"] / (c0 * np.abs(v).max())) / math.log(1.05)
-    assert abs(tr.diverged_at - predicted) < 1.5
+    lam, V = np.linalg.eigh(s.hess([0, 0]))
+    c = np.asarray(ZIGZAG["start"]) @ V
+    loss = [0.5 * np.sum(lam * c**2 * (1 - lr * lam) ** (2 * t)) for t in range(401)]
+    predicted = next(t for t in range(401) if loss[t] > ZIGZAG["growth"] * loss[0])
+    assert tr.diverged_at == predicted
+    # the chapter's slider (at most 50 steps) flags 2.1 within its range
+    if lr == 2.1:
+        assert predicted <= 50 and "diverged at step" in draw_zigzag(zigzag_demo(lr, 50)).layout.annotations[-1].text
 
 
 def test_clipping_bounds_every_step_and_plain_gd_is_catapulted():

@@ -7,7 +7,8 @@ import pytest
 
 from lecture_code.chapters.landscape import (
     RESCALINGS, Profiles, basins_demo, draw_basins, draw_connectivity, draw_dropout_paths, draw_interpolation,
-    draw_recurrent, draw_rescaling, draw_skip, draw_surface, interpolation_demo, rescale_layers, rescaling_demo,
+    draw_recurrent, draw_rescaling, draw_skip, draw_surface, interpolation_demo, normalization_comparison, rescale_layers,
+    rescaling_demo,
     skip_demo,
 )
 from lecture_code.core.data import digits, stored_results
@@ -97,3 +98,24 @@ def test_rescaling_a_layer_keeps_the_filter_view_and_one_unit_does_not():
         rescale_layers(m, theta, -1.0)
     with pytest.raises(ValueError, match="rescaled"):
         rescaling_demo(2.0, "one layer", m, theta, tr.X, tr.y)
+
+
+def test_normalization_comparison_against_hand_computed_norms_and_rescaling_demo():
+    """Exercise 1's numbers: norms by hand, the filter curve difference shared with rescaling_demo."""
+    tr, _ = digits(n_train=200)
+    m = mlp([64, 16, 16, 10], "relu", seed=0)
+    theta = flatten_params(m)
+    W1, W2 = m[0].weight.detach().double(), m[2].weight.detach().double()
+    c = 3.0
+    unit = normalization_comparison(c, "one unit", m, theta, tr.X, tr.y, n=9)
+    # by hand: unit 0 is row 0 of W1 (times c) and column 0 of W2 (divided by c)
+    w1 = np.sqrt(float(W1.pow(2).sum()) + (c ** 2 - 1) * float(W1[0].pow(2).sum())) / float(W1.norm())
+    w2 = np.sqrt(float(W2.pow(2).sum()) + (c ** -2 - 1) * float(W2[:, 0].pow(2).sum())) / float(W2.norm())
+    assert np.allclose(unit.norm_ratios, (w1, w2), rtol=1e-9)
+    assert np.isclose(unit.difference["filter"], rescaling_demo(c, "one unit", m, theta, tr.X, tr.y, n=9).filter_difference)
+    assert unit.difference["layer"] > 1e-4 and unit.difference["filter"] > 1e-4
+    layer = normalization_comparison(c, "whole layer", m, theta, tr.X, tr.y, n=9)
+    assert np.allclose(layer.norm_ratios, (c, 1 / c), rtol=1e-9)
+    assert max(layer.difference.values()) < 1e-9                     # both normalizations are invariant
+    with pytest.raises(ValueError, match="rescaled"):
+        normalization_comparison(2.0, "one layer", m, theta, tr.X, tr.y)

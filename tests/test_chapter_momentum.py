@@ -153,3 +153,30 @@ def test_static_runs():
 def test_lr_change_gap():
     before, after = lr_change_gap(0.1, 0.9, 20, 0.05, 20)
     assert before < 1e-12 and after[0] > 0.1
+
+
+def test_valley_lr_table_against_the_closed_form():
+    """w1 moves by exactly η per step, so it reaches 0 after 10/η steps (η dividing 10); w2 then
+    alternates between two values 75η apart, so its largest |w2| is at least 75η/2 unless a
+    jump lands on 0 (η = 2/15: 10 − 75η = 0)."""
+    rows = valley_lr_table((0.01, 0.05, 0.1, 2 / 15, 0.2, 0.5), steps=2000)
+    for r in rows:
+        assert r["steps_w1"] == round(10 / r["lr"])
+        if abs(r["lr"] - 2 / 15) < 1e-3:
+            assert r["w2_bounce"] == 0.0
+        else:
+            assert r["w2_bounce"] >= 75 * r["lr"] / 2 - 1e-9
+
+
+def test_at_the_optimum_the_extreme_roots_are_double():
+    """At (η*, β*) the discriminant (1 + β − ηλ)² − 4β vanishes for λ = μ and λ = L, so the error
+    decays like t·ρᵗ: the fitted rate lies above ρ* and approaches it as the run gets longer."""
+    mu, L = EIGS[1], EIGS[0]
+    eta, beta, rho = optimal_momentum(mu, L)
+    for lam in (mu, L):
+        assert (1 + beta - eta * lam) ** 2 - 4 * beta == pytest.approx(0.0, abs=1e-12)
+    r300 = measured_rate(quadratic_demo(eta, beta, 300).trajectory.points)
+    r600 = measured_rate(quadratic_demo(eta, beta, 600).trajectory.points)
+    assert rho < r600 < r300
+    # a fit of log(t ρᵗ) over the second half [T/2, T] has slope ≈ log ρ + 1/(0.75 T) … the gap shrinks like 1/T
+    assert (r300 - rho) / (r600 - rho) == pytest.approx(2.0, rel=0.15)

@@ -81,6 +81,17 @@ def test_noisy_pair_periodic_prior_fits_A_exactly_and_smooth_prior_fits_B():
     assert res["B"]["smooth"] < 0.25
 
 
+def test_the_mean_baseline_is_the_rmse_around_the_training_mean():
+    """Independent reference: redo the split by hand and compare with ``fit_pair``'s "mean"."""
+    pair = noisy_looking_pair(n=40, seed=3)
+    res = fit_pair(pair, holdout=0.25, seed=5)
+    rng = np.random.default_rng(5)                # one generator: A's split, then B's
+    for name, y in (("A", pair.yA), ("B", pair.yB)):
+        idx = rng.permutation(40)
+        te, tr = idx[:10], idx[10:]
+        assert res[name]["mean"] == pytest.approx(np.sqrt(np.mean((y[te] - y[tr].mean()) ** 2)), rel=1e-12)
+
+
 def test_shift_invariant_model_generalizes_to_unseen_shifts():
     res = train_shift_models(shift_task(), steps=300)
     assert res["shared-weight convolution"]["test"] == 1.0

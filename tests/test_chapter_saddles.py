@@ -175,6 +175,15 @@ def test_escape_slopes_against_the_theory_constants():
     assert s["per_decade_theory"] == pytest.approx(math.log(10) / math.log(1.1))
     assert abs(s["per_doubling"] - s["per_doubling_theory"]) < 0.5
     assert abs(s["per_decade"] - s["per_decade_theory"]) < 1.5
+    # the average over all doublings is smaller than the fitted slope: the first doublings cost less,
+    # as the exact linearised means (digamma formula) say too
+    rows = data["by_dimension"]
+    assert s["per_doubling_overall"] == pytest.approx((rows[-1]["mean"] - rows[0]["mean"]) / math.log2(rows[-1]["d"]))
+    assert s["first_doubling"] < s["per_doubling_overall"] < s["per_doubling"]
+    from lecture_code.core.escape import predicted_escape_steps
+    gaps = [predicted_escape_steps(2 * d, 1e-3) - predicted_escape_steps(d, 1e-3) for d in (1, 2, 8, 1024)]
+    assert gaps == sorted(gaps) and gaps[-1] == pytest.approx(s["per_doubling_theory"], abs=0.01)
+    assert s["first_doubling"] == pytest.approx(gaps[0], abs=1.5)
     fig = sd.draw_escape_times(data)
     assert len(fig.data) == 4
 

@@ -7,7 +7,7 @@ import pytest
 
 from lecture_code.chapters.shaping import (
     draw_gammabeta, draw_lottery, draw_noise, draw_propagation, draw_smoothness, draw_strong, lottery_summary,
-    noise_summary, propagation_demo, strong_summary,
+    noise_summary, propagation_demo, propagation_spread, strong_summary,
 )
 from lecture_code.core.data import stored_results
 from lecture_code.core.interactive import Slider, explore
@@ -98,3 +98,17 @@ def test_propagation_demo_relu_he_is_stable_and_lecun_vanishes():
     fig = explore(propagation_demo, draw_propagation, Slider("gain", [1.0, 2.0]),
                   Slider("activation", ["tanh", "relu"], fmt="{}"), fixed=dict(depth=6, width=32, n=32)).static_figure()
     assert len(fig.frames) == 4
+
+
+def test_propagation_spread_keeps_the_mean_and_matches_the_demo():
+    """He + ReLU: the seeds' mean forward variance is the mean-field value (in expectation exactly),
+    seed 0 is the figure's network, and the predictions are the closed forms 2 and 1/2."""
+    sp = propagation_spread(2.0, "relu", seeds=30, depth=8, width=64, n=128)
+    assert len(sp["forward"]) == len(sp["backward"]) == 30
+    assert np.isclose(sp["predicted_forward"], 2.0) and np.isclose(sp["predicted_backward"], 0.5)
+    demo = propagation_demo(2.0, "relu", depth=8, width=64, n=128, seed=0)
+    assert sp["forward"][0] == demo.measured_forward[-1] and sp["backward"][0] == demo.measured_backward[0]
+    assert 0.7 * 2.0 < sp["forward"].mean() < 1.3 * 2.0
+    assert 0.7 * 0.5 < sp["backward"].mean() < 1.3 * 0.5
+    with pytest.raises(ValueError, match="seeds"):
+        propagation_spread(2.0, "relu", seeds=0)

@@ -424,7 +424,45 @@ def _limit_no_alternation(ns):        # the w₂ gradient switches sign at every
     return lambda eta, alpha: (-eta / (1 - alpha), 75 * eta / (1 - alpha))
 
 
+def _escape_checked_after_the_step(ns):
+    """saddle_escape q1: f tested after the step, so the start is never step 0."""
+    f, grad_f = ns["f"], ns["grad_f"]
+
+    def gd_escape_step(x0, lr, max_steps):
+        x = np.array(x0, float)
+        for t in range(max_steps + 1):
+            x = x - lr * grad_f(x)
+            if f(x) <= -0.005:
+                return t
+        return -1
+    return gd_escape_step
+
+
+def _escape_signed_offset(ns):
+    """saddle_escape q2: log(0.1 / offset) without the absolute value."""
+    return lambda offset, lr: math.log(0.1 / offset) / math.log(1 + lr)
+
+
+def _kick_without_waiting(ns):
+    """saddle_escape q3: a kick at every small gradient, ignoring t_thres."""
+    f, grad_f = ns["f"], ns["grad_f"]
+
+    def perturbed_gd(x0, lr, radius, t_thres, kicks, max_steps):
+        x, used = np.array(x0, float), 0
+        for t in range(max_steps + 1):
+            if np.linalg.norm(grad_f(x)) <= radius and used < len(kicks):
+                x, used = x + np.asarray(kicks[used], float), used + 1
+            if f(x) <= -0.005:
+                return t, used
+            x = x - lr * grad_f(x)
+        return -1, used
+    return perturbed_gd
+
+
 PITFALLS: list[tuple[str, str, str, Callable[[dict], Any], str]] = [
+    ("saddle_escape", "q1", "gd_escape_step", _escape_checked_after_the_step, "the start is step 0"),
+    ("saddle_escape", "q2", "predicted_steps", _escape_signed_offset, "a small nonzero number of either sign"),
+    ("saddle_escape", "q3", "perturbed_gd", _kick_without_waiting, "there was no kick in the last"),
     ("narrow_valley", "q1", "gd_steps", _sign_at_zero_plus, "sgn(0) = 0"),
     ("narrow_valley", "q1", "gd_steps", _gd_in_place, "do not modify w0"),
     ("narrow_valley", "q4", "momentum_steps", _momentum_first_step_doubled, "Δw(0) = 0"),
@@ -437,6 +475,7 @@ PITFALLS: list[tuple[str, str, str, Callable[[dict], Any], str]] = [
     ("hessian_critical_points", "q2", "classify", _strict_signs, "tolerance on both sides of zero"),
     ("hessian_critical_points", "q2", "classify", _degenerate_first, "saddle before degenerate"),
     ("hessian_critical_points", "q4", "L3_origin", lambda ns: "minimum", "a zero eigenvalue: undecided"),
+    ("hessian_critical_points", "q4", "L3_origin", lambda ns: "saddle", "what the test says, not what the point is"),
     ("hessian_critical_points", "q4", "L3_at_001", lambda ns: "degenerate", "both signs: a saddle anyway"),
     ("step_size_clipping", "q1", "optimal_step", _optimal_step_zero_curvature, "np.inf when gᵀHg ≤ 0"),
     ("step_size_clipping", "q3", "clip_by_norm", _clip_in_place, "a new array (do not change g)"),

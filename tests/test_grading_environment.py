@@ -63,3 +63,32 @@ def test_inside_the_sandbox_nothing_shows_the_host_paths() -> None:
         assert bad not in text, (bad, got)
     assert got["prefixes"][0] == "/opt/venv" and got["code_file"].startswith("/opt/venv/")
     assert "home = " in got["cfg"] and "command" not in got["cfg"]
+
+
+def test_the_cached_copy_survives_a_first_import_and_not_a_new_install(tmp_path, monkeypatch) -> None:
+    """The fingerprint that names the cached copy stays when Python writes a ``__pycache__`` into a
+    package (a first import: the next run must reuse the copy, not rebuild it for minutes) and
+    changes when pip installs, upgrades or removes a distribution."""
+    import sys
+
+    from grading import environment
+
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    (site / "pkg").mkdir(parents=True)
+    (site / "pkg" / "__init__.py").write_text("x = 1\n")
+    (site / "pkg-1.0.dist-info").mkdir()
+    (site / "pkg-1.0.dist-info" / "RECORD").write_text("pkg/__init__.py,,\n")
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    monkeypatch.setattr(environment, "_site_packages", lambda: site)
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
+    base = environment.fingerprint()
+    (site / "pkg" / "__pycache__").mkdir()  # a first import
+    (site / "pkg" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"")
+    (site / "__pycache__").mkdir()
+    assert environment.fingerprint() == base
+    (site / "pkg-1.0.dist-info").rename(site / "pkg-1.1.dist-info")  # an upgrade
+    assert environment.fingerprint() != base
+    (site / "pkg-1.1.dist-info").rename(site / "pkg-1.0.dist-info")
+    assert environment.fingerprint() == base
+    os.utime(site / "pkg-1.0.dist-info", ns=(1, 1))  # reinstalled, same version
+    assert environment.fingerprint() != base

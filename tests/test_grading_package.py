@@ -61,6 +61,38 @@ def test_the_wheel_holds_the_student_side_and_nothing_hidden(wheel: Path) -> Non
     assert sorted(n for n in names if n.startswith("lecture_code/")) == shipped_files()
 
 
+def test_make_wheel_and_the_site_build_the_same_file(wheel: Path, tmp_path: Path) -> None:
+    """One build path: the in-browser site's builder (which serves the wheel under ``lite/wheels/``)
+    writes the same bytes as ``make wheel``, and that wheel has what a package needs: the licence
+    file and a description."""
+    from lite import build as lite_build
+
+    site = lite_build.build_project_wheel(tmp_path / "site")
+    assert site.name == wheel.name
+    assert site.read_bytes() == wheel.read_bytes()
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        meta = z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert "License-File: LICENSE" in meta
+    readme_title = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[0]
+    assert readme_title in meta  # the long description
+
+
+@pytest.mark.build
+def test_the_served_wheel_is_the_one_make_wheel_builds(wheel: Path) -> None:
+    """The file the built site serves (``lite/install.py``'s address) equals a fresh ``make wheel``
+    of the same checkout (``make test`` builds the site first)."""
+    from lite import build as lite_build
+    from lite import install
+
+    served = ROOT / "_build" / "html" / install.WHEEL_FOLDER / install.wheel_name()
+    manifest = ROOT / "_build" / "html" / "lite" / "book-lite.json"
+    assert served.is_file() and json.loads(manifest.read_text())["inputs"] == lite_build.inputs_hash(), \
+        "the in-browser site is not built from this checkout: run `make book` first"
+    assert served.read_bytes() == wheel.read_bytes()
+
+
 @pytest.fixture(scope="module")
 def fresh_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("student-machine")

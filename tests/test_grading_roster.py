@@ -140,6 +140,40 @@ def test_regrade_one_student_keeps_everyone_else(run, tmp_path: Path) -> None:
     assert data["version"] == 1
 
 
+def test_regrade_without_roster_keeps_the_run_s_roster_byte_for_byte(run, tmp_path: Path) -> None:
+    """`make regrade` without ROSTER= (the form the README shows) reuses the roster saved with the
+    run: names, e-mails, LMS ids and the rows of students without a submission all stay."""
+    sub, out0, _, _ = run
+    out = tmp_path / "out"
+    shutil.copytree(out0, out)
+    files = ("scores.csv", "grades-long.csv", "canvas.csv", "moodle.csv", "similarity.csv")
+    before = {n: (out / n).read_bytes() for n in files}
+    before.update({f"feedback/{p.name}": p.read_bytes() for p in (out / "feedback").iterdir()})
+    grade_folder(sub, out, workers=1, sandbox="bwrap", only=sub / "bob")  # no roster given
+    after = {n: (out / n).read_bytes() for n in files}
+    after.update({f"feedback/{p.name}": p.read_bytes() for p in (out / "feedback").iterdir()})
+    assert sorted(after) == sorted(before)
+    assert [n for n in after if after[n] != before[n]] == []  # bob's file is unchanged, so is everything
+    assert "feedback/eve.txt" in after  # the roster's student without a submission keeps her row
+    saved = json.loads((out / "grading-results.json").read_text(encoding="utf-8"))["roster"]
+    assert {p["id"]: p["lms_id"] for p in saved}["ada"] == "1001"
+
+
+def test_regrade_into_a_run_without_a_saved_roster_is_refused(run, tmp_path: Path) -> None:
+    """A results file from before the roster was saved: regrading without ROSTER= would blank
+    every name, so it is refused with what to do."""
+    sub, out0, _, _ = run
+    out = tmp_path / "out"
+    shutil.copytree(out0, out)
+    data = json.loads((out / "grading-results.json").read_text(encoding="utf-8"))
+    del data["roster"]
+    (out / "grading-results.json").write_text(json.dumps(data), encoding="utf-8")
+    before = (out / "scores.csv").read_bytes()
+    with pytest.raises(ValueError, match="ROSTER="):
+        grade_folder(sub, out, workers=1, sandbox="bwrap", only=sub / "bob")
+    assert (out / "scores.csv").read_bytes() == before
+
+
 def test_regrade_needs_an_earlier_run(tmp_path: Path, run) -> None:
     sub, _, _, _ = run
     with pytest.raises(ValueError, match="needs the results of an earlier run"):

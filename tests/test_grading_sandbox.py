@@ -378,6 +378,14 @@ def test_make_grade_refuses_to_run_without_the_sandbox(tmp_path: Path, generated
                        capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "NOT sandboxed" in r.stderr
+    # every phase is announced as it starts, in order, and the end names the whole run's time
+    phases = ["make grade: loading the grader...", "make grade: preparing the sandbox...",
+              "make grade: running the reference solution of each exercise handed in (1 exercise)",
+              "make grade: grading 1 notebook of 1 student, each in its own sandbox",
+              "make grade: writing the scores"]
+    at = [r.stderr.find(p) for p in phases]
+    assert all(i >= 0 for i in at) and at == sorted(at), r.stderr
+    assert re.search(r"^graded 1 notebook of 1 student in \d+ s of wall time", r.stdout, flags=re.M), r.stdout
     assert "NOT sandboxed" in (tmp_path / "out" / "grading-report.txt").read_text(encoding="utf-8")
     assert "NOT sandboxed" in (tmp_path / "out" / "feedback" / "correct.txt").read_text(encoding="utf-8")
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import keyword
+import os
+import subprocess
 import sys
 
 from copydetect import CodeFingerprint, compare_files
@@ -107,6 +110,35 @@ def test_code_most_of_a_large_class_shares_is_not_similarity() -> None:
     assert similar_pairs(_class(crowd), {"narrow_valley": ex}) == []
     few = {f"s{i}": GD for i in range(3)} | {"x": GD_OTHER, "y": GD_THIRD}
     assert len(similar_pairs(_class(few), {"narrow_valley": ex})) == 3
+
+
+GD_EDITED = GD.replace("return np.array(path)", "out = np.array(path)\n    assert out.ndim == 2\n    return out")
+
+_REPORT = """
+import json, sys
+from grading.similarity import similar_pairs, similarity_csv
+from grading.source import SOLUTIONS, load
+codes = json.loads(sys.argv[1])
+cls = {s: {"narrow_valley": {"q1": c}} for s, c in codes.items()}
+print(similarity_csv(similar_pairs(cls, {"narrow_valley": load(SOLUTIONS / "narrow_valley.md")})), end="")
+"""
+
+
+def test_the_report_is_the_same_under_every_hash_seed() -> None:
+    """Python salts ``hash`` of strings per process (PYTHONHASHSEED): fingerprints built on it
+    make winnowing pick other windows on every run. The report of two runs with different seeds
+    is the same, byte for byte, for a pair that is alike but not identical."""
+    codes = {"alice": GD, "bob": GD_EDITED, "cat": GD_OTHER, "dan": GD_THIRD}
+    assert GD_EDITED != GD
+    runs = []
+    for seed in ("1", "2", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        runs.append(subprocess.run([sys.executable, "-c", _REPORT, json.dumps(codes)], cwd=ROOT, env=env,
+                                   capture_output=True, text=True, check=True).stdout)
+    assert runs[0] == runs[1] == runs[2]
+    rows = list(csv.DictReader(io.StringIO(runs[0])))
+    assert [(r["student_a"], r["student_b"]) for r in rows] == [("alice", "bob")]  # alike, not the same
+    assert float(rows[0]["similarity"]) < 1.0
 
 
 def test_report_pages_escape_what_students_wrote() -> None:

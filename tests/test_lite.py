@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from lite import build as lite_build  # noqa: E402
 from lecture_code.core import extras as lc_extras  # noqa: E402
 from lite.notebooks import analyse, code_cells, decide, imported_modules  # noqa: E402
+from tests.no_torch import NO_TORCH  # noqa: E402
 
 SITE = ROOT / "_build" / "html"
 LITE = SITE / "lite"
@@ -92,9 +93,8 @@ def test_a_notebook_jupyterlab_cannot_open_is_named(tmp_path):
     assert code_cells(tmp_path / "good.md") == ["import math"]
 
 
-_IMPORT_WITH_TORCH_BLOCKED = """
-import sys, builtins
-sys.modules['torch'] = None          # `import torch` now raises ImportError
+_IMPORT_WITH_TORCH_BLOCKED = NO_TORCH + """
+import sys
 src = sys.stdin.read()
 exec(compile(src, 'imports', 'exec'), {})
 print('ok')
@@ -447,9 +447,8 @@ def _needs_torch_to_run(page: str) -> bool:
 
     return Path(page).name not in TORCH_FREE or not page.startswith("book/")
 
-_IMPORT_WITHOUT_TORCH = """
+_IMPORT_WITHOUT_TORCH = NO_TORCH + """
 import sys
-sys.modules['torch'] = None          # a computer without PyTorch
 src = sys.stdin.read()
 try:
     exec(compile(src, 'imports', 'exec'), {})
@@ -462,9 +461,8 @@ else:
 
 #: Run a notebook's code cells in order, as a student would, on a Python without PyTorch, until
 #: the first error (interactive figures draw their default frame, so lazy imports run too).
-_RUN_WITHOUT_TORCH = """
+_RUN_WITHOUT_TORCH = NO_TORCH + """
 import ast, sys
-sys.modules['torch'] = None
 import jupytext
 from lecture_code.core.interactive import Explorer
 nb = jupytext.read(sys.argv[1])
@@ -504,11 +502,11 @@ def test_a_downloaded_torch_chapter_fails_with_the_install_advice(page, tmp_path
 
 
 def test_a_lazy_torch_import_fails_with_the_install_advice(tmp_path):
-    """A function that imports torch when called (the Adam chapter's torch parity check) reaches
+    """A function that imports torch when called (the symmetry chapter's trained MLP) reaches
     a guarded module first, so it too says what to install."""
     import lecture_code
 
-    code = "from lecture_code.chapters.adam import bridge_check\nbridge_check()\n"
+    code = "from lecture_code.chapters.symmetry import regression_mlp\nregression_mlp()\n"
     res = subprocess.run([sys.executable, "-c", _IMPORT_WITHOUT_TORCH], input=code,
                          text=True, capture_output=True, cwd=tmp_path, timeout=120)
     assert res.stdout.startswith("ModuleNotFoundError torch"), res.stdout + res.stderr[-1500:]

@@ -35,12 +35,16 @@ ALLOWED: dict[str, dict[str, str]] = {
         "3.11": "a Python version",
         "2026": "the year in the cite-this-book box (the copyright year of _config.yml)",
         "4.0": "a licence's version (CC BY 4.0)",
+        "2.5": "disk space measured after make book (du of .venv, node_modules, _build, _vendor, .venv-lite)",
+        "four times": "GROWTH = 4 of lecture_code.chapters.intro, the divergence rule the sentence states",
     },
     "momentum": {
         "75": LECTURE + " (the narrow valley |w₁| + 75|w₂|)",
         "2000": PARAMETER + " (the table's steps)",
         "300": PARAMETER + " (steps of the rate fit)",
         "20": LECTURE + " (exercise: 20 steps, then the learning rate halved)",
+        "50": PARAMETER + " (the table's w2_bounce: largest |w₂| over the last 50 iterates)",
+        "600": PARAMETER + " (steps of the second rate fit)",
     },
     "adam": {
         "10707": "a course number (Deep Learning 10707, as the slides name it)",
@@ -75,6 +79,8 @@ ALLOWED: dict[str, dict[str, str]] = {
         "50": PARAMETER + " (Lanczos every 50 steps; zigzag_demo(…, 50))",
         "0.1": PARAMETER + " (the size of a loss jump, as in the cell)",
         "three times": LECTURE + " (H = diag(2, 6): 6 = 3 · 2)",
+        "8.1": "a figure number (Goodfellow et al., Fig. 8.1)",
+        "400": PARAMETER + " (training steps of ill_conditioning_run)",
     },
     "saddles": {
         "10": "the exercise's hand calculation, mean 100 · 0.1",
@@ -95,7 +101,6 @@ ALLOWED: dict[str, dict[str, str]] = {
         "240": LECTURE + " (the slide's \"6! = 240\", quoted to correct it)",
         "720": "6! = 720, the correction of the slide",
         "1000": "the paper's runs per setting (Safran & Shamir 2018), and ours",
-        "0.022": "a published figure (Safran & Shamir's table)",
         "0.05": "the ablation's step sizes (parameters of the script)",
         "0.1": "the authors' step size (their published code)",
         "0.2": "the ablation's step sizes (parameters of the script)",
@@ -120,6 +125,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "00001111": "a target, written as its labels",
         "1997": "a year (\"the 1997 paper\" of Wolpert & Macready)",
         "a quarter of": PARAMETER + " (holdout = 0.25)",
+        "10": PARAMETER + " (ten draws of the data, seeds 0 to 9)",
     },
     "landscape": {
         "-1": PARAMETER + " (the threshold of the \"curving down\" count, −1 % of the positive eigenvalue: the script's nonconvex_fraction)",

@@ -6,7 +6,8 @@ right answer within the tolerance is accepted, a wrong one is rejected with too 
 small, text that is not a number costs no try, the retry and "Show answer" work, and nothing of
 the answer is in the page's text before it is revealed. The page's number reader
 (``window.lcQuizParse``) is compared with :func:`lecture_code.core.quiz.parse_number` on a few
-thousand strings. The built chapters' numeric questions are checked on the site itself.
+thousand strings. The built chapters' numeric questions are checked on the site by
+``tests/test_site.py``, on each page's one first visit.
 """
 
 from __future__ import annotations
@@ -166,39 +167,17 @@ def test_the_page_reads_numbers_exactly_as_python_does(page):
     assert sum(_python(s, "")[0] == "value" for s in strings) > 300  # the comparison covers real numbers
 
 
-def _site_pages_with_numeric_questions() -> list[str]:
-    if not SITE.is_dir():
-        return []
-    return sorted(str(f.relative_to(SITE)) for f in (SITE / "book").glob("*.html") if 'class="lc-qn"' in f.read_text())
+def _unscramble_payloads(html: str) -> list[dict]:
+    """The numeric questions of a page, decoded (the browser test of every such page of the
+    site is ``tests/test_site.py::test_numeric_questions_refuse_a_wrong_number_and_accept_a_right_one``,
+    which reads the page's one first visit)."""
+    return [_unscramble(k, d) for k, d in re.findall(r'class="lc-qn"[^>]*data-k="([^"]+)" data-p="([^"]+)"', html)]
 
 
-@pytest.mark.parametrize("path", _site_pages_with_numeric_questions() or ["<no numeric question on the site>"])
-def test_the_chapters_numeric_questions_work_on_the_site(path, instance):
-    assert SITE.is_dir() and not path.startswith("<"), "build the site (`make book`): no page has a numeric question"
-    html = (SITE / path).read_text()
-    payloads = [_unscramble(k, d) for k, d in re.findall(r'class="lc-qn"[^>]*data-k="([^"]+)" data-p="([^"]+)"', html)]
-    with serve() as base:
-        context = instance.new_context(viewport={"width": 1280, "height": 900})
-        pg = context.new_page()
-        log = PageLog(pg, base)
-        pg.goto(base + path, wait_until="load")
-        qs = pg.locator(".lc-qn")
-        assert qs.count() == len(payloads) > 0
-        before = pg.locator("body").inner_text()
-        for i, d in enumerate(payloads):
-            q = qs.nth(i)
-            q.scroll_into_view_if_needed()
-            assert q.locator(".lc-why:visible").count() == 0, f"{path}: question {i} shows its answer"
-            lo, hi = d["lo"], d["hi"]
-            mid = (lo + hi) / 2
-            outside = hi + max(1.0, abs(hi)) if hi != 0 else 1.0
-            assert _answer(q, repr(outside)).startswith("Not right"), f"{path}: question {i} accepted {outside}"
-            assert _answer(q, repr(mid)).startswith("Correct"), f"{path}: question {i} refused {mid} in [{lo}, {hi}]"
-            assert q.locator(".lc-why").is_visible()
-        assert not log.errors, f"{path}: {log.errors}"
-        context.close()
-    # the explanations were not in the page's text before they were revealed
-    for d in payloads:
-        plain = re.sub(r"<[^>]+>", "", d["why"]).strip()
-        if len(plain) > 12:
-            assert plain[:40] not in before, f"{path}: an explanation was visible before the answer"
+def test_the_site_has_numeric_questions_and_the_page_test_finds_them():
+    assert SITE.is_dir(), "build the site (`make book`)"
+    pages = [f for f in (SITE / "book").glob("*.html") if 'class="lc-qn"' in f.read_text()]
+    assert pages, "no page of the site has a numeric question"
+    for f in pages:
+        payloads = _unscramble_payloads(f.read_text())
+        assert payloads and all(d["lo"] <= d["hi"] for d in payloads), f

@@ -10,7 +10,9 @@ import pytest
 
 from lecture_code.core import optimizers as O
 from lecture_code.core.problems import LeastSquares, gradient_noise, narrow_valley
-from lecture_code.core.runner import DEFAULT_LIMIT, DIVERGED, NONFINITE_GRADIENT, Objective, check_objective, run, run_many
+from lecture_code.core.runner import (
+    DEFAULT_LIMIT, DIVERGED, NONFINITE_GRADIENT, Objective, check_objective, growth_bound, run, run_many,
+)
 from lecture_code.core.surfaces import Surface, get_surface, quadratic
 
 ALL = [
@@ -102,6 +104,29 @@ def test_divergence_on_a_quadratic_is_reported_at_the_predicted_step():
         assert len(t.points) == expected  # start + the good iterates
         assert np.all(np.isfinite(t.points)) and np.all(np.abs(t.points) < DEFAULT_LIMIT)
         assert t.status == f"GD diverged at step {expected}"
+
+
+@pytest.mark.parametrize("lr", [2.05, 2.1, 2.5, 3.0])
+def test_a_loss_bound_flags_slow_divergence_at_the_predicted_step(lr):
+    """GD on ½(x² + y²) with ηλ > 2: the loss is (1 - η)^(2t) times its start (closed form), so
+    with max_loss = 4 × start it is flagged at the first t with |1 - η|^(2t) > 4 -- long before
+    the box |x_i| < limit is left -- on both paths and in run_many; below 2/λ it never is."""
+    s = quadratic(1.0, 0.0, lambda_max=1.0)
+    bound = growth_bound(s, (0.6, -0.8), factor=4.0)
+    assert bound == pytest.approx(4 * s.f(np.array([0.6, -0.8])))
+    expected = math.floor(math.log(4.0) / (2 * math.log(abs(1 - lr)))) + 1
+    for fast in (True, False):
+        t = run(O.sgd(lr), s, (0.6, -0.8), 60, fast=fast, max_loss=bound)
+        assert t.diverged_at == expected and len(t.points) == expected and t.reason == DIVERGED
+        assert t.losses.max() <= bound and t.status == f"GD diverged at step {expected}"
+        assert not run(O.sgd(lr), s, (0.6, -0.8), expected + 1, fast=fast).diverged  # the box alone: not yet
+        assert not run(O.sgd(4 - lr), s, (0.6, -0.8), 60, fast=fast, max_loss=bound).diverged
+    a, b = run_many([O.sgd(lr), O.sgd(1.0)], s, (0.6, -0.8), 60, max_loss=bound)
+    assert a.diverged_at == expected and not b.diverged
+    with pytest.raises(ValueError, match="max_loss"):
+        run(O.sgd(lr), s, (0.6, -0.8), 5, max_loss="high")
+    with pytest.raises(ValueError, match="factor"):
+        growth_bound(s, (0.6, -0.8), factor=1.0)
 
 
 def test_divergence_to_nan_is_reported():

@@ -94,3 +94,15 @@ def test_hidden_checks_accept_the_reference_and_reject_wrong_values():
     q6 = hidden["q6"]
     assert q6.check(ns["steps_per_doubling"], None, q6.probes[0]) is None
     assert q6.check(math.log(2) / math.log(1.1), None, q6.probes[0]) is not None     # forgot the ½
+    # the question asks for the large-d limit of the argument, not a measurement: the exact linearised
+    # means from d = 1 to 4,096 give 3.32 steps per doubling, the notebook's d = 2, 16, 128 gave 3.13
+    from lecture_code.core.escape import predicted_escape_steps
+    measured = (predicted_escape_steps(4096, 1e-3, 0.1) - predicted_escape_steps(1, 1e-3, 0.1)) / 12
+    assert abs(measured - 3.32) < 0.01
+    assert q6.check(measured, None, q6.probes[0]) is not None
+    assert q6.check(3.13, None, q6.probes[0]) is not None
+    # the limit itself: successive doublings of the exact linearised mean approach it from below
+    want = ns["steps_per_doubling"]
+    gaps = [predicted_escape_steps(2 * d, 1e-3, 0.1) - predicted_escape_steps(d, 1e-3, 0.1) for d in (1, 16, 1024)]
+    assert gaps[0] < gaps[1] < gaps[2] < want + 1e-6 and want - gaps[2] < 0.01
+    assert q6.check(round(want, 2), None, q6.probes[0]) is None

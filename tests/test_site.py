@@ -37,7 +37,7 @@ def _site_assets():
     return module
 
 
-def _pages() -> list[str]:
+def _all_pages() -> list[str]:
     if not SITE.is_dir():
         return ["<site not built: run `make book`>"]
     skip = {"genindex.html", "search.html", "index.html"}
@@ -49,7 +49,14 @@ def _pages() -> list[str]:
     return pages
 
 
-PAGES = _pages()
+#: The library's source listings (Sphinx's viewcode pages, ``_modules/``): one template, code
+#: only. The browser checks the heaviest of them; every other one is held, without a browser, to
+#: be that template (the same stylesheets, scripts and fonts, nothing from outside) with less
+#: HTML (``test_every_source_listing_is_the_page_the_browser_checked``), so it loads less and
+#: behaves the same.
+SOURCE_LISTINGS = [p for p in _all_pages() if p.startswith("_modules/")]
+HEAVIEST_LISTING = max(SOURCE_LISTINGS, key=lambda p: (SITE / p).stat().st_size, default=None)
+PAGES = [p for p in _all_pages() if not p.startswith("_modules/") or p == HEAVIEST_LISTING]
 
 
 def _source(path: str) -> Path | None:
@@ -87,6 +94,9 @@ class Visit:
 
 #: Checks that only apply to pages built from notebooks (chapters and exercises).
 NOTEBOOK_ONLY = {"test_no_quiz_source_on_the_page"}
+#: Checks that only apply to pages with numeric self-check questions.
+NUMERIC_PAGES = [p for p in PAGES if SITE.is_dir() and 'class="lc-qn"' in (SITE / p).read_text(encoding="utf-8")]
+NUMERIC_ONLY = {"test_numeric_questions_refuse_a_wrong_number_and_accept_a_right_one"}
 
 
 def pytest_generate_tests(metafunc):
@@ -94,7 +104,8 @@ def pytest_generate_tests(metafunc):
     (pytest orders the tests so that a page's checks follow each other), and one worker
     for all of them (``xdist_group``)."""
     if "visit" in metafunc.fixturenames:
-        pages = NOTEBOOK_PAGES if metafunc.function.__name__ in NOTEBOOK_ONLY else PAGES
+        name = metafunc.function.__name__
+        pages = NOTEBOOK_PAGES if name in NOTEBOOK_ONLY else NUMERIC_PAGES if name in NUMERIC_ONLY else PAGES
         metafunc.parametrize("visit", [pytest.param(p, id=p, marks=pytest.mark.xdist_group(f"page {p}")) for p in pages],
                              indirect=True, scope="module")
 
@@ -324,6 +335,33 @@ def _plotly_scripts(html: str) -> list[str]:
     return re.findall(r'<script[^>]+src="[^"]*_static/plotly/([^"?]+)', html)
 
 
+def test_numeric_questions_refuse_a_wrong_number_and_accept_a_right_one(visit):
+    """Each numeric self-check question of the page (``lecture_code.core.quiz.NumericQuestion``):
+    no answer shown at first; a number outside the accepted interval is refused, its midpoint
+    accepted, and only then the explanation appears (it was not in the page's text before)."""
+    from tests.test_quiz_numeric import _answer, _unscramble_payloads
+
+    path, page = visit.path, visit.page
+    payloads = _unscramble_payloads((SITE / path).read_text())
+    qs = page.locator(".lc-qn")
+    assert qs.count() == len(payloads) > 0
+    before = page.locator("body").inner_text()
+    for i, d in enumerate(payloads):
+        q = qs.nth(i)
+        q.scroll_into_view_if_needed()
+        assert q.locator(".lc-why:visible").count() == 0, f"{path}: question {i} shows its answer"
+        lo, hi = d["lo"], d["hi"]
+        outside = hi + max(1.0, abs(hi)) if hi != 0 else 1.0
+        assert _answer(q, repr(outside)).startswith("Not right"), f"{path}: question {i} accepted {outside}"
+        assert _answer(q, repr((lo + hi) / 2)).startswith("Correct"), f"{path}: question {i} refused {(lo + hi) / 2} in [{lo}, {hi}]"
+        assert q.locator(".lc-why").is_visible()
+    assert not visit.log.errors, f"{path}: {visit.log.errors}"
+    for d in payloads:
+        plain = re.sub(r"<[^>]+>", "", d["why"]).strip()
+        if len(plain) > 12:
+            assert plain[:40] not in before, f"{path}: an explanation was visible before the answer"
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_plotly_only_where_figures_are_and_the_smallest_bundle_that_draws_them(path):
     html = (SITE / path).read_text()
@@ -447,6 +485,55 @@ _SCROLL_HINTS = """() => {
   });
   return out;
 }"""
+
+
+_ASSET = re.compile(r'<(?:script|link|img|source|iframe)\b[^>]*?\b(?:src|href)="([^"#]+)"', re.I)
+
+
+def _loaded(path: str) -> tuple[set[str], list[str]]:
+    """What a page's HTML makes the browser fetch: local files (as site paths, no query) and
+    anything from outside."""
+    html = (SITE / path).read_text(encoding="utf-8")
+    local, outside = set(), []
+    for tag in re.finditer(r"<(?:script|link|img|source|iframe)\b[^>]*>", html, flags=re.I):
+        text = tag.group(0)
+        if text.lower().startswith("<link") and not re.search(r'rel="(?:stylesheet|preload|modulepreload|icon|shortcut icon)"', text):
+            continue  # navigation links (prev/next, search) are not fetched
+        m = _ASSET.match(text)
+        if not m:
+            continue
+        url = m.group(1)
+        if re.match(r"^[a-z]+:|^//", url, flags=re.I):
+            outside.append(url)
+        else:
+            local.add(str(((SITE / path).parent / url.split("?")[0]).resolve().relative_to(SITE.resolve())))
+    return local, outside
+
+
+@pytest.mark.parametrize("listing", SOURCE_LISTINGS)
+def test_every_source_listing_is_the_page_the_browser_checked(listing):
+    """A source listing the browser does not open loads exactly the files of the one it opens
+    (``HEAVIEST_LISTING``: every 1280 px and 390 px check), all present, nothing from outside,
+    and has no more HTML than it: so its first visit weighs no more, and it draws the same way."""
+    files, outside = _loaded(listing)
+    reference, _ = _loaded(HEAVIEST_LISTING)
+    assert not outside, f"{listing} loads from outside: {outside}"
+    assert files == reference, f"{listing} loads other files than {HEAVIEST_LISTING}: {sorted(files ^ reference)}"
+    assert all((SITE / f).is_file() for f in files), [f for f in files if not (SITE / f).is_file()]
+    assert (SITE / listing).stat().st_size <= (SITE / HEAVIEST_LISTING).stat().st_size
+    html = (SITE / listing).read_text(encoding="utf-8")
+    # no figure, quiz or embedded frame of its own (the listing's code may name them in text)
+    assert not re.search(r'<(?:div|form|iframe)\b[^>]*class="[^"]*(?:plotly-graph-div|lc-quiz)', html)
+    assert "<iframe" not in html
+
+
+def test_the_listing_check_sees_what_a_page_loads():
+    """The parser of the check above, on the page with the most files: it finds the theme's
+    stylesheet and script, and a page that loads something else is told apart."""
+    files, outside = _loaded(HEAVIEST_LISTING)
+    assert any(f.endswith(".css") for f in files) and any(f.endswith(".js") for f in files), files
+    assert not outside
+    assert _loaded("book/intro.html")[0] != files  # a chapter loads plotly, MathJax, ...
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -133,6 +133,34 @@ def test_relu_rescaling_symmetry_and_tanh_breaks_it():
     assert not np.allclose(mlp_logits(tanh, p2, X), mlp_logits(tanh, params, X))
 
 
+def test_tanh_sign_flip_symmetry_and_relu_breaks_it():
+    relu, tanh = MLP((3, 4, 4, 1), "relu"), MLP((3, 4, 4, 1), "tanh")
+    params = _random_theta(tanh, 3)
+    X = np.random.default_rng(2).standard_normal((40, 3))
+    p2 = sy.flip_sign(tanh, sy.flip_sign(tanh, params, 0, 1), 1, 3)
+    # independently: the flipped unit's row and bias, and the next layer's column, change sign
+    (W1, b1), (W2, b2), _ = tanh.layers(params)
+    (V1, c1), (V2, c2), _ = tanh.layers(sy.flip_sign(tanh, params, 0, 1))
+    np.testing.assert_array_equal(V1[1], -W1[1])
+    assert c1[1] == -b1[1] and np.array_equal(V2[:, 1], -W2[:, 1])
+    np.testing.assert_allclose(mlp_logits(tanh, p2, X), mlp_logits(tanh, params, X), atol=1e-13)
+    assert not np.allclose(mlp_logits(relu, p2, X), mlp_logits(relu, params, X))
+    # signs and permutations together: 2^n n! distinct copies of one tanh layer with generic weights
+    net = MLP((2, 3, 1), "tanh")
+    theta = _random_theta(net, 4)
+    full = set()
+    for c in sy.all_permuted_copies(net, theta):
+        for signs in np.ndindex(2, 2, 2):
+            p = c
+            for i, s in enumerate(signs):
+                if s:
+                    p = sy.flip_sign(net, p, 0, i)
+            full.add(tuple(np.round(p, 12)))
+    assert len(full) == 2**3 * 6
+    y0 = mlp_logits(net, theta, X[:, :2])
+    assert all(np.allclose(mlp_logits(net, np.array(c), X[:, :2]), y0, atol=1e-12) for c in full)
+
+
 def test_permuted_copies_are_distinct_and_count_is_n_factorial_power_m():
     net = MLP((2, 3, 3, 1))
     params = mlp_init(net, seed=3)[0]

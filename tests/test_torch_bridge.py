@@ -78,7 +78,8 @@ def test_train_bad_input():
 
 def test_committed_torch_parity_is_what_the_code_produces():
     """The Adam chapter shows lecture_code/data/torch_parity.json (it imports no torch); recompute it."""
-    from lecture_code.chapters.adam import bridge_check, load_torch_parity
+    from lecture_code.chapters.adam import load_torch_parity
+    from lecture_code.core.torch_bridge import bridge_check
 
     saved = load_torch_parity()
     fresh = bridge_check(steps=saved["steps"], seed=saved["seed"])

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lecture_code.core.validate import check_int, check_nonnegative, check_positive, check_unit, same_value
 
@@ -80,3 +82,32 @@ def test_same_value_is_the_argument_changed_check():
             raise RuntimeError("no")
 
     assert not same_value(Weird(), Weird())              # never raises
+
+
+_NUMBER_CHECKS = [(check_positive, "> 0 (and finite)"), (check_nonnegative, ">= 0 (and finite)"),
+                  (check_unit, "in [0, 1)")]
+
+
+@pytest.mark.parametrize("check, allowed", _NUMBER_CHECKS)
+@settings(max_examples=40, deadline=None)
+@given(text=st.one_of(st.sampled_from(["0.3", "1", "0.5", " 2 ", "1e-3", "nan", "", "0.1,0.2"]),
+                      st.floats(0.01, 0.99).map(str), st.text(max_size=6)),
+       shape=st.sampled_from(["scalar", "list", "mixed", "array"]))
+def test_a_number_given_as_text_is_refused_with_name_and_range(check, allowed, text, shape):
+    """numpy reads "0.3" as 0.3; a number parameter never does: a str (alone, in a list, in a list
+    of numbers, in a string array) fails with the parameter's name and the allowed range."""
+    value = {"scalar": text, "list": [text], "mixed": [0.5, text], "array": np.array([text])}[shape]
+    with pytest.raises(ValueError) as info:
+        check(value, "lr")
+    msg = str(info.value)
+    assert msg.startswith("lr must be") and allowed in msg, msg
+
+
+def test_the_chapter_functions_refuse_a_quoted_learning_rate():
+    from lecture_code.chapters.intro import gd_on_parabola
+
+    with pytest.raises(ValueError, match=r"lr must be > 0 \(and finite\), got '0.3' \(text, not a number"):
+        gd_on_parabola("0.3", 10)
+    with pytest.raises(ValueError, match="steps must be an integer"):
+        gd_on_parabola(0.3, "10")
+    assert gd_on_parabola(0.3, 10) is not None  # the number itself is fine

@@ -2,15 +2,14 @@
 
 Interactive figures are pure ``demo(**params) -> data`` plus ``draw(data) -> Figure`` pairs
 for :func:`lecture_code.core.interactive.explore`: the demo runs the experiment and returns
-everything the figure shows, the draw function only draws. Nothing here imports torch:
-the comparison with ``torch.optim`` (:func:`bridge_check`) imports it when it runs, and the
-chapter shows its committed result (:func:`load_torch_parity`, written by
-``scripts/torch_parity.py``).
+everything the figure shows, the draw function only draws. Nothing here imports torch, not
+even inside a function, so the chapter also runs in the browser: the comparison with
+``torch.optim`` lives in :func:`lecture_code.core.torch_bridge.bridge_check`, and the chapter
+shows its committed result (:func:`load_torch_parity`, written by ``scripts/torch_parity.py``).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from dataclasses import dataclass
@@ -58,7 +57,6 @@ __all__ = [
     "reddi_tail",
     "weight_decay_rows",
     "wilson_rows",
-    "bridge_check",
     "TORCH_PARITY",
     "load_torch_parity",
 ]
@@ -98,14 +96,27 @@ def minibatch_runs(lr: float = 0.02, epochs: float = 3.0, seed: int = 0) -> Mini
 
 
 def minibatch_numbers(runs: MinibatchRuns) -> dict[str, float]:
-    """What the minibatch figure shows, as numbers: steps, final distance to the minimum, and
-    the mean distance over the last third of each run (how far the jitter keeps it away)."""
+    """What the minibatch figure shows, as numbers: steps, final distance to the minimum, the
+    mean distance to the minimum over the last third of each run, and the jitter of the two
+    runs with the same η/B (batch 2 with η, batch 16 with 8η).
+
+    The jitter is the distance to the noise-free path, full-batch gradient descent with η,
+    at the same point of training, averaged over the last third of the run: batch 2's step k
+    against gradient descent's step k, batch 16's step k (8η: worth 8 steps of η by the linear
+    scaling rule) against gradient descent's step 8k. (Distance to the minimum is no measure
+    of jitter: the runs are still approaching the minimum, gradient descent too.)
+    """
     out: dict[str, float] = {}
+    gd = runs.paths["full batch (GD), η"]
     for key, (name, pts) in zip(("gd", "b2", "b16", "b16_scaled"), runs.paths.items()):
         d = np.linalg.norm(pts - runs.minimum, axis=1)
         out[f"{key}_steps"] = len(pts) - 1
         out[f"{key}_final"] = float(d[-1])
         out[f"{key}_last_third"] = float(d[-(len(d) // 3):].mean())
+    for key, name, every in (("b2", "batch 2, η", 1), ("b16_scaled", "batch 16, 8η (linear scaling)", 8)):
+        pts = runs.paths[name]
+        off = np.linalg.norm(pts - gd[np.arange(len(pts)) * every], axis=1)
+        out[f"{key}_jitter"] = float(off[-(len(off) // 3):].mean())
     return out
 
 
@@ -416,43 +427,12 @@ def wilson_rows(n: int = 40, p: float = 0.7, steps: int = 3000, seed: int = 0) -
 # ------------------------------------------------------------------ torch bridge
 
 
-def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
-    """Train the same small MLP on spirals with our Adam (through the torch bridge) and with
-    torch.optim.Adam; return both loss curves and the largest parameter difference.
-
-    Imports torch when called (``scripts/torch_parity.py`` runs it; the chapter shows the
-    committed result, :func:`load_torch_parity`).
-    """
-    from lecture_code.core.models import mlp  # first: without PyTorch, it says what to install
-
-    import torch
-
-    from lecture_code.core.synthetic import spirals
-    from lecture_code.core.torch_bridge import BridgeOptimizer, train
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: threads only add overhead (and contend on a busy machine)
-    try:
-        data = spirals(n=200, seed=seed)
-        m1 = mlp([2, 16, 16, 2], activation="tanh", seed=seed)
-        m2 = copy.deepcopy(m1)
-        h1 = train(m1, data.X, data.y, BridgeOptimizer(m1.parameters(), O.adam(0.01, eps_inside_sqrt=False)),
-                   steps, 32, "cross_entropy", seed)
-        # torch.optim.Adam here is the independent reference the comparison is about, not a training stack
-        h2 = train(m2, data.X, data.y, torch.optim.Adam(m2.parameters(), lr=0.01), steps, 32, "cross_entropy", seed)
-        with torch.no_grad():
-            diff = max(float(torch.max(torch.abs(a - b))) for a, b in zip(m1.parameters(), m2.parameters()))
-    finally:
-        torch.set_num_threads(threads)
-    return dict(steps=int(steps), seed=int(seed), ours=h1.full_losses, torch=h2.full_losses, max_param_diff=diff)
-
-
-#: Where ``scripts/torch_parity.py`` writes :func:`bridge_check`'s result.
+#: Where ``scripts/torch_parity.py`` writes :func:`lecture_code.core.torch_bridge.bridge_check`'s result.
 TORCH_PARITY = Path(__file__).resolve().parents[1] / "data" / "torch_parity.json"
 
 
 def load_torch_parity(path: str | Path | None = None) -> dict[str, Any]:
-    """The committed result of :func:`bridge_check` (loss curves as arrays)."""
+    """The committed result of :func:`lecture_code.core.torch_bridge.bridge_check` (loss curves as arrays)."""
     p = Path(path) if path is not None else TORCH_PARITY
     if not p.exists():
         raise FileNotFoundError(f"{p} is missing: run `.venv/bin/python scripts/torch_parity.py` (or `make data`)")

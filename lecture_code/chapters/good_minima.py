@@ -371,7 +371,9 @@ def spin_glass_evidence(overparam: dict, safran: dict, critical: dict, xor: dict
       relative to the loss of the zero predictor ``½ E[(Σ_j relu(x_j))²] = k/4 + k(k−1)/(4π)``;
     * ``widths``: per width of the over-parameterization experiment, the quartiles of the final
       loss (relative to the zero predictor's) over all starts;
-    * ``tanh``: ends of training of the small tanh networks (saddles chapter): spread of their losses;
+    * ``tanh``: ends of training of the small tanh networks (saddles chapter): best, median, worst and
+      second-worst loss, ``spread`` = worst / best and ``spread_but_worst`` = second-worst / best (the
+      worst 4-unit end is shown in the saddles chapter not to be a minimum);
     * ``xor``: the loss levels where the failed XOR runs ended.
     """
     ss = []
@@ -387,10 +389,10 @@ def spin_glass_evidence(overparam: dict, safran: dict, critical: dict, xor: dict
                            zero_share=r["zero"] / r["runs"]))
     tanh = []
     for net in critical["nets"]:
-        ends = np.array([p["loss"] for p in net["points"] if p["start"] == "trained"])
-        tanh.append(dict(hidden=net["hidden"], n_params=net["n_params"], best=float(ends.min()),
-                         median=float(np.median(ends)), worst=float(ends.max()),
-                         spread=float(ends.max() / ends.min())))
+        ends = np.sort([p["loss"] for p in net["points"] if p["start"] == "trained"])
+        tanh.append(dict(hidden=net["hidden"], n_params=net["n_params"], best=float(ends[0]),
+                         median=float(np.median(ends)), worst=float(ends[-1]), second_worst=float(ends[-2]),
+                         spread=float(ends[-1] / ends[0]), spread_but_worst=float(ends[-2] / ends[0])))
     levels = {}
     for cells in xor["variants"][0]["rates"].values():
         for c in cells:

@@ -31,7 +31,7 @@ from lecture_code.core.plotting import (
     BookFigure, color, contour_trace, draw_paths, new_figure, path_trace, point_trace, quadratic_level_lines,
     status_annotation,
 )
-from lecture_code.core.runner import DEFAULT_LIMIT, Trajectory, run
+from lecture_code.core.runner import DEFAULT_LIMIT, Trajectory, growth_bound, run
 from lecture_code.core.surfaces import Surface, check_point, get_surface, grid, quadratic, cliff as make_cliff
 
 __all__ = [
@@ -298,7 +298,7 @@ def draw_newton(surface: Surface, runs: Sequence[Trajectory], title: str | None 
 
 #: The ill-conditioned quadratic of the zig-zag demo: κ = 20, steep direction at 30°,
 #: λ_max = 1 (so GD is stable for η < 2 and α* along v_max is 1).
-ZIGZAG = dict(condition_number=20.0, angle=math.pi / 6, lambda_max=1.0, start=(-1.6, 4.8), limit=50.0)
+ZIGZAG = dict(condition_number=20.0, angle=math.pi / 6, lambda_max=1.0, start=(-1.6, 4.8), limit=50.0, growth=4.0)
 
 
 @dataclass(frozen=True)
@@ -317,11 +317,13 @@ def zigzag_demo(lr: float = 1.5, steps: int = 20) -> ZigzagData:
     """Gradient descent with learning rate ``lr`` for ``steps`` steps on the ZIGZAG quadratic.
 
     Divergence (η > 2/λ_max) is reported in ``trajectory.diverged_at``: the run stops at the
-    first step where a coordinate exceeds ``ZIGZAG["limit"]`` (50, far outside the plot); it
-    never raises.
+    first step whose loss exceeds ``ZIGZAG["growth"]`` (4) times the starting loss (the runner's
+    ``max_loss``; gradient descent with η < 2/λ_max never raises the loss of a quadratic), or
+    where a coordinate exceeds ``ZIGZAG["limit"]`` (50, far outside the plot); it never raises.
     """
     s = quadratic(ZIGZAG["condition_number"], ZIGZAG["angle"], ZIGZAG["lambda_max"])
-    tr = run(sgd(lr), s, ZIGZAG["start"], steps, limit=ZIGZAG["limit"])
+    tr = run(sgd(lr), s, ZIGZAG["start"], steps, limit=ZIGZAG["limit"],
+             max_loss=growth_bound(s, ZIGZAG["start"], ZIGZAG["growth"]))
     lam = np.linalg.eigvalsh(s.hess([0.0, 0.0]))
     lx, ly = quadratic_level_lines(s.hess([0.0, 0.0]), (0.05, 0.2, 0.5, 1.0, 2.0, 3.5, 5.5))
     return ZigzagData(float(lr), tr, float(lam[1]), float(lam[0]), lx, ly)
@@ -341,7 +343,8 @@ def draw_zigzag(d: ZigzagData) -> BookFigure:
     fig.add_trace(go.Scatter(x=t, y=np.maximum(tr.losses, 1e-12).astype(np.float32), mode="lines+markers",
                              marker=dict(size=4), line=dict(color=color("gd")), showlegend=False, name="loss"), 1, 2)
     if tr.diverged:
-        msg = f"diverged at step {tr.diverged_at} (|θ| > 50): η = {d.lr:g} > 2/λ_max = {2 / d.lambda_max:g}"
+        msg = (f"diverged at step {tr.diverged_at} (loss above {ZIGZAG['growth']:g}× its start): "
+               f"η = {d.lr:g} > 2/λ_max = {2 / d.lambda_max:g}")
     else:
         msg = f"after {len(t) - 1} steps: loss {tr.losses[-1]:.3g}"
     fig.update_xaxes(range=[-6, 6], row=1, col=1)
@@ -554,8 +557,8 @@ def draw_ill_conditioning(c: TrainingCurves) -> BookFigure:
                              mode="markers+lines", name="λ_max(H)", line=dict(color=color("theory"), dash="dot")), 1, 3)
     fig.add_hline(y=2 / c.lr, line=dict(color="#B00020", dash="dash"), annotation_text="2/η", row=1, col=3)
     fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=2)
-    top = float(np.nanmax([c.loss[0], c.error[0], 0.1])) if c.loss.size else 1.0
-    fig.update_yaxes(range=[0, 1.15 * top], row=1, col=1)  # the start; brief spikes above it are cut
+    finite = np.concatenate([c.loss[np.isfinite(c.loss)], c.error[np.isfinite(c.error)], [0.1]])
+    fig.update_yaxes(range=[0, 1.05 * float(finite.max())], row=1, col=1)  # every spike of the loss shown
     fig.update_xaxes(title_text="step")
     msg = f"diverged at step {c.diverged_at}" if c.diverged_at is not None else ""
     fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=bool(msg))])

@@ -23,6 +23,8 @@ from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.validate import check_int, check_positive
 
 __all__ = [
+    "EXERCISES",
+    "graded_exercises",
     "Run1D",
     "gd_on_parabola",
     "draw_parabola_run",
@@ -30,8 +32,31 @@ __all__ = [
 ]
 
 
-#: Iterates beyond this size count as divergence.
-BLOW_UP = 1e6
+#: The graded exercises (``exercises/<name>.ipynb``, from ``solutions/<name>.md``) by the chapter
+#: whose material they practise; an exercise may belong to two chapters. tests/test_chapter_intro.py
+#: checks the list against ``_toc.yml`` and the ``exercises/`` folder.
+EXERCISES: dict[str, tuple[str, ...]] = {
+    "hessians": ("hessian_critical_points", "step_size_clipping"),
+    "saddles": ("saddle_escape",),
+    "symmetry": ("weight_space_symmetries",),
+    "momentum": ("narrow_valley",),
+    "adam": ("adam", "signal_to_noise"),
+    "nfl": ("regions_nfl",),
+    "hyperplanes": ("regions_nfl",),
+    "landscape": ("batchnorm_landscape",),
+    "shaping": ("batchnorm_landscape",),
+}
+
+
+def graded_exercises() -> list[str]:
+    """Every graded exercise once, in the order of :data:`EXERCISES`."""
+    return list(dict.fromkeys(name for names in EXERCISES.values() for name in names))
+
+
+#: A run counts as diverged once its loss exceeds GROWTH times its starting loss (the runner's
+#: ``max_loss = growth_bound(..., factor=GROWTH)``): with 4, once the distance to the minimum has
+#: doubled, which gradient descent with η < 2/λ never does, and η > 2/λ always does.
+GROWTH = 4.0
 
 
 @dataclass(frozen=True)
@@ -40,8 +65,8 @@ class Run1D:
 
     lr: float
     curvature: float
-    w: np.ndarray            # w_0 ... w_T (stops early on divergence)
-    diverged_at: int | None  # first step whose iterate left |w| <= BLOW_UP, or None
+    w: np.ndarray            # w_0 ... w_T (ends at the last iterate before divergence)
+    diverged_at: int | None  # first step whose loss exceeds GROWTH times the start, or None
 
     @property
     def factor(self) -> float:
@@ -66,11 +91,13 @@ def gd_on_parabola(lr: float, steps: int, curvature: float = 1.0, w0: float = 1.
     # w ← w − ηλw is sgd(lr)'s step on E = ½λw², written out on one float: it is the recurrence the
     # chapter derives (each step multiplies w by 1 − ηλ) and keeps the slider instant in the browser;
     # tests/test_gd1d.py checks it against run(sgd(lr), ...) on the same E.
+    bound = GROWTH * 0.5 * curvature * w[0] ** 2  # the runner's growth_bound(E, w0, GROWTH)
     for t in range(1, steps + 1):
-        w.append(w[-1] - lr * curvature * w[-1])
-        if not abs(w[-1]) <= BLOW_UP:
-            diverged_at = t
+        w_new = w[-1] - lr * curvature * w[-1]
+        if not 0.5 * curvature * w_new**2 <= bound:
+            diverged_at = t  # the iterate is not kept, as in the runner
             break
+        w.append(w_new)
     return Run1D(lr=float(lr), curvature=float(curvature), w=np.array(w), diverged_at=diverged_at)
 
 
@@ -91,7 +118,8 @@ def draw_parabola_run(run: Run1D) -> go.Figure:
     fig.add_trace(go.Scatter(x=w, y=0.5 * lam * w**2, mode="lines+markers", name="iterates",
                              line=dict(color=color("gd"), width=1.5), marker=dict(size=7)))
     if run.diverged_at is not None:
-        msg, warn = f"diverged at step {run.diverged_at} (η > 2/λ = {2 / lam:.3g})", True
+        msg, warn = (f"diverged at step {run.diverged_at}: |w| more than doubled "
+                     f"(|1 − ηλ| = {abs(run.factor):.2f} > 1, η > 2/λ = {2 / lam:.3g})"), True
     elif abs(run.factor) > 1:
         msg, warn = f"diverging: |1 − ηλ| = {abs(run.factor):.2f} > 1", True
     elif run.factor < 0:

@@ -32,6 +32,8 @@ __all__ = [
     "rescale_layers",
     "rescaling_demo",
     "draw_rescaling",
+    "NormalizationComparison",
+    "normalization_comparison",
     "draw_surface",
     "skip_demo",
     "draw_skip",
@@ -203,6 +205,44 @@ def rescaling_demo(c: float, rescaled: str, model: torch.nn.Module, theta: torch
         out_c = functional_call(model, unflatten_params(model, theta_c), (X,))
     return RescalingData(c, rescaled, ts, line(theta, d_raw), line(theta_c, d_raw), line(theta, d_filter),
                          line(theta_c, d_filter_c), float((out - out_c).abs().max()))
+
+
+@dataclass(frozen=True)
+class NormalizationComparison:
+    """How one rescaling of the first hidden layer changes the view along normalized directions."""
+
+    c: float
+    rescaled: str
+    difference: dict[str, float]
+    """Per normalization: the largest difference between the loss curves around θ and around
+    its rescaled twin (0 if that normalization is invariant to the rescaling)."""
+    norm_ratios: tuple[float, float]
+    """‖W₁‖ and ‖W₂‖ (Frobenius) of the rescaled network over the original's."""
+
+
+def normalization_comparison(c: float, rescaled: str, model: torch.nn.Module, theta: torch.Tensor,
+                             X: torch.Tensor, y: torch.Tensor, normalizations: tuple[str, ...] = ("layer", "filter"),
+                             seed: int = 1, n: int = 41) -> NormalizationComparison:
+    """Compare normalizations of the random direction on one rescaling (the chapter's exercise 1).
+
+    For each normalization the direction is recomputed from the weights it starts at (as for
+    :func:`rescaling_demo`), and the loss is evaluated at ``n`` points t ∈ [−1, 1] around θ
+    and around the rescaled θ.
+    """
+    if rescaled not in RESCALINGS:
+        raise ValueError(f"rescaled must be one of {RESCALINGS}, got {rescaled!r}")
+    theta_c = rescale_layers(model, theta, c, None if rescaled == "whole layer" else 0)
+    T = torch.as_tensor(np.linspace(-1, 1, n)).reshape(-1, 1)
+    difference = {}
+    for norm in normalizations:
+        d, d_c = random_direction(model, theta, seed, norm), random_direction(model, theta_c, seed, norm)
+        diff = batched_loss(model, X, y, theta_c + T * d_c) - batched_loss(model, X, y, theta + T * d)
+        difference[norm] = float(np.max(np.abs(diff)))
+    mats = [(name, p.ndim) for name, p in model.named_parameters()]
+    names = [name for name, ndim in mats if ndim >= 2][:2]
+    before, after = unflatten_params(model, theta), unflatten_params(model, theta_c)
+    ratios = tuple(float(after[k].norm() / before[k].norm()) for k in names)
+    return NormalizationComparison(c, rescaled, difference, ratios)
 
 
 def draw_rescaling(d: RescalingData) -> BookFigure:

@@ -104,12 +104,14 @@ def draw_valley(trajectories: list[Trajectory], title: str | None = None) -> Boo
 
 
 def valley_lr_table(lrs=(0.01, 0.05, 0.1, 2 / 15, 0.2, 0.5), steps: int = 2000) -> list[dict]:
-    """For several η: steps until w1 has reached the valley floor (|w1| ≤ η), and where
-    gradient descent ends up after ``steps`` steps (its |w2| oscillation and its loss).
+    """For several η: ``steps_w1``, the first step at which w1 has reached the valley floor
+    w1 = 0 (|w1| < η/2: from then on w1 only alternates between 0 and ±η), and where gradient
+    descent ends up after ``steps`` steps: ``w2_bounce``, the largest |w2| over the last 50
+    iterates, and ``final_E``, the loss of the last one (``None`` if w1 never arrives).
 
-    Gradient descent on the valley moves w1 by exactly η per step (so needs ~10/η steps)
-    and makes w2 jump by 75η: unless a jump lands exactly on w2 = 0, it keeps bouncing
-    across the valley with an amplitude of order 75η.
+    Gradient descent on the valley moves w1 by exactly η per step (so it needs 10/η steps
+    when η divides 10) and makes w2 jump by 75η: unless a jump lands exactly on w2 = 0, it
+    keeps bouncing across the valley, between two values 75η apart.
     """
     lrs = np.atleast_1d(check_positive(lrs, "lrs"))
     steps = check_int(steps, "steps", 1)
@@ -117,7 +119,7 @@ def valley_lr_table(lrs=(0.01, 0.05, 0.1, 2 / 15, 0.2, 0.5), steps: int = 2000) 
     rows = []
     for lr in lrs:
         t = run(O.sgd(float(lr)), s, VALLEY_START, steps)
-        arrived = np.nonzero(np.abs(t.points[:, 0]) <= lr + 1e-12)[0]
+        arrived = np.nonzero(np.abs(t.points[:, 0]) < lr / 2)[0]
         rows.append(dict(lr=round(float(lr), 4), steps_w1=int(arrived[0]) if len(arrived) else None,
                          w2_bounce=round(float(np.abs(t.points[-50:, 1]).max()), 3),
                          final_E=round(float(t.losses[-1]), 3)))

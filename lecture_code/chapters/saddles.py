@@ -96,6 +96,7 @@ __all__ = [
     "draw_kicks",
     "load_perturbed_gd",
     "escape_slopes",
+    "ESCAPE_FIT_FROM",
     "draw_escape_times",
     "deep_linear_hessian",
     "strict_saddle_evidence",
@@ -306,8 +307,9 @@ def stuck_run(lr: float = 0.5, steps: int = 3000, hidden: int = 8, seed: int = 1
     (:class:`lecture_code.core.mlp.MLPRegression`).
 
     Records the loss and the norm of the full gradient at every step. With a learning rate
-    near the edge of stability the loss plateaus while the gradient stays large: the iterate
-    bounces across a narrow valley instead of sitting at a critical point. A run that diverges
+    near the edge of stability the loss stops improving (it fluctuates, with spikes) while the
+    gradient norm grows: the iterate bounces across a narrow valley instead of sitting at a
+    critical point. A run that diverges
     stops there (the runner's rule: a parameter beyond 1e6 or not finite).
     """
     if not lr > 0:
@@ -882,11 +884,13 @@ def draw_kicks(run: KickRun) -> go.Figure:
     else:
         msg = f"d = {run.d}, r = {run.radius:g}: {esc.size} of {runs} runs escaped (predicted {run.predicted:.0f})"
     fig = new_figure(x_title="step", y_title="f(x_t)", height=420, legend="header", status=msg, warn=esc.size < runs)
+    # the steps 0, 1, 2, ... as x0 and dx, not as an array per line: the slider's precomputed
+    # frames stay half the size on the page
     for i in range(run.pgd_losses.shape[1]):
-        fig.add_trace(go.Scatter(x=steps, y=run.pgd_losses[:, i], mode="lines", name="perturbed GD (one line per run)",
+        fig.add_trace(go.Scatter(x0=0, dx=1, y=run.pgd_losses[:, i], mode="lines", name="perturbed GD (one line per run)",
                                  legendgroup="pgd", showlegend=i == 0,
                                  line=dict(color=color("adam", 0.55), width=1.5)))
-    fig.add_trace(go.Scatter(x=steps, y=run.gd_losses, mode="lines", name="gradient descent from the saddle (never moves)",
+    fig.add_trace(go.Scatter(x0=0, dx=1, y=run.gd_losses, mode="lines", name="gradient descent from the saddle (never moves)",
                              line=dict(color=color("gd"), width=3)))
     fig.add_trace(go.Scatter(x=[0.0, float(steps[-1])], y=[-0.005, -0.005], mode="lines",
                              name="escaped: f ≤ −0.005 (|x₁| ≈ 0.1)", line=dict(color=color("theory"), dash="dot", width=1)))
@@ -908,16 +912,30 @@ def load_perturbed_gd(path: str | None = None) -> dict:
     return json.loads(p.read_text())
 
 
+ESCAPE_FIT_FROM = 8
+"""Smallest dimension of the least-squares fit per doubling: below it a uniform kick's radius ``r U^{1/d}``
+and its non-Gaussian component along ``e_1`` make a doubling cost less than the large-``d`` limit."""
+
+
 def escape_slopes(data: dict) -> dict[str, float]:
-    """Least-squares slopes of the mean escape step: per doubling of ``d`` and per decade of ``r``
-    (measured and predicted), and the linearised theory's values ``½ ln 2 / ln(1 + η)`` and
-    ``ln 10 / ln(1 + η)``."""
+    """Slopes of the mean escape step against ``log2 d`` and ``log10(1/r)``.
+
+    ``per_doubling`` (and ``per_doubling_predicted``): least-squares slope over ``d >= ESCAPE_FIT_FROM``;
+    ``per_doubling_overall``: (last mean − first mean) / number of doublings, over all dimensions;
+    ``first_doubling``: the mean's increase from the first to the second dimension;
+    ``per_decade``: least-squares slope per decade of ``r``; ``per_doubling_theory`` and
+    ``per_decade_theory``: the linearised large-``d`` values ``½ ln 2 / ln(1 + ηγ)`` and ``ln 10 / ln(1 + ηγ)``;
+    ``max_z``: the largest |mean − prediction| in standard errors."""
     lr = data["setup"]["lr"] * data["setup"]["gamma"]
-    dims = [r for r in data["by_dimension"] if r["d"] >= 8]      # the asymptotic regime
+    by_d = data["by_dimension"]
+    dims = [r for r in by_d if r["d"] >= ESCAPE_FIT_FROM]      # the asymptotic regime
     x = np.log2([r["d"] for r in dims])
     radii = data["by_radius"]
     xr = -np.log10([r["radius"] for r in radii])
     return dict(
+        fit_from=ESCAPE_FIT_FROM,
+        per_doubling_overall=float((by_d[-1]["mean"] - by_d[0]["mean"]) / math.log2(by_d[-1]["d"] / by_d[0]["d"])),
+        first_doubling=float((by_d[1]["mean"] - by_d[0]["mean"]) / math.log2(by_d[1]["d"] / by_d[0]["d"])),
         per_doubling=float(np.polyfit(x, [r["mean"] for r in dims], 1)[0]),
         per_doubling_predicted=float(np.polyfit(x, [r["predicted"] for r in dims], 1)[0]),
         per_doubling_theory=0.5 * math.log(2) / math.log1p(lr),

@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from lecture_code.core.mlp import MLP
 from lecture_code.core.optimizers import adam
 from lecture_code.core.plotting import color, new_figure, status_annotation
-from lecture_code.core.relu_minima import family_mix
+from lecture_code.core.relu_minima import PUBLISHED, family_mix
 from lecture_code.core.symmetry import (
     crossing_width, overparameterization_ratio, pair_saddle_manifolds, per_neuron_factor, symmetry_induced_manifolds,
     theorem_factor,
@@ -50,6 +50,7 @@ __all__ = [
     "draw_reproduction",
     "draw_ablation",
     "reproduction_numbers",
+    "authors_numbers",
 ]
 
 
@@ -338,6 +339,7 @@ def reproduction_numbers(data: dict) -> dict:
         max_abs_z=abs(worst["z"]), worst_k=worst["k"], worst_n=worst["n"], worst_pct=worst["percent_local"],
         worst_pub=worst["published"]["percent_local"], worst_z=worst["z"],
         pct_6=by[(6, 6)]["percent_local"], pct_12=by[(12, 12)]["percent_local"],
+        pub_k1_19=PUBLISHED[(19, 20)][0],
         max_local_k1=max(r["local"] for r in rows if r["n"] == r["k"] + 1),
         local_k2=sum(r["local"] for r in rows if r["n"] == r["k"] + 2),
         unverified=sum(r["unverified"] for r in data["rows"] + data["ablation"]),
@@ -362,3 +364,22 @@ def reproduction_numbers(data: dict) -> dict:
     mix = family_mix(by[(10, 10)])
     out.update({f"mix10_{key}": v for key, v in mix.items()})
     return out
+
+
+def authors_numbers(data: dict, authors: dict, k_max: int = 12) -> dict:
+    """The numbers the chapter quotes about the authors' own stored minima (``safran_shamir_authors.json``),
+    for the settings with ``k <= k_max`` (the range of our reproduction), beside ours (``data``)."""
+    ours = {(r["k"], r["n"]): r for r in data["rows"]}
+    rows = {(r["k"], r["n"]): r for r in authors["rows"] if r["k"] <= k_max}
+    rest = [key for key in rows if key not in ((10, 10), (11, 11))]
+    mix, our_mix = family_mix(rows[(10, 10)]), family_mix(ours[(10, 10)])
+    return dict(
+        settings=len(rows),
+        counts_match=sum(rows[key]["count"] == round(10 * PUBLISHED[key][0]) for key in rows),
+        loss_10=rows[(10, 10)]["mean_loss"], loss_11=rows[(11, 11)]["mean_loss"],
+        our_loss_10=ours[(10, 10)]["mean_loss_local"], our_loss_11=ours[(11, 11)]["mean_loss_local"],
+        pub_loss_10=PUBLISHED[(10, 10)][2], pub_loss_11=PUBLISHED[(11, 11)][2],
+        mix10_other_share=mix["other_share"], mix10_ratio=mix["other_share"] / our_mix["other_share"],
+        max_loss_gap_rest=max(abs(rows[key]["mean_loss"] - PUBLISHED[key][2]) for key in rest),
+        max_lambda_gap=max(abs(rows[key]["mean_min_eigenvalue"] - PUBLISHED[key][1]) for key in rows),
+    )

@@ -35,7 +35,9 @@ def torch_missing(module: str) -> ModuleNotFoundError:
     return ModuleNotFoundError(
         f"{module} needs PyTorch, which is not installed in this Python. Install its CPU build:\n"
         f'    pip install "{TORCH_REQUIREMENT}" --extra-index-url {TORCH_INDEX}\n'
-        "(PyTorch does not run in the browser: on the book's site, the launch menu of this chapter's "
-        "page opens it on Binder or your course's JupyterHub instead).",
+        "(PyTorch does not run in the browser. Where the book's site shows a launch menu, the rocket "
+        "at the top of the chapter's page, it opens the chapter on Binder or your course's "
+        "JupyterHub, which have PyTorch; a site built without a repository address has no such "
+        "menu: run the chapter on a computer with the line above.)",
         name="torch",
     )

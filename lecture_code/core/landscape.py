@@ -655,7 +655,9 @@ def dropout_path(model: nn.Module, theta_a: torch.Tensor, theta_b: torch.Tensor)
     at a time from the bottom, moving units back to their own places where needed. Along
     ``"free"`` segments the loss is constant, along ``"output"`` segments it is convex, so its
     maximum over the path is the largest loss at a corner -- θ_a, θ_b and the dropout
-    subnetworks in between. If both networks are ε-dropout stable, the path's barrier is at most ε.
+    subnetworks in between. If keeping the P halves (outgoing weights doubled) raises the loss of
+    both networks by at most ε, the path's barrier is at most ε (Kuditipudi et al.'s ε-dropout
+    stability asks this of *some* halves; this path always uses the fixed halves P).
 
     Works for the core's plain MLPs (``Linear``/activation layers, positively homogeneous
     activations are not required: only the output layer is interpolated) with even hidden widths.

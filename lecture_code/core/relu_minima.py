@@ -80,6 +80,8 @@ __all__ = [
     "two_sample_z",
     "load_results",
     "results_table",
+    "count_weighted_means",
+    "load_authors_results",
     "family_mix",
     "families_table",
 ]
@@ -513,36 +515,82 @@ def results_table(data: dict) -> str:
     return "\n".join(lines)
 
 
-def _half_unit(printed: float) -> float:
-    """Half a unit of the last digit of a printed decimal (0.022 -> 0.0005)."""
-    decimals = len(repr(printed).split(".")[1]) if "." in repr(printed) else 0
-    return 0.5 * 10.0**-decimals
+def count_weighted_means(families: Sequence[dict], lambda_tol: float = LAMBDA_TOL) -> dict:
+    """Average loss and smallest Hessian eigenvalue over the runs of a setting, from its families.
+
+    Each family is a dict with ``count`` (runs), ``loss`` and ``min_eigenvalue``. Families whose
+    eigenvalue is not above ``lambda_tol`` fail the minimum test and are left out; the others are
+    weighted by their counts, as the authors' ``processResults.m`` does
+    (``dot(magnitude, objVals) / sum(magnitude)`` over the families proved to be minima).
+    Returns ``count`` (runs that pass), ``failed`` (runs left out), ``mean_loss``, ``mean_min_eigenvalue``.
+    """
+    keep = [f for f in families if f["min_eigenvalue"] > lambda_tol]
+    count = sum(f["count"] for f in keep)
+    failed = sum(f["count"] for f in families) - count
+    if not count:
+        return dict(count=0, failed=failed, mean_loss=None, mean_min_eigenvalue=None)
+    return dict(count=count, failed=failed,
+                mean_loss=sum(f["count"] * f["loss"] for f in keep) / count,
+                mean_min_eigenvalue=sum(f["count"] * f["min_eigenvalue"] for f in keep) / count)
+
+
+def load_authors_results(path: str | None = None) -> dict:
+    """The authors' stored bad points evaluated here (``lecture_code/data/safran_shamir_authors.json``,
+    written by ``scripts/safran_shamir_authors.py`` from their repository's ``Results/newExp-k-n.mat``)."""
+    import json
+    from pathlib import Path
+
+    p = Path(path) if path is not None else Path(__file__).resolve().parents[1] / "data" / "safran_shamir_authors.json"
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: run scripts/safran_shamir_authors.py on the authors' Results/ folder")
+    return json.loads(p.read_text())
 
 
 def family_mix(row: dict) -> dict:
     """The spurious minima of one setting split into its most frequent kind and the rest.
 
-    Returns the main kind's loss and λ_min, the share of the other kinds and their mean loss, and
-    the share of other kinds that the published mean loss would need (to its printed precision,
-    with the losses of the kinds measured here) and its ratio to the measured share.
+    ``row`` has ``families`` (dicts with ``count``, ``loss``, ``min_eigenvalue``). Returns the number
+    of kinds, the main kind's loss and λ_min, and the share of the other kinds and their mean loss.
     """
     fams = sorted(row["families"], key=lambda f: -f["count"])
     main, rest = fams[0], fams[1:]
+    n_all = sum(f["count"] for f in fams)
     n_rest = sum(f["count"] for f in rest)
     rest_loss = sum(f["loss"] * f["count"] for f in rest) / n_rest if n_rest else float("nan")
-    target = row["published"]["mean_loss_local"] - _half_unit(row["published"]["mean_loss_local"])
-    needed = (target - main["loss"]) / (rest_loss - main["loss"]) if n_rest else float("nan")
-    share = n_rest / row["local"]
     return dict(kinds=len(fams), main_loss=main["loss"], main_lambda=main["min_eigenvalue"],
-                other_share=share, other_loss=rest_loss, needed_share=needed,
-                needed_ratio=needed / share if share else float("nan"))
+                other_share=n_rest / n_all, other_loss=rest_loss)
 
 
-def families_table(data: dict, settings: Sequence[tuple[int, int]]) -> str:
-    """The kinds of spurious minima found in some settings: loss, mean λ_min and how many runs."""
+def families_table(data: dict, settings: Sequence[tuple[int, int]], authors: dict | None = None) -> str:
+    """The kinds of spurious minima found in some settings: loss, mean λ_min and how many runs.
+
+    With ``authors`` (:func:`load_authors_results`), the authors' families stand beside ours, a
+    kind on one line when the two losses agree to 5e-4.
+    """
     by = {(r["k"], r["n"]): r for r in data["rows"]}
-    lines = [f"{'k':>3} {'n':>3} | {'loss':>7} {'λ_min':>7} {'runs':>5}"]
+    if authors is None:
+        lines = [f"{'k':>3} {'n':>3} | {'loss':>7} {'λ_min':>7} {'runs':>5}"]
+        for k, n in settings:
+            for f in sorted(by[(k, n)]["families"], key=lambda f: -f["count"]):
+                lines.append(f"{k:>3} {n:>3} | {f['loss']:>7.4f} {f['min_eigenvalue']:>7.4f} {f['count']:>5}")
+        return "\n".join(lines)
+    theirs_by = {(r["k"], r["n"]): r for r in authors["rows"]}
+    head = "the authors' files"
+    lines = [f"{'':>7} | {'ours':^21} | {head:^21}",
+             f"{'k':>3} {'n':>3} | {'loss':>7} {'λ_min':>7} {'runs':>5} | {'loss':>7} {'λ_min':>7} {'runs':>5}"]
+
+    def cell(f):
+        return " " * 21 if f is None else f"{f['loss']:>7.4f} {f['min_eigenvalue']:>7.4f} {f['count']:>5}"
+
     for k, n in settings:
-        for f in sorted(by[(k, n)]["families"], key=lambda f: -f["count"]):
-            lines.append(f"{k:>3} {n:>3} | {f['loss']:>7.4f} {f['min_eigenvalue']:>7.4f} {f['count']:>5}")
+        ours = sorted(by[(k, n)]["families"], key=lambda f: -f["count"])
+        theirs = sorted(theirs_by[(k, n)]["families"], key=lambda f: -f["count"])
+        pairs, used = [], set()
+        for f in ours:
+            match = next((i for i, g in enumerate(theirs) if i not in used and abs(g["loss"] - f["loss"]) < 5e-4), None)
+            if match is not None:
+                used.add(match)
+            pairs.append((f, None if match is None else theirs[match]))
+        pairs += [(None, g) for i, g in enumerate(theirs) if i not in used]
+        lines += [f"{k:>3} {n:>3} | {cell(a)} | {cell(b)}" for a, b in pairs]
     return "\n".join(lines)

@@ -10,7 +10,7 @@
     traj.points, traj.losses, traj.grad_norms, traj.diverged_at
 
 Divergence is a result, not an error: when an iterate becomes non-finite or leaves the box
-``|w_i| < limit`` the run stops, ``traj.diverged_at`` is the step that produced it and
+``|w_i| < limit`` (or, with ``max_loss``, its loss exceeds that bound) the run stops, ``traj.diverged_at`` is the step that produced it and
 ``traj.points`` ends at the last good point. A **non-finite gradient** (NaN or ±inf: a loss
 that is not differentiable there, an overflow) is reported the same way and never fed on:
 ``traj.diverged_at`` is the step that would have used it, ``traj.points`` ends at the point
@@ -42,6 +42,7 @@ afterwards at every point name the reason.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple, Protocol, Sequence, runtime_checkable
 
@@ -57,6 +58,7 @@ __all__ = [
     "Trajectory",
     "run",
     "run_many",
+    "growth_bound",
     "DEFAULT_LIMIT",
     "DIVERGED",
     "NONFINITE_GRADIENT",
@@ -203,6 +205,33 @@ def _check_limit(limit: Any) -> float:
     if not (v > 0):
         raise ValueError(f"limit must be > 0, got {limit!r}")
     return v
+
+
+def _check_max_loss(max_loss: Any) -> float | None:
+    if max_loss is None:
+        return None
+    try:
+        v = float(max_loss)
+    except (TypeError, ValueError):
+        raise ValueError(f"max_loss must be a number or None, got {max_loss!r}") from None
+    if math.isnan(v):
+        raise ValueError("max_loss must be a number or None, got nan")
+    return v
+
+
+def growth_bound(objective: Any, x0: Any, factor: float = 4.0, floor: float = 0.0) -> float:
+    """A ``max_loss`` for :func:`run`: ``floor + factor * (f(x0) - floor)``.
+
+    With ``floor`` the minimum value (0 for a quadratic bowl), the run counts as diverged once
+    its loss is more than ``factor`` times as far above the floor as at the start. On
+    ``½ λ w²`` the default ``factor = 4`` means: the distance to the minimum has doubled, which
+    gradient descent with ``η < 2/λ`` never does.
+    """
+    if not factor > 1:
+        raise ValueError(f"factor must be > 1, got {factor!r}")
+    dim = check_objective(objective)
+    start = _value(objective, _check_start(x0, dim))
+    return float(floor + factor * (start - floor))
 
 
 def _value(objective: Objective, x: np.ndarray) -> float:
@@ -447,11 +476,12 @@ def _first_false(ok: np.ndarray) -> int:
     return int(np.argmin(ok)) if not ok.all() else len(ok)
 
 
-def _finish(points, losses, gnorms, bad, optimizer, steps) -> Trajectory:
+def _finish(points, losses, gnorms, bad, optimizer, steps, max_loss=None) -> Trajectory:
     """Cut the run where it went wrong and say why.
 
-    * the first point with a non-finite loss (overflow in f itself) is a diverged iterate:
-      the run ends before it, ``diverged_at`` is the step that produced it;
+    * the first point with a non-finite loss (overflow in f itself), or with a loss above
+      ``max_loss`` when one is given, is a diverged iterate: the run ends before it,
+      ``diverged_at`` is the step that produced it;
     * a non-finite gradient at point k (with a finite loss) was used by step k + 1: the run ends
       at point k, ``diverged_at = k + 1``, reason :data:`NONFINITE_GRADIENT`. This also names the
       reason when the run itself stopped at step k + 1 (a NaN gradient makes a NaN iterate),
@@ -459,7 +489,10 @@ def _finish(points, losses, gnorms, bad, optimizer, steps) -> Trajectory:
       a finished run was never used and stops nothing.
     """
     n = len(points)
-    k_loss = _first_false(np.isfinite(losses))
+    ok = np.isfinite(losses)
+    if max_loss is not None:
+        ok &= np.asarray(losses) <= max_loss
+    k_loss = _first_false(ok)
     k_grad = _first_false(np.isfinite(gnorms))
     reason = DIVERGED if bad is not None else ""
     if k_loss < n and k_loss <= k_grad:
@@ -478,6 +511,7 @@ def run(
     *,
     noise: Any = None,
     limit: float = DEFAULT_LIMIT,
+    max_loss: float | None = None,
     fast: bool | None = None,
     keep_states: bool = False,
 ) -> Trajectory:
@@ -494,6 +528,12 @@ def run(
     noise : optional ``(steps, d)`` array added to the gradient at each step (stochastic
         gradients that are reproducible and the same for every optimizer).
     limit : a coordinate beyond ``limit`` in magnitude counts as divergence.
+    max_loss : optional; a loss above ``max_loss`` counts as divergence too (the run ends before
+        that point and ``diverged_at`` is the step that produced it). A box far outside the
+        picture catches a slowly diverging run only after many steps; a loss bound catches it
+        as soon as the loss has grown past, say, a few times its start
+        (:func:`growth_bound`). The check runs on the losses after the iterates are computed,
+        so it costs the fast path nothing.
     fast : ``None`` (default): the fast 2-D path wherever it computes the same thing (a library
         optimizer on a 2-D Surface), else the array path; ``False``: always the array path;
         ``True``: the fast path or a ``ValueError`` saying why it does not apply.
@@ -505,9 +545,10 @@ def run(
     Trajectory
     """
     states: list | None = [] if keep_states else None
+    mx = _check_max_loss(max_loss)
     r = _points(optimizer, objective, x0, steps, noise, limit, fast, states)
     losses, gnorms = (r.losses, r.grad_norms) if r.losses is not None else _surface_values(objective, r.points)
-    traj = _finish(r.points, losses, gnorms, r.bad, optimizer, steps)
+    traj = _finish(r.points, losses, gnorms, r.bad, optimizer, steps, mx)
     return dataclasses.replace(traj, states=tuple(states[:len(traj.points) - 1])) if keep_states else traj
 
 
@@ -519,12 +560,14 @@ def run_many(
     *,
     noise: Any = None,
     limit: float = DEFAULT_LIMIT,
+    max_loss: float | None = None,
 ) -> list[Trajectory]:
     """:func:`run` for several optimizers from the same start (one slider move of a race).
 
     Same results as calling :func:`run` for each; on a :class:`Surface` the losses and gradient
     norms of all runs are evaluated in one vectorized call.
     """
+    mx = _check_max_loss(max_loss)
     runs = [_points(o, objective, x0, steps, noise, limit, None) for o in optimizers]
     if not runs:
         return []
@@ -535,9 +578,9 @@ def run_many(
     pos = 0
     for o, r in zip(optimizers, runs):
         if r.losses is not None:
-            out.append(_finish(r.points, r.losses, r.grad_norms, r.bad, o, steps))
+            out.append(_finish(r.points, r.losses, r.grad_norms, r.bad, o, steps, mx))
             continue
         n = len(r.points)
-        out.append(_finish(r.points, all_losses[pos:pos + n], all_norms[pos:pos + n], r.bad, o, steps))
+        out.append(_finish(r.points, all_losses[pos:pos + n], all_norms[pos:pos + n], r.bad, o, steps, mx))
         pos += n
     return out

@@ -46,7 +46,7 @@ __all__ = [
 #: Hidden sizes of the published table.
 HIDDEN_SIZES = (2, 3, 4, 5, 6, 7)
 #: Swirszcz, Czarnecki & Pascanu (2016), as quoted in Hung-yi Lee's lecture ("Even simple task can
-#: be difficult"; seed 002): % of runs that solved the task, for hidden sizes 2..7, keyed by
+#: be difficult", the deck *Optimization*): % of runs that solved the task, for hidden sizes 2..7, keyed by
 #: (task, optimizer, activation). Each row of the slide reads "h Adam XOR-ReLU XOR-Sigmoid
 #: Jellyfish-ReLU Jellyfish-Sigmoid GD XOR-ReLU XOR-Sigmoid Jellyfish-ReLU Jellyfish-Sigmoid".
 SWIRSZCZ_TABLE: dict[tuple[str, str, str], tuple[int, ...]] = {

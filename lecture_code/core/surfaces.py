@@ -436,7 +436,7 @@ _FACTORIES: dict[str, Callable[[], Surface]] = {
     "rosenbrock": _rosenbrock,
     "quadratic": quadratic,           # default κ = 10, angle 0
     "cliff": cliff,                   # default cliff
-    "hill": hill,                     # a hill between two minima (lecture 004, "wrong side of the hill")
+    "hill": hill,                     # a hill between two minima (the deck *Challenges in Optimization*, "wrong side of the hill")
 }
 #: Names accepted by :func:`get_surface`.
 SURFACE_NAMES: tuple[str, ...] = tuple(_FACTORIES)

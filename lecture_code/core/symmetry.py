@@ -65,6 +65,7 @@ __all__ = [
     "crossing_width",
     "permute_hidden",
     "rescale_relu",
+    "flip_sign",
     "all_permuted_copies",
 ]
 
@@ -300,6 +301,17 @@ def rescale_relu(net: MLP, theta: np.ndarray, layer: int, neuron: int, alpha: fl
     outgoing weights over ``alpha`` (the same function for ReLU, not for tanh). Returns a copy."""
     if not alpha > 0:
         raise ValueError(f"alpha must be > 0, got {alpha}")
+    return _scale_unit(net, theta, layer, neuron, alpha)
+
+
+def flip_sign(net: MLP, theta: np.ndarray, layer: int, neuron: int) -> np.ndarray:
+    """Sign-flip symmetry of odd activations: incoming weights, bias and outgoing weights of one
+    unit times ``-1``. Since ``tanh(-z) = -tanh(z)`` the function is unchanged for tanh (not for
+    ReLU). With the permutations it gives ``2^n n!`` equivalent copies per tanh layer. Returns a copy."""
+    return _scale_unit(net, theta, layer, neuron, -1.0)
+
+
+def _scale_unit(net: MLP, theta: np.ndarray, layer: int, neuron: int, alpha: float) -> np.ndarray:
     layer = _hidden_layer(net, layer)
     out = _one(net, theta)
     n = net.sizes[layer + 1]

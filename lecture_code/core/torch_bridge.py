@@ -41,6 +41,7 @@ __all__ = [
     "BridgeOptimizer",
     "TrainHistory",
     "train",
+    "bridge_check",
 ]
 
 
@@ -145,3 +146,35 @@ def train(
         batch_losses[t] = float(out.detach())
         full[t + 1] = full_loss()
     return TrainHistory(batch_losses, full)
+
+
+def bridge_check(steps: int = 100, seed: int = 0) -> dict[str, Any]:
+    """Train the same small MLP on spirals with our Adam (through :class:`BridgeOptimizer`) and
+    with ``torch.optim.Adam``; return both loss curves and the largest parameter difference.
+
+    ``scripts/torch_parity.py`` writes the result to ``lecture_code/data/torch_parity.json``,
+    which the Adam chapter shows (``lecture_code.chapters.adam.load_torch_parity``) without
+    importing torch; ``tests/test_torch_bridge.py`` recomputes it.
+    """
+    import copy
+
+    from lecture_code.core.models import mlp
+    from lecture_code.core.optimizers import adam
+    from lecture_code.core.synthetic import spirals
+
+    steps, seed = check_int(steps, "steps", 1), check_int(seed, "seed", 0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: threads only add overhead (and contend on a busy machine)
+    try:
+        data = spirals(n=200, seed=seed)
+        m1 = mlp([2, 16, 16, 2], activation="tanh", seed=seed)
+        m2 = copy.deepcopy(m1)
+        h1 = train(m1, data.X, data.y, BridgeOptimizer(m1.parameters(), adam(0.01, eps_inside_sqrt=False)),
+                   steps, 32, "cross_entropy", seed)
+        # torch.optim.Adam here is the independent reference the comparison is about, not a training stack
+        h2 = train(m2, data.X, data.y, torch.optim.Adam(m2.parameters(), lr=0.01), steps, 32, "cross_entropy", seed)
+        with torch.no_grad():
+            diff = max(float(torch.max(torch.abs(a - b))) for a, b in zip(m1.parameters(), m2.parameters()))
+    finally:
+        torch.set_num_threads(threads)
+    return dict(steps=int(steps), seed=int(seed), ours=h1.full_losses, torch=h2.full_losses, max_param_diff=diff)

@@ -59,12 +59,33 @@ def check_int(value: Any, name: str, minimum: int | None = 0, maximum: int | Non
     return v
 
 
+def _is_text(value: Any) -> bool:
+    """Whether ``value`` is, or holds, a string: numpy would read ``"0.3"`` as the number 0.3."""
+    if isinstance(value, (str, bytes)):
+        return True
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "SU":
+            return True
+        if value.dtype.kind != "O":
+            return False
+    elif not isinstance(value, (list, tuple)):
+        return False
+    try:
+        raw = np.asarray(value, dtype=object)
+    except (TypeError, ValueError):
+        return False
+    return any(isinstance(x, (str, bytes)) for x in raw.ravel())
+
+
 def _numbers(value: Any, name: str, allowed: str, ok: Any) -> Any:
     """``value`` (a number, or an array of numbers) if every entry is finite and ``ok``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # the common case, kept cheap
         if math.isfinite(value) and ok(value):
             return float(value)
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    if _is_text(value):
+        raise ValueError(f"{name} must be {allowed}, got {value!r} (text, not a number: "
+                         "write it without quotes)")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -78,7 +99,8 @@ def check_positive(value: Any, name: str) -> Any:
     """``value`` (a number, or an array of numbers) if every entry is finite and ``> 0``.
 
     Returns a float for a number and a float64 copy for an array or sequence. The message
-    reads ``"lr must be > 0 (and finite), got -0.1"``.
+    reads ``"lr must be > 0 (and finite), got -0.1"``. Strings are rejected, even ``"0.3"``
+    (like ``True``): ``"lr must be > 0 (and finite), got '0.3' (text, not a number: ...)"``.
     """
     _check_name("check_positive", name)
     return _numbers(value, name, "> 0 (and finite)", lambda v: v > 0)

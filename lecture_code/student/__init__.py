@@ -28,6 +28,7 @@ Public-check authors use :func:`public` and the ``expect_*`` helpers below; each
 
 from __future__ import annotations
 
+import ast
 import copy
 import dis
 import importlib.resources
@@ -263,6 +264,65 @@ def _student_frame_hint(tb: Any, skip: set[str]) -> str:
     return f" ({where}: `{line}`)" if line else f" ({where})"
 
 
+_CELL_ERRORS: dict[str, str] = {}
+"""Name -> the exception its defining cell last raised (``ZeroDivisionError``), while the cell
+that defines a name raises; dropped when a cell defining it runs without an error."""
+_WATCHED: set[int] = set()  # the IPython shells whose cells are watched
+
+
+def _defined_names(source: str) -> set[str]:
+    """Top-level names a cell assigns, defines or imports (by its look when it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        pattern = r"^(?:def|class)\s+(\w+)|^(\w+)\s*(?::[^=\n]*)?=(?!=)"
+        return {n for pair in re.findall(pattern, source, flags=re.M) for n in pair if n}
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+def _watch_cells() -> None:
+    """In IPython/Jupyter, note after every cell which names it defines and whether it raised, so
+    that a check can say "its cell raised ZeroDivisionError" instead of "run the cell"."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or id(shell) in _WATCHED:
+        return
+
+    def after(result: Any) -> None:
+        info = getattr(result, "info", None)
+        error = getattr(result, "error_before_exec", None) or getattr(result, "error_in_exec", None)
+        for name in _defined_names(getattr(info, "raw_cell", "") or ""):
+            if error is not None:
+                _CELL_ERRORS[name] = type(error).__name__
+            else:
+                _CELL_ERRORS.pop(name, None)
+
+    shell.events.register("post_run_cell", after)
+    _WATCHED.add(id(shell))
+
+
+def _not_defined(name: str) -> str:
+    """Why ``name`` is missing: its cell raised (when the notebook's cells are watched), or it was
+    not run."""
+    raised = _CELL_ERRORS.get(name)
+    if raised:
+        return (f"`{name}` is not defined: the cell that defines it raised {raised}; fix the error "
+                "and run that cell again")
+    return f"`{name}` is not defined yet: run the cell that defines it (or, if you did, fix the error it raised)"
+
+
 class Checker:
     """``check = Checker("narrow_valley")``; then ``check("q1")`` and ``check.all()``."""
 
@@ -293,6 +353,7 @@ class Checker:
         for q, fn in registry:
             self.tests.setdefault(q, []).append(fn)
         self.questions = list(self.points) or list(self.tests)
+        _watch_cells()
 
     def __repr__(self) -> str:
         return f"Checker({self.exercise!r}: questions {', '.join(self.questions)})"
@@ -305,7 +366,7 @@ class Checker:
             args = []
             for name in inspect.signature(fn).parameters:
                 if name not in ns:
-                    return False, f"`{name}` is not defined yet: run the cell that defines it"
+                    return False, _not_defined(name)
                 value = ns[name]
                 if value is Ellipsis:
                     return False, f"`{name}` is still `...`: replace it with your answer"
@@ -320,7 +381,7 @@ class Checker:
                 hint = _student_frame_hint(exc.__traceback__, {self._path, __file__})
                 return False, f"your code raised {type(exc).__name__}: {exc}{hint}"
         n = len(tests)
-        return True, f"all {n} public check{'s' if n != 1 else ''} pass"
+        return True, "the public check passes" if n == 1 else f"all {n} public checks pass"
 
     def worth(self, question: str) -> str:
         """``"worth 2 points"``: what the grader gives for ``question`` (from the exercise's points)."""

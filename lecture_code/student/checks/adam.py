@@ -17,7 +17,8 @@ def _(adam_init, adam_update):
     state = adam_init(np.zeros(2))
     out = expect_tuple("adam_update(...) (updates, new_state)",
                        call(adam_update, np.array([0.5, -2.0]), state, 0.1, 0.9, 0.999, 1e-8), 2)
-    # with bias correction the first step is -lr * sign(g), whatever the size of g
+    # with bias correction the first step is -lr * g / (|g| + delta): -lr * sign(g) to within
+    # delta / |g| (here 2e-8 at most) when |g| is much larger than delta; for |g| = delta it is half that
     expect_close("update at step 1", out[0], [-0.1, 0.1], rtol=1e-6)
     # step 2 with g = -1 after g = 1 (1-D): s = -0.01, r = 0.001999,
     # s_hat = -0.01 / 0.19, r_hat = 1, update = 0.1 * 0.01 / 0.19
@@ -41,7 +42,7 @@ def _(adam_minimize):
     path = expect_shape("the path", path, (501, 2))
     expect_close("theta at step 0", path[0], theta0)
     g0 = A @ theta0 - b
-    expect_close("theta at step 1 (bias-corrected first step: -lr * sign(g))", path[1],
+    expect_close("theta at step 1 (bias-corrected first step: -lr * g / (|g| + delta), about -lr * sign(g))", path[1],
                  theta0 - 0.05 * np.sign(g0), rtol=1e-6)
     minimum = np.linalg.solve(A, b)
     err = np.abs(path[-1] - minimum).max()

@@ -56,10 +56,13 @@ def _(L2_origin, L3_origin, L3_at_001):
     for name, got in (("L3_origin", L3_origin), ("L3_at_001", L3_at_001)):
         if not isinstance(got, str) or got.strip().lower() not in kinds:
             raise CheckFailure(f"{name} should be one of {', '.join(map(repr, kinds))}, got {got!r}")
-    # the two mistakes the introduction warns about (the answers themselves are graded hidden)
+    # the mistakes the introduction and the question warn about (the answers themselves are graded hidden)
     if L3_origin.strip().lower() == "minimum":
         raise CheckFailure("L3_origin: a Hessian with zero eigenvalues and no sign mix cannot show a"
                            " minimum; reread the introduction")
+    if L3_origin.strip().lower() == "saddle":
+        raise CheckFailure("L3_origin: the point is a saddle, but the question asks what the Hessian"
+                           " test says; what does your classify answer for its Hessian?")
     if L3_at_001.strip().lower() == "degenerate":
         raise CheckFailure("L3_at_001: a zero eigenvalue matters only when the others do not have both"
                            " signs; look at all three eigenvalues")

@@ -28,6 +28,8 @@ def _(gd_escape_step):
 @public("q2")
 def _(predicted_steps):
     expect_close("predicted_steps(1e-6, 0.1)", call(predicted_steps, 1e-6, 0.1), 120.7945, rtol=1e-4)
+    expect_close("predicted_steps(-1e-6, 0.1) (an offset of either sign: |x_1| grows the same way)",
+                 call(predicted_steps, -1e-6, 0.1), 120.7945, rtol=1e-4)
 
 @public("q3")
 def _(perturbed_gd):
@@ -66,3 +68,4 @@ def _(steps_per_doubling):
     v = float(steps_per_doubling)
     if not 0 < v < 20:
         raise CheckFailure(f"steps_per_doubling should be a positive number of steps, got {v:g}")
+    # the hidden check wants the exact large-d value of the argument (within 0.01), not a measurement
