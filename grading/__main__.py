@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=2)
     g.add_argument("--step-timeout", type=float, default=10.0)
     g.add_argument("--total-timeout", type=float, default=60.0)
+    g.add_argument("--wall-timeout", type=float, default=180.0,
+                   help="wall-clock seconds one submission may take in all, sleeping included")
     g.add_argument("--sandbox", choices=["bwrap", "user", "none"], default=None,
                    help="where submissions run (default: $GRADE_SANDBOX, else bwrap); see docs/grading.md")
     g.add_argument("--attempts", choices=["latest", "best"], default=None,
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         from grading.runner import default_sandbox
         from grading.sandbox import SandboxUnavailable
 
-        for name in ("workers", "step_timeout", "total_timeout"):
+        for name in ("workers", "step_timeout", "total_timeout", "wall_timeout"):
             if getattr(args, name) <= 0:
                 ap.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(args, name)}")
         if not args.submissions.is_dir():
@@ -163,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         if sb.mode == "none":
             banner = "!" * 78
             print(f"{banner}\n{UNSAFE_WARNING}\n{banner}", file=sys.stderr, flush=True)
-        limits = Limits(step_timeout=args.step_timeout, total_timeout=args.total_timeout)
+        limits = Limits(step_timeout=args.step_timeout, total_timeout=args.total_timeout,
+                        wall_seconds=args.wall_timeout)
         out = args.out if args.out is not None else DEFAULT_OUT
         try:
             res = grade_folder(args.submissions, out, workers=args.workers, limits=limits, sandbox=sb,

@@ -27,8 +27,10 @@ ONLY ?=
 GRADE_WORKERS ?= 2
 ## GRADE_STEP_TIMEOUT: seconds one cell or check of a submission may take
 GRADE_STEP_TIMEOUT ?= 10
-## GRADE_TOTAL_TIMEOUT: seconds one submission may take in all
+## GRADE_TOTAL_TIMEOUT: CPU seconds one submission may take in all
 GRADE_TOTAL_TIMEOUT ?= 60
+## GRADE_WALL_TIMEOUT: wall-clock seconds one submission may take in all (sleeping and waiting included)
+GRADE_WALL_TIMEOUT ?= 180
 ## GRADE_ATTEMPTS: which attempt of a student counts: latest or best (regrade: the graded run's rule unless given)
 GRADE_ATTEMPTS ?= latest
 ## GRADE_SANDBOX: none runs submissions without the bubblewrap sandbox (only knowingly)
@@ -54,7 +56,7 @@ exercises-check: $(STAMP)
 grade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADE_OUT=dir] [ROSTER=roster.csv]"; exit 2; }
 	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --workers $(GRADE_WORKERS) \
-	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --attempts $(GRADE_ATTEMPTS) \
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --wall-timeout $(GRADE_WALL_TIMEOUT) --attempts $(GRADE_ATTEMPTS) \
 	    $(if $(ROSTER),--roster "$(ROSTER)")
 
 # one student again (a file or folder inside SUBMISSIONS), into the results already in GRADE_OUT;
@@ -63,7 +65,7 @@ grade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 regrade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	@test -n "$(SUBMISSIONS)" -a -n "$(ONLY)" || { echo "usage: make regrade SUBMISSIONS=folder ONLY=folder/student [GRADE_OUT=dir]"; exit 2; }
 	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --only "$(ONLY)" --workers $(GRADE_WORKERS) \
-	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) \
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --wall-timeout $(GRADE_WALL_TIMEOUT) \
 	    $(if $(filter command line environment,$(origin GRADE_ATTEMPTS)),--attempts $(GRADE_ATTEMPTS)) \
 	    $(if $(ROSTER),--roster "$(ROSTER)")
 

@@ -29,6 +29,11 @@ threads                        ``tasks`` (128) per submission (``RLIMIT_NPROC``,
 CPU time: ``RLIMIT_CPU`` for the one process (all its threads), plus the grader's step and total
 limits, read from the kernel's accounting of that process (``/proc/<pid>/stat``).
 
+Wall-clock time: a step may take ``wall_factor`` times its CPU limit (a busy machine does not cost
+a student points), and the whole submission, all its runs together, ``wall_seconds`` (180 s): a
+notebook that sleeps or blocks uses no CPU time, so this is the limit that stops it. The grader
+kills the sandbox at that limit (checked every 0.05 s), whatever the notebook does.
+
 Notebook size: ``notebook_bytes`` (100 MB) is the only size limit a submitted file meets; the
 copy inside the sandbox fits its private folder, whose size limit is larger.
 
@@ -63,7 +68,8 @@ class Limits:
     open_files: int = 256
     step_timeout: float = 10.0  # CPU seconds of one cell, or of one probe call
     total_timeout: float = 60.0  # CPU seconds of the whole submission (all its runs)
-    wall_factor: float = 6.0  # wall-clock caps: a step may take wall_factor * step_timeout, etc.
+    wall_factor: float = 6.0  # a step may take wall_factor * step_timeout of wall-clock time
+    wall_seconds: float = 180.0  # wall-clock time of the whole submission (all its runs, start-up included)
     max_attempts: int = 4
 
     def __post_init__(self) -> None:
@@ -72,7 +78,7 @@ class Limits:
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        for name in ("step_timeout", "total_timeout", "wall_factor"):
+        for name in ("step_timeout", "total_timeout", "wall_factor", "wall_seconds"):
             v = getattr(self, name)
             if not v > 0:
                 raise ValueError(f"{name} must be > 0, got {v!r}")
@@ -100,7 +106,8 @@ class Limits:
         """One line for reports: the limit and its parts."""
         return (f"memory {_size(self.memory_bytes)} per submission (one process: address space "
                 f"{_size(self.address_space_bytes)}; files {_size(self.files_bytes)}), CPU {self.step_timeout:g} s "
-                f"per step and {self.total_timeout:g} s per submission, {self.tasks} threads, "
+                f"per step and {self.total_timeout:g} s per submission, wall-clock {self.wall_seconds:g} s per "
+                f"submission, {self.tasks} threads, "
                 f"{self.open_files} open files, no child processes, sockets or shared memory")
 
 
