@@ -18,9 +18,13 @@ files (``/home/student``,      two private tmpfs whose sizes add up to ``files_b
 memory and message queues,
 POSIX message queues
 POSIX shared memory            ``/dev/shm`` is read-only (EROFS)
-pipes                          ``open_files`` (256) descriptors, ``F_SETPIPE_SZ`` refused:
+pipes                          ``open_files`` (256) descriptors, ``F_SETPIPE_SZ``, ``vmsplice``,
+                               ``splice`` and ``tee`` refused (they pin whole, even huge, pages):
                                at most 128 pipes of 64 KiB, 8 MiB, inside the address-space part's
                                margin
+POSIX byte-range locks         not refused (SQLite, HDF5 use them): about 192 bytes of kernel
+                               memory each, bounded only by the CPU limit (a known limit: 263 MiB
+                               in 60 s of CPU in the red team's test)
 sockets                        refused (no TCP, UDP or unix socket can exist)
 threads                        ``tasks`` (128) per submission (``RLIMIT_NPROC``, counted in the
                                sandbox's own user namespace); their stacks are in the address space

@@ -60,9 +60,25 @@ def _pipe_size():
     return fcntl.fcntl(w, 1031, 1 << 20)
 machine = os.uname().machine
 nr = {"x86_64": {"clone3": 435, "io_uring_setup": 425, "shmget": 29, "msgget": 68, "unshare": 272,
-                 "inotify_init1": 294, "timer_create": 222},
+                 "inotify_init1": 294, "timer_create": 222, "vmsplice": 278, "tee": 276},
       "aarch64": {"clone3": 435, "io_uring_setup": 425, "shmget": 194, "msgget": 186, "unshare": 97,
-                  "inotify_init1": 26, "timer_create": 107}}[machine]
+                  "inotify_init1": 26, "timer_create": 107, "vmsplice": 75, "tee": 77}}[machine]
+def _vmsplice():  # red team F1: 2 MiB pages gifted to a pipe stay pinned after munmap
+    r, w = os.pipe()
+    buf = ctypes.create_string_buffer(1 << 16)
+    iov = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 1 << 16)
+    return _libc.syscall(nr["vmsplice"], w, iov, 1, 0)
+def _splice():
+    r, w = os.pipe()
+    with open("spliced", "wb") as fh:
+        fh.write(b"x" * 4096)
+    fd = os.open("spliced", os.O_RDONLY)
+    return os.splice(fd, w, 4096)
+def _tee():
+    r1, w1 = os.pipe()
+    r2, w2 = os.pipe()
+    os.write(w1, b"x")
+    return _libc.syscall(nr["tee"], r1, w2, 1, 0)
 got = {
     "thread": _errno(_thread),
     "fork": _errno(os.fork),
@@ -79,6 +95,9 @@ got = {
     "setxattr": _errno(lambda: os.setxattr(".", "user.x", b"1")),
     "setxattrat": _errno(lambda: _libc.syscall(463, -100, b".", 0, b"user.x", None, 0)),
     "timer_create": _errno(lambda: _libc.syscall(nr["timer_create"], 1, None, ctypes.byref(ctypes.c_int()))),
+    "vmsplice": _errno(_vmsplice),
+    "splice": _errno(_splice),
+    "tee": _errno(_tee),
     "status": [ln for ln in open("/proc/self/status").read().splitlines() if ln.startswith("Seccomp:")][0],
 }
 '''
