@@ -69,6 +69,21 @@ def _cap_attempts(found: list[Found], peeked: list[tuple[str | None, dict]]) -> 
     return sorted(keep), dropped
 
 
+def _separate(submissions: Path, out: Path) -> None:
+    """Refuse an output folder that is, or is inside, the submissions folder (writing the outputs
+    replaces ``feedback/`` and the report files there: a student's folder named ``feedback`` would
+    be deleted, and the outputs graded as submissions next time), or that contains it."""
+    sub, dst = os.path.realpath(submissions), os.path.realpath(out)
+    def inside(a: str, b: str) -> bool:
+        return a == b or a.startswith(b.rstrip(os.sep) + os.sep)
+    if inside(dst, sub) or inside(sub, dst):
+        where = ("is the submissions folder" if dst == sub else "is inside the submissions folder"
+                 if inside(dst, sub) else "contains the submissions folder")
+        raise ValueError(f"the output folder {out} {where} {submissions}: writing the scores and feedback "
+                         "there could replace or delete students' files. Choose an output folder outside it "
+                         "(GRADE_OUT=..., --out)")
+
+
 def _student_of(only: Path, submissions: Path) -> str:
     rel = os.path.relpath(os.path.abspath(only), os.path.abspath(submissions))
     if rel.startswith("..") or rel == ".":
@@ -98,6 +113,7 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         raise ValueError(f"workers must be >= 1, got {workers}")
     out = Path(out) if out is not None else DEFAULT_OUT
     submissions = Path(submissions)
+    _separate(submissions, out)
     limits = limits or Limits()
     t_start = started if started is not None else time.monotonic()
     ros = roster if isinstance(roster, Roster) or roster is None else Roster.load(Path(roster))

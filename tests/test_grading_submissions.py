@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +92,19 @@ def test_a_notebook_of_millions_of_tiny_values_is_refused_before_parsing() -> No
         parse_notebook(bomb)
     heavy = b'{"cells": [], "outputs": "' + b"A" * 50_000_000 + b'"}'  # 50 MB of one image: fine
     assert parse_notebook(heavy)["cells"] == []
+
+
+@pytest.mark.parametrize("where", ["same", "inside", "contains"])
+def test_an_output_folder_overlapping_the_submissions_is_refused(tmp_path: Path, where: str) -> None:
+    """Red team C1: --out equal to the submissions folder deleted a student's folder named
+    ``feedback``. Refused before anything is written, with the reason; the student's files stay."""
+    from grading.grade import grade_folder
+
+    sub = tmp_path / "sub"
+    (sub / "feedback").mkdir(parents=True)
+    (sub / "feedback" / "narrow_valley.ipynb").write_text("{}", encoding="utf-8")
+    out, subs = {"same": (sub, sub), "inside": (sub / "out", sub), "contains": (tmp_path, sub)}[where]
+    with pytest.raises(ValueError, match=r"output folder .* (is|is inside|contains) the submissions folder"):
+        grade_folder(subs, out, sandbox="none")
+    assert (sub / "feedback" / "narrow_valley.ipynb").read_text(encoding="utf-8") == "{}"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["feedback", "narrow_valley.ipynb", "sub"]
