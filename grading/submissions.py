@@ -206,6 +206,11 @@ def natural(rel: str) -> list[Any]:
             for t in re.split(r"(\d+)", rel) if t != ""]
 
 
+MERGED = "one student, two entries"
+"""How the note about a student's file and folder of the same name starts (it is not a file left
+ungraded: the feedback shows it apart)."""
+
+
 class Note(str):
     """Why an entry is not graded; ``maybe_attempt``: it may have been an attempt at an exercise
     (a link, a pipe, an unreadable folder), so the student's exercises without a graded attempt
@@ -245,7 +250,15 @@ def find_submissions(folder: Path, one_student: str | None = None) -> tuple[list
     if one_student is not None:
         mine, notes = _walk_student(str(folder), one_student)
         return mine, [(one_student, why) for why in notes]
+    dirs = {e.name for e in entries if e.is_dir(follow_symlinks=False) and not e.is_symlink()}
     for e in entries:
+        if e.name.endswith(".ipynb") and e.name[: -len(".ipynb")] in dirs and not e.is_symlink() \
+                and not e.is_dir(follow_symlinks=False):
+            name = e.name[: -len(".ipynb")]
+            skipped.append((name, Note(f"{MERGED}: a file {quoted(e.name)} and a folder {quoted(name)} were both "
+                                       f"handed in; their notebooks are graded together as {quoted(name)}'s attempts, "
+                                       "the file after every notebook of the folder (the latest; see which "
+                                       "attempt counts below)")))
         if e.is_symlink():
             student = e.name[: -len(".ipynb")] if e.name.endswith(".ipynb") else e.name
             skipped.append((student, Note(f"{quoted(e.name)} is a symbolic link: not followed, not graded", True)))

@@ -108,3 +108,18 @@ def test_an_output_folder_overlapping_the_submissions_is_refused(tmp_path: Path,
         grade_folder(subs, out, sandbox="none")
     assert (sub / "feedback" / "narrow_valley.ipynb").read_text(encoding="utf-8") == "{}"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["feedback", "narrow_valley.ipynb", "sub"]
+
+
+def test_a_file_and_a_folder_of_one_name_are_reported_as_merged(tmp_path: Path) -> None:
+    """Red team "merge": ``bob/`` and ``bob.ipynb`` were silently graded as one student's attempts.
+    They still are (both are bob's), but bob's feedback and the report say so, and in which order."""
+    from grading.submissions import MERGED
+
+    (tmp_path / "bob").mkdir()
+    for rel in ("bob/zzz-final-attempt-99.ipynb", "bob.ipynb", "alice.ipynb"):
+        (tmp_path / rel).write_text("{}", encoding="utf-8")
+    found, skipped = find_submissions(tmp_path)
+    assert [(f.student, f.rel) for f in found if f.student == "bob"] == \
+        [("bob", "zzz-final-attempt-99.ipynb"), ("bob", "bob.ipynb")]  # the file is the later attempt
+    merged = [(s, w) for s, w in skipped if w.startswith(MERGED)]
+    assert merged == [("bob", merged[0][1])] and '"bob.ipynb"' in merged[0][1] and "the file after" in merged[0][1]
