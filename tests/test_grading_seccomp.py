@@ -8,7 +8,7 @@ import os
 import pyseccomp
 import pytest
 
-from grading import seccomp
+from grading import sandbox, seccomp
 from grading.compare import decode
 from grading.limits import Limits
 from grading.runner import run_submission
@@ -107,6 +107,8 @@ got = {
 def test_the_filter_holds_in_every_mode(mode: str) -> None:
     if mode == "user" and os.geteuid() != 0:
         pytest.fail("mode user needs root (as in CI and Gradescope)")
+    if mode == "user":
+        os.environ[sandbox.USER_MODE_FLAG] = "1"  # this machine holds the course's one copy we test with
     probes = {"got": [{"kind": "expr", "target": "got", "args": [], "kwargs": {}, "arrays": False,
                        "check_inputs": False}]}
     out = run_submission([PROBE_CELL], probes, Limits(step_timeout=30), sandbox=mode)
@@ -116,3 +118,13 @@ def test_the_filter_holds_in_every_mode(mode: str) -> None:
     assert got.pop("clone3") == "ENOSYS"  # so that the C library falls back to clone, which is checked
     assert got.pop("status").split() == ["Seccomp:", "2"]
     assert got == {k: "EPERM" for k in got}, got
+
+
+def test_user_mode_is_refused_outside_gradescope_without_the_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Red team F5: mode user hides only the folders it knows, so another checkout's solutions/
+    was readable (8/8). Outside the Gradescope archive it needs a flag that names what it gives up."""
+    monkeypatch.delenv(sandbox.USER_MODE_FLAG, raising=False)
+    with pytest.raises(sandbox.SandboxUnavailable, match="no file-system isolation.*GRADE_USER_MODE_WITHOUT_FILE_ISOLATION=1"):
+        sandbox.create("user")
+    monkeypatch.setenv(sandbox.USER_MODE_FLAG, "1")
+    assert sandbox.user_mode_allowed()
