@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=2)
     g.add_argument("--step-timeout", type=float, default=10.0)
     g.add_argument("--total-timeout", type=float, default=60.0)
+    g.add_argument("--exercises", default=None,
+                   help="the assigned exercises, comma-separated (default: the one exercise of the notebooks "
+                        "found; with --only, those of the run regraded into)")
     g.add_argument("--wall-timeout", type=float, default=180.0,
                    help="wall-clock seconds one submission may take in all, sleeping included")
     g.add_argument("--sandbox", choices=["bwrap", "user", "none"], default=None,
@@ -104,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="write a whole instructor build root (repository symlinks + solutions)")
     a = sub.add_parser("autograder")
     a.add_argument("--out", type=Path, default=Path("_build/grading/autograder.zip"))
+    a.add_argument("--exercise", default=None,
+                   help="the one exercise this Gradescope assignment grades (other notebooks of an upload "
+                        "are listed, not graded); default: the one exercise uploaded, several refused")
     a.add_argument("--hidden-visibility", default="after_published",
                    choices=["hidden", "after_due_date", "after_published", "visible"],
                    help="when students see the hidden cases' tests on Gradescope")
@@ -171,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             res = grade_folder(args.submissions, out, workers=args.workers, limits=limits, sandbox=sb,
                                attempts=args.attempts, roster=args.roster, only=args.only,
-                               started=started)
+                               started=started,
+                               assigned=[e.strip() for e in args.exercises.split(",") if e.strip()]
+                               if args.exercises else None)
         except (RosterError, ValueError) as exc:
             print(f"make grade: {exc}", file=sys.stderr)
             return 2
@@ -199,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "autograder":
         from grading.gradescope import build_zip
 
-        print(f"wrote {build_zip(args.out, args.hidden_visibility)}")
+        print(f"wrote {build_zip(args.out, args.hidden_visibility, args.exercise)}")
         return 0
     if args.cmd == "wheel":
         from grading.package import build_wheel

@@ -31,7 +31,7 @@ from grading.runner import default_sandbox, resume, stop_all
 from grading.sandbox import Sandbox
 from grading.similarity import answers
 from grading.source import Exercise, load_all
-from grading.submissions import (MAX_ATTEMPTS, Found, NotGradable, code_cells, find_submissions, identify,
+from grading.submissions import (MAX_ATTEMPTS, Found, Note, NotGradable, code_cells, find_submissions, identify,
                                  parse_notebook, quoted, read_regular_file)
 
 __all__ = ["grade_folder", "GradingRun", "UNSAFE_WARNING", "ATTEMPT_RULES", "DEFAULT_OUT"]
@@ -96,7 +96,7 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
                  solutions: Path | None = None, sandbox: Sandbox | str | None = None,
                  attempts: str | None = None, roster: Path | Roster | None = None,
                  only: Path | None = None, one_student: str | None = None,
-                 started: float | None = None) -> GradingRun:
+                 started: float | None = None, assigned: list[str] | None = None) -> GradingRun:
     """Grade every notebook under ``submissions`` (or, with ``only``, one student's file or folder
     into the existing results in ``out``) and write the outputs into ``out`` (default
     :data:`DEFAULT_OUT`) after all workers have finished. ``one_student``: the whole folder is one
@@ -106,7 +106,13 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
     regrade, the rule of the run it regrades into. ``roster``: for a regrade, None keeps the roster
     saved with that run (a regrade never loses names, e-mails, LMS ids or the rows of students
     without a submission); a roster given replaces it for every output. ``started``: the
-    :func:`time.monotonic` at which the command began (the run's time then covers all of it)."""
+    :func:`time.monotonic` at which the command began (the run's time then covers all of it).
+
+    ``assigned``: the exercises graded (the instructor's ``EXERCISES=a,b``). None: for a regrade,
+    those of the run regraded into; otherwise the one exercise of the notebooks found, and a
+    ``ValueError`` listing what was found when they are of several (one student's extra notebook
+    must not add a column to everyone's results). Notebooks of other exercises are listed as not
+    graded, in the report and the student's feedback."""
     if attempts is not None and attempts not in ATTEMPT_RULES:
         raise ValueError(f"attempts must be one of {', '.join(ATTEMPT_RULES)}, got {attempts!r}")
     if workers < 1:
@@ -143,21 +149,48 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         skipped_list = [(s, w) for s, w in skipped_list if s == target]
         if not found and not skipped_list:
             raise ValueError(f"nothing of {only} was found in {submissions}")
+    if assigned is not None:
+        unknown = [a for a in assigned if a not in exercises]
+        if unknown or not assigned:
+            raise ValueError(f"exercises must be names of exercises ({', '.join(sorted(exercises))}), "
+                             f"got {', '.join(assigned) or 'none'}")
+    elif previous is not None:
+        assigned = list(previous.exercises)
     peeked = [_peek(f, exercises, limits) for f in found]
+    if assigned is None:
+        per_ex: dict[str, set[str]] = {}
+        for f, (name, _) in zip(found, peeked):
+            if name:
+                per_ex.setdefault(name, set()).add(f.student)
+        if len(per_ex) > 1:
+            listing = ", ".join(f"{n} ({plural(len(per_ex[n]), 'student')})" for n in sorted(per_ex))
+            raise ValueError(f"the submissions hold notebooks of {len(per_ex)} exercises: {listing}. Say which are "
+                             "assigned (make grade EXERCISES=a,b; --exercises a,b): grading never lets one "
+                             "student's notebook add an exercise to everyone's results")
+        assigned = sorted(per_ex)
+    graded = [i for i, (name, _) in enumerate(peeked) if name is None or name in assigned]
+    for i, (name, _) in enumerate(peeked):
+        if name is not None and name not in assigned:
+            skipped_list.append((found[i].student, Note(
+                f"{quoted(found[i].rel)} is a notebook of {name}: not graded, not an assigned exercise "
+                f"(assigned: {', '.join(assigned)})")))
+    found, peeked = [found[i] for i in graded], [peeked[i] for i in graded]
     keep, dropped = _cap_attempts(found, peeked)
     skipped_list += dropped
     found, peeked = [found[i] for i in keep], [peeked[i] for i in keep]
-    wanted = sorted({name for name, _ in peeked if name})
+    handed_in = sorted({name for name, _ in peeked if name})
+    wanted = sorted(assigned)
     resume()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             LOG.info("running the reference solution of each exercise handed in (%s) in the sandbox, for the "
-                     "hidden cases' expected values...", plural(len(wanted), "exercise"))
-            refs = dict(pool.map(lambda n: (n, reference_values(exercises[n], sandbox=sb)), wanted))
+                     "hidden cases' expected values...", plural(len(handed_in), "exercise"))
+            refs = dict(pool.map(lambda n: (n, reference_values(exercises[n], sandbox=sb)), handed_in))
             LOG.info("grading %s of %s, each in its own sandbox (%d side by side)...",
                      plural(len(found), "notebook"), plural(len({f.student for f in found}), "student"), workers)
             results = list(pool.map(
-                lambda f: grade_notebook(f.path, f.student, exercises, refs, limits, sandbox=sb, rel=f.rel),
+                lambda f: grade_notebook(f.path, f.student, {n: exercises[n] for n in assigned}, refs, limits,
+                                         sandbox=sb, rel=f.rel),
                 found))
         except BaseException:  # Ctrl-C or an error: leave no worker running
             stop_all()
@@ -197,7 +230,7 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         if attempts != previous.rule:  # a new rule applies to everyone's attempts, not to one student's
             for rs in by_student.values():
                 choose_attempts(rs, attempts)
-        wanted = sorted(set(previous.exercises) | set(wanted))
+        wanted = sorted(set(previous.exercises) | set(wanted))  # the same as assigned: kept for older runs
     LOG.info("writing the scores, LMS files, feedback, report and similarity report into %s...", out)
     run = GradingRun(by_student, sb.mode, attempts, time.monotonic() - t_start, skipped, folder_notes, wanted,
                      limits.describe(), ros, answers_by, unattributed)

@@ -123,3 +123,26 @@ def test_a_file_and_a_folder_of_one_name_are_reported_as_merged(tmp_path: Path) 
         [("bob", "zzz-final-attempt-99.ipynb"), ("bob", "bob.ipynb")]  # the file is the later attempt
     merged = [(s, w) for s, w in skipped if w.startswith(MERGED)]
     assert merged == [("bob", merged[0][1])] and '"bob.ipynb"' in merged[0][1] and "the file after" in merged[0][1]
+
+
+def test_one_students_extra_exercise_changes_nobody_elses_results(tmp_path: Path) -> None:
+    """Red team X1: a blank adam.ipynb of one student added an "adam" column worth 6 points to
+    everyone. The exercises graded are the instructor's; several found without saying which:
+    refused, with what was found; the other notebooks are listed as not graded."""
+    from grading.grade import grade_folder
+
+    sub = tmp_path / "sub"
+    for rel in ("alice/narrow_valley.ipynb", "mallory/narrow_valley.ipynb", "mallory/adam.ipynb"):
+        (sub / rel).parent.mkdir(parents=True, exist_ok=True)
+        (sub / rel).write_text("{}", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"2 exercises: adam \(1 student\), narrow_valley \(2 students\)\. "
+                                         r"Say which are assigned"):
+        grade_folder(sub, tmp_path / "out", sandbox="none")
+    with pytest.raises(ValueError, match="exercises must be names of exercises"):
+        grade_folder(sub, tmp_path / "out", sandbox="none", assigned=["nope"])
+    grade_folder(sub, tmp_path / "out", sandbox="none", assigned=["narrow_valley"])
+    header = (tmp_path / "out" / "scores.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "adam" not in header and "narrow_valley:total" in header
+    fb = (tmp_path / "out" / "feedback" / "mallory.txt").read_text(encoding="utf-8")
+    assert '"adam.ipynb" is a notebook of adam: not graded, not an assigned exercise' in fb
+    assert "adam" not in (tmp_path / "out" / "feedback" / "alice.txt").read_text(encoding="utf-8")
