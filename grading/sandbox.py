@@ -350,7 +350,8 @@ def create(mode: str | None = None) -> Sandbox:
             raise SandboxUnavailable(
                 "bubblewrap (`bwrap`) is not installed, and grading runs every submission in a bwrap "
                 "sandbox. Install it (`make bubblewrap`, or `apt-get install bubblewrap`), or use "
-                "GRADE_SANDBOX=user (as root, e.g. in a container) or, knowing that submissions can "
+                "GRADE_SANDBOX=user (as root, in a container holding no other copy of the course, with "
+                "GRADE_USER_MODE_WITHOUT_FILE_ISOLATION=1) or, knowing that submissions can "
                 "then read solutions/ and signal the grader, GRADE_SANDBOX=none.")
         check_bwrap(bw)
     if mode == "user" and not user_mode_allowed():
