@@ -156,9 +156,14 @@ def test_hidden_visibility_is_configurable(tmp_path: Path) -> None:
 
     z = build_zip(tmp_path / "a.zip", hidden_visibility="hidden")
     with zipfile.ZipFile(z) as zf:
-        assert json.loads(zf.read("gradescope.json")) == {"hidden_visibility": "hidden"}
+        assert json.loads(zf.read("gradescope.json")) == {"hidden_visibility": "hidden", "exercise": None}
     with pytest.raises(ValueError, match="hidden_visibility must be one of"):
         build_zip(tmp_path / "b.zip", hidden_visibility="sometimes")
+    z = build_zip(tmp_path / "c.zip", exercise="adam")
+    with zipfile.ZipFile(z) as zf:
+        assert json.loads(zf.read("gradescope.json"))["exercise"] == "adam"
+    with pytest.raises(ValueError, match="exercise must be one of .*adam"):
+        build_zip(tmp_path / "d.zip", exercise="nope")
 
 
 def test_results_json_is_sanitized(graded) -> None:
