@@ -31,8 +31,8 @@ from grading.runner import default_sandbox, resume, stop_all
 from grading.sandbox import Sandbox
 from grading.similarity import answers
 from grading.source import Exercise, load_all
-from grading.submissions import (MAX_ATTEMPTS, Found, Note, NotGradable, code_cells, find_submissions, identify,
-                                 parse_notebook, quoted, read_regular_file)
+from grading.submissions import (MAX_ATTEMPTS, Found, Note, NotGradable, find_submissions, identify, quoted,
+                                 read_notebook, read_regular_file)
 
 __all__ = ["grade_folder", "GradingRun", "UNSAFE_WARNING", "ATTEMPT_RULES", "DEFAULT_OUT"]
 
@@ -45,9 +45,9 @@ DEFAULT_OUT = Path("_build") / "grading" / "out"
 def _peek(f: Found, exercises: dict[str, Exercise], limits: Limits) -> tuple[str | None, dict[str, str]]:
     """The exercise of a found file and its answers per question (the parent's own reading)."""
     try:
-        nb = parse_notebook(read_regular_file(f.path, limits.notebook_bytes))
+        nb = read_notebook(read_regular_file(f.path, limits.notebook_bytes), limits)
         name = identify(nb, f.path, list(exercises))
-        return name, (answers(code_cells(nb), exercises[name]) if name else {})
+        return name, (answers(nb.cells, exercises[name]) if name else {})
     except NotGradable:
         return identify(None, f.path, list(exercises)), {}
 

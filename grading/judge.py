@@ -19,7 +19,7 @@ from grading.runner import cell_label, run_submission
 from grading.sandbox import Sandbox
 from grading.source import Exercise, keep_solutions
 from grading.spec import HiddenQuestion
-from grading.submissions import NotGradable, code_cells, identify, parse_notebook, quoted, read_regular_file
+from grading.submissions import NotGradable, identify, quoted, read_notebook, read_regular_file
 
 GRADED, NOT_SUBMITTED, NOT_GRADABLE = "graded", "not submitted", "not gradable"
 STATUSES = (GRADED, NOT_SUBMITTED, NOT_GRADABLE)
@@ -238,8 +238,8 @@ def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
     name = quoted(res.rel)
     try:
         data = read_regular_file(Path(path), limits.notebook_bytes)
-        nb = parse_notebook(data)
-        cells = code_cells(nb)
+        nb = read_notebook(data, limits)
+        cells = nb.cells
     except NotGradable as exc:
         res.exercise = identify(None, Path(path), list(exercises))  # by its name, for the status
         res.notes.append(f"{name} {exc}")

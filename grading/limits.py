@@ -38,8 +38,12 @@ a student points), and the whole submission, all its runs together, ``wall_secon
 notebook that sleeps or blocks uses no CPU time, so this is the limit that stops it. The grader
 kills the sandbox at that limit (checked every 0.05 s), whatever the notebook does.
 
-Notebook size: ``notebook_bytes`` (100 MB) is the only size limit a submitted file meets; the
-copy inside the sandbox fits its private folder, whose size limit is larger.
+Notebook size: ``notebook_bytes`` (100 MB, outputs included) per file, and at most 5 MB of code
+in at most 2,000 cells (:data:`grading.submissions.MAX_CODE_BYTES`, ``MAX_CELLS``). The grader
+never parses a notebook itself: a child process (:mod:`grading.reader`) does, under
+``reader_memory_bytes`` (2 GiB) and ``reader_cpu_seconds`` (30 s), and returns only the code;
+so outputs never count against anything but the 100 MB. The copy inside the sandbox fits its
+private folder, whose size limit is larger.
 
 :func:`explain` turns the error a limit causes into a sentence for the student's feedback.
 """
@@ -75,10 +79,12 @@ class Limits:
     wall_factor: float = 6.0  # a step may take wall_factor * step_timeout of wall-clock time
     wall_seconds: float = 180.0  # wall-clock time of the whole submission (all its runs, start-up included)
     max_attempts: int = 4
+    reader_memory_bytes: int = 2 * GiB  # reading one notebook (a child process of the grader: outputs never
+    reader_cpu_seconds: int = 30  # reach the grader; only the code comes back, see grading/reader.py)
 
     def __post_init__(self) -> None:
         for name in ("memory_bytes", "files_bytes", "files_count", "notebook_bytes", "cpu_seconds",
-                     "tasks", "open_files", "max_attempts"):
+                     "tasks", "open_files", "max_attempts", "reader_memory_bytes", "reader_cpu_seconds"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")

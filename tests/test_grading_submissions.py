@@ -3,6 +3,7 @@ shown unambiguously and safely, feedback file names unique."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -82,16 +83,38 @@ def test_every_entry_is_found_or_listed(tmp_path: Path) -> None:
         assert what in text, (what, text)
 
 
-def test_a_notebook_of_millions_of_tiny_values_is_refused_before_parsing() -> None:
-    import pytest
+def test_notebooks_are_read_outside_the_grader_and_only_their_size_limits_apply() -> None:
+    """Red team F2/F2b and the honest 51 MB notebook: the grader never parses a notebook; a child
+    process does, under its own limits, and returns only the code. An honest notebook whose figure
+    outputs hold millions of values is read (it scored 0 before: "more than 5,000,000 JSON
+    values"); a 99 MB bomb of tiny values is refused by the reader's memory limit, with the reason;
+    the grader's own memory does not grow with what it parsed."""
+    import resource
 
-    from grading.submissions import MAX_JSON_VALUES, NotGradable, parse_notebook
+    from grading.limits import Limits
+    from grading.submissions import MAX_CODE_BYTES, NotGradable, read_notebook
 
-    bomb = b'{"cells": [], "x": [' + b"{}," * MAX_JSON_VALUES + b"{}]}"  # 15 MB, gigabytes once parsed
-    with pytest.raises(NotGradable, match="more than 5,000,000 JSON values"):
-        parse_notebook(bomb)
-    heavy = b'{"cells": [], "outputs": "' + b"A" * 50_000_000 + b'"}'  # 50 MB of one image: fine
-    assert parse_notebook(heavy)["cells"] == []
+    code = {"cell_type": "code", "source": ["x = 1\n", "Checker('narrow_valley')"], "metadata": {}, "outputs": []}
+    figure = {"cell_type": "code", "source": "plot()", "metadata": {},
+              "outputs": [{"output_type": "display_data", "data": {"application/json": {"y": list(range(6_000_000))}}}]}
+    honest = json.dumps({"cells": [code, figure], "metadata": {"grading": {"exercise": "adam"}}}).encode()
+    assert 40_000_000 < len(honest) < 100_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    nb = read_notebook(honest)
+    grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+    assert nb.cells == ["x = 1\nChecker('narrow_valley')", "plot()"] and nb.exercise == "adam"
+    assert nb.checkers == ("narrow_valley",)
+    assert grew < 100_000_000, grew  # parsed, it is ~400 MB of Python objects: none of them here
+    bomb = b'{"cells": [], "x": [' + b"{}," * 33_000_000 + b"{}]}"  # 99 MB, gigabytes once parsed
+    with pytest.raises(NotGradable, match=r"could not be read within the limits for reading a notebook \(2 GiB"):
+        read_notebook(bomb, Limits())
+    big_code = json.dumps({"cells": [{"cell_type": "code", "source": "#" * (MAX_CODE_BYTES + 1)}]}).encode()
+    with pytest.raises(NotGradable, match="has more than 5 MB of code: not graded"):
+        read_notebook(big_code)
+    for data, why in ((b"\xff", "not UTF-8"), (b"[" * 100_000, "nested too deeply"), (b"{", "not valid JSON"),
+                      (b"{}", "no list of cells")):
+        with pytest.raises(NotGradable, match=why):
+            read_notebook(data)
 
 
 @pytest.mark.parametrize("where", ["same", "inside", "contains"])
