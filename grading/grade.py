@@ -47,7 +47,7 @@ def _peek(f: Found, exercises: dict[str, Exercise], limits: Limits) -> tuple[str
     try:
         nb = read_notebook(read_regular_file(f.path, limits.notebook_bytes), limits)
         name = identify(nb, f.path, list(exercises))
-        return name, (answers(nb.cells, exercises[name]) if name else {})
+        return name, (answers(nb.cells, exercises[name], nb.defined) if name else {})
     except NotGradable:
         return identify(None, f.path, list(exercises)), {}
 

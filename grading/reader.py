@@ -5,12 +5,14 @@ gigabytes of Python objects and seconds of CPU, and a long-running process does 
 memory back. This script runs as ``python -I -S reader.py MAX_CELLS MAX_CODE MEMORY CPU``, puts
 itself under ``RLIMIT_AS = MEMORY`` and ``RLIMIT_CPU = CPU`` before reading anything, reads the
 notebook's bytes from stdin and writes one JSON line: ``{"cells": [...], "exercise": ..., "checkers":
-[...]}`` (code of every cell, ``""`` for the others; ``metadata.grading.exercise``; the names in
-``Checker("...")`` lines) or ``{"error": "..."}``. Outputs never leave it. Standard library only.
+[...], "defined": [...]}`` (code of every cell, ``""`` for the others; ``metadata.grading.exercise``; the names in
+``Checker("...")`` lines; the top-level names each cell defines, for the similarity report: parsing
+5 MB of code costs gigabytes) or ``{"error": "..."}``. Outputs never leave it. Standard library only.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import resource
@@ -22,6 +24,23 @@ def cell_source(cell: object) -> str:
     if isinstance(src, list):
         src = "".join(s for s in src if isinstance(s, str))
     return src if isinstance(src, str) else ""
+
+
+def defined_names(code: str) -> list[str]:
+    """Top-level names a cell defines (functions, classes, assignments), sorted."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # does not parse: definitions by their look
+        return sorted({a or b for a, b in re.findall(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", code, flags=re.M)})
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+    return sorted(names)
 
 
 def extract(data: bytes, max_cells: int, max_code: int) -> dict:
@@ -50,7 +69,8 @@ def extract(data: bytes, max_cells: int, max_code: int) -> dict:
         m = re.search(r"""Checker\(\s*["'](\w+)["']""", cell_source(c)[:100_000])
         if m:
             checkers.append(m.group(1))
-    return {"cells": cells, "exercise": exercise, "checkers": checkers[:100]}
+    defined = [defined_names(c) if c.strip() else [] for c in cells]
+    return {"cells": cells, "exercise": exercise, "checkers": checkers[:100], "defined": defined}
 
 
 def main() -> None:

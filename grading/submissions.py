@@ -82,6 +82,7 @@ class NotebookCode:
     cells: list[str]
     exercise: str | None = None
     checkers: tuple[str, ...] = ()
+    defined: tuple[frozenset[str], ...] = ()  # per cell, the top-level names it defines
 
 
 READER = Path(__file__).resolve().with_name("reader.py")
@@ -111,7 +112,8 @@ def read_notebook(data: bytes, limits: Limits | None = None) -> NotebookCode:
         raise NotGradable(too_much) from None
     if "error" in out:
         raise NotGradable(out["error"])
-    return NotebookCode(out["cells"], out["exercise"], tuple(out["checkers"]))
+    return NotebookCode(out["cells"], out["exercise"], tuple(out["checkers"]),
+                        tuple(frozenset(d) for d in out["defined"]))
 
 
 def identify(nb: NotebookCode | None, path: Path | str, names: list[str]) -> str | None:
