@@ -19,7 +19,7 @@ from grading.runner import cell_label, run_submission
 from grading.sandbox import Sandbox
 from grading.source import Exercise, keep_solutions
 from grading.spec import HiddenQuestion
-from grading.submissions import NotGradable, identify, quoted, read_notebook, read_regular_file
+from grading.submissions import NotebookCode, NotGradable, identify, quoted, read_notebook, read_regular_file
 
 GRADED, NOT_SUBMITTED, NOT_GRADABLE = "graded", "not submitted", "not gradable"
 STATUSES = (GRADED, NOT_SUBMITTED, NOT_GRADABLE)
@@ -133,7 +133,7 @@ HIDDEN_WRONG = "wrong answer (a hidden case's feedback names no value, type or e
 
 
 def _hidden_message(rec: Any) -> str:
-    """The one thing a failed hidden case tells: which of three fixed kinds of mistake, chosen by
+    """The one thing a failed hidden case tells: which of four fixed kinds of mistake, chosen by
     the parent from the record's shape. Nothing the submission chose reaches it: no value it
     returned (which it may have computed from the hidden inputs), no exception class or message,
     no argument names, no text of an exercise's own check (which may echo the value)."""
@@ -141,6 +141,8 @@ def _hidden_message(rec: Any) -> str:
         return "not written yet, or not defined"
     if isinstance(rec, dict) and "error" in rec:
         return "raised an exception"
+    if isinstance(rec, dict) and rec.get("ok") == {"t": "ellipsis"}:
+        return "not answered (still `...`)"
     return HIDDEN_WRONG
 
 
@@ -148,7 +150,7 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
           params: dict[str, list[str]] | None = None) -> QuestionScore:
     """Score one question from the raw (untrusted) records of its probes.
 
-    Messages are built from the parent's own data. For a hidden case they name only one of three
+    Messages are built from the parent's own data. For a hidden case they name only one of four
     fixed kinds of mistake (:func:`_hidden_message`): never the inputs, the expected value or
     anything the submission chose (an exception message or class, a returned value, the text of
     the exercise's own check, which may echo that value).
@@ -230,6 +232,24 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
     return QuestionScore(round(pts, 4), q.points, text, (shown[0], shown[1]), (hidden[0], hidden[1]))
 
 
+def forbidden_calls(nb: NotebookCode, ex: Exercise) -> list[str]:
+    """Notes for the questions whose answer cells use a course-library function that the question
+    asks the student to write (``hidden(..., forbids=[...])``): flagged, the points left to the
+    instructor. A check of the code's text: it catches the honest shortcut, not a disguised call."""
+    from grading.similarity import answers
+
+    code = answers(nb.cells, ex, nb.defined)
+    notes = []
+    for q in ex.hidden:
+        text = code.get(q.name, "")
+        used = [f for f in q.forbids if "lecture_code" in text  # its own `def f(` is the answer, not a use
+                and re.search(rf"\b{re.escape(f)}\b", re.sub(rf"\bdef\s+{re.escape(f)}\s*\(", "(", text))]
+        if used:
+            notes.append(f"{q.name}: FLAGGED: the answer uses {', '.join(f'`{f}`' for f in used)} from the course "
+                         "library, which this question asks you to write yourself (the instructor decides)")
+    return notes
+
+
 def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
                    refs: dict[str, dict[str, list[Any]]], limits: Limits | None = None,
                    sandbox: Sandbox | str | None = None, rel: str = "") -> SubmissionResult:
@@ -258,6 +278,7 @@ def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
     for q in ex.hidden:
         res.scores[q.name] = judge(q, run.results.get(q.name), refs[ex_name][q.name],
                                    run.skipped_questions.get(q.name), params)
+    res.notes.extend(forbidden_calls(nb, ex))
     res.notes.extend(run.incidents)
     for i, msg in sorted(run.cell_errors.items())[:5]:
         hint = explain(msg, limits)
