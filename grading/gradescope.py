@@ -70,14 +70,22 @@ PY=/autograder/venv/bin/python
 GRADE_SANDBOX=user "$PY" -m grading gradescope --root /autograder
 """
 
-REQUIREMENTS = """numpy==2.4.*
-scipy
-torch==2.13.0
-plotly
-ipython
-nbformat
-jupytext
-"""
+GRADESCOPE_PACKAGES = ("numpy", "scipy", "torch", "plotly", "ipython", "nbformat", "jupytext")
+"""What the archive installs: the packages the grader and the exercises import."""
+
+
+def requirements() -> str:
+    """The archive's requirements.txt: each of :data:`GRADESCOPE_PACKAGES` at the version pinned in
+    the course's own requirements.txt (one truth: the students' venv and Gradescope's agree)."""
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        name, sep, _ = line.strip().partition("==")
+        if sep and name.lower() in GRADESCOPE_PACKAGES:
+            pins[name.lower()] = line.split("\\")[0].split(";")[0].split("#")[0].strip()
+    missing = [p for p in GRADESCOPE_PACKAGES if p not in pins]
+    if missing:
+        raise ValueError(f"requirements.txt must pin {', '.join(missing)} (the Gradescope archive installs them)")
+    return "".join(pins[p] + "\n" for p in GRADESCOPE_PACKAGES)
 
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -103,7 +111,7 @@ def build_zip(out: Path, hidden_visibility: str = "after_published", exercise: s
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
         config = json.dumps({"hidden_visibility": hidden_visibility, "exercise": exercise}) + "\n"
         for name, text, mode in (("setup.sh", SETUP_SH, 0o755), ("run_autograder", RUN_AUTOGRADER, 0o755),
-                                 ("requirements.txt", REQUIREMENTS, 0o644), ("gradescope.json", config, 0o644)):
+                                 ("requirements.txt", requirements(), 0o644), ("gradescope.json", config, 0o644)):
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = (0o100000 | mode) << 16
             z.writestr(info, text)

@@ -202,3 +202,18 @@ def test_setup_sh_stops_clearly_without_python_311(archive, tmp_path: Path) -> N
                        text=True, timeout=60)
     assert r.returncode == 1, (r.stdout, r.stderr)
     assert "needs Python >= 3.11" in r.stderr and "Python 3.10.12" in r.stderr and "Ubuntu 22.04" in r.stderr
+
+
+def test_the_archive_pins_the_courses_versions(tmp_path: Path) -> None:
+    """Red team: Gradescope's requirements were unpinned (scipy, plotly, ...): the archive installs
+    each package at the version of the course's requirements.txt (an independent reading of it)."""
+    from grading.gradescope import GRADESCOPE_PACKAGES, build_zip
+
+    pinned = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"([A-Za-z0-9_.-]+)==([^\s;\\#]+)", line.strip())
+        if m:
+            pinned[m.group(1).lower()] = m.group(2)
+    with zipfile.ZipFile(build_zip(tmp_path / "a.zip")) as zf:
+        lines = zf.read("requirements.txt").decode().split()
+    assert lines == [f"{p}=={pinned[p]}" for p in GRADESCOPE_PACKAGES]
