@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="when students see the hidden cases' tests on Gradescope")
     w = sub.add_parser("wheel")
     w.add_argument("--out", type=Path, default=Path("_build/dist"))
+    sub.add_parser("clean-env", help="remove the sandbox's cached copies of other Python environments")
     gs = sub.add_parser("gradescope")
     gs.add_argument("--root", type=Path, default=Path("/autograder"))
     args = ap.parse_args(argv)
@@ -203,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         for p in build_instructor(args.out):
             print(f"wrote {p}")
+        return 0
+    if args.cmd == "clean-env":
+        from grading.environment import cache_root, clean
+
+        removed = clean()
+        print(f"removed {len(removed)} cached environment cop{'y' if len(removed) == 1 else 'ies'} from {cache_root()}")
         return 0
     if args.cmd == "autograder":
         from grading.gradescope import build_zip

@@ -39,7 +39,7 @@ GRADE_ATTEMPTS ?= latest
 GRADE_SANDBOX ?=
 export GRADE_SANDBOX
 
-.PHONY: exercises exercises-check grade regrade autograder book-solutions wheel
+.PHONY: exercises exercises-check grade regrade grade-clean autograder book-solutions wheel
 
 ## exercises: regenerate exercises/ from solutions/, verify every solution, rebuild the Gradescope archive
 exercises: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
@@ -70,6 +70,10 @@ regrade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --wall-timeout $(GRADE_WALL_TIMEOUT) \
 	    $(if $(filter command line environment,$(origin GRADE_ATTEMPTS)),--attempts $(GRADE_ATTEMPTS)) \
 	    $(if $(ROSTER),--roster "$(ROSTER)")
+
+## grade-clean: remove the sandbox's cached copies of other Python environments (/var/tmp/grading-pyenv-<uid>)
+grade-clean: $(STAMP)
+	$(PY) -m grading clean-env
 
 ## wheel: the installable package (lecture_code and the student side) in _build/dist
 wheel: $(STAMP)
