@@ -203,6 +203,31 @@ def renamed(raw: str, key: str) -> str | None:
 # the folder
 
 
+_LOOKALIKE = str.maketrans({  # Cyrillic and Greek letters drawn like Latin ones (lower case, after casefold)
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ϲ": "c", "ɡ": "g", "ı": "i", "ℓ": "l", "0": "o", "1": "l", "|": "l",
+})
+
+
+def skeleton(name: str) -> str:
+    """What a name looks like: compatibility forms folded (NFKC), accents and case dropped, and
+    Cyrillic and Greek look-alikes (and 0/1) drawn as the Latin letters they resemble. Two names
+    with one skeleton can be told apart by the grader but not by a reader."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name)).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) not in ("Cf",))
+    return text.translate(_LOOKALIKE)
+
+
+def lookalikes(names: list[str]) -> list[list[str]]:
+    """Groups of two or more distinct names with the same :func:`skeleton`."""
+    groups: dict[str, list[str]] = {}
+    for n in sorted(set(names)):
+        groups.setdefault(skeleton(n), []).append(n)
+    return [g for _, g in sorted(groups.items()) if len(g) > 1]
+
+
 def natural(rel: str) -> list[Any]:
     """Sort key: ``attempt-2`` before ``attempt-10``."""
     return [(0, int(t), "") if t.isdigit() else (1, 0, t.lower())

@@ -169,3 +169,25 @@ def test_one_students_extra_exercise_changes_nobody_elses_results(tmp_path: Path
     fb = (tmp_path / "out" / "feedback" / "mallory.txt").read_text(encoding="utf-8")
     assert '"adam.ipynb" is a notebook of adam: not graded, not an assigned exercise' in fb
     assert "adam" not in (tmp_path / "out" / "feedback" / "alice.txt").read_text(encoding="utf-8")
+
+
+def test_look_alike_names_are_grouped() -> None:
+    """Red team: "alice" with a Cyrillic "а", and "josé" composed and decomposed, gave rows that
+    look the same. They stay different students; the report groups them for the instructor."""
+    import unicodedata
+
+    from grading.submissions import lookalikes
+
+    names = ["alice", "\u0430lice", "bob", unicodedata.normalize("NFD", "josé"), "josé", "carol", "c\u0430rl"]
+    assert lookalikes(names) == [["alice", "\u0430lice"], [unicodedata.normalize("NFD", "josé"), "josé"]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_a_names_composed_and_decomposed_forms_look_alike(name: str) -> None:
+    import unicodedata
+
+    from grading.submissions import skeleton
+
+    assert skeleton(unicodedata.normalize("NFD", name)) == skeleton(unicodedata.normalize("NFC", name))
+    assert skeleton(name.upper()) == skeleton(name.lower()) or not name.isascii()
