@@ -112,12 +112,17 @@ def _targets(ex: Exercise) -> dict[str, set[str]]:
     return out
 
 
+MAX_ANSWER_CHARS = 200_000
+"""The part of one answer the similarity report compares (honest answers are a few KB); the grader
+keeps every notebook's answers until the attempts are chosen, so this bounds its memory."""
+
+
 def answers(cells: list[str], ex: Exercise, defined: tuple[frozenset[str], ...] | None = None) -> dict[str, str]:
     """Per question of ``ex``: the code of the cells that define the names its probes use.
     ``defined``: per cell, the names it defines, when already known (a submission's, from the
     reader's child process: the grader does not parse a submission's code itself)."""
     defs = [(set(defined[i]) if defined else _defined(c), c) for i, c in enumerate(cells) if c.strip()]
-    return {q: "\n\n".join(c for names, c in defs if names & targets)
+    return {q: "\n\n".join(c for names, c in defs if names & targets)[:MAX_ANSWER_CHARS]
             for q, targets in _targets(ex).items()}
 
 
