@@ -91,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=2)
     g.add_argument("--step-timeout", type=float, default=10.0)
     g.add_argument("--total-timeout", type=float, default=60.0)
+    g.add_argument("--exercises", default=None,
+                   help="the assigned exercises, comma-separated (default: the one exercise of the notebooks "
+                        "found; with --only, those of the run regraded into)")
+    g.add_argument("--wall-timeout", type=float, default=180.0,
+                   help="wall-clock seconds one submission may take in all, sleeping included")
     g.add_argument("--sandbox", choices=["bwrap", "user", "none"], default=None,
                    help="where submissions run (default: $GRADE_SANDBOX, else bwrap); see docs/grading.md")
     g.add_argument("--attempts", choices=["latest", "best"], default=None,
@@ -102,11 +107,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="write a whole instructor build root (repository symlinks + solutions)")
     a = sub.add_parser("autograder")
     a.add_argument("--out", type=Path, default=Path("_build/grading/autograder.zip"))
+    a.add_argument("--exercise", default=None,
+                   help="the one exercise this Gradescope assignment grades (other notebooks of an upload "
+                        "are listed, not graded); default: the one exercise uploaded, several refused")
     a.add_argument("--hidden-visibility", default="after_published",
                    choices=["hidden", "after_due_date", "after_published", "visible"],
                    help="when students see the hidden cases' tests on Gradescope")
     w = sub.add_parser("wheel")
     w.add_argument("--out", type=Path, default=Path("_build/dist"))
+    sub.add_parser("clean-env", help="remove the sandbox's cached copies of other Python environments")
     gs = sub.add_parser("gradescope")
     gs.add_argument("--root", type=Path, default=Path("/autograder"))
     args = ap.parse_args(argv)
@@ -149,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         from grading.runner import default_sandbox
         from grading.sandbox import SandboxUnavailable
 
-        for name in ("workers", "step_timeout", "total_timeout"):
+        for name in ("workers", "step_timeout", "total_timeout", "wall_timeout"):
             if getattr(args, name) <= 0:
                 ap.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(args, name)}")
         if not args.submissions.is_dir():
@@ -163,12 +172,15 @@ def main(argv: list[str] | None = None) -> int:
         if sb.mode == "none":
             banner = "!" * 78
             print(f"{banner}\n{UNSAFE_WARNING}\n{banner}", file=sys.stderr, flush=True)
-        limits = Limits(step_timeout=args.step_timeout, total_timeout=args.total_timeout)
+        limits = Limits(step_timeout=args.step_timeout, total_timeout=args.total_timeout,
+                        wall_seconds=args.wall_timeout)
         out = args.out if args.out is not None else DEFAULT_OUT
         try:
             res = grade_folder(args.submissions, out, workers=args.workers, limits=limits, sandbox=sb,
                                attempts=args.attempts, roster=args.roster, only=args.only,
-                               started=started)
+                               started=started,
+                               assigned=[e.strip() for e in args.exercises.split(",") if e.strip()]
+                               if args.exercises else None)
         except (RosterError, ValueError) as exc:
             print(f"make grade: {exc}", file=sys.stderr)
             return 2
@@ -193,10 +205,16 @@ def main(argv: list[str] | None = None) -> int:
         for p in build_instructor(args.out):
             print(f"wrote {p}")
         return 0
+    if args.cmd == "clean-env":
+        from grading.environment import cache_root, clean
+
+        removed = clean()
+        print(f"removed {len(removed)} cached environment cop{'y' if len(removed) == 1 else 'ies'} from {cache_root()}")
+        return 0
     if args.cmd == "autograder":
         from grading.gradescope import build_zip
 
-        print(f"wrote {build_zip(args.out, args.hidden_visibility)}")
+        print(f"wrote {build_zip(args.out, args.hidden_visibility, args.exercise)}")
         return 0
     if args.cmd == "wheel":
         from grading.package import build_wheel

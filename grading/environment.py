@@ -233,6 +233,30 @@ def _build(target: Path) -> None:
             os.chmod(os.path.join(dirpath, d), 0o755)
 
 
+def clean(keep_seconds: float = 3600.0) -> list[Path]:
+    """Remove the cached copies of other environments (``make grade-clean``), except any used in
+    the last ``keep_seconds`` (another grading run may be using it); the current one stays."""
+    root = cache_root()
+    if not root.is_dir():
+        return []
+    _safe_dir(root)
+    fp = fingerprint()
+    removed = []
+    lock = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for old in root.iterdir():
+            used = old / ".used"
+            if old.is_dir() and not old.is_symlink() and old.name != fp and not old.name.startswith("building-") \
+                    and (not used.exists() or time.time() - used.stat().st_mtime > keep_seconds):
+                shutil.rmtree(old, ignore_errors=True)
+                removed.append(old)
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        os.close(lock)
+    return removed
+
+
 def prepare() -> Presented:
     """The presented environment for this interpreter (built on first use, then cached)."""
     root = cache_root()

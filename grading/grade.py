@@ -31,8 +31,8 @@ from grading.runner import default_sandbox, resume, stop_all
 from grading.sandbox import Sandbox
 from grading.similarity import answers
 from grading.source import Exercise, load_all
-from grading.submissions import (MAX_ATTEMPTS, Found, NotGradable, code_cells, find_submissions, identify,
-                                 parse_notebook, quoted, read_regular_file)
+from grading.submissions import (MAX_ATTEMPTS, Found, Note, NotGradable, find_submissions, identify, quoted,
+                                 read_notebook, read_regular_file)
 
 __all__ = ["grade_folder", "GradingRun", "UNSAFE_WARNING", "ATTEMPT_RULES", "DEFAULT_OUT"]
 
@@ -45,9 +45,9 @@ DEFAULT_OUT = Path("_build") / "grading" / "out"
 def _peek(f: Found, exercises: dict[str, Exercise], limits: Limits) -> tuple[str | None, dict[str, str]]:
     """The exercise of a found file and its answers per question (the parent's own reading)."""
     try:
-        nb = parse_notebook(read_regular_file(f.path, limits.notebook_bytes))
+        nb = read_notebook(read_regular_file(f.path, limits.notebook_bytes), limits)
         name = identify(nb, f.path, list(exercises))
-        return name, (answers(code_cells(nb), exercises[name]) if name else {})
+        return name, (answers(nb.cells, exercises[name], nb.defined) if name else {})
     except NotGradable:
         return identify(None, f.path, list(exercises)), {}
 
@@ -69,6 +69,21 @@ def _cap_attempts(found: list[Found], peeked: list[tuple[str | None, dict]]) -> 
     return sorted(keep), dropped
 
 
+def _separate(submissions: Path, out: Path) -> None:
+    """Refuse an output folder that is, or is inside, the submissions folder (writing the outputs
+    replaces ``feedback/`` and the report files there: a student's folder named ``feedback`` would
+    be deleted, and the outputs graded as submissions next time), or that contains it."""
+    sub, dst = os.path.realpath(submissions), os.path.realpath(out)
+    def inside(a: str, b: str) -> bool:
+        return a == b or a.startswith(b.rstrip(os.sep) + os.sep)
+    if inside(dst, sub) or inside(sub, dst):
+        where = ("is the submissions folder" if dst == sub else "is inside the submissions folder"
+                 if inside(dst, sub) else "contains the submissions folder")
+        raise ValueError(f"the output folder {out} {where} {submissions}: writing the scores and feedback "
+                         "there could replace or delete students' files. Choose an output folder outside it "
+                         "(GRADE_OUT=..., --out)")
+
+
 def _student_of(only: Path, submissions: Path) -> str:
     rel = os.path.relpath(os.path.abspath(only), os.path.abspath(submissions))
     if rel.startswith("..") or rel == ".":
@@ -81,7 +96,7 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
                  solutions: Path | None = None, sandbox: Sandbox | str | None = None,
                  attempts: str | None = None, roster: Path | Roster | None = None,
                  only: Path | None = None, one_student: str | None = None,
-                 started: float | None = None) -> GradingRun:
+                 started: float | None = None, assigned: list[str] | None = None) -> GradingRun:
     """Grade every notebook under ``submissions`` (or, with ``only``, one student's file or folder
     into the existing results in ``out``) and write the outputs into ``out`` (default
     :data:`DEFAULT_OUT`) after all workers have finished. ``one_student``: the whole folder is one
@@ -91,13 +106,20 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
     regrade, the rule of the run it regrades into. ``roster``: for a regrade, None keeps the roster
     saved with that run (a regrade never loses names, e-mails, LMS ids or the rows of students
     without a submission); a roster given replaces it for every output. ``started``: the
-    :func:`time.monotonic` at which the command began (the run's time then covers all of it)."""
+    :func:`time.monotonic` at which the command began (the run's time then covers all of it).
+
+    ``assigned``: the exercises graded (the instructor's ``EXERCISES=a,b``). None: for a regrade,
+    those of the run regraded into; otherwise the one exercise of the notebooks found, and a
+    ``ValueError`` listing what was found when they are of several (one student's extra notebook
+    must not add a column to everyone's results). Notebooks of other exercises are listed as not
+    graded, in the report and the student's feedback."""
     if attempts is not None and attempts not in ATTEMPT_RULES:
         raise ValueError(f"attempts must be one of {', '.join(ATTEMPT_RULES)}, got {attempts!r}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     out = Path(out) if out is not None else DEFAULT_OUT
     submissions = Path(submissions)
+    _separate(submissions, out)
     limits = limits or Limits()
     t_start = started if started is not None else time.monotonic()
     ros = roster if isinstance(roster, Roster) or roster is None else Roster.load(Path(roster))
@@ -127,21 +149,48 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         skipped_list = [(s, w) for s, w in skipped_list if s == target]
         if not found and not skipped_list:
             raise ValueError(f"nothing of {only} was found in {submissions}")
+    if assigned is not None:
+        unknown = [a for a in assigned if a not in exercises]
+        if unknown or not assigned:
+            raise ValueError(f"exercises must be names of exercises ({', '.join(sorted(exercises))}), "
+                             f"got {', '.join(assigned) or 'none'}")
+    elif previous is not None:
+        assigned = list(previous.exercises)
     peeked = [_peek(f, exercises, limits) for f in found]
+    if assigned is None:
+        per_ex: dict[str, set[str]] = {}
+        for f, (name, _) in zip(found, peeked):
+            if name:
+                per_ex.setdefault(name, set()).add(f.student)
+        if len(per_ex) > 1:
+            listing = ", ".join(f"{n} ({plural(len(per_ex[n]), 'student')})" for n in sorted(per_ex))
+            raise ValueError(f"the submissions hold notebooks of {len(per_ex)} exercises: {listing}. Say which are "
+                             "assigned (make grade EXERCISES=a,b; --exercises a,b): grading never lets one "
+                             "student's notebook add an exercise to everyone's results")
+        assigned = sorted(per_ex)
+    graded = [i for i, (name, _) in enumerate(peeked) if name is None or name in assigned]
+    for i, (name, _) in enumerate(peeked):
+        if name is not None and name not in assigned:
+            skipped_list.append((found[i].student, Note(
+                f"{quoted(found[i].rel)} is a notebook of {name}: not graded, not an assigned exercise "
+                f"(assigned: {', '.join(assigned)})")))
+    found, peeked = [found[i] for i in graded], [peeked[i] for i in graded]
     keep, dropped = _cap_attempts(found, peeked)
     skipped_list += dropped
     found, peeked = [found[i] for i in keep], [peeked[i] for i in keep]
-    wanted = sorted({name for name, _ in peeked if name})
+    handed_in = sorted({name for name, _ in peeked if name})
+    wanted = sorted(assigned)
     resume()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             LOG.info("running the reference solution of each exercise handed in (%s) in the sandbox, for the "
-                     "hidden cases' expected values...", plural(len(wanted), "exercise"))
-            refs = dict(pool.map(lambda n: (n, reference_values(exercises[n], sandbox=sb)), wanted))
+                     "hidden cases' expected values...", plural(len(handed_in), "exercise"))
+            refs = dict(pool.map(lambda n: (n, reference_values(exercises[n], sandbox=sb)), handed_in))
             LOG.info("grading %s of %s, each in its own sandbox (%d side by side)...",
                      plural(len(found), "notebook"), plural(len({f.student for f in found}), "student"), workers)
             results = list(pool.map(
-                lambda f: grade_notebook(f.path, f.student, exercises, refs, limits, sandbox=sb, rel=f.rel),
+                lambda f: grade_notebook(f.path, f.student, {n: exercises[n] for n in assigned}, refs, limits,
+                                         sandbox=sb, rel=f.rel),
                 found))
         except BaseException:  # Ctrl-C or an error: leave no worker running
             stop_all()
@@ -181,7 +230,7 @@ def grade_folder(submissions: Path, out: Path | None = None, workers: int = 2, l
         if attempts != previous.rule:  # a new rule applies to everyone's attempts, not to one student's
             for rs in by_student.values():
                 choose_attempts(rs, attempts)
-        wanted = sorted(set(previous.exercises) | set(wanted))
+        wanted = sorted(set(previous.exercises) | set(wanted))  # the same as assigned: kept for older runs
     LOG.info("writing the scores, LMS files, feedback, report and similarity report into %s...", out)
     run = GradingRun(by_student, sb.mode, attempts, time.monotonic() - t_start, skipped, folder_notes, wanted,
                      limits.describe(), ros, answers_by, unattributed)

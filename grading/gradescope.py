@@ -70,32 +70,48 @@ PY=/autograder/venv/bin/python
 GRADE_SANDBOX=user "$PY" -m grading gradescope --root /autograder
 """
 
-REQUIREMENTS = """numpy==2.4.*
-scipy
-torch==2.13.0
-plotly
-ipython
-nbformat
-jupytext
-"""
+GRADESCOPE_PACKAGES = ("numpy", "scipy", "torch", "plotly", "ipython", "nbformat", "jupytext")
+"""What the archive installs: the packages the grader and the exercises import."""
+
+
+def requirements() -> str:
+    """The archive's requirements.txt: each of :data:`GRADESCOPE_PACKAGES` at the version pinned in
+    the course's own requirements.txt (one truth: the students' venv and Gradescope's agree)."""
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        name, sep, _ = line.strip().partition("==")
+        if sep and name.lower() in GRADESCOPE_PACKAGES:
+            pins[name.lower()] = line.split("\\")[0].split(";")[0].split("#")[0].strip()
+    missing = [p for p in GRADESCOPE_PACKAGES if p not in pins]
+    if missing:
+        raise ValueError(f"requirements.txt must pin {', '.join(missing)} (the Gradescope archive installs them)")
+    return "".join(pins[p] + "\n" for p in GRADESCOPE_PACKAGES)
 
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 """Gradescope's test visibilities."""
 
 
-def build_zip(out: Path, hidden_visibility: str = "after_published") -> Path:
+def build_zip(out: Path, hidden_visibility: str = "after_published", exercise: str | None = None) -> Path:
     """Write the autograder archive (package, exercise sources, set-up scripts); the hidden cases'
-    tests get ``hidden_visibility``."""
+    tests get ``hidden_visibility``. ``exercise``: the one exercise this Gradescope assignment
+    grades (other notebooks in an upload are listed, not graded); None: the one exercise of the
+    notebooks uploaded (an upload of several exercises is then refused, with what was found)."""
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"hidden_visibility must be one of {', '.join(VISIBILITIES)}, got {hidden_visibility!r}")
+    if exercise is not None:
+        from grading.source import load_all
+
+        names = sorted(ex.name for ex in load_all())
+        if exercise not in names:
+            raise ValueError(f"exercise must be one of {', '.join(names)}, got {exercise!r}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        config = json.dumps({"hidden_visibility": hidden_visibility}) + "\n"
+        config = json.dumps({"hidden_visibility": hidden_visibility, "exercise": exercise}) + "\n"
         for name, text, mode in (("setup.sh", SETUP_SH, 0o755), ("run_autograder", RUN_AUTOGRADER, 0o755),
-                                 ("requirements.txt", REQUIREMENTS, 0o644), ("gradescope.json", config, 0o644)):
+                                 ("requirements.txt", requirements(), 0o644), ("gradescope.json", config, 0o644)):
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = (0o100000 | mode) << 16
             z.writestr(info, text)
@@ -191,9 +207,17 @@ def run_in_gradescope(root: Path, sandbox: str | None = None) -> int:
         _root_only(ROOT / "grading", ROOT / "solutions", root / "submission")
     out = Path(tempfile.mkdtemp(prefix="grading-gs-"))
     try:
-        run = grade_folder(root / "submission", out, workers=1, sandbox=default_sandbox(mode),
-                           one_student="submission")
-        data = results(run, visibility)
+        exercise = config.get("exercise")
+        try:
+            run = grade_folder(root / "submission", out, workers=1, sandbox=default_sandbox(mode),
+                               one_student="submission", assigned=[exercise] if exercise else None)
+        except ValueError as exc:  # an upload of several exercises to an archive built for none
+            why = str(exc).split(". Say which")[0]
+            data = {"score": 0.0, "tests": [], "visibility": "visible",
+                    "output": _clean(f"Not graded: {why}. Upload only the notebook of this assignment's exercise."),
+                    "stdout_visibility": "hidden"}
+        else:
+            data = results(run, visibility)
         (results_dir / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
     finally:
         shutil.rmtree(out, ignore_errors=True)

@@ -27,15 +27,19 @@ ONLY ?=
 GRADE_WORKERS ?= 2
 ## GRADE_STEP_TIMEOUT: seconds one cell or check of a submission may take
 GRADE_STEP_TIMEOUT ?= 10
-## GRADE_TOTAL_TIMEOUT: seconds one submission may take in all
+## GRADE_TOTAL_TIMEOUT: CPU seconds one submission may take in all
 GRADE_TOTAL_TIMEOUT ?= 60
+## GRADE_WALL_TIMEOUT: wall-clock seconds one submission may take in all (sleeping and waiting included)
+GRADE_WALL_TIMEOUT ?= 180
+## EXERCISES: the assigned exercises, comma-separated (default: the one exercise of the notebooks found; several found: refused)
+EXERCISES ?=
 ## GRADE_ATTEMPTS: which attempt of a student counts: latest or best (regrade: the graded run's rule unless given)
 GRADE_ATTEMPTS ?= latest
 ## GRADE_SANDBOX: none runs submissions without the bubblewrap sandbox (only knowingly)
 GRADE_SANDBOX ?=
 export GRADE_SANDBOX
 
-.PHONY: exercises exercises-check grade regrade autograder book-solutions wheel
+.PHONY: exercises exercises-check grade regrade grade-clean autograder book-solutions wheel
 
 ## exercises: regenerate exercises/ from solutions/, verify every solution, rebuild the Gradescope archive
 exercises: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
@@ -54,8 +58,8 @@ exercises-check: $(STAMP)
 grade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADE_OUT=dir] [ROSTER=roster.csv]"; exit 2; }
 	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --workers $(GRADE_WORKERS) \
-	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --attempts $(GRADE_ATTEMPTS) \
-	    $(if $(ROSTER),--roster "$(ROSTER)")
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --wall-timeout $(GRADE_WALL_TIMEOUT) --attempts $(GRADE_ATTEMPTS) \
+	    $(if $(EXERCISES),--exercises "$(EXERCISES)") $(if $(ROSTER),--roster "$(ROSTER)")
 
 # one student again (a file or folder inside SUBMISSIONS), into the results already in GRADE_OUT;
 # the roster and the attempts rule are those saved with that run unless ROSTER= / GRADE_ATTEMPTS= are given
@@ -63,17 +67,21 @@ grade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 regrade: $(STAMP) $(if $(filter 0,$(shell id -u)),bubblewrap)
 	@test -n "$(SUBMISSIONS)" -a -n "$(ONLY)" || { echo "usage: make regrade SUBMISSIONS=folder ONLY=folder/student [GRADE_OUT=dir]"; exit 2; }
 	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(GRADE_OUT)" --only "$(ONLY)" --workers $(GRADE_WORKERS) \
-	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) \
+	    --step-timeout $(GRADE_STEP_TIMEOUT) --total-timeout $(GRADE_TOTAL_TIMEOUT) --wall-timeout $(GRADE_WALL_TIMEOUT) \
 	    $(if $(filter command line environment,$(origin GRADE_ATTEMPTS)),--attempts $(GRADE_ATTEMPTS)) \
 	    $(if $(ROSTER),--roster "$(ROSTER)")
+
+## grade-clean: remove the sandbox's cached copies of other Python environments (/var/tmp/grading-pyenv-<uid>)
+grade-clean: $(STAMP)
+	$(PY) -m grading clean-env
 
 ## wheel: the installable package (lecture_code and the student side) in _build/dist
 wheel: $(STAMP)
 	$(PY) -m grading wheel --out _build/dist
 
-## autograder: the Gradescope archive _build/grading/autograder.zip
+## autograder: the Gradescope archive _build/grading/autograder.zip for one exercise (EXERCISE=name)
 autograder: $(STAMP)
-	$(PY) -m grading autograder --out _build/grading/autograder.zip
+	$(PY) -m grading autograder --out _build/grading/autograder.zip $(if $(EXERCISE),--exercise "$(EXERCISE)")
 
 # The instructor site: the same book, with exercises/ replaced by the solution notebooks
 # (same file names, so _toc.yml is unchanged). Hidden tests are never part of it.

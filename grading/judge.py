@@ -8,7 +8,6 @@ own data only.
 
 from __future__ import annotations
 
-import builtins
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +19,7 @@ from grading.runner import cell_label, run_submission
 from grading.sandbox import Sandbox
 from grading.source import Exercise, keep_solutions
 from grading.spec import HiddenQuestion
-from grading.submissions import NotGradable, code_cells, identify, parse_notebook, quoted, read_regular_file
-
-BUILTIN_EXCEPTIONS = frozenset(n for n, v in vars(builtins).items()
-                               if isinstance(v, type) and issubclass(v, BaseException))
+from grading.submissions import NotebookCode, NotGradable, identify, quoted, read_notebook, read_regular_file
 
 GRADED, NOT_SUBMITTED, NOT_GRADABLE = "graded", "not submitted", "not gradable"
 STATUSES = (GRADED, NOT_SUBMITTED, NOT_GRADABLE)
@@ -105,7 +101,7 @@ def _arguments(names: list[str]) -> str:
 def reference_values(ex: Exercise, limits: Limits | None = None,
                      sandbox: Sandbox | str | None = None) -> dict[str, list[Any]]:
     """Probe values of the reference solution (raises if the solution fails a probe)."""
-    lim = limits or Limits(step_timeout=120, total_timeout=300, max_attempts=1)
+    lim = limits or Limits(step_timeout=120, total_timeout=300, wall_seconds=1800, max_attempts=1)
     run = run_submission(solution_cells(ex), _probes(ex), lim, sandbox=sandbox)
     problems = list(run.incidents) + [f"cell {i + 1}: {m}" for i, m in run.cell_errors.items()]
     problems += [m for m in run.skipped_questions.values()]
@@ -133,13 +129,31 @@ def _clean(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
+HIDDEN_WRONG = "wrong answer (a hidden case's feedback names no value, type or exception)"
+
+
+def _hidden_message(rec: Any) -> str:
+    """The one thing a failed hidden case tells: which of four fixed kinds of mistake, chosen by
+    the parent from the record's shape. Nothing the submission chose reaches it: no value it
+    returned (which it may have computed from the hidden inputs), no exception class or message,
+    no argument names, no text of an exercise's own check (which may echo the value)."""
+    if isinstance(rec, dict) and (rec.get("missing") is True or rec.get("unwritten") is True):
+        return "not written yet, or not defined"
+    if isinstance(rec, dict) and "error" in rec:
+        return "raised an exception"
+    if isinstance(rec, dict) and rec.get("ok") == {"t": "ellipsis"}:
+        return "not answered (still `...`)"
+    return HIDDEN_WRONG
+
+
 def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: str | None,
           params: dict[str, list[str]] | None = None) -> QuestionScore:
     """Score one question from the raw (untrusted) records of its probes.
 
-    Messages are built from the parent's own data. For a hidden case they name only the kind of
-    mistake: never the inputs, the expected value or anything the submission sent back (an
-    exception message, a returned value, a class name it made up).
+    Messages are built from the parent's own data. For a hidden case they name only one of four
+    fixed kinds of mistake (:func:`_hidden_message`): never the inputs, the expected value or
+    anything the submission chose (an exception message or class, a returned value, the text of
+    the exercise's own check, which may echo that value).
     """
     n_shown = sum(p.show for p in q.probes)
     none = ((0, n_shown), (0, len(q.probes) - n_shown))
@@ -165,12 +179,8 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
             msg = f"`{target}` is not written yet (still `...  # YOUR CODE HERE`)" if target else \
                 "not answered (still `...`)"
         elif "error" in rec:
-            if p.show and isinstance(rec["error"], str):
-                msg = f"raised {_clean(rec['error'], 300)}"
-            else:
-                etype = rec.get("etype")
-                msg = f"raised {etype}" if isinstance(etype, str) and etype in BUILTIN_EXCEPTIONS \
-                    else "raised an exception"
+            msg = f"raised {_clean(rec['error'], 300)}" if p.show and isinstance(rec["error"], str) \
+                else "raised an exception"
         elif "ok" not in rec:
             msg = "no value"
         else:
@@ -202,6 +212,8 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
                         names.append(m)
                 msg = (f"changed its {_arguments(names[:5])} in place; work on a copy" if names
                        else "changed an argument in place; work on a copy")
+        if msg is not None and not p.show:
+            msg = _hidden_message(rec)
         tally = shown if p.show else hidden
         tally[1] += 1
         if msg is None:
@@ -220,6 +232,24 @@ def judge(q: HiddenQuestion, recs: list[Any] | None, refs: list[Any], skipped: s
     return QuestionScore(round(pts, 4), q.points, text, (shown[0], shown[1]), (hidden[0], hidden[1]))
 
 
+def forbidden_calls(nb: NotebookCode, ex: Exercise) -> list[str]:
+    """Notes for the questions whose answer cells use a course-library function that the question
+    asks the student to write (``hidden(..., forbids=[...])``): flagged, the points left to the
+    instructor. A check of the code's text: it catches the honest shortcut, not a disguised call."""
+    from grading.similarity import answers
+
+    code = answers(nb.cells, ex, nb.defined)
+    notes = []
+    for q in ex.hidden:
+        text = code.get(q.name, "")
+        used = [f for f in q.forbids if "lecture_code" in text  # its own `def f(` is the answer, not a use
+                and re.search(rf"\b{re.escape(f)}\b", re.sub(rf"\bdef\s+{re.escape(f)}\s*\(", "(", text))]
+        if used:
+            notes.append(f"{q.name}: FLAGGED: the answer uses {', '.join(f'`{f}`' for f in used)} from the course "
+                         "library, which this question asks you to write yourself (the instructor decides)")
+    return notes
+
+
 def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
                    refs: dict[str, dict[str, list[Any]]], limits: Limits | None = None,
                    sandbox: Sandbox | str | None = None, rel: str = "") -> SubmissionResult:
@@ -228,8 +258,8 @@ def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
     name = quoted(res.rel)
     try:
         data = read_regular_file(Path(path), limits.notebook_bytes)
-        nb = parse_notebook(data)
-        cells = code_cells(nb)
+        nb = read_notebook(data, limits)
+        cells = nb.cells
     except NotGradable as exc:
         res.exercise = identify(None, Path(path), list(exercises))  # by its name, for the status
         res.notes.append(f"{name} {exc}")
@@ -248,6 +278,7 @@ def grade_notebook(path: Path, student: str, exercises: dict[str, Exercise],
     for q in ex.hidden:
         res.scores[q.name] = judge(q, run.results.get(q.name), refs[ex_name][q.name],
                                    run.skipped_questions.get(q.name), params)
+    res.notes.extend(forbidden_calls(nb, ex))
     res.notes.extend(run.incidents)
     for i, msg in sorted(run.cell_errors.items())[:5]:
         hint = explain(msg, limits)

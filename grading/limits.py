@@ -18,9 +18,13 @@ files (``/home/student``,      two private tmpfs whose sizes add up to ``files_b
 memory and message queues,
 POSIX message queues
 POSIX shared memory            ``/dev/shm`` is read-only (EROFS)
-pipes                          ``open_files`` (256) descriptors, ``F_SETPIPE_SZ`` refused:
+pipes                          ``open_files`` (256) descriptors, ``F_SETPIPE_SZ``, ``vmsplice``,
+                               ``splice`` and ``tee`` refused (they pin whole, even huge, pages):
                                at most 128 pipes of 64 KiB, 8 MiB, inside the address-space part's
                                margin
+POSIX byte-range locks         not refused (SQLite, HDF5 use them): about 192 bytes of kernel
+                               memory each, bounded only by the CPU limit (a known limit: 263 MiB
+                               in 60 s of CPU in the red team's test)
 sockets                        refused (no TCP, UDP or unix socket can exist)
 threads                        ``tasks`` (128) per submission (``RLIMIT_NPROC``, counted in the
                                sandbox's own user namespace); their stacks are in the address space
@@ -29,8 +33,17 @@ threads                        ``tasks`` (128) per submission (``RLIMIT_NPROC``,
 CPU time: ``RLIMIT_CPU`` for the one process (all its threads), plus the grader's step and total
 limits, read from the kernel's accounting of that process (``/proc/<pid>/stat``).
 
-Notebook size: ``notebook_bytes`` (100 MB) is the only size limit a submitted file meets; the
-copy inside the sandbox fits its private folder, whose size limit is larger.
+Wall-clock time: a step may take ``wall_factor`` times its CPU limit (a busy machine does not cost
+a student points), and the whole submission, all its runs together, ``wall_seconds`` (180 s): a
+notebook that sleeps or blocks uses no CPU time, so this is the limit that stops it. The grader
+kills the sandbox at that limit (checked every 0.05 s), whatever the notebook does.
+
+Notebook size: ``notebook_bytes`` (100 MB, outputs included) per file, and at most 5 MB of code
+in at most 2,000 cells (:data:`grading.submissions.MAX_CODE_BYTES`, ``MAX_CELLS``). The grader
+never parses a notebook itself: a child process (:mod:`grading.reader`) does, under
+``reader_memory_bytes`` (2 GiB) and ``reader_cpu_seconds`` (30 s), and returns only the code;
+so outputs never count against anything but the 100 MB. The copy inside the sandbox fits its
+private folder, whose size limit is larger.
 
 :func:`explain` turns the error a limit causes into a sentence for the student's feedback.
 """
@@ -63,16 +76,19 @@ class Limits:
     open_files: int = 256
     step_timeout: float = 10.0  # CPU seconds of one cell, or of one probe call
     total_timeout: float = 60.0  # CPU seconds of the whole submission (all its runs)
-    wall_factor: float = 6.0  # wall-clock caps: a step may take wall_factor * step_timeout, etc.
+    wall_factor: float = 6.0  # a step may take wall_factor * step_timeout of wall-clock time
+    wall_seconds: float = 180.0  # wall-clock time of the whole submission (all its runs, start-up included)
     max_attempts: int = 4
+    reader_memory_bytes: int = 2 * GiB  # reading one notebook (a child process of the grader: outputs never
+    reader_cpu_seconds: int = 30  # reach the grader; only the code comes back, see grading/reader.py)
 
     def __post_init__(self) -> None:
         for name in ("memory_bytes", "files_bytes", "files_count", "notebook_bytes", "cpu_seconds",
-                     "tasks", "open_files", "max_attempts"):
+                     "tasks", "open_files", "max_attempts", "reader_memory_bytes", "reader_cpu_seconds"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        for name in ("step_timeout", "total_timeout", "wall_factor"):
+        for name in ("step_timeout", "total_timeout", "wall_factor", "wall_seconds"):
             v = getattr(self, name)
             if not v > 0:
                 raise ValueError(f"{name} must be > 0, got {v!r}")
@@ -100,7 +116,8 @@ class Limits:
         """One line for reports: the limit and its parts."""
         return (f"memory {_size(self.memory_bytes)} per submission (one process: address space "
                 f"{_size(self.address_space_bytes)}; files {_size(self.files_bytes)}), CPU {self.step_timeout:g} s "
-                f"per step and {self.total_timeout:g} s per submission, {self.tasks} threads, "
+                f"per step and {self.total_timeout:g} s per submission, wall-clock {self.wall_seconds:g} s per "
+                f"submission, {self.tasks} threads, "
                 f"{self.open_files} open files, no child processes, sockets or shared memory")
 
 

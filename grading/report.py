@@ -31,7 +31,7 @@ from grading.judge import GRADED, NOT_GRADABLE, NOT_SUBMITTED, QuestionScore, Su
 from grading.roster import Person, Roster, canvas_csv, moodle_csv
 from grading.sandbox import mode_is_safe
 from grading.source import Exercise
-from grading.submissions import plain, quoted, renamed
+from grading.submissions import MERGED, lookalikes, plain, quoted, renamed
 
 ATTEMPT_RULES = ("latest", "best")
 UNSAFE_WARNING = ("WARNING: submissions were NOT sandboxed (GRADE_SANDBOX=none): their code could read "
@@ -186,6 +186,9 @@ def feedback_text(run: GradingRun, student: str, exercises: dict[str, Exercise])
     lines = [f"Feedback for {who}", ""]
     if not mode_is_safe(run.mode):
         lines += [UNSAFE_WARNING, ""]
+    lines += [f"note: {w}" for w in run.skipped.get(student, []) if w.startswith(MERGED)]
+    if lines[-1] != "":
+        lines.append("")
     total = maximum = 0.0
     multi = {r.exercise for r in results if r.exercise and sum(x.exercise == r.exercise for x in results) > 1}
     for ex_name in run.exercises:
@@ -220,7 +223,7 @@ def feedback_text(run: GradingRun, student: str, exercises: dict[str, Exercise])
                 lines.append(f"   note: {note}")
         lines.append("")
     bad = [r for r in results if not r.gradable]
-    skipped = run.skipped.get(student, [])
+    skipped = [w for w in run.skipped.get(student, []) if not w.startswith(MERGED)]
     if bad or skipped:
         lines.append("## Not graded")
         for r in bad:
@@ -317,6 +320,12 @@ def report_text(run: GradingRun, keys: dict[str, str]) -> str:
     if names:
         lines.append(f"names changed for file names ({len(names)}):")
         lines.extend(f"- {m}" for m in names)
+        lines.append("")
+    alike = lookalikes(list(run.students))
+    if alike:
+        lines.append(f"names that look alike ({len(alike)} group{'s' * (len(alike) != 1)}; different students to "
+                     "the grader, the same to a reader: check them):")
+        lines.extend("- " + ", ".join(quoted(n) + f" ({ascii(n)})" for n in g) for g in alike)
         lines.append("")
     notes = [f"(the folder itself): {w}" for w in run.folder_notes]
     for student in run.students:

@@ -15,8 +15,8 @@ process that dies
 (crash, ``os._exit``, a signal, memory) or floods the channel is recorded as an *incident*; the
 whole sandbox is killed and the submission is re-run with that step skipped (a cell) or that
 question given up (a probe), so one bad cell costs only what depends on it. After
-``total_timeout`` CPU seconds (or ``wall_factor`` times that in wall time), or ``max_attempts``
-runs, it stops. Every message from the worker must carry the run's random nonce: a blind spoof
+``total_timeout`` CPU seconds, or ``wall_seconds`` of wall-clock time (all runs together: sleeping
+or blocking costs no CPU), or ``max_attempts`` runs, it stops. Every message from the worker must carry the run's random nonce: a blind spoof
 from a thread of the submission is ignored. Every run's process group (and,
 as root, every process of the run's dedicated uid) is killed, and its temporary files removed, on
 every path.
@@ -310,8 +310,10 @@ class _Protocol:
         elif cpu - self.step_cpu0 > self.step_limit or now - self.step_t0 > self.step_limit * lim.wall_factor:
             return (f"it ran longer than {lim.step_timeout:g} s and was stopped"
                     if self.run.step[0] in ("cell", "probe") else "it did not finish cleanly")
-        if cpu_before + cpu > lim.total_timeout or now - t0 > lim.total_timeout * lim.wall_factor:
-            return f"{TOTAL_STOP}{lim.total_timeout:g} s"
+        if cpu_before + cpu > lim.total_timeout:
+            return f"{TOTAL_STOP}{lim.total_timeout:g} s of CPU time"
+        if now - t0 > lim.wall_seconds:
+            return f"{TOTAL_STOP}{lim.wall_seconds:g} s of wall-clock time"
         return None
 
 
@@ -538,10 +540,11 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
         if run.reason and run.reason.startswith(TOTAL_STOP):
             where = cell_label(cells, run.step[1]) if run.step[0] == "cell" else \
                 f"checking {run.step[1]}" if run.step[0] == "probe" else "start-up"
-            out.incidents.append(f"grading stopped after {limits.total_timeout:g} s in total (during {where})")
+            budget = run.reason[len(TOTAL_STOP):]
+            out.incidents.append(f"grading stopped after {budget} in total (during {where})")
             for q in probes:
                 if q not in out.results and q not in out.skipped_questions:
-                    out.skipped_questions[q] = f"not checked: the submission used up its {limits.total_timeout:g} s"
+                    out.skipped_questions[q] = f"not checked: the submission used up its {budget}"
             break
         if run.step[0] == "cell":
             i = run.step[1]
@@ -560,8 +563,11 @@ def run_submission(cells: list[str], probes: dict[str, list[dict[str, Any]]],
         else:
             out.incidents.append(f"the notebook could not be run to the end ({why})")
             break
-        if cpu_used > limits.total_timeout or time.monotonic() - t0 > limits.total_timeout * limits.wall_factor:
-            out.incidents.append(f"grading stopped after {limits.total_timeout:g} s in total")
+        if cpu_used > limits.total_timeout:
+            out.incidents.append(f"grading stopped after {limits.total_timeout:g} s of CPU time in total")
+            break
+        if time.monotonic() - t0 > limits.wall_seconds:
+            out.incidents.append(f"grading stopped after {limits.wall_seconds:g} s of wall-clock time in total")
             break
     out.seconds = time.monotonic() - t0
     return out

@@ -38,6 +38,12 @@ Modes (``GRADE_SANDBOX`` / ``--sandbox``):
     its folders 0700) stay out of reach anyway; processes left over are killed by uid. No PID
     isolation: rely on the container (one submission) for that.
 
+    It hides only the folders it knows of: any other copy of the course on the machine (another
+    checkout's world-readable ``solutions/``) stays readable. So it runs only where it is the
+    whole machine's one copy: inside the Gradescope archive (the grader at
+    ``/autograder/source``), or when ``GRADE_USER_MODE_WITHOUT_FILE_ISOLATION=1`` says that the
+    operator knows it; otherwise it is refused with that reason.
+
 ``none``
     A process in its own session with resource limits and the seccomp filter only. A submission
     can read every file the grader can (including ``solutions/``) and signal its processes. ``make grade`` refuses it
@@ -318,6 +324,18 @@ def resolve_mode(mode: str | None) -> str:
     return mode
 
 
+GRADESCOPE_SOURCE = Path("/autograder/source")
+USER_MODE_FLAG = "GRADE_USER_MODE_WITHOUT_FILE_ISOLATION"
+
+
+def user_mode_allowed() -> bool:
+    """Mode ``user`` (no file-system isolation) runs inside the Gradescope archive, or when the
+    operator says so (:data:`USER_MODE_FLAG`)."""
+    if os.environ.get(USER_MODE_FLAG) == "1":
+        return True
+    return GRADESCOPE_SOURCE.is_dir() and ROOT == GRADESCOPE_SOURCE.resolve()
+
+
 def create(mode: str | None = None) -> Sandbox:
     """Check that ``mode`` can run here and stage its environment (call :meth:`Sandbox.close`)."""
     mode = resolve_mode(mode)
@@ -332,9 +350,16 @@ def create(mode: str | None = None) -> Sandbox:
             raise SandboxUnavailable(
                 "bubblewrap (`bwrap`) is not installed, and grading runs every submission in a bwrap "
                 "sandbox. Install it (`make bubblewrap`, or `apt-get install bubblewrap`), or use "
-                "GRADE_SANDBOX=user (as root, e.g. in a container) or, knowing that submissions can "
+                "GRADE_SANDBOX=user (as root, in a container holding no other copy of the course, with "
+                "GRADE_USER_MODE_WITHOUT_FILE_ISOLATION=1) or, knowing that submissions can "
                 "then read solutions/ and signal the grader, GRADE_SANDBOX=none.")
         check_bwrap(bw)
+    if mode == "user" and not user_mode_allowed():
+        raise SandboxUnavailable(
+            "GRADE_SANDBOX=user has no file-system isolation: a submission can read every world-readable "
+            "file of the machine, such as another copy of the course's solutions/. It runs inside the "
+            f"Gradescope archive (the grader at {GRADESCOPE_SOURCE}) or with "
+            f"{USER_MODE_FLAG}=1, which says that you accept that; use the bwrap sandbox otherwise")
     if mode == "user" and os.geteuid() != 0:
         raise SandboxUnavailable("GRADE_SANDBOX=user runs submissions as a dedicated unprivileged uid,"
                                  " so the grader must run as root")

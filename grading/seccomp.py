@@ -14,8 +14,10 @@ What it refuses, and why (a notebook that computes never needs any of it):
   time (``RLIMIT_CPU``, ``/proc/<pid>/stat``) counts every thread; there is no child that a
   thread could fork out of the grader's sight.
 - **memory outside the address space**: ``memfd_create``/``memfd_secret``, System V shared
-  memory, semaphores and message queues, POSIX message queues, and ``fcntl(F_SETPIPE_SZ)``
-  (pipes stay at their default 64 KiB, so 256 open files hold at most 8 MiB of pipe buffers).
+  memory, semaphores and message queues, POSIX message queues, ``fcntl(F_SETPIPE_SZ)``
+  (pipes stay at their default 64 KiB, so 256 open files hold at most 8 MiB of pipe buffers),
+  and ``vmsplice``/``splice``/``tee`` (a pipe buffer filled by them holds a whole page, a 2 MiB
+  huge page with ``vmsplice``, pinned outside the address space: 5 GiB in the red team's test).
 - **the network and other processes**: ``socket``/``socketpair`` (no TCP, UDP or unix socket
   can exist), ``io_uring`` (it can open sockets and files without the checked calls),
   ``ptrace``, ``process_vm_readv``/``writev``, ``pidfd_getfd``, ``kcmp``.
@@ -81,6 +83,10 @@ DENIED = (
     # fs.inotify.max_user_watches), extended attributes (tmpfs keeps them in memory), POSIX timers
     "inotify_init", "inotify_init1", "inotify_add_watch",
     "setxattr", "lsetxattr", "fsetxattr", "setxattrat", "timer_create",
+    # pages held by pipe buffers: vmsplice gifts a process's own pages (2 MiB transparent huge
+    # pages each) to a pipe, and they stay pinned after munmap, outside RLIMIT_AS; splice and tee
+    # fill pipes with page-cache folios the same way
+    "vmsplice", "splice", "tee",
 )
 """System calls refused with EPERM (names as in ``man 2 syscalls``)."""
 
@@ -110,6 +116,7 @@ ARCHES = {
         "perf_event_open": 298, "userfaultfd": 323, "fanotify_init": 300,
         "inotify_init": 253, "inotify_init1": 294, "inotify_add_watch": 254,
         "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190, "timer_create": 222,
+        "splice": 275, "tee": 276, "vmsplice": 278,
         **NEWER,
     }),
     "aarch64": (0xC00000B7, False, {
@@ -131,6 +138,7 @@ ARCHES = {
         "lookup_dcookie": 18, "bpf": 280, "perf_event_open": 241, "userfaultfd": 282,
         "fanotify_init": 262, "inotify_init1": 26, "inotify_add_watch": 27,
         "setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "timer_create": 107,
+        "splice": 76, "tee": 77, "vmsplice": 75,
         **NEWER,
     }),
 }

@@ -35,6 +35,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from grading.reader import defined_names
+
 if TYPE_CHECKING:
     from grading.report import GradingRun
     from grading.source import Exercise
@@ -94,19 +96,7 @@ def fingerprints(code: str, k: int = K, w: int = W) -> set[int]:
 
 def _defined(code: str) -> set[str]:
     """Top-level names a cell defines (functions, classes, assignments)."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):  # does not parse: definitions by their look
-        return {a or b for a, b in re.findall(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", code, flags=re.M)}
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
-    return names
+    return set(defined_names(code))
 
 
 def _targets(ex: Exercise) -> dict[str, set[str]]:
@@ -122,10 +112,17 @@ def _targets(ex: Exercise) -> dict[str, set[str]]:
     return out
 
 
-def answers(cells: list[str], ex: Exercise) -> dict[str, str]:
-    """Per question of ``ex``: the code of the cells that define the names its probes use."""
-    defs = [(_defined(c), c) for c in cells if c.strip()]
-    return {q: "\n\n".join(c for names, c in defs if names & targets)
+MAX_ANSWER_CHARS = 200_000
+"""The part of one answer the similarity report compares (honest answers are a few KB); the grader
+keeps every notebook's answers until the attempts are chosen, so this bounds its memory."""
+
+
+def answers(cells: list[str], ex: Exercise, defined: tuple[frozenset[str], ...] | None = None) -> dict[str, str]:
+    """Per question of ``ex``: the code of the cells that define the names its probes use.
+    ``defined``: per cell, the names it defines, when already known (a submission's, from the
+    reader's child process: the grader does not parse a submission's code itself)."""
+    defs = [(set(defined[i]) if defined else _defined(c), c) for i, c in enumerate(cells) if c.strip()]
+    return {q: "\n\n".join(c for names, c in defs if names & targets)[:MAX_ANSWER_CHARS]
             for q, targets in _targets(ex).items()}
 
 

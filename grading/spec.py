@@ -73,19 +73,25 @@ class HiddenQuestion:
     rtol: float = 1e-6
     atol: float = 1e-9
     check: Callable[[Any, Any, Probe], str | None] | None = None
+    forbids: tuple[str, ...] = ()  # course-library functions this question asks the student to write
 
 
 _COLLECTOR: list[HiddenQuestion] | None = None
 
 
 def hidden(name: str, points: float, probes: list[Probe], rtol: float = 1e-6, atol: float = 1e-9,
-           check: Callable[[Any, Any, Probe], str | None] | None = None) -> HiddenQuestion:
-    """Declare the hidden checks of question ``name`` (see the module docstring)."""
+           check: Callable[[Any, Any, Probe], str | None] | None = None,
+           forbids: list[str] | tuple[str, ...] = ()) -> HiddenQuestion:
+    """Declare the hidden checks of question ``name`` (see the module docstring). ``forbids``:
+    functions of the course library (``lecture_code``) that compute this question's answer, which
+    the student is asked to write: an answer that calls one is flagged in the feedback and report."""
     if points <= 0:
         raise ValueError(f"points must be > 0, got {points}")
     if not probes:
         raise ValueError(f"probes must not be empty (question {name})")
-    q = HiddenQuestion(name, float(points), list(probes), rtol, atol, check)
+    if not all(isinstance(f, str) and f.isidentifier() for f in forbids):
+        raise ValueError(f"forbids must be a list of function names, got {forbids!r} (question {name})")
+    q = HiddenQuestion(name, float(points), list(probes), rtol, atol, check, tuple(forbids))
     if _COLLECTOR is not None:
         _COLLECTOR.append(q)
     return q

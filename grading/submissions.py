@@ -24,6 +24,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,6 @@ from grading.limits import Limits
 
 MAX_CODE_BYTES = 5_000_000  # all code cells of one notebook
 MAX_CELLS = 2000
-MAX_JSON_VALUES = 5_000_000  # about 200 MB of Python objects: the grader's own memory stays bounded
 MAX_ATTEMPTS = 10  # per student and exercise: the latest ones are graded, earlier ones reported
 MAX_ENTRIES = 20_000  # entries read in one student's folder (a folder bomb)
 JUNK = frozenset({"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini"})
@@ -72,58 +73,60 @@ def read_regular_file(path: Path, limit: int = Limits.notebook_bytes) -> bytes:
         os.close(fd)
 
 
-def parse_notebook(data: bytes) -> dict[str, Any]:
-    """The notebook as JSON (validated just enough to read its code cells). A file whose JSON would
-    hold more than :data:`MAX_JSON_VALUES` values is refused before it is parsed (every value
-    after the first follows a comma; counting commas over-estimates, strings included): 100 MB of
-    ``{},`` would otherwise become gigabytes of objects in the grader itself."""
-    if data.count(b",") + data.count(b"[") + data.count(b"{") > MAX_JSON_VALUES:
-        raise NotGradable(f"holds more than {MAX_JSON_VALUES:,} JSON values (huge outputs? clear them): not graded")
+@dataclass(frozen=True)
+class NotebookCode:
+    """What grading needs of a notebook, as :mod:`grading.reader` returns it: the code of every
+    cell (``""`` for the others, so indices are notebook cell indices), ``metadata.grading.exercise``
+    and the names of its ``Checker("...")`` lines. Outputs never reach the grader."""
+
+    cells: list[str]
+    exercise: str | None = None
+    checkers: tuple[str, ...] = ()
+    defined: tuple[frozenset[str], ...] = ()  # per cell, the top-level names it defines
+
+
+READER = Path(__file__).resolve().with_name("reader.py")
+
+
+def read_notebook(data: bytes, limits: Limits | None = None) -> NotebookCode:
+    """Parse ``data`` (a notebook's bytes, at most ``limits.notebook_bytes``) in a short-lived
+    child process under ``limits.reader_memory_bytes`` and ``limits.reader_cpu_seconds``: the
+    grader's own memory never holds the parsed notebook, and whatever its outputs weigh, only
+    the code comes back (:data:`MAX_CELLS` cells, :data:`MAX_CODE_BYTES` of code)."""
+    lim = limits or Limits()
+    too_much = (f"could not be read within the limits for reading a notebook ({lim.reader_memory_bytes / 2**30:g} "
+                f"GiB of memory, {lim.reader_cpu_seconds} s of CPU): not graded")
     try:
-        nb = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise NotGradable("is not a notebook (not UTF-8 text)") from None
-    except RecursionError:
-        raise NotGradable("is not a notebook (JSON nested too deeply)") from None
+        proc = subprocess.run(
+            [sys.executable, "-I", "-S", str(READER), str(MAX_CELLS), str(MAX_CODE_BYTES),
+             str(lim.reader_memory_bytes), str(lim.reader_cpu_seconds)],
+            input=data, capture_output=True, timeout=4 * lim.reader_cpu_seconds, cwd="/",
+            env={"PATH": "/usr/bin:/bin"})
+    except subprocess.TimeoutExpired:
+        raise NotGradable(too_much) from None
+    if proc.returncode != 0:
+        raise NotGradable(too_much)
+    try:
+        out = json.loads(proc.stdout)
     except ValueError:
-        raise NotGradable("is not a notebook (not valid JSON)") from None
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise NotGradable("is not a Jupyter notebook in format 4 (no list of cells)")
-    if len(nb["cells"]) > MAX_CELLS:
-        raise NotGradable(f"has more than {MAX_CELLS} cells: not graded")
-    return nb
+        raise NotGradable(too_much) from None
+    if "error" in out:
+        raise NotGradable(out["error"])
+    return NotebookCode(out["cells"], out["exercise"], tuple(out["checkers"]),
+                        tuple(frozenset(d) for d in out["defined"]))
 
 
-def cell_source(cell: Any) -> str:
-    src = cell.get("source", "") if isinstance(cell, dict) else ""
-    if isinstance(src, list):
-        src = "".join(s for s in src if isinstance(s, str))
-    return src if isinstance(src, str) else ""
-
-
-def code_cells(nb: dict[str, Any]) -> list[str]:
-    """Code of every cell, other cells as '' so indices are notebook cell indices."""
-    cells = [cell_source(c) if isinstance(c, dict) and c.get("cell_type") == "code" else "" for c in nb["cells"]]
-    if sum(len(c) for c in cells) > MAX_CODE_BYTES:
-        raise NotGradable(f"has more than {MAX_CODE_BYTES // 1_000_000} MB of code: not graded")
-    return cells
-
-
-def identify(nb: dict[str, Any] | None, path: Path | str, names: list[str]) -> str | None:
+def identify(nb: NotebookCode | None, path: Path | str, names: list[str]) -> str | None:
     """The exercise a notebook answers: its metadata, else its file name, else its ``Checker("…")``."""
-    if nb is not None:
-        meta = nb.get("metadata", {})
-        meta = meta.get("grading", {}) if isinstance(meta, dict) else {}
-        if isinstance(meta, dict) and isinstance(meta.get("exercise"), str) and meta["exercise"] in names:
-            return meta["exercise"]
+    if nb is not None and nb.exercise in names:
+        return nb.exercise
     stem = Path(path).stem.lower()
     for n in sorted(names, key=len, reverse=True):
         if n in stem:
             return n
-    for c in (nb or {}).get("cells", []):
-        m = re.search(r"""Checker\(\s*["'](\w+)["']""", cell_source(c))
-        if m and m.group(1) in names:
-            return m.group(1)
+    for name in (nb.checkers if nb is not None else ()):
+        if name in names:
+            return name
     return None
 
 
@@ -200,10 +203,40 @@ def renamed(raw: str, key: str) -> str | None:
 # the folder
 
 
+_LOOKALIKE = str.maketrans({  # Cyrillic and Greek letters drawn like Latin ones (lower case, after casefold)
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ϲ": "c", "ɡ": "g", "ı": "i", "ℓ": "l", "0": "o", "1": "l", "|": "l",
+})
+
+
+def skeleton(name: str) -> str:
+    """What a name looks like: compatibility forms folded (NFKC), accents and case dropped, and
+    Cyrillic and Greek look-alikes (and 0/1) drawn as the Latin letters they resemble. Two names
+    with one skeleton can be told apart by the grader but not by a reader."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name)).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) not in ("Cf",))
+    return text.translate(_LOOKALIKE)
+
+
+def lookalikes(names: list[str]) -> list[list[str]]:
+    """Groups of two or more distinct names with the same :func:`skeleton`."""
+    groups: dict[str, list[str]] = {}
+    for n in sorted(set(names)):
+        groups.setdefault(skeleton(n), []).append(n)
+    return [g for _, g in sorted(groups.items()) if len(g) > 1]
+
+
 def natural(rel: str) -> list[Any]:
     """Sort key: ``attempt-2`` before ``attempt-10``."""
     return [(0, int(t), "") if t.isdigit() else (1, 0, t.lower())
             for t in re.split(r"(\d+)", rel) if t != ""]
+
+
+MERGED = "one student, two entries"
+"""How the note about a student's file and folder of the same name starts (it is not a file left
+ungraded: the feedback shows it apart)."""
 
 
 class Note(str):
@@ -245,7 +278,15 @@ def find_submissions(folder: Path, one_student: str | None = None) -> tuple[list
     if one_student is not None:
         mine, notes = _walk_student(str(folder), one_student)
         return mine, [(one_student, why) for why in notes]
+    dirs = {e.name for e in entries if e.is_dir(follow_symlinks=False) and not e.is_symlink()}
     for e in entries:
+        if e.name.endswith(".ipynb") and e.name[: -len(".ipynb")] in dirs and not e.is_symlink() \
+                and not e.is_dir(follow_symlinks=False):
+            name = e.name[: -len(".ipynb")]
+            skipped.append((name, Note(f"{MERGED}: a file {quoted(e.name)} and a folder {quoted(name)} were both "
+                                       f"handed in; their notebooks are graded together as {quoted(name)}'s attempts, "
+                                       "the file after every notebook of the folder (the latest; see which "
+                                       "attempt counts below)")))
         if e.is_symlink():
             student = e.name[: -len(".ipynb")] if e.name.endswith(".ipynb") else e.name
             skipped.append((student, Note(f"{quoted(e.name)} is a symbolic link: not followed, not graded", True)))

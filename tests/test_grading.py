@@ -361,5 +361,68 @@ def test_adam_variants_are_caught_by_the_torch_reference(tmp_path: Path) -> None
         r = grade_notebook(p, name, {"adam": ex}, refs, Limits(step_timeout=30))
         assert r.scores["q1"].points < r.scores["q1"].max_points, name
         assert r.scores["q2"].points < r.scores["q2"].max_points, name
-        assert "torch.optim.Adam" in r.scores["q2"].message
+        # its hidden cases say only the kind of mistake (an exercise's own check text may echo the value)
+        msg = r.scores["q2"].message
+        assert "case 1 `adam_minimize(" in msg and "torch.optim.Adam" in msg or \
+            msg.endswith("wrong answer (a hidden case's feedback names no value, type or exception)"), msg
         assert r.scores["q3"].points == r.scores["q3"].max_points
+
+
+def test_a_hidden_case_feedback_carries_nothing_the_submission_chose() -> None:
+    """Hidden inputs cannot leave through the feedback (red team F4, F4b, saddle_escape q6): a
+    notebook that encodes a hidden input in a returned value, in the text an exercise's own check
+    echoes, in the class or message of an exception, or in which argument it changes in place gets
+    the same feedback as one that just fails. Over every hidden question of every exercise (the
+    checks of solutions/*.md, which may print the value) and a check written to echo it."""
+    from grading.judge import judge
+    from grading.spec import Call, Expr, HiddenQuestion
+    from grading.worker import serialize
+
+    echo = HiddenQuestion("q9", 2.0, [Call("f", 1, show=True), Call("f", 2), Expr("x")],
+                          check=lambda got, ref, p: None if got == ref else f"must be positive, got {got!r}")
+    leaks = [-0.1300220005, -0.2999999, "w0=3,-2 eta=0.05", [3.0, -2.0, 0.05], {"a": 1.0}, None, True, 1e300]
+    errors = [(f"{c}: 3,-2,0.05", c) for c in ("ZeroDivisionError", "ValueError", "KeyError", "OSError")]
+    for q in [echo] + [h for ex in load_all() for h in ex.hidden]:
+        for k, p in enumerate(q.probes):
+            if p.show:
+                continue
+            refs = [12345.678] * len(q.probes)
+            base = [{"error": "shown", "etype": "RuntimeError"} if pp.show else {"ok": serialize(12345.678)}
+                    for pp in q.probes]  # the shown cases fail the same way in every variant
+            def text(rec: dict) -> str | None:
+                """The feedback when hidden case k fails (None when this value passes it: the
+                score itself is the one thing a submission chooses)."""
+                recs = list(base)
+                recs[k] = rec
+                s = judge(q, recs, refs, None)
+                return s.message if s.hidden[0] == others else None
+            others = judge(q, base[:k] + [{"missing": True}] + base[k + 1:], refs, None).hidden[0]
+            wrong = {text({"ok": serialize(v)}) for v in leaks}
+            wrong |= {text({"ok": serialize(12345.678), "mutated": m}) for m in ([0], [1], ["eta"])}
+            wrong -= {None}
+            assert len(wrong) == 1, (q.name, k, wrong)
+            raised = {text({"error": m, "etype": c}) for m, c in errors}
+            assert len(raised) == 1, (q.name, k, raised)
+            assert not any("3,-2" in t or "0.13" in t or "Error" in t for t in wrong | raised), (wrong, raised)
+
+
+def test_an_answer_that_calls_the_course_library_is_flagged() -> None:
+    """Red team A3: the shipped library computes some graded answers (regions_nfl q1/q2,
+    weight_space_symmetries q2/q4, saddle_escape q4). Each such question names the function
+    (``forbids``); an answer using it is flagged, the reference solutions are not."""
+    from grading.judge import forbidden_calls, solution_cells
+    from grading.submissions import NotebookCode
+
+    exercises = {ex.name: ex for ex in load_all()}
+    forbidden = {(ex, q.name): q.forbids for ex, e in exercises.items() for q in e.hidden if q.forbids}
+    assert forbidden == {("regions_nfl", "q1"): ("max_regions",), ("regions_nfl", "q2"): ("count_regions",),
+                         ("weight_space_symmetries", "q2"): ("n_permutation_minima",),
+                         ("weight_space_symmetries", "q4"): ("first_order_saddle_lines",),
+                         ("saddle_escape", "q4"): ("uniform_ball",)}
+    for name, ex in exercises.items():
+        assert forbidden_calls(NotebookCode(solution_cells(ex)), ex) == [], name
+    lib = ["import numpy as np",
+           "def uniform_ball(n, d, radius, seed):\n    from lecture_code.core.escape import uniform_ball as ub\n"
+           "    return ub(n, d, radius, np.random.default_rng(seed))"]
+    notes = forbidden_calls(NotebookCode(lib), exercises["saddle_escape"])
+    assert notes and notes[0].startswith("q4: FLAGGED: the answer uses `uniform_ball`"), notes

@@ -92,3 +92,21 @@ def test_the_cached_copy_survives_a_first_import_and_not_a_new_install(tmp_path,
     assert environment.fingerprint() == base
     os.utime(site / "pkg-1.0.dist-info", ns=(1, 1))  # reinstalled, same version
     assert environment.fingerprint() != base
+
+
+def test_grade_clean_removes_other_environments_copies(tmp_path: Path, monkeypatch) -> None:
+    """Red team: the cache grows one copy per venv. ``make grade-clean`` (``clean()``) removes the
+    others' copies, keeping the current one and any used in the last hour (a run may be using it)."""
+    import time
+
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    monkeypatch.setenv("GRADE_ENV_CACHE", str(cache))
+    current, old, busy = cache / environment.fingerprint(), cache / ("0" * 20), cache / ("1" * 20)
+    for d in (current, old, busy):
+        (d / "venv").mkdir(parents=True)
+        (d / ".used").touch()
+    os.utime(old / ".used", (time.time() - 86400, time.time() - 86400))
+    os.utime(current / ".used", (time.time() - 86400, time.time() - 86400))
+    assert environment.clean() == [old]
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == sorted([current.name, busy.name])

@@ -59,7 +59,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory):
     assert os.geteuid() == 0, "the Gradescope mode runs as root (as Gradescope and CI do)"
     tmp = tmp_path_factory.mktemp("gradescope")
     z = tmp / "autograder.zip"
-    subprocess.run([PY, "-m", "grading", "autograder", "--out", str(z)], cwd=ROOT, check=True)
+    subprocess.run([PY, "-m", "grading", "autograder", "--out", str(z), "--exercise", "narrow_valley"],
+                   cwd=ROOT, check=True)
     src = tmp / "source"
     with zipfile.ZipFile(z) as zf:
         names = zf.namelist()
@@ -75,6 +76,7 @@ def _grade(src: Path, root: Path, files: dict[str, bytes]) -> dict:
         (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "submission" / name).write_bytes(data)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADE_SANDBOX")}
+    env["GRADE_USER_MODE_WITHOUT_FILE_ISOLATION"] = "1"  # not at /autograder/source: say so
     subprocess.run([PY, "-m", "grading", "gradescope", "--root", str(root)], cwd=src, check=True, env=env,
                    timeout=600)
     return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
@@ -106,6 +108,8 @@ def graded(archive):
             "names": {"All hidden tests passed\n\x1b[32mScore: 100/100.ipynb": partial, "notes.txt": b"x"},
             "direct": {"hw.ipynb": nbformat.writes(nb).encode()},  # import_grader's routes, then a direct read
             "network_proc_memory": {"hw.ipynb": nbformat.writes(combined).encode()},
+            # red team X2: another exercise in the upload was summed (13.2 points of 8)
+            "extra": {"hw.ipynb": correct, "adam.ipynb": (ROOT / "exercises" / "adam.ipynb").read_bytes()},
         }
         results = {case: _grade(src, tmp / case, files) for case, files in cases.items()}
     finally:
@@ -131,6 +135,10 @@ def test_scores_follow_the_rules_of_make_grade(graded) -> None:
     assert "narrow_valley q1 (public cases)" in names
     assert sum(t["max_score"] for t in res["tests"]) == pytest.approx(8.0)
     # the same notebook uploaded twice: one exercise, one counted attempt (the latest)
+    extra = results["extra"]  # the archive grades its one exercise; the other notebook is listed
+    assert extra["score"] == pytest.approx(8.0) and sum(t["max_score"] for t in extra["tests"]) == pytest.approx(8.0)
+    assert not any("adam" in t["name"] for t in extra["tests"])
+    assert '"adam.ipynb" is a notebook of adam: not graded, not an assigned exercise' in extra["output"]
     twice = results["twice"]
     assert twice["score"] == pytest.approx(8.0) and sum(t["max_score"] for t in twice["tests"]) == pytest.approx(8.0)
     assert 'another attempt at narrow_valley counts' in twice["output"]
@@ -148,9 +156,14 @@ def test_hidden_visibility_is_configurable(tmp_path: Path) -> None:
 
     z = build_zip(tmp_path / "a.zip", hidden_visibility="hidden")
     with zipfile.ZipFile(z) as zf:
-        assert json.loads(zf.read("gradescope.json")) == {"hidden_visibility": "hidden"}
+        assert json.loads(zf.read("gradescope.json")) == {"hidden_visibility": "hidden", "exercise": None}
     with pytest.raises(ValueError, match="hidden_visibility must be one of"):
         build_zip(tmp_path / "b.zip", hidden_visibility="sometimes")
+    z = build_zip(tmp_path / "c.zip", exercise="adam")
+    with zipfile.ZipFile(z) as zf:
+        assert json.loads(zf.read("gradescope.json"))["exercise"] == "adam"
+    with pytest.raises(ValueError, match="exercise must be one of .*adam"):
+        build_zip(tmp_path / "d.zip", exercise="nope")
 
 
 def test_results_json_is_sanitized(graded) -> None:
@@ -189,3 +202,18 @@ def test_setup_sh_stops_clearly_without_python_311(archive, tmp_path: Path) -> N
                        text=True, timeout=60)
     assert r.returncode == 1, (r.stdout, r.stderr)
     assert "needs Python >= 3.11" in r.stderr and "Python 3.10.12" in r.stderr and "Ubuntu 22.04" in r.stderr
+
+
+def test_the_archive_pins_the_courses_versions(tmp_path: Path) -> None:
+    """Red team: Gradescope's requirements were unpinned (scipy, plotly, ...): the archive installs
+    each package at the version of the course's requirements.txt (an independent reading of it)."""
+    from grading.gradescope import GRADESCOPE_PACKAGES, build_zip
+
+    pinned = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"([A-Za-z0-9_.-]+)==([^\s;\\#]+)", line.strip())
+        if m:
+            pinned[m.group(1).lower()] = m.group(2)
+    with zipfile.ZipFile(build_zip(tmp_path / "a.zip")) as zf:
+        lines = zf.read("requirements.txt").decode().split()
+    assert lines == [f"{p}=={pinned[p]}" for p in GRADESCOPE_PACKAGES]

@@ -142,3 +142,23 @@ def test_the_cpu_of_every_thread_counts() -> None:
     out = run_submission([cell], {}, lim, sandbox="bwrap")
     assert any("ran longer than 2 s" in i for i in out.incidents), out.incidents
     assert time.monotonic() - t0 < 2 * lim.wall_factor  # stopped by CPU time, not by the wall cap
+
+
+@pytest.mark.parametrize("cells", [
+    ["import time\ntime.sleep(1.5)"] * 30,  # many short sleeps, each under the step's wall cap
+    ["import time\ntime.sleep(4)"] * 2 + ["import time\ntime.sleep(100)  # hang"] * 4,  # re-runs after hangs
+], ids=["many_sleeping_cells", "hangs_and_reruns"])
+def test_a_sleeping_notebook_is_stopped_at_the_wall_limit(cells: list[str]) -> None:
+    """Sleeping costs no CPU time: the submission's wall-clock limit stops it, all its runs
+    together (a re-run does not start the clock again), and the feedback names that limit."""
+    import time
+
+    from grading.runner import run_submission
+
+    lim = Limits(step_timeout=2, total_timeout=4, wall_factor=3, wall_seconds=12)
+    t0 = time.monotonic()
+    out = run_submission(cells, {}, lim, sandbox="bwrap")
+    took = time.monotonic() - t0
+    assert took < lim.wall_seconds + 3, (took, out.incidents)
+    assert any("12 s of wall-clock time" in i for i in out.incidents), out.incidents
+    assert not any("4 s in total" in i for i in out.incidents), out.incidents  # not "60 s" (CPU) for a sleeper

@@ -270,6 +270,12 @@ def test_feedback_never_carries_hidden_inputs_or_sources(graded) -> None:
         assert "Leak_LEAKED" not in text, name  # an exception class named after hidden inputs
     leak = texts[graded["by_name"]["leak_hidden"]["feedback"].split("/")[1]]
     assert "exited with code" not in leak  # an exit code chosen from a hidden input is not shown
+    echo = texts[graded["by_name"]["leak_through_checks"]["feedback"].split("/")[1]]
+    assert hostile.ECHO not in echo, echo  # q2's check echoes eta_better, which q1 set from a hidden input
+    assert "wrong answer" in echo, echo
+    for line in echo.splitlines():  # a hidden case names no exception class (shown cases may)
+        if "hidden case" in line:
+            assert not any(c in line for c in hostile.CLASSES), line
 
 
 def test_links_pipes_and_non_notebooks_are_reported_not_followed(graded) -> None:

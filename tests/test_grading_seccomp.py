@@ -8,7 +8,7 @@ import os
 import pyseccomp
 import pytest
 
-from grading import seccomp
+from grading import sandbox, seccomp
 from grading.compare import decode
 from grading.limits import Limits
 from grading.runner import run_submission
@@ -60,9 +60,25 @@ def _pipe_size():
     return fcntl.fcntl(w, 1031, 1 << 20)
 machine = os.uname().machine
 nr = {"x86_64": {"clone3": 435, "io_uring_setup": 425, "shmget": 29, "msgget": 68, "unshare": 272,
-                 "inotify_init1": 294, "timer_create": 222},
+                 "inotify_init1": 294, "timer_create": 222, "vmsplice": 278, "tee": 276},
       "aarch64": {"clone3": 435, "io_uring_setup": 425, "shmget": 194, "msgget": 186, "unshare": 97,
-                  "inotify_init1": 26, "timer_create": 107}}[machine]
+                  "inotify_init1": 26, "timer_create": 107, "vmsplice": 75, "tee": 77}}[machine]
+def _vmsplice():  # red team F1: 2 MiB pages gifted to a pipe stay pinned after munmap
+    r, w = os.pipe()
+    buf = ctypes.create_string_buffer(1 << 16)
+    iov = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 1 << 16)
+    return _libc.syscall(nr["vmsplice"], w, iov, 1, 0)
+def _splice():
+    r, w = os.pipe()
+    with open("spliced", "wb") as fh:
+        fh.write(b"x" * 4096)
+    fd = os.open("spliced", os.O_RDONLY)
+    return os.splice(fd, w, 4096)
+def _tee():
+    r1, w1 = os.pipe()
+    r2, w2 = os.pipe()
+    os.write(w1, b"x")
+    return _libc.syscall(nr["tee"], r1, w2, 1, 0)
 got = {
     "thread": _errno(_thread),
     "fork": _errno(os.fork),
@@ -79,6 +95,9 @@ got = {
     "setxattr": _errno(lambda: os.setxattr(".", "user.x", b"1")),
     "setxattrat": _errno(lambda: _libc.syscall(463, -100, b".", 0, b"user.x", None, 0)),
     "timer_create": _errno(lambda: _libc.syscall(nr["timer_create"], 1, None, ctypes.byref(ctypes.c_int()))),
+    "vmsplice": _errno(_vmsplice),
+    "splice": _errno(_splice),
+    "tee": _errno(_tee),
     "status": [ln for ln in open("/proc/self/status").read().splitlines() if ln.startswith("Seccomp:")][0],
 }
 '''
@@ -88,6 +107,8 @@ got = {
 def test_the_filter_holds_in_every_mode(mode: str) -> None:
     if mode == "user" and os.geteuid() != 0:
         pytest.fail("mode user needs root (as in CI and Gradescope)")
+    if mode == "user":
+        os.environ[sandbox.USER_MODE_FLAG] = "1"  # this machine holds the course's one copy we test with
     probes = {"got": [{"kind": "expr", "target": "got", "args": [], "kwargs": {}, "arrays": False,
                        "check_inputs": False}]}
     out = run_submission([PROBE_CELL], probes, Limits(step_timeout=30), sandbox=mode)
@@ -97,3 +118,13 @@ def test_the_filter_holds_in_every_mode(mode: str) -> None:
     assert got.pop("clone3") == "ENOSYS"  # so that the C library falls back to clone, which is checked
     assert got.pop("status").split() == ["Seccomp:", "2"]
     assert got == {k: "EPERM" for k in got}, got
+
+
+def test_user_mode_is_refused_outside_gradescope_without_the_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Red team F5: mode user hides only the folders it knows, so another checkout's solutions/
+    was readable (8/8). Outside the Gradescope archive it needs a flag that names what it gives up."""
+    monkeypatch.delenv(sandbox.USER_MODE_FLAG, raising=False)
+    with pytest.raises(sandbox.SandboxUnavailable, match="no file-system isolation.*GRADE_USER_MODE_WITHOUT_FILE_ISOLATION=1"):
+        sandbox.create("user")
+    monkeypatch.setenv(sandbox.USER_MODE_FLAG, "1")
+    assert sandbox.user_mode_allowed()

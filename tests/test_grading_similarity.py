@@ -151,3 +151,16 @@ def test_report_pages_escape_what_students_wrote() -> None:
     assert "never changes a\ngrade" in page
     row = next(csv.DictReader(io.StringIO(similarity_csv(pairs))))
     assert (row["student_a"], row["student_b"]) == ("<b>x</b>", "'=cmd|' /C calc'!A0")  # text, never a formula
+
+
+def test_an_answer_kept_for_the_report_is_bounded() -> None:
+    """Red team F2: one 5 MB cell that defines every answer's name was kept once per question for
+    every notebook found (1.1 GB of grader memory for 40 notebooks). Each answer is capped."""
+    from grading.similarity import MAX_ANSWER_CHARS, answers
+    from grading.source import load_all
+
+    ex = next(e for e in load_all() if e.name == "narrow_valley")
+    cell = "gd_steps = eta_better = gd_unitwise_steps = momentum_steps = momentum_limit = 1\n#" + "x" * 5_000_000
+    got = answers([cell], ex)
+    assert got and all(len(a) == MAX_ANSWER_CHARS for a in got.values()), {q: len(a) for q, a in got.items()}
+    assert answers(["def gd_steps(w0, eta, n_steps):\n    return w0\n"], ex)["q1"].startswith("def gd_steps")
