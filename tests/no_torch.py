@@ -14,3 +14,24 @@ NO_TORCH = (
     "            raise ModuleNotFoundError(f\"No module named {name!r}\", name=name)\n"
     "_s.meta_path.insert(0, _NoTorch())\n"
 )
+
+#: Defines ``run_cells(path)``: a notebook's code cells run in order, in one namespace, as a
+#: student runs them; a cell ending in an interactive figure draws its default frame, so imports
+#: inside demo and draw functions run too. Put after ``NO_TORCH`` in a subprocess's script.
+RUN_CELLS = (
+    "import ast as _ast\n"
+    "import jupytext as _jupytext\n"
+    "from lecture_code.core.interactive import Explorer as _Explorer\n"
+    "def run_cells(path):\n"
+    "    ns = {}\n"
+    "    for cell in _jupytext.read(path).cells:\n"
+    "        if cell.cell_type != 'code':\n"
+    "            continue\n"
+    "        tree = _ast.parse(cell.source)\n"
+    "        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], _ast.Expr) else None\n"
+    "        exec(compile(tree, 'cell', 'exec'), ns)\n"
+    "        if last is not None:\n"
+    "            value = eval(compile(_ast.Expression(last.value), 'cell', 'eval'), ns)\n"
+    "            if isinstance(value, _Explorer):\n"
+    "                value.figure()\n"
+)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.no_torch import NO_TORCH
+from tests.no_torch import NO_TORCH, RUN_CELLS
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lecture_code"
@@ -94,22 +94,9 @@ def _run_without_torch(chapter: str) -> None:
     import sys
     import textwrap
 
-    script = NO_TORCH + textwrap.dedent(f"""
-        import ast, sys
-        import jupytext
-        from lecture_code.core.interactive import Explorer
-        nb = jupytext.read({str(ROOT / "book" / f"{chapter}.md")!r})
-        ns = {{}}
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            tree = ast.parse(cell.source)
-            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-            exec(compile(tree, "cell", "exec"), ns)
-            if last is not None:
-                value = eval(compile(ast.Expression(last.value), "cell", "eval"), ns)
-                if isinstance(value, Explorer):
-                    value.figure()
+    script = NO_TORCH + RUN_CELLS + textwrap.dedent(f"""
+        import sys
+        run_cells({str(ROOT / "book" / f"{chapter}.md")!r})
         bad = [m for m, mod in sys.modules.items() if (m == "torch" or m.startswith("torch.")) and mod is not None]
         assert not bad, bad
         print("ok")

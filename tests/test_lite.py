@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from lite import build as lite_build  # noqa: E402
 from lecture_code.core import extras as lc_extras  # noqa: E402
 from lite.notebooks import analyse, code_cells, decide, imported_modules  # noqa: E402
-from tests.no_torch import NO_TORCH  # noqa: E402
+from tests.no_torch import NO_TORCH, RUN_CELLS  # noqa: E402
 
 SITE = ROOT / "_build" / "html"
 LITE = SITE / "lite"
@@ -461,23 +461,10 @@ else:
 
 #: Run a notebook's code cells in order, as a student would, on a Python without PyTorch, until
 #: the first error (interactive figures draw their default frame, so lazy imports run too).
-_RUN_WITHOUT_TORCH = NO_TORCH + """
-import ast, sys
-import jupytext
-from lecture_code.core.interactive import Explorer
-nb = jupytext.read(sys.argv[1])
-ns = {}
+_RUN_WITHOUT_TORCH = NO_TORCH + RUN_CELLS + """
+import sys
 try:
-    for cell in nb.cells:
-        if cell.cell_type != 'code':
-            continue
-        tree = ast.parse(cell.source)
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        exec(compile(tree, 'cell', 'exec'), ns)
-        if last is not None:
-            value = eval(compile(ast.Expression(last.value), 'cell', 'eval'), ns)
-            if isinstance(value, Explorer):
-                value.figure()
+    run_cells(sys.argv[1])
 except ImportError as exc:
     print(type(exc).__name__, exc.name)
     print(exc)
