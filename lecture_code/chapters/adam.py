@@ -348,10 +348,16 @@ def reddi_regret_rows(C: float = 3.0, lr: float = 0.05, decaying_lr: float = 0.5
     T = max(check_int(c, "checkpoints", 300) for c in checkpoints)
     b2 = _reddi_b2(C)
     runs = [reddi_run(O.amsgrad(lr, 0.0, b2, 1e-8), T, C), reddi_run(amsgrad_decaying(decaying_lr, 0.0, b2), T, C)]
+    return _regret_rows(dict(const=runs[0], decay=runs[1]), checkpoints)
+
+
+def _regret_rows(runs: dict[str, ReddiRun], checkpoints) -> list[dict]:
+    """Per checkpoint T: each run's average regret R_T/T (``<key>_regret``) and the range of x_t
+    over the 300 steps before T (``<key>_x``)."""
     rows = []
     for c in checkpoints:
         row: dict[str, Any] = dict(T=int(c))
-        for key, r in zip(("const", "decay"), runs):
+        for key, r in runs.items():
             lo, hi = reddi_tail(ReddiRun(r.x[:c + 1], r.average_regret[:c], r.name, r.kind))
             row[f"{key}_regret"] = float(r.average_regret[c - 1])
             row[f"{key}_x"] = f"[{lo:.4f}, {hi:.4f}]"
@@ -469,12 +475,4 @@ def reddi_decaying_rows(C: float = 3.0, decaying_lr: float = 0.5,
     T = max(check_int(c, "checkpoints", 300) for c in checkpoints)
     b2 = _reddi_b2(C)
     runs = [reddi_run(adam_decaying(decaying_lr, 0.0, b2), T, C), reddi_run(amsgrad_decaying(decaying_lr, 0.0, b2), T, C)]
-    rows = []
-    for c in checkpoints:
-        row: dict[str, Any] = dict(T=int(c))
-        for key, r in zip(("adam", "ams"), runs):
-            lo, hi = reddi_tail(ReddiRun(r.x[:c + 1], r.average_regret[:c], r.name, r.kind))
-            row[f"{key}_regret"] = float(r.average_regret[c - 1])
-            row[f"{key}_x"] = f"[{lo:.4f}, {hi:.4f}]"
-        rows.append(row)
-    return rows
+    return _regret_rows(dict(adam=runs[0], ams=runs[1]), checkpoints)
