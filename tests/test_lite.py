@@ -34,6 +34,9 @@ from tests.no_torch import NO_TORCH, RUN_CELLS  # noqa: E402
 SITE = ROOT / "_build" / "html"
 LITE = SITE / "lite"
 OFFICIAL_LOCK = ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
+#: Every page's verdict (lite.notebooks.decide reads every notebook and follows its imports: a
+#: second or two, so once per module).
+VERDICTS = decide(ROOT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,27 +96,52 @@ def test_a_notebook_jupyterlab_cannot_open_is_named(tmp_path):
     assert code_cells(tmp_path / "good.md") == ["import math"]
 
 
+#: Each page's imports (a JSON object page -> source on stdin), each in a namespace of its own,
+#: in one Python with torch blocked; prints page -> "ok" or the error, as JSON.
 _IMPORT_WITH_TORCH_BLOCKED = NO_TORCH + """
-import sys
-src = sys.stdin.read()
-exec(compile(src, 'imports', 'exec'), {})
-print('ok')
+import json, sys, traceback
+results = {}
+for page, src in json.loads(sys.stdin.read()).items():
+    try:
+        exec(compile(src, page, 'exec'), {})
+        results[page] = 'ok'
+    except BaseException:
+        results[page] = traceback.format_exc()
+print(json.dumps(results))
 """
 
+BROWSER_PAGES = sorted(p for p, v in VERDICTS.items() if v.runs_in_browser)
 
-@pytest.mark.parametrize("page", sorted(p for p, v in decide(ROOT).items() if v.runs_in_browser))
-def test_browser_verdict_agrees_with_importing_without_torch(page):
-    """Independent reference: a notebook judged torch-free imports with torch blocked."""
-    v = decide(ROOT)[page]
+
+def _import_lines(page: str) -> str:
+    """The top-level import statements of a page's code cells (a multi-line ``from x import (``
+    imports the module only)."""
     lines = []
-    for src in code_cells(ROOT / v.path):
+    for src in code_cells(ROOT / VERDICTS[page].path):
         lines += [l for l in src.splitlines() if re.match(r"\s*(from\s+\S+\s+import|import)\s", l) and not l.startswith(" ")]
-    # a multi-line `from x import (` needs its continuation: import the module only
-    code = "\n".join(re.sub(r"^from\s+(\S+)\s+import\s+\(.*$", r"import \1", l) for l in lines)
-    res = subprocess.run([sys.executable, "-c", _IMPORT_WITH_TORCH_BLOCKED], input=code, text=True,
-                         capture_output=True, cwd=ROOT / Path(v.path).parent, timeout=120)
-    assert res.returncode == 0, f"{page} judged torch-free but its imports fail without torch:\n{res.stderr[-1500:]}"
-    assert res.stdout.strip() == "ok"
+    return "\n".join(re.sub(r"^from\s+(\S+)\s+import\s+\(.*$", r"import \1", l) for l in lines)
+
+
+@pytest.fixture(scope="module")
+def imported_without_torch(tmp_path_factory):
+    """Every browser page's imports run once, in one subprocess with torch blocked, in a folder
+    outside the repository (the installed package, not the checkout, is imported; a Python
+    start and NumPy's import are most of the cost: once for all pages, not once per page).
+    Importing is the same whatever ran before: a module that imported is the same module, one
+    that failed left nothing in ``sys.modules`` and fails again."""
+    res = subprocess.run([sys.executable, "-c", _IMPORT_WITH_TORCH_BLOCKED],
+                         input=json.dumps({page: _import_lines(page) for page in BROWSER_PAGES}),
+                         text=True, capture_output=True, cwd=tmp_path_factory.mktemp("student"), timeout=300)
+    assert res.returncode == 0, res.stderr[-1500:]
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize("page", BROWSER_PAGES)
+def test_browser_verdict_agrees_with_importing_without_torch(page, imported_without_torch):
+    """Independent reference: a notebook judged torch-free imports with torch blocked."""
+    assert _import_lines(page), f"{page}: no import found"
+    assert imported_without_torch[page] == "ok", \
+        f"{page} judged torch-free but its imports fail without torch:\n{imported_without_torch[page][-1500:]}"
 
 
 def test_hash_check_rejects_a_changed_wheel():
@@ -162,7 +190,7 @@ def test_lite_site_ships_exactly_its_lock_and_every_wasm_wheel_is_official():
         else:
             assert entry["file_name"].endswith("-py3-none-any.whl"), f"{name} is not pure Python"
     assert "torch" not in lock["packages"]
-    needs_scipy = any("scipy" in v.packages for v in decide(ROOT).values() if v.runs_in_browser)
+    needs_scipy = any("scipy" in v.packages for v in VERDICTS.values() if v.runs_in_browser)
     assert ("scipy" in lock["packages"]) == needs_scipy
     # the core comes from the npm package, unchanged
     for f in lite_build.CORE_FILES:
@@ -208,7 +236,7 @@ def test_the_built_lite_app_names_an_icon_it_serves():
 @pytest.mark.browser
 def test_every_page_links_to_the_browser_or_says_why_not():
     manifest = _lite_site()
-    for page, v in decide(ROOT).items():
+    for page, v in VERDICTS.items():
         html = (SITE / f"{page}.html").read_text()
         links = re.findall(r'class="lc-lite-link" href="([^"]+)"', html)
         if v.runs_in_browser:
@@ -251,7 +279,7 @@ def test_scipy_is_loaded_only_by_the_notebooks_that_need_it():
 
     manifest = _lite_site()
     assert not set(manifest["preload"]) & set(lite_build.ON_DEMAND)
-    verdicts = {page + ".ipynb": v for page, v in decide(ROOT).items() if v.runs_in_browser}
+    verdicts = {page + ".ipynb": v for page, v in VERDICTS.items() if v.runs_in_browser}
     assert sorted(verdicts) == sorted(manifest["notebooks"])
     needing = set()
     for name, v in verdicts.items():
@@ -351,7 +379,7 @@ def test_exercise_checks_run_in_the_browser(lite_browser):
         page.close()
 
 
-BROWSER_CHAPTERS = sorted(p for p, v in decide(ROOT).items() if v.runs_in_browser and p.startswith("book/"))
+BROWSER_CHAPTERS = sorted(p for p, v in VERDICTS.items() if v.runs_in_browser and p.startswith("book/"))
 
 
 @pytest.mark.browser
@@ -438,7 +466,7 @@ def test_install_line_is_a_valid_requirement_with_the_extras_the_notebook_needs(
             assert words[words.index("--extra-index-url") + 1] == lc_extras.TORCH_INDEX
 
 
-TORCH_PAGES = sorted(p for p, v in decide(ROOT).items() if "torch" in v.blockers)
+TORCH_PAGES = sorted(p for p, v in VERDICTS.items() if "torch" in v.blockers)
 
 
 def _needs_torch_to_run(page: str) -> bool:
@@ -459,31 +487,49 @@ else:
     print('imported')
 """
 
-#: Run a notebook's code cells in order, as a student would, on a Python without PyTorch, until
-#: the first error (interactive figures draw their default frame, so lazy imports run too).
+#: Run each notebook's code cells in order (argv: their paths), as a student would, on a Python
+#: without PyTorch, until the first error; print, per notebook, the error's class, name and text.
+#: One Python for all of them: a module that failed to import left nothing in ``sys.modules``,
+#: so the next notebook that needs it fails the same way. Interactive figures draw their default
+#: frame, so lazy imports run too.
 _RUN_WITHOUT_TORCH = NO_TORCH + RUN_CELLS + """
-import sys
-try:
-    run_cells(sys.argv[1])
-except ImportError as exc:
-    print(type(exc).__name__, exc.name)
-    print(exc)
-else:
-    print('ran')
+import json, sys
+results = {}
+for path in sys.argv[1:]:
+    try:
+        run_cells(path)
+    except ImportError as exc:
+        results[path] = type(exc).__name__ + " " + str(exc.name) + "\\n" + str(exc)
+    else:
+        results[path] = 'ran'
+with open('results.json', 'w') as f:
+    json.dump(results, f)
 """
 
+RUN_WITHOUT_TORCH = [p for p in TORCH_PAGES if _needs_torch_to_run(p)]
 
-@pytest.mark.parametrize("page", [p for p in TORCH_PAGES if _needs_torch_to_run(p)])
-def test_a_downloaded_torch_chapter_fails_with_the_install_advice(page, tmp_path):
-    """Run where a student would (a folder outside the repository), without PyTorch: the first
-    cell that needs it says what to install, not a bare ``No module named 'torch'``."""
+
+@pytest.fixture(scope="module")
+def ran_without_torch(tmp_path_factory):
+    """The torch chapters run where a student would (a folder outside the repository), without
+    PyTorch, all in one subprocess."""
     import lecture_code
 
-    res = subprocess.run([sys.executable, "-c", _RUN_WITHOUT_TORCH, str(ROOT / decide(ROOT)[page].path)],
-                         text=True, capture_output=True, cwd=tmp_path, timeout=600,
+    paths = {page: str(ROOT / VERDICTS[page].path) for page in RUN_WITHOUT_TORCH}
+    folder = tmp_path_factory.mktemp("student")
+    res = subprocess.run([sys.executable, "-c", _RUN_WITHOUT_TORCH, *paths.values()],
+                         text=True, capture_output=True, cwd=folder, timeout=600,
                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert res.returncode == 0, res.stderr[-1500:]
-    out = res.stdout
+    results = json.loads((folder / "results.json").read_text())
+    return {page: results[path] for page, path in paths.items()}
+
+
+@pytest.mark.parametrize("page", RUN_WITHOUT_TORCH)
+def test_a_downloaded_torch_chapter_fails_with_the_install_advice(page, ran_without_torch):
+    """Without PyTorch, the first cell that needs it says what to install, not a bare
+    ``No module named 'torch'``."""
+    out = ran_without_torch[page]
     assert out.startswith("ModuleNotFoundError torch"), f"{page}: {out[-800:]}"
     assert f'pip install "{lc_extras.TORCH_REQUIREMENT}" --extra-index-url {lc_extras.TORCH_INDEX}' in out, out
 
@@ -534,7 +580,7 @@ def test_every_downloadable_notebook_says_what_to_install():
 
     manifest = _lite_site()
     copies = []
-    for page, v in decide(ROOT).items():
+    for page, v in VERDICTS.items():
         copies.append((SITE / "_sources" / f"{page}.ipynb", v, False))
         if v.runs_in_browser:
             assert f"{page}.ipynb" in manifest["notebooks"]
