@@ -121,6 +121,28 @@ def open_and_run(page, url: str) -> LiteRun:
     return run
 
 
+_LOAD_NOTEBOOK = """async (url) => {
+  const nb = await (await fetch(url)).json();
+  const w = window.jupyterapp.shell.currentWidget;
+  const shared = w.content.model.sharedModel;
+  const text = (s) => Array.isArray(s) ? s.join('') : (s || '');
+  shared.transact(() => {
+    shared.deleteCellRange(0, shared.cells.length);
+    shared.insertCells(0, nb.cells.map(c => ({cell_type: c.cell_type, source: text(c.source),
+                                              metadata: c.metadata || {}})));
+  });
+  return shared.cells.length;
+}"""
+
+
+def load_notebook(page, url: str) -> int:
+    """Replace the open notebook's cells by those of the notebook file at ``url`` (no outputs,
+    none run), in the same kernel; returns the number of cells. With ``%reset -f`` before it, the
+    next run is the notebook's own on a kernel that has already started: its imports run again
+    (from the modules Python has loaded), nothing else is left of the earlier one."""
+    return page.evaluate(_LOAD_NOTEBOOK, url)
+
+
 _EXECUTE = """async (code) => {
   const w = window.jupyterapp.shell.currentWidget;
   const kernel = w.sessionContext.session.kernel;

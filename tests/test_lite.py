@@ -348,61 +348,86 @@ def test_chapter_runs_in_the_browser_with_live_sliders(lite_browser):
         page.close()
 
 
+@pytest.fixture(scope="module")
+def exercise_notebook(lite_browser):
+    """The narrow-valley exercise opened through its page's link, all cells run: ``(page, log,
+    run)``, shared by the checks below and the Download button's test (one kernel start)."""
+    page, log, run = _open_through_link(lite_browser, "exercises/narrow_valley.html")
+    yield page, log, run
+    page.close()
+
+
 @pytest.mark.browser
-def test_exercise_checks_run_in_the_browser(lite_browser):
+def test_exercise_checks_run_in_the_browser(exercise_notebook):
     from tests.litecheck import execute
 
-    page, log, run = _open_through_link(lite_browser, "exercises/narrow_valley.html")
-    try:
-        assert not run.errors(), run.errors()
-        text = run.text()
-        # the untouched notebook: every check runs and says what is missing, without an error
-        assert re.search(r"q1 ✘ .*(None|\.\.\.)", text), text[-2000:]
-        # a correct answer passes, a wrong one is caught, in the same in-browser kernel
-        good = execute(page, textwrap.dedent(
-            """
-            def gd_steps(w0, eta, n_steps):
-                w = np.array(w0, dtype=float)
-                path = [w.copy()]
-                for _ in range(n_steps):
-                    w = w - eta * grad_E(w)
-                    path.append(w.copy())
-                return np.array(path)
-            check("q1")
-            """))
-        assert "q1 ✔" in good, good
-        bad = execute(page, "_good = gd_steps\ngd_steps = lambda w0, eta, n: _good(w0, eta / 2, n)\ncheck('q1')")
-        assert "q1 ✘" in bad and "step 1" in bad, bad
-        assert not log.external, f"requests outside the site: {log.external}"
-        assert not log.missing, f"missing files: {sorted(set(log.missing))}"
-    finally:
-        page.close()
+    page, log, run = exercise_notebook
+    assert not run.errors(), run.errors()
+    text = run.text()
+    # the untouched notebook: every check runs and says what is missing, without an error
+    assert re.search(r"q1 ✘ .*(None|\.\.\.)", text), text[-2000:]
+    # a correct answer passes, a wrong one is caught, in the same in-browser kernel
+    good = execute(page, textwrap.dedent(
+        """
+        def gd_steps(w0, eta, n_steps):
+            w = np.array(w0, dtype=float)
+            path = [w.copy()]
+            for _ in range(n_steps):
+                w = w - eta * grad_E(w)
+                path.append(w.copy())
+            return np.array(path)
+        check("q1")
+        """))
+    assert "q1 ✔" in good, good
+    bad = execute(page, "_good = gd_steps\ngd_steps = lambda w0, eta, n: _good(w0, eta / 2, n)\ncheck('q1')")
+    assert "q1 ✘" in bad and "step 1" in bad, bad
+    assert not log.external, f"requests outside the site: {log.external}"
+    assert not log.missing, f"missing files: {sorted(set(log.missing))}"
 
 
 BROWSER_CHAPTERS = sorted(p for p, v in VERDICTS.items() if v.runs_in_browser and p.startswith("book/"))
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("page_name", [p for p in BROWSER_CHAPTERS if p != "book/momentum"])
-def test_every_browser_chapter_runs(lite_browser, page_name):
-    """Each chapter that links to the browser runs there end to end (momentum: above, in full)."""
-    from tests.litecheck import open_and_run
+@pytest.fixture(scope="module")
+def lite_kernel(lite_browser):
+    """One in-browser notebook whose kernel has started (its own browser page, not a link's: the
+    momentum test above opens a chapter through its link), for the chapters below: a Pyodide
+    kernel takes 10-20 s of CPU to start, the same for every chapter, so they share one."""
+    from tests.litecheck import wait_kernel
     from tests.sitecheck import PageLog
+    import time
 
     base, context = lite_browser
     page = context.new_page()
     log = PageLog(page, base)
-    try:
-        page.goto(f"{base}lite/notebooks/index.html?path={page_name}.ipynb", wait_until="load")
-        run = open_and_run(page, page.url)
-        assert run.cells and all(c["count"] is not None for c in run.cells if c["source"].strip())
-        assert not run.errors(), run.errors()
-        direct = sum("application/vnd.plotly.v1+json" in o.get("data", {}) for c in run.cells for o in c["outputs"])
-        drawn = page.locator(".jp-OutputArea .js-plotly-plot .main-svg").count()
-        assert drawn >= max(direct, 1), (direct, drawn)  # figures drawn, in widgets or not
-        assert not log.external, f"requests outside the site: {log.external}"
-    finally:
-        page.close()
+    page.goto(f"{base}lite/notebooks/index.html?path={BROWSER_CHAPTERS[0]}.ipynb", wait_until="load")
+    wait_kernel(page, time.perf_counter())
+    yield base, page, log
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", [p for p in BROWSER_CHAPTERS if p != "book/momentum"])
+def test_every_browser_chapter_runs(lite_kernel, page_name):
+    """Each chapter that links to the browser runs there end to end (momentum: above, in full,
+    through its link in a kernel of its own): its cells, as the Lite site serves them, run in a
+    kernel cleared by ``%reset -f``, without an error, and draw their figures."""
+    from tests.litecheck import LiteRun, cells, execute, load_notebook, run_all
+
+    base, page, log = lite_kernel
+    execute(page, "left_by_the_last_chapter = 1")
+    assert execute(page, "%reset -f\nprint('left_by_the_last_chapter' in globals())").strip() == "False"
+    served = json.loads((LITE / "files" / f"{page_name}.ipynb").read_text())
+    assert load_notebook(page, f"{base}lite/files/{page_name}.ipynb") == len(served["cells"])
+    run_all(page)
+    run = LiteRun(url=page.url, cells=cells(page))
+    assert [c["source"] for c in run.cells] == ["".join(c["source"]) for c in served["cells"] if c["cell_type"] == "code"]
+    assert run.cells and all(c["count"] is not None for c in run.cells if c["source"].strip())
+    assert not run.errors(), run.errors()
+    direct = sum("application/vnd.plotly.v1+json" in o.get("data", {}) for c in run.cells for o in c["outputs"])
+    drawn = page.locator(".jp-OutputArea .js-plotly-plot .main-svg").count()
+    assert drawn >= max(direct, 1), (direct, drawn)  # figures drawn, in widgets or not
+    assert not log.external, f"requests outside the site: {log.external}"
 
 
 @pytest.mark.browser
@@ -623,42 +648,34 @@ def test_torch_pages_link_the_launch_menu_and_say_how_to_install():
 
 
 @pytest.mark.browser
-def test_download_button_keeps_the_students_work(lite_browser, tmp_path):
+def test_download_button_keeps_the_students_work(exercise_notebook, tmp_path):
     """The in-browser notebook has a visible Download button (toolbar) and a File menu entry;
     clicking the button saves the student's edit to a notebook file on their computer."""
     import nbformat
 
-    from tests.litecheck import wait_kernel
-    import time
+    page, _, _ = exercise_notebook
+    button = page.locator('.jp-NotebookPanel-toolbar [data-jp-item-name="download"]')
+    button.wait_for(state="visible", timeout=60_000)
+    assert "Download" in (button.inner_text() + (button.get_attribute("title") or "") +
+                          (button.locator("button").first.get_attribute("title") or ""))
+    marker = "# my answer, kept by the Download button"
+    page.evaluate("""(marker) => {
+      const nb = window.jupyterapp.shell.currentWidget.content;
+      const i = nb.widgets.findIndex(c => c.model.type === 'code');
+      const cell = nb.model.cells.get(i);
+      cell.sharedModel.setSource(marker + '\\n' + cell.sharedModel.getSource());
+    }""", marker)
+    with page.expect_download(timeout=60_000) as info:
+        button.locator("button").first.click()
+    saved = tmp_path / "download.ipynb"
+    info.value.save_as(saved)
+    assert info.value.suggested_filename.endswith("narrow_valley.ipynb")
+    nb = nbformat.read(saved, as_version=4)
+    nbformat.validate(nb)
+    assert any(marker in c.source for c in nb.cells if c.cell_type == "code")
+    assert "install-note" in nb.cells[0].metadata.get("tags", [])  # and it says what to install
+    # the File menu offers it too
+    page.locator('.lm-MenuBar-itemLabel:text-is("File")').click()
+    assert page.locator('.lm-Menu-itemLabel:text-is("Download")').count() >= 1
+    page.keyboard.press("Escape")
 
-    base, context = lite_browser
-    page = context.new_page()
-    try:
-        page.goto(f"{base}lite/notebooks/index.html?path=exercises/narrow_valley.ipynb", wait_until="load")
-        wait_kernel(page, time.perf_counter())
-        button = page.locator('.jp-NotebookPanel-toolbar [data-jp-item-name="download"]')
-        button.wait_for(state="visible", timeout=60_000)
-        assert "Download" in (button.inner_text() + (button.get_attribute("title") or "") +
-                              (button.locator("button").first.get_attribute("title") or ""))
-        marker = "# my answer, kept by the Download button"
-        page.evaluate("""(marker) => {
-          const nb = window.jupyterapp.shell.currentWidget.content;
-          const i = nb.widgets.findIndex(c => c.model.type === 'code');
-          const cell = nb.model.cells.get(i);
-          cell.sharedModel.setSource(marker + '\\n' + cell.sharedModel.getSource());
-        }""", marker)
-        with page.expect_download(timeout=60_000) as info:
-            button.locator("button").first.click()
-        saved = tmp_path / "download.ipynb"
-        info.value.save_as(saved)
-        assert info.value.suggested_filename.endswith("narrow_valley.ipynb")
-        nb = nbformat.read(saved, as_version=4)
-        nbformat.validate(nb)
-        assert any(marker in c.source for c in nb.cells if c.cell_type == "code")
-        assert "install-note" in nb.cells[0].metadata.get("tags", [])  # and it says what to install
-        # the File menu offers it too
-        page.locator('.lm-MenuBar-itemLabel:text-is("File")').click()
-        assert page.locator('.lm-Menu-itemLabel:text-is("Download")').count() >= 1
-        page.keyboard.press("Escape")
-    finally:
-        page.close()
