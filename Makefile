@@ -24,7 +24,7 @@ export LECTURE_BUILD_JOBS ?=
 export OPENBLAS_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup book test unit lab serve bench clean lock assets chromium bubblewrap data
+.PHONY: help setup book test unit lab serve bench clean lock assets chromium bubblewrap debian-packages data
 
 # `make help` lists every target and every variable documented by a `## ` comment on the
 # line(s) right above its rule or assignment, in this file and the ones it includes: document a
@@ -60,7 +60,10 @@ endif
 
 $(STAMP): $(call inputs,venv,requirements.txt pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt
+	@# the bytecode pip would write one file after the other, on every core (the grading sandbox
+	@# mounts the environment read-only: what it imports must be compiled beforehand)
+	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	@touch $@
@@ -88,6 +91,14 @@ $(ASSETS): node_modules/.installed $(STAMP) $(call inputs,assets,book/_ext/plotl
 
 ## assets: only (re)build the site's JavaScript assets in _vendor/ (MathJax, widgets, plotly.js bundles)
 assets: $(ASSETS)
+
+# Debian's packages that are missing, in one apt-get (two at once would wait for each other's lock).
+DEBIAN_PACKAGES = $(strip $(if $(shell command -v chromium),,chromium) $(if $(shell command -v bwrap),,bubblewrap))
+## debian-packages: install whichever of Debian's chromium and bubblewrap is missing, in one apt-get (as root; make test)
+debian-packages:
+	@test -z "$(DEBIAN_PACKAGES)" || { \
+	  echo "installing Debian's $(DEBIAN_PACKAGES) (browser tests, grading sandbox)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; }
 
 ## chromium: install Debian's chromium for the browser tests (as root; skipped when present)
 chromium:
@@ -123,13 +134,29 @@ lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- tests and measurements -----------------------------------------------------------
-# The tests run on every core (pytest-xdist). How long each part takes on a fresh clone:
-# `make bench` (benchmarks/bench_suite.py).
-## TEST_WORKERS: test processes side by side (auto: one per core; 0: everything in one process)
+# The tests run on every core (pytest-xdist). The grader's tests (marked `grading` by
+# tests/conftest.py) mostly wait -- for sandboxes to start, for time limits to strike -- and need
+# no built site: those that need none run in a process of their own beside the build and the
+# other tests, one after the other as they must (they look at machine-wide state); their report
+# follows the others'. How long each part takes on a fresh clone: `make bench`
+# (benchmarks/bench_suite.py).
+## TEST_WORKERS: test processes side by side, besides the grader's tests (auto: one per core; 0: one process)
 TEST_WORKERS ?= auto
-## test: set up, build, then run every test (unit, build, browser)
-test: book chromium bubblewrap
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+GRADING_TESTS := grading and not build and not browser
+# Python may write bytecode caches here (gitignored), whatever the environment says: pytest
+# otherwise rewrites the asserts of every test module again in every test process.
+test unit bench: export PYTHONDONTWRITEBYTECODE :=
+## test: set up, build, then run every test (unit, build, browser; the grader's tests beside the build)
+test:
+	@# the set-up's independent parts side by side: pip, npm, apt-get
+	@$(MAKE) --no-print-directory -j 3 setup debian-packages
+	@mkdir -p _build
+	@echo "tests of the grader: running beside the build and the other tests (report at the end)"
+	@PYTEST_CPUTIME_NAME=grading $(PY) -m pytest -q -n 0 -m "$(GRADING_TESTS)" > _build/test-grading.log 2>&1 & grading=$$!; \
+	$(MAKE) --no-print-directory book && $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not ($(GRADING_TESTS))"; rest=$$?; \
+	wait $$grading; graded=$$?; \
+	echo "---- tests of the grader (_build/test-grading.log) ----"; cat _build/test-grading.log; \
+	exit $$(( rest != 0 || graded != 0 ))
 
 ## unit: only the unit tests (no build, no browser)
 unit: setup

@@ -13,7 +13,8 @@ in ``PYTEST_CPUTIME_DIR``; each worker writes ``<worker>.json``::
      "session": {"wall", "cpu"}, "load": [1, 5, 15 minute load averages at the end]}
 
 Each test is also appended, as it ends, to ``<worker>.jsonl``. ``session`` covers the worker from its start (imports and collection included) to its end; with
-xdist the controller writes ``main.json`` (no tests; its process tree holds the workers).
+xdist the controller writes ``main.json`` (no tests; its process tree holds the workers); a
+second pytest run beside it names its files with ``PYTEST_CPUTIME_NAME``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def tree_cpu() -> float:
     return total
 
 
+def _name() -> str:
+    """This process's file name: the xdist worker's name, else ``PYTEST_CPUTIME_NAME`` (``make
+    test`` names its run of the grader's tests ``grading``), else ``main``."""
+    return os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get("PYTEST_CPUTIME_NAME", "main")
+
+
 def kind(item: pytest.Item) -> str:
     for name in ("browser", "build"):
         if item.get_closest_marker(name) is not None:
@@ -60,7 +67,7 @@ def pytest_runtest_protocol(item, nextitem):
     folder = os.environ.get("PYTEST_CPUTIME_DIR")
     if folder:  # also one line per test as it ends, so an interrupted run still tells
         Path(folder).mkdir(parents=True, exist_ok=True)
-        with open(Path(folder) / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl", "a") as f:
+        with open(Path(folder) / f"{_name()}.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
 
 
@@ -68,7 +75,7 @@ def pytest_sessionfinish(session):
     folder = os.environ.get("PYTEST_CPUTIME_DIR")
     if not folder:
         return
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    worker = _name()
     Path(folder).mkdir(parents=True, exist_ok=True)
     (Path(folder) / f"{worker}.json").write_text(json.dumps({
         "tests": _ROWS, "session": {"wall": time.perf_counter() - _T0, "cpu": tree_cpu()},

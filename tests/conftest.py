@@ -63,7 +63,8 @@ CHEAP_TO_SHARE = {"lite_browser", "phone"}
 
 #: Test files (by the start of their name) that look at machine-wide state (no grader process or
 #: sandbox folder left behind)
-#: run one after the other on one worker, never beside each other's graders.
+#: run one after the other on one worker, never beside each other's graders; they are the
+#: grader's tests, marked ``grading`` (``make test`` runs them in a process of their own).
 ONE_AT_A_TIME = ("test_grading",)
 
 
@@ -71,6 +72,8 @@ def pytest_itemcollected(item):
     """Tests that share an expensive fixture of their own module (a graded folder, a trained
     network, a server) run on one worker, which sets it up once, as in a serial run; so do the
     files of :data:`ONE_AT_A_TIME`."""
+    if item.path.name.startswith(ONE_AT_A_TIME):
+        item.add_marker(pytest.mark.grading)
     if item.get_closest_marker("xdist_group") is not None:
         return
     if item.path.name.startswith(ONE_AT_A_TIME):
