@@ -5,10 +5,12 @@ The last commit is cloned into a temporary folder, and there, one after the othe
 * **set-up**: ``make setup`` and the Lite tools' environment, ``chromium``, ``bubblewrap``
   (the virtual environment with the pinned packages, the JS assets from npm);
 * **build and tests**: ``make test``: the build (``make book``: the in-browser site, then the
-  strict build, chapters executed) with the grader's tests beside it, then every other test on
-  every core, with ``benchmarks/pytest_cputime.py`` measuring each test; its CPU time is split by
-  kind (unit, build, browser) and the workers' own start-up and collection. The build's share
-  is the time before the main test run started, the grader's tests' run is recorded on its own.
+  strict build, chapters executed) with the unit tests and the grader's tests beside it (two
+  processes), then the build and browser tests on every core, with
+  ``benchmarks/pytest_cputime.py`` measuring each test; its CPU time is split by kind (unit,
+  build, browser) and the workers' own start-up and collection. The build's share is the time
+  before the main (build and browser) test run started; the two runs beside it are recorded on
+  their own.
 
 Each phase is recorded with its wall time and the CPU time of all its processes (browsers,
 kernels, builds included); CPU time is much less sensitive to other load on the machine than
@@ -94,7 +96,7 @@ def run() -> list[dict]:
                                                                    "PYTEST_CPUTIME_DIR": str(timings)})
         split = split_by_kind(timings) if timings.is_dir() else {"kinds": {}, "outside": float("nan")}
         runs = {p.stem: json.loads(p.read_text())["session"]["wall"] for p in timings.glob("*.json")
-                if p.stem in ("main", "grading")} if timings.is_dir() else {}
+                if p.stem in ("main", "grading", "unit")} if timings.is_dir() else {}
     cores = os.cpu_count() or 1
     where = f"fresh clone of {commit}" if mode != "here" else f"this checkout ({commit}, set up and built)"
     if mode != "here":
@@ -110,11 +112,14 @@ def run() -> list[dict]:
     tests = phases["build and tests"]
     if "main" in runs:
         rows.append(dict(name="make test: the build, before the main test run", value=tests["wall"] - runs["main"], unit="s",
-                         target="", note="make book (a no-op in a checkout already built), the grader's tests beside it"))
-        rows.append(dict(name="make test: the main test run (pytest -n auto)", value=runs["main"], unit="s", target="",
-                         note="every test but the grader's that need no build"))
+                         target="", note="make book (a no-op in a checkout already built), the unit and grader's tests beside it"))
+        rows.append(dict(name="make test: the build and browser tests (pytest -n auto)", value=runs["main"], unit="s",
+                         target="", note="every test marked build or browser"))
+    if "unit" in runs:
+        rows.append(dict(name="make test: the unit tests, beside the build", value=runs["unit"], unit="s", target="",
+                         note="one process: every test neither build, browser nor the grader's"))
     if "grading" in runs:
-        rows.append(dict(name="make test: the grader's tests, beside the build and the main run", value=runs["grading"],
+        rows.append(dict(name="make test: the grader's tests, beside the build", value=runs["grading"],
                          unit="s", target="", note="one process, one test after the other (they look at machine-wide state)"))
     counted = sum(k["cpu"] for k in split["kinds"].values()) + split["outside"]
     rows.append(dict(name="make test, tests: CPU time counted per test", value=counted, unit="s", target="",
