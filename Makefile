@@ -156,14 +156,15 @@ test unit bench: export PYTHONDONTWRITEBYTECODE :=
 test:
 	@# the set-up's independent parts side by side: pip, npm, apt-get
 	@$(MAKE) --no-print-directory -j 3 setup debian-packages
-	@mkdir -p _build/tests
+	@mkdir -p _build/tests && date +%s.%N > _build/tests/set-up.end
 	@echo "unit tests and the grader's tests: running beside the build (their reports come at the end)"
 	@# (tests/test_site.py, browser tests only, reads the built pages as it is collected: not beside the build)
 	@PYTEST_CPUTIME_NAME=grading $(PY) -m pytest -q -n 0 -m "$(GRADING_TESTS)" --ignore=tests/test_site.py \
 	  > _build/tests/grading.log 2>&1 & grading=$$!; \
 	PYTEST_CPUTIME_NAME=unit $(PY) -m pytest -q -n 0 -m "$(UNIT_TESTS)" --ignore=tests/test_site.py \
 	  > _build/tests/unit.log 2>&1 & unit=$$!; \
-	$(MAKE) --no-print-directory book && $(PY) -m pytest -q -n $(TEST_WORKERS) -m "$(SITE_TESTS)"; site=$$?; \
+	$(MAKE) --no-print-directory book && date +%s.%N > _build/tests/build.end && \
+	  $(PY) -m pytest -q -n $(TEST_WORKERS) -m "$(SITE_TESTS)"; site=$$?; \
 	wait $$unit; unit=$$?; wait $$grading; graded=$$?; \
 	echo "---- unit tests, run beside the build (_build/tests/unit.log) ----"; cat _build/tests/unit.log; \
 	echo "---- the grader's tests, run beside the build (_build/tests/grading.log) ----"; cat _build/tests/grading.log; \
@@ -173,9 +174,11 @@ test:
 unit: setup
 	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser and not build"
 
-## bench: measure speed and size targets into benchmarks/RESULTS.md
+## BENCH: the benchmarks `make bench` runs and records (e.g. BENCH=suite; default: all of them)
+BENCH ?=
+## bench: measure speed and size targets into benchmarks/RESULTS.md (BENCH=x: only x's section)
 bench: book chromium bubblewrap
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH)
 
 # Regenerate the committed result files the chapters load (slow: hours on 2 busy cores; the
 # landscape experiments record each part's wall-clock and CPU seconds in their JSON file; rerun

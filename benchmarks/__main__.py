@@ -1,8 +1,12 @@
-"""Run every benchmark and record the results in ``benchmarks/RESULTS.md``.
+"""Run the benchmarks and record the results in ``benchmarks/RESULTS.md``.
 
 Each ``benchmarks/bench_<topic>.py`` exposes ``run() -> list[dict]``; a row has the keys
 ``name``, ``value``, ``unit``, ``target`` (e.g. ``"< 5 ms"``) and optionally ``note``.
 A benchmark that fails is recorded as failed; the others still run.
+
+``python -m benchmarks`` runs them all; ``python -m benchmarks suite book`` (``make bench
+BENCH="suite book"``) only those, and rewrites only their sections of the file: each section
+says when, and on what machine, it was recorded.
 """
 
 from __future__ import annotations
@@ -29,13 +33,26 @@ def _meets(value: float, target: str) -> str:
     return "yes" if ok else "**no**"
 
 
+def _sections(text: str) -> dict[str, str]:
+    """The file's sections by benchmark module (``## bench_x`` to the next heading); a file
+    from before sections were kept has none, and is rewritten whole."""
+    found: dict[str, str] = {}
+    for block in re.split(r"(?m)^(?=## )", text):
+        m = re.match(r"## (bench_\w+)\n", block)
+        if m:
+            found[m.group(1)] = block.strip()
+    if not found and "| benchmark |" in text:   # one table, from before sections: kept as it was
+        found["~earlier"] = "## Earlier results (one table, before sections)\n\n" + text[text.index("Recorded"):].strip()
+    return found
+
+
 def main(argv: list[str]) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    only = set(argv)
+    only = {a if a.startswith("bench_") else f"bench_{a}" for a in argv}
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
     rows: list[dict] = []
     for name in modules:
-        if only and name not in only and name.removeprefix("bench_") not in only:
+        if only and name not in only:
             continue
         print(f"== {name}", flush=True)
         t0 = time.perf_counter()
@@ -52,25 +69,24 @@ def main(argv: list[str]) -> int:
             print(f"   {row['name']}: {row['value']} {row['unit']} (target {row['target']}) {row['note']}", flush=True)
         print(f"   ({time.perf_counter() - t0:.1f} s)", flush=True)
 
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Recorded by `make bench` on {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}.",
-        "Targets are goals recorded here, never asserted in tests.",
-        "",
-        "| benchmark | measured | target | met | note |",
-        "|---|---|---|---|---|",
-    ]
-    for r in rows:
-        v = r["value"]
-        shown = "failed" if v is None else (f"{v:.4g} {r['unit']}" if isinstance(v, (int, float)) else f"{v} {r['unit']}")
-        lines.append(f"| {r['name']} | {shown} | {r['target']} | {_meets(v, r['target']) if isinstance(v, (int, float)) else ''} | {r['note']} |")
-    if not only:
-        (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
-        print(f"wrote {HERE / 'RESULTS.md'}")
-    else:
-        print("\n".join(lines))
+    stamp = (f"recorded by `make bench` on {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+             f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}")
+    sections = _sections((HERE / "RESULTS.md").read_text()) if only and (HERE / "RESULTS.md").is_file() else {}
+    for name in modules:
+        mine = [r for r in rows if r["module"] == name]
+        if not mine:
+            continue
+        table = [f"## {name}", "", stamp + ".", "", "| benchmark | measured | target | met | note |", "|---|---|---|---|---|"]
+        for r in mine:
+            v = r["value"]
+            shown = "failed" if v is None else (f"{v:.4g} {r['unit']}" if isinstance(v, (int, float)) else f"{v} {r['unit']}")
+            table.append(f"| {r['name']} | {shown} | {r['target']} | {_meets(v, r['target']) if isinstance(v, (int, float)) else ''} | {r['note']} |")
+        sections[name] = "\n".join(table)
+    head = ["# Benchmark results", "",
+            "Recorded by `make bench` (`make bench BENCH=x` records the section of `benchmarks/bench_x.py` only;",
+            "each section says when). Targets are goals recorded here, never asserted in tests.", ""]
+    (HERE / "RESULTS.md").write_text("\n".join(head) + "\n" + "\n\n".join(sections[k] for k in sorted(sections)) + "\n")
+    print(f"wrote {HERE / 'RESULTS.md'}" + (f" (sections {', '.join(sorted(set(r['module'] for r in rows)))})" if only else ""))
     return 0
 
 
