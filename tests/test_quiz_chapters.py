@@ -34,7 +34,7 @@ SITE = ROOT / "_build" / "html"
 #: Chapters whose quiz cells still define their questions in the notebook (to convert: move the
 #: cell's ``quiz(...)`` into a ``..._quiz()`` function of the chapter module, with the numbers it
 #: needs as arguments or computed there, and call it from the cell).
-NOT_YET_CONVERTED = {"symmetry"}
+NOT_YET_CONVERTED: set[str] = set()
 
 #: What builds a question or imports the means to, in a cell's source.
 _DEFINES_QUIZ = re.compile(r"\b(?:Question|NumericQuestion)\s*\(|from\s+lecture_code\.core\.quiz\s+import")
