@@ -113,3 +113,18 @@ def test_chapter_number_helpers():
     steps = fast.largest_steps()
     assert steps["Adam"] == pytest.approx(1.0, rel=1e-6) and steps["AdaGrad"] == pytest.approx(1.0, rel=1e-6)
     assert steps["RMSprop"] == pytest.approx(1 / np.sqrt(1 - 0.9), rel=1e-6)  # RMSprop's first step: η/√(1−ρ)
+
+
+def test_the_bias_correction_quiz_agrees_with_the_running_moments():
+    """The quiz's first uncorrected step (computed by the library's optimizer) against the
+    uncorrected running averages of :func:`running_moments` and the formula (1 − ρ₁)/√(1 − ρ₂)."""
+    from lecture_code.chapters.adam import bias_correction_quiz
+    from lecture_code.core.problems import running_moments
+
+    (number,) = bias_correction_quiz().questions
+    for g in (0.3, 1.0, -2.5):   # "whatever g is"
+        (s,), (r,) = running_moments([g], 0.9, 0.999, bias_correction=False)
+        assert abs(s[0]) / np.sqrt(r[0]) == pytest.approx(number.answer, rel=1e-9)
+    assert number.answer == pytest.approx(0.1 / np.sqrt(0.001), rel=1e-9)
+    assert number.accepts("3.16") and not number.accepts("1")
+

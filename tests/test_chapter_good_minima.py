@@ -149,3 +149,24 @@ def test_hill_demo_one_dimension_traps_two_dimensions_go_around():
     assert _signature(draw_hill_pair(hill_pair(0.0))) == _signature(draw_hill_pair(hill_pair(4.0)))
     pair = hill_pair(1.0)
     assert [d.pull for d in pair] == [0.05, 0.03] and [d.basin for d in pair] == ["local", "global"]
+
+
+def test_the_self_checks_dead_layer_chance_agrees_with_random_initialisations():
+    """The quiz's chance that a zero-bias ReLU layer of 3 units is dead on one input, against
+    :func:`single_point_dead_probability` and the dead layers of 20 000 He initialisations."""
+    from lecture_code.core.dead_relu import first_dead_layer, he_init, single_point_dead_probability
+    from lecture_code.core.mlp import MLP
+
+    number = gm.self_check_quiz(5, 10, 3, 4, 1e12).questions[2]
+    assert number.accepts("1/8")
+    assert number.answer == pytest.approx(single_point_dead_probability(3, 1), abs=1e-15)
+    net = MLP((2, 3, 1), activation="relu")
+    theta = he_init(net, 20_000, np.random.default_rng(0))
+    dead = np.mean(first_dead_layer(net, theta, np.array([[0.6, -1.3]])) == 1)
+    assert abs(dead - number.answer) < 0.01   # 4 standard errors of the 20 000 runs
+
+
+def test_the_self_checks_width_is_the_one_passed_in():
+    width = gm.self_check_quiz(7, 10, 3, 4, 2.6e12).questions[1]
+    assert width.answer == 7 and width.accepts("7") and not width.accepts("6")
+    assert "From m = 7 on all 10 starts reach zero" in width.explanation and "3e+12" in width.explanation

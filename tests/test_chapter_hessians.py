@@ -186,3 +186,22 @@ def test_bad_inputs_name_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
 
+
+
+def test_the_self_checks_best_step_agrees_with_a_line_search_and_its_saddle_with_classify():
+    """The quiz's α* on x² + 3y² from (1, 1) (computed by :func:`optimal_step`) against a brute-force
+    line search of the loss after one gradient step; its Hessian 3, 0, −1 is a saddle for classify."""
+    from lecture_code.chapters.hessians import self_check_quiz
+    from lecture_code.core.critical import classify
+
+    questions = self_check_quiz().questions
+    number = questions[-1]
+    bowl = get_surface("bowl")
+    start = np.array([1.0, 1.0])
+    alphas = np.linspace(0.0, 1.0, 100_001)
+    losses = [bowl.f(start - a * bowl.grad(start)) for a in alphas]
+    best = alphas[int(np.argmin(losses))]
+    assert number.answer == pytest.approx(best, abs=1e-5) and number.accepts("5/28")
+    # the first question: eigenvalues 3, 0, −1 make a saddle, the option marked right
+    assert classify([3.0, 0.0, -1.0]).kind == "saddle"
+    assert [(text, correct) for text, correct, _ in questions[0].options if correct] == [("a saddle point", True)]

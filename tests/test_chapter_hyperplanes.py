@@ -155,3 +155,26 @@ def test_sawtooth_demo_draws_tent_powers_and_its_best_run():
     np.testing.assert_allclose(d.target, 1 - np.abs(2 * np.mod(4 * x, 1.0) - 1), atol=1e-6)
     assert d.depth == 2 and len(d.widths) == 2 and len(d.mse) == 2
     assert np.mean((d.best.astype(float) - d.target) ** 2) == pytest.approx(min(d.mse), rel=1e-3)
+
+
+def test_the_self_checks_counts_agree_with_arrangements_and_the_composed_tent():
+    """The quiz's region counts against :func:`count_regions` of random and hand-made line
+    arrangements, and its sawtooth's pieces against the tent map composed on a dyadic grid."""
+    from lecture_code.chapters.hyperplanes import self_check_quiz, tent
+    from lecture_code.core.regions import count_regions
+
+    four, shared, _, six, saw = self_check_quiz().questions
+    right = lambda q: [text for text, correct, _ in q.options if correct]   # noqa: E731
+    assert right(four) == [str(count_regions(*random_arrangement(4, 2, seed=1), d=2))] == ["11"]
+    assert six.answer == count_regions(*random_arrangement(6, 2, seed=2), d=2) == 22
+    # x = 0, y = 0, y = 1, then y = x: it crosses x = 0 and y = 0 at one point, y = 1 at another
+    W, b = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, -1.0]]), np.array([0.0, 0.0, -1.0, 0.0])
+    added = count_regions(W, b, d=2) - count_regions(W[:3], b[:3], d=2)
+    assert right(shared) == [str(added)] == ["3"]
+    # tent⁵ on a dyadic grid (exact in floating point): its slope changes sign between pieces
+    x = np.arange(2**10 + 1) / 2**10
+    y = x
+    for _ in range(5):
+        y = tent(y)
+    slopes = np.sign(np.diff(y))
+    assert saw.answer == 1 + np.count_nonzero(slopes[1:] != slopes[:-1]) == 32

@@ -180,3 +180,26 @@ def test_at_the_optimum_the_extreme_roots_are_double():
     assert rho < r600 < r300
     # a fit of log(t ρᵗ) over the second half [T/2, T] has slope ≈ log ρ + 1/(0.75 T) … the gap shrinks like 1/T
     assert (r300 - rho) / (r600 - rho) == pytest.approx(2.0, rel=0.15)
+
+
+def _heavy_ball(eta: float, beta: float, grad, w0: float, steps: int) -> tuple[float, float]:
+    """The momentum iteration itself, v ← βv − η∇E(w), w ← w + v: the last w and v."""
+    w, v = w0, 0.0
+    for _ in range(steps):
+        v = beta * v - eta * grad(w)
+        w = w + v
+    return w, v
+
+
+def test_the_self_checks_numbers_agree_with_the_momentum_iteration():
+    """The quiz's speed-up on the valley floor (α = 0.95) and its largest stable η (β = 0.5, L = 1),
+    computed by the library, against runs of the momentum iteration written out here."""
+    from lecture_code.chapters.momentum import self_check_quiz
+
+    *_, speedup, edge = self_check_quiz().questions
+    gamma = 0.01
+    _, v = _heavy_ball(gamma, 0.95, lambda w: 1.0, 0.0, 2000)    # a constant gradient g = 1 along the floor
+    assert -v / gamma == pytest.approx(speedup.answer, rel=1e-9) and speedup.accepts("20")
+    below = _heavy_ball(0.999 * edge.answer, 0.5, lambda w: w, 1.0, 5000)[0]
+    above = _heavy_ball(1.001 * edge.answer, 0.5, lambda w: w, 1.0, 5000)[0]
+    assert abs(below) < 1e-3 and abs(above) > 1e3 and edge.accepts("3")

@@ -115,3 +115,21 @@ def test_bad_inputs_raise():
         mlp_learner(hidden=0)
     with pytest.raises(ValueError, match="learner returned shape"):
         off_training_accuracies(lambda a, b, c: np.zeros(3), all_labelings(4))
+
+
+def test_the_self_checks_three_right_count_agrees_with_enumeration():
+    """The number the chapter passes to the quiz (the experiment's count of targets with exactly 3 of
+    the 4 off-training points right) against enumerating the 256 targets for fixed predictions."""
+    from itertools import product
+
+    from lecture_code.chapters.nfl import constant_learner, nearest_neighbour, nfl_experiment, self_check_quiz
+
+    res = nfl_experiment(n_points=8, max_changes=1,
+                         learners={"nearest neighbour": nearest_neighbour, "constant 0": constant_learner})
+    counted = {int(h[Fraction(3, 4)]) for h in res.histograms}
+    for prediction in product((0, 1), repeat=4):   # whatever a learner predicts on the 4 test points
+        enumerated = sum(16 for test in product((0, 1), repeat=4)   # ×16 training labellings
+                         if sum(p == t for p, t in zip(prediction, test)) == 3)
+        assert counted == {enumerated} == {64}
+    number = self_check_quiz(counted.pop(), 5, 16).questions[2]
+    assert number.answer == 64 and number.accepts("64") and not number.accepts("63")

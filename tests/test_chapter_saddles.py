@@ -212,3 +212,19 @@ def test_strict_saddle_evidence():
     matrix = [r for r in rows if "‖" in r["model"]]
     assert matrix[0]["lambda_min"] == pytest.approx(matrix[0]["predicted"], rel=1e-6) and matrix[0]["lambda_min"] < 0
     assert all(abs(r["lambda_min"]) < 1e-6 for r in matrix[1:])
+
+
+def test_the_quizs_escape_steps_agree_with_gradient_descent_itself():
+    """The quiz's steps to leave x1² − x2² from x2 = 10⁻⁴ with η = 0.1 (computed by
+    steps_to_escape) against the gradient-descent iteration itself, and its coin-flip fraction."""
+    from lecture_code.chapters.saddles import conjecture_quiz, prob_all_positive
+
+    questions = conjecture_quiz(0.5).questions
+    number = questions[-1]
+    x1, x2, steps = 1.0, 1e-4, 0
+    while abs(x2) < 1:
+        x1, x2 = x1 - 0.1 * 2 * x1, x2 - 0.1 * (-2 * x2)   # ∇(x1² − x2²) = (2 x1, −2 x2)
+        steps += 1
+    assert number.answer == steps and number.accepts(str(steps))
+    right = [text for text, correct, _ in questions[1].options if correct]
+    assert right == ["1/1024"] and prob_all_positive(10) == 1 / 1024

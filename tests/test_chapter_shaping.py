@@ -112,3 +112,24 @@ def test_propagation_spread_keeps_the_mean_and_matches_the_demo():
     assert 0.7 * 0.5 < sp["backward"].mean() < 1.3 * 0.5
     with pytest.raises(ValueError, match="seeds"):
         propagation_spread(2.0, "relu", seeds=0)
+
+
+def test_the_self_checks_initializations_agree_with_the_library_and_the_mean_field():
+    """The quiz's right initialization answers against :mod:`lecture_code.core.initialization`:
+    Xavier's uniform bound for 100 → 50 is √(6/150) = 0.2, and of LeCun, Xavier and He for square
+    ReLU layers only He's variance keeps the forward signal's variance over 20 layers."""
+    import math
+
+    from lecture_code.chapters.shaping import self_check_quiz
+    from lecture_code.core.initialization import init_bound, init_variance, mean_field_variances
+
+    questions = self_check_quiz().questions
+    right = lambda q: [text for text, correct, _ in q.options if correct]   # noqa: E731
+    assert right(questions[3]) == ["√(6/150) = 0.2"]
+    assert init_bound("xavier", 100, 50) == pytest.approx(math.sqrt(6 / 150)) == pytest.approx(0.2)
+    n, kept = 64, []
+    for text, scheme in (("1/n (LeCun)", "lecun"), ("2/(n_in + n_out) (Xavier)", "xavier"), ("2/n (He)", "he")):
+        forward = mean_field_variances(20, "relu", n * init_variance(scheme, n, n)).forward
+        if forward[-1] / forward[0] == pytest.approx(1.0, rel=1e-6):
+            kept.append(text)
+    assert right(questions[2]) == kept == ["2/n (He)"]

@@ -61,3 +61,21 @@ def test_the_trained_network_is_the_torch_model_trained_by_the_books_adam():
         opt.step()
     _, reference = to_numpy_mlp(model)
     np.testing.assert_allclose(params, reference, rtol=1e-9, atol=1e-12)
+
+
+def test_the_quizzes_counts_agree_with_brute_force():
+    """The quizzes' numeric answers (closed forms of the library) against enumeration: the distinct
+    permuted copies of a generic network with 2 hidden layers of 4 neurons, each computing the same
+    function, and the placements of 5 labels on 4 positions."""
+    (_, copies_question), (lines_question,) = ch.equivalent_minima_quiz().questions, ch.saddle_lines_quiz().questions
+    net = MLP((3, 4, 4, 1), activation="tanh")
+    theta = mlp_init(net, seed=0)[0]
+    copies = sy.all_permuted_copies(net, theta)
+    assert copies_question.answer == len(np.unique(np.round(copies, 12), axis=0)) == 576
+    X = np.random.default_rng(1).standard_normal((7, 3))
+    outputs = np.array([mlp_logits(net, c, X) for c in copies[::37]])
+    assert np.abs(outputs - outputs[0]).max() < 1e-12
+    assert lines_question.answer == sy.count_placements(5, 1)["total"] == 240
+    # the opening quiz: one layer's 10! relabellings already exceed 1000
+    right = [text for text, correct, _ in ch.opening_quiz().questions[0].options if correct]
+    assert right == ["more than 1000 minima (global or local)"] and math.factorial(10) > 1000

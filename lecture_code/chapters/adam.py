@@ -28,6 +28,7 @@ from lecture_code.core.problems import (
     LeastSquares, ReddiRun, gradient_noise, linear_regression, minibatch_sgd, moments, reddi_run, running_moments,
     signal_to_noise_series, wilson_data,
 )
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.runner import DIVERGED, NONFINITE_GRADIENT, Trajectory, run, run_many
 from lecture_code.core.surfaces import get_surface
 from lecture_code.core.validate import check_int, check_positive
@@ -59,6 +60,9 @@ __all__ = [
     "wilson_rows",
     "TORCH_PARITY",
     "load_torch_parity",
+    "first_vote_quiz",
+    "bias_correction_quiz",
+    "second_vote_quiz",
 ]
 
 
@@ -476,3 +480,67 @@ def reddi_decaying_rows(C: float = 3.0, decaying_lr: float = 0.5,
     b2 = _reddi_b2(C)
     runs = [reddi_run(adam_decaying(decaying_lr, 0.0, b2), T, C), reddi_run(amsgrad_decaying(decaying_lr, 0.0, b2), T, C)]
     return _regret_rows(dict(adam=runs[0], ams=runs[1]), checkpoints)
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def first_vote_quiz() -> Quiz:
+    """The opening vote: which properties a good optimization algorithm should have (per-weight
+    learning rates, smaller steps for noisy gradients; asked again by :func:`second_vote_quiz`)."""
+    return quiz(
+        Question(
+            "A good optimization algorithm ... (tick what YOU believe would be most useful)",
+            [
+                ("should have a different 'effective learning rate' for each weight", True,
+                 "The narrow valley of the momentum chapter needed η₁/η₂ = 75; no single η works well."),
+                ("should have smaller update steps for noisy gradients", True,
+                 "If successive gradient estimates disagree, a big step is mostly a step in a random direction."),
+                ("the weight change should be smaller for small gradients and larger for large ones, as in standard gradient descent", False,
+                 "That is what makes plain GD crawl on plateaus and jump on cliffs."),
+                ("the weight change should be larger for small gradients and smaller for large ones", False,
+                 "That needs dividing by more than the gradient's size, e.g. by its square (the ratio ⟨g⟩/⟨g²⟩ "
+                 "of the signal-to-noise section below): it blows up tiny, meaningless gradients. Dividing by the "
+                 "size |g| itself gives steps of the same size, the next option."),
+                ("the weight change should be always the same size (unless gradient is zero)", False,
+                 "Close, in batch mode (this is roughly what Adam does for a consistent gradient), but not for noisy gradients."),
+            ],
+            multiple=True,
+        ),
+        title="First vote",
+    )
+
+
+def bias_correction_quiz() -> Quiz:
+    """How many times η Adam's very first step is without bias correction (ρ₁ = 0.9, ρ₂ = 0.999,
+    δ → 0): ``(1 − ρ₁)/√(1 − ρ₂)``, computed by one step of the library's :func:`~lecture_code.core.optimizers.adam`."""
+    q_opt = O.adam(1.0, 0.9, 0.999, 1e-30, bias_correction=False)   # δ → 0
+    q_first = float(-q_opt.update(np.ones(1), q_opt.init(np.zeros(1)), np.zeros(1))[0][0])
+    return quiz(NumericQuestion(
+        "Adam with its defaults $\\rho_1 = 0.9$, $\\rho_2 = 0.999$ but without bias correction, and "
+        "$\\delta \\to 0$: the very first step is how many times the learning rate $\\eta$?",
+        q_first, 0.005, relative=True,
+        explanation=f"After one gradient g, s = (1 − ρ₁) g and r = (1 − ρ₂) g², so the step is "
+                    f"η (1 − ρ₁)/√(1 − ρ₂) = η · 0.1/√0.001 ≈ {q_first:.3f} η, whatever g is.",
+    ), title="Check")
+
+
+def second_vote_quiz() -> Quiz:
+    """The closing vote, on Adam: per-weight learning rates, steps of about η whatever the size of a
+    consistent gradient, smaller steps for noisy gradients (all three right)."""
+    return quiz(
+        Question(
+            "A good optimization algorithm (take ADAM as example) ...",
+            [
+                ("should have different 'effective learning rate' for each weight", True,
+                 "Adam's step for weight i is η ŝᵢ/√r̂ᵢ: every weight has its own scale 1/√r̂ᵢ."),
+                ("should (in batch mode) have the same weight update step for small gradients and for large ones", True,
+                 "For a consistent gradient ŝ/√r̂ ≈ ±1 whatever its size: steps of about η (y⁴ − x⁴ race, w₁ vs w₂ above)."),
+                ("should have smaller update steps for noisy gradients during stochastic gradient descent", True,
+                 "⟨g⟩/√⟨g²⟩ is small when the second moment is large compared to the mean (w₃ above, the noisy-gradient demo)."),
+            ],
+            multiple=True,
+        ),
+        title="Second vote: RMSprop with momentum and ADAM",
+    )

@@ -31,6 +31,7 @@ import plotly.graph_objects as go
 from lecture_code.core import linear_regime as lr
 from lecture_code.core.optimizers import sgd
 from lecture_code.core.plotting import BookFigure, color, contour_trace, new_figure, path_trace, point_trace
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.runner import Trajectory, run
 from lecture_code.core.surfaces import Surface, grid
 from lecture_code.core.small_classifiers import HIDDEN_SIZES
@@ -61,6 +62,7 @@ __all__ = [
     "draw_dead_frame",
     "spin_glass_evidence",
     "draw_band",
+    "self_check_quiz",
 ]
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
@@ -511,3 +513,52 @@ def draw_hill_pair(pair: Sequence[HillRun]) -> BookFigure:
         fig.update_xaxes(range=list(s.window[0]), title_text="x", row=1, col=col)
         fig.update_yaxes(range=list(s.window[1]), title_text="y" if col == 1 else None, row=1, col=col)
     return fig
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def self_check_quiz(first_all: int, runs: int, k: int, zero_at_k: int, du_width: float) -> Quiz:
+    """The chapter's self-check: what Du et al.'s theorem says, the smallest width from which every
+    random start reached zero loss in the experiment (``first_all``, with the experiment's ``runs``
+    starts per width, the teacher's width ``k``, the starts that reached zero there, ``zero_at_k``, and
+    the theorem's width ``du_width``, all from the chapter's results), the chance that a zero-bias
+    ReLU layer of 3 units is dead on one input (1/8, checked against
+    :func:`~lecture_code.core.dead_relu.single_point_dead_probability` in the tests), a dead first
+    layer, and the spin-glass model's least realistic assumption."""
+    return quiz(
+        Question(
+            "Du et al.'s theorem says that a sufficiently wide two-layer ReLU network trained by gradient descent ...",
+            [("reaches zero training loss from a random start with high probability, at a linear rate", True,
+              "‖u(k) − y‖² ≤ (1 − ηλ₀/2)^k ‖u(0) − y‖², with probability 1 − δ over the initialisation."),
+             ("generalizes well to new data", False, "The theorem is about the training loss only."),
+             ("has no bad local minima", False,
+              "The theorem is about the trajectory from a random start, not about the landscape: it does not exclude bad minima elsewhere.")],
+        ),
+        NumericQuestion(
+            "In the experiment above, what is the smallest width m from which every random start reaches zero training loss?",
+            answer=first_all, tolerance=0, unit="hidden units",
+            explanation=(f"From m = {first_all} on all {runs} starts reach zero; at the teacher's width "
+                         f"m = {k}, where a perfect solution exists, {zero_at_k} do. "
+                         f"The theorem asks for about {du_width:.0e} units, before its constant."),
+        ),
+        NumericQuestion(
+            "Zero-bias ReLU network, symmetric weights, one input: what is the chance that a layer of 3 units is dead on it?",
+            answer=1 / 8, tolerance=0.005, format_hint="a fraction such as 1/4 is fine",
+            explanation="Each unit's pre-activation is negative with probability ½, independently: (½)³ = 1/8.",
+        ),
+        Question(
+            "A ReLU network's first hidden layer is dead on every training point at initialisation. Which statements are true?",
+            [("gradient descent will eventually revive it", False, "Every weight of that layer and below has an exactly zero gradient."),
+             ("the network can still learn a constant output", True, "The biases after the dead layer still get gradients."),
+             ("a wider layer makes this less likely", True, "All n units must be dead at once: about 2^−n per layer for one input.")],
+        ),
+        Question(
+            "Which assumption of the spin-glass model is the least realistic for a real network?",
+            [("that whether a path is active is independent of the input and the weights", True,
+              "A ReLU path is active exactly because of its input and its weights."),
+             ("that the loss is bounded below", False, "Every loss used in practice is bounded below.")],
+            multiple=False,
+        ),
+    )

@@ -31,6 +31,7 @@ from lecture_code.core.plotting import (
     BookFigure, color, contour_trace, draw_paths, new_figure, path_trace, point_trace, quadratic_level_lines,
     status_annotation,
 )
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.runner import DEFAULT_LIMIT, Trajectory, growth_bound, run
 from lecture_code.core.surfaces import Surface, check_point, get_surface, grid, quadratic, cliff as make_cliff
 
@@ -57,6 +58,7 @@ __all__ = [
     "TrainingCurves",
     "ill_conditioning_run",
     "draw_ill_conditioning",
+    "self_check_quiz",
 ]
 
 
@@ -564,3 +566,68 @@ def draw_ill_conditioning(c: TrainingCurves) -> BookFigure:
     fig.update_layout(annotations=list(fig.layout.annotations) + [status_annotation(msg, warn=bool(msg))])
     return fig
 
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def self_check_quiz() -> Quiz:
+    """The chapter's self-check: classifying critical points by the Hessian's eigenvalues (and where
+    the test fails), saddles of deep networks, the second-order model of one gradient step, why not
+    Newton, the sign of ill-conditioning, and the best step size on ``x² + 3y²`` from ``(1, 1)``
+    (:func:`optimal_step` of the bowl's gradient and Hessian there, 5/28)."""
+    # the numeric question's answer, from the library: one step on x² + 3y² from (1, 1)
+    bowl = get_surface("bowl")
+    q_g, q_H = bowl.grad([1.0, 1.0]), bowl.hess([1.0, 1.0])
+    q_gg, q_gHg, q_alpha = float(q_g @ q_g), float(q_g @ q_H @ q_g), float(optimal_step(q_g, q_H))
+    return quiz(
+        Question(
+            "At a critical point the Hessian has eigenvalues 3, 0 and −1. The point is ...",
+            [("a saddle point", True, "One direction curves up and another down: the sign mix decides, whatever the zero eigenvalue does."),
+             ("undecidable from the Hessian", False, "The zero eigenvalue only matters when there is no sign mix."),
+             ("a local minimum", False, "Along the eigenvector of −1 the loss goes down.")],
+            multiple=False,
+        ),
+        Question(
+            "At $(0, 0)$ both $x^2 + y^4$ and $x^2 - y^4$ have $g = 0$ and $H = \\mathrm{diag}(2, 0)$. Which statements are true?",
+            [("The Hessian test cannot distinguish them", True, "Both Hessians are positive semi-definite and singular."),
+             ("$x^2 + y^4$ has a minimum at the origin", True, "Both terms are ≥ 0 and vanish only at 0."),
+             ("$x^2 - y^4$ has a minimum at the origin", False, "Along y it goes down like −y⁴: a saddle.")],
+        ),
+        Question(
+            "A deep neural network with many neurons ...",
+            [("has a huge number of equivalent minima and even many more saddle points", True,
+              "Permutation symmetry creates many equivalent minima; the saddles between them are even more numerous."),
+             ("is slow to train by gradient descent close to a saddle point", True, "The gradient vanishes near the saddle, so steps become tiny."),
+             ("has, close to a saddle point, only one dimension to go down", False,
+              "A random high-error saddle typically has many directions of negative curvature.")],
+            multiple=True,
+        ),
+        Question(
+            "One gradient step with learning rate α changes the loss by ≈ −α gᵀg + ½α² gᵀHg. Which are true?",
+            [("If gᵀHg ≤ 0 the second-order model predicts a decrease for every α > 0", True, "Both terms are then ≤ 0."),
+             ("The best step along −g is α* = gᵀg / gᵀHg when gᵀHg > 0", True, "The vertex of the parabola in α."),
+             ("If g is an eigenvector with eigenvalue λ_max, α* = 1/λ_min", False, "Then gᵀHg = λ_max gᵀg and α* = 1/λ_max."),
+             ("The loss increases for α > 2 gᵀg / gᵀHg (in the model)", True, "Then ½α² gᵀHg > α gᵀg.")],
+        ),
+        Question(
+            "Why is Newton's method θ ← θ − H⁻¹g not used to train deep networks?",
+            [("It is attracted to saddle points as much as to minima", True, "It solves ∇f = 0 and ignores the sign of the curvature."),
+             ("H has n² entries and inverting it costs ~n³ for n parameters", True, "For n = 10⁶ parameters that is out of reach."),
+             ("It needs many steps on a quadratic function", False, "On a quadratic with a nonsingular Hessian it needs exactly one step.")],
+        ),
+        Question(
+            "During training the squared gradient norm grows steadily while the loss stays almost constant. This suggests ...",
+            [("ill-conditioning: the curvature along g has grown so that ½α² gᵀHg cancels α gᵀg", True,
+              "That is the diagnosis of the Challenges in Optimization deck (its figure is Goodfellow et al.'s Fig. 8.1)."),
+             ("that the training is converging to a critical point", False, "Converging to a critical point would make g shrink.")],
+            multiple=False,
+        ),
+        NumericQuestion(
+            "On $f(x, y) = x^2 + 3y^2$, one gradient step from $(1, 1)$. Which step size $\\alpha^*$ lowers the loss "
+            "most? (On a quadratic the second-order model is exact.)",
+            q_alpha, 1e-3, relative=True, format_hint="a fraction such as 3/7 is fine",
+            explanation=f"g = (2, 6) and H = diag(2, 6): gᵀg = {q_gg:g}, gᵀHg = {q_gHg:g}, so α* = gᵀg / gᵀHg "
+                        f"= {q_gg:g}/{q_gHg:g} ≈ {q_alpha:.4f}, between 1/λ_max = 1/6 and 1/λ_min = 1/2.",
+        ),
+    )

@@ -30,6 +30,7 @@ from lecture_code.core.regions import (
     clip_polygon, count_linear_regions, count_regions, equal_units_widths, linear_region_pieces, max_regions,
     montufar_lower_bound, montufar_network, random_relu_net, regions_added, serra_upper_bound, split_box_by_lines,
 )
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.validate import check_int
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "ReluRegionsData",
     "relu_regions_demo",
     "draw_relu_regions",
+    "self_check_quiz",
 ]
 
 
@@ -767,3 +769,58 @@ def draw_relu_regions(data: ReluRegionsData):
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1])
     return fig
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def self_check_quiz() -> Quiz:
+    """The chapter's self-check: the regions of 4 lines, the regions a line with a shared crossing
+    adds, which statements on regions, labelings and depth hold (the numbers from
+    :func:`region_labelings`, :func:`~lecture_code.core.regions.montufar_lower_bound` and
+    :func:`~lecture_code.core.regions.max_regions`), the regions of 6 lines (``max_regions(6, 2)``)
+    and the linear pieces of the tent map composed 5 times (:func:`count_breakpoints` of
+    :func:`sawtooth_net`)."""
+    return quiz(
+        Question(
+            "How many regions do 4 lines in general position carve out of the plane?",
+            [("8", False, "That is 2 + 2 + 2 + 2: it forgets the crossings."),
+             ("11", True, "1 + n + n(n−1)/2 = 1 + 4 + 6."),
+             ("16", False, "2⁴ sign patterns exist, but 4 lines in 2-D realize only 11 of them.")],
+            multiple=False,
+        ),
+        Question(
+            "A new line crosses 3 earlier lines, two of them at the same point. How many regions does it add?",
+            [("3", True, "It has 2 distinct crossing points, so it is cut into 3 pieces; each splits a region."),
+             ("4", False, "That would be 3 distinct crossings; the shared point counts once."),
+             ("2", False, "A line with k distinct crossings adds k + 1 regions, not k.")],
+            multiple=False,
+        ),
+        Question(
+            "Which statements are true?",
+            [("n hyperplanes in d dimensions carve O(n^d / d!) regions.", True, "Σ_{j≤d} C(n, j), dominated by C(n, d)."),
+             ("With one hidden layer of hyperplanes, any labeling of the regions can be read out by one output unit.",
+              False, f"Two lines, four regions: XOR is not realizable ({region_labelings(2).realizable} of "
+                     f"{region_labelings(2).all_labelings} labelings are)."),
+             ("At a fixed number of ReLU units in 2-D, a deeper network can have more linear regions than a shallow one.",
+              True, f"Montúfar's construction: 6-6 units give {montufar_lower_bound((6, 6))} regions, "
+                    f"one layer of 12 at most {max_regions(12, 2)}."),
+                      ("A randomly initialised deep ReLU net typically reaches the Montúfar bound.", False,
+              "Random nets stay far below it; the bound is reached by a special folding construction.")],
+            multiple=True,
+        ),
+        NumericQuestion(
+            "How many regions do 6 lines in general position carve out of the plane?",
+            max_regions(6, 2), 0, unit="regions",
+            explanation=f"1 + n + n(n − 1)/2 = 1 + 6 + 15 = {max_regions(6, 2)}: the parallel lines' n + 1, plus one "
+                        "region per crossing.",
+        ),
+        NumericQuestion(
+            "The tent map composed 5 times (5 hidden layers of 2 ReLU units): how many linear pieces has the "
+            "sawtooth on [0, 1]?",
+            count_breakpoints(*sawtooth_net(5)), 0, unit="pieces",
+            explanation=f"Each composition doubles the number of pieces: 2⁵ = {count_breakpoints(*sawtooth_net(5))}. "
+                        f"One hidden layer would need {count_breakpoints(*sawtooth_net(5)) - 1} units for as many.",
+        ),
+    )

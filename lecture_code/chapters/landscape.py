@@ -23,6 +23,7 @@ except ImportError as exc:  # PyTorch is an extra: a downloaded chapter without 
 from lecture_code.core.landscape import batched_loss, random_direction, rescale_units
 from lecture_code.core.models import unflatten_params
 from lecture_code.core.plotting import SEQUENTIAL, BookFigure, color, new_figure
+from lecture_code.core.quiz import Question, Quiz, quiz
 
 __all__ = [
     "Profiles",
@@ -42,6 +43,7 @@ __all__ = [
     "basins_demo",
     "draw_basins",
     "draw_recurrent",
+    "self_check_quiz",
 ]
 
 def _f32(a) -> np.ndarray:
@@ -437,3 +439,66 @@ def draw_recurrent(res: dict) -> BookFigure:
                                  line=dict(color=color(role), width=2.5, dash=dash)))
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def self_check_quiz(aligned_peak: float, line_peak: float) -> Quiz:
+    """The chapter's self-check: what rescaling a layer or one unit keeps (the function, the
+    filter-normalized surface), which paths between two trained networks stay low (with the peaks of
+    the training loss on the chapter's straight lines to the aligned B, ``aligned_peak``, and to B,
+    ``line_peak``), what the low aligned line shows, and why dropout stability gives a low path."""
+    return quiz(
+        Question(
+            "You multiply the first hidden layer of a ReLU network (its weights and biases) by c = 10 and the "
+            "second layer's weights by 1/10. Which statements hold?",
+            [("the network computes the same function", True, "relu(10z) = 10 relu(z), and the 1/10 undoes it."),
+             ("its loss surface along a fixed random direction looks the same", False,
+              "The same direction is now a 10× smaller perturbation of the first layer and a 10× larger one of the second."),
+             ("its filter-normalized surface looks the same", True,
+              "Every row of both weight matrices is scaled, and each row's direction is scaled with it: the rescaling cancels."),
+             ("the new weights lie in the same connected set of equal-loss weights as the old", True,
+              "Varying c continuously moves along a curve of weights that all compute the same function (a continuous "
+              "symmetry), so the loss is the same all along it. (Not a set of minima: with cross-entropy on data it "
+              "separates, the loss keeps falling as the weights grow.)"),],
+        ),
+        Question(
+            "Now you rescale only one hidden unit: its incoming weights and bias by 4, its outgoing weights by 1/4. "
+            "Which statements hold?",
+            [("the network computes the same function", True, "The same identity, relu(4z) = 4 relu(z), for one unit."),
+             ("its filter-normalized surface looks the same", False,
+              "The unit's outgoing weights are one entry in each row of the next matrix; each row is normalized as a "
+              "whole, so the shrunken entry gets a perturbation sized for the rest of its row."),],
+        ),
+        Question(
+            "Two networks A and B trained from different seeds have a loss barrier on the straight line between them. "
+            "Which give a path from A to B, or to a copy of B computing the same function, that stays far below "
+            "that barrier?",
+            [("the straight line to B with its hidden units permuted to match A's", True,
+              "The permuted B computes the same function; on this page the line to it peaks at "
+              f"{aligned_peak:.3f} instead of {line_peak:.2f}."),
+             ("a curve through a trained middle point", True, "That is Garipov et al.'s Bézier curve."),
+             ("the straight line to B after training B for longer", False,
+              "Longer training moves B within its own basin; the straight line to it still crosses the ridge "
+              "between the basins, at most a little lower."),],
+        ),
+        Question(
+            "After aligning B's units to A's, the straight line between them stays low: its peak is far below the "
+            "unaligned line's, though above its ends. What follows?",
+            [("A and the aligned B are nearly the same weights", False,
+              "The aligned B is still far from A (about as far as A is from its own initialization on this page)."),
+             ("A and B are linearly connected up to a permutation of units", True,
+              "That is what the low straight line to the permuted B shows -- approximately: a small barrier remains."),],
+            multiple=False,
+        ),
+        Question(
+            "Why does dropout stability give a low path between two networks?",
+            [("a unit with zero outgoing weights can be changed freely without changing the loss", True,
+              "So half the units can be used to build the other network first."),
+             ("the loss is convex in the output layer's weights", True,
+              "So switching the output layer from one half-network to the other never rises above the higher end."),
+             ("dropout makes the loss convex in all weights", False, "It does not; only the output layer's convexity is used."),],
+        ),
+    )

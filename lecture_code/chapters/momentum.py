@@ -43,7 +43,8 @@ from lecture_code.core.plotting import (
     SEQUENTIAL, BookFigure, color, draw_paths, new_figure, path_trace, point_trace, quadratic_level_lines, status_annotation,
     status_text, thin,
 )
-from lecture_code.core.problems import narrow_valley
+from lecture_code.core.problems import momentum_limit, narrow_valley
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.runner import Trajectory, run
 from lecture_code.core.surfaces import quadratic
 from lecture_code.core.validate import check_int, check_positive, check_unit
@@ -73,6 +74,7 @@ __all__ = [
     "optimal_momentum",
     "measured_rate",
     "stability_boundary",
+    "self_check_quiz",
 ]
 
 
@@ -429,3 +431,64 @@ def measured_rate(points: np.ndarray, minimum: Any = (0.0, 0.0), window: int | N
     idx = peaks if len(peaks) >= 3 and peaks[-1] - peaks[0] >= len(e) // 2 else t
     slope = np.polyfit(t[idx], np.log(e[idx]), 1)[0]
     return float(np.exp(slope))
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def self_check_quiz() -> Quiz:
+    """The chapter's self-check: what momentum does (speed-up 1/(1 − α), damped oscillations,
+    Nesterov's cost), how many times fewer steps momentum needs at κ = 100 (from the best rates of
+    :func:`optimal_gd` and :func:`optimal_momentum`), the speed-up along the valley floor at α = 0.95
+    (:func:`~lecture_code.core.problems.momentum_limit`) and the largest stable η for β = 0.5, L = 1
+    (:func:`stability_boundary`)."""
+    # the numeric questions' answers, from the library
+    q_speedup = float(momentum_limit(1.0, 0.95)[0] / -1.0)     # Δw₁ → −η/(1 − α) with η = 1
+    q_edge = float(stability_boundary(0.5, 1.0))
+    q_rho_gd, q_rho_m = optimal_gd(0.01, 1.0)[1], optimal_momentum(0.01, 1.0)[2]   # κ = 100
+    q_gain = float(np.log(q_rho_m) / np.log(q_rho_gd))    # steps ∝ 1/|ln ρ|
+    return quiz(
+        Question(
+            "Momentum ...",
+            [
+                ("speeds up gradient descent in 'boring' directions", True,
+                 "Where the gradient keeps its direction, the steps add up: a factor up to 1/(1−α)."),
+                ("suppresses oscillations", True,
+                 "Gradient components that flip sign cancel in the running sum: the step shrinks by 1/(1+α)."),
+                ("with a momentum parameter α = 0.9 the maximal speed-up is a factor 1.9", False,
+                 "1 + α = 1.9 is the speed-up after two steps only; the series 1 + α + α² + ... goes on."),
+                ("with a momentum parameter α = 0.9 the maximal speed-up is a factor 10", True,
+                 "For a constant gradient Δw → −γ g/(1−α) = −10 γ g."),
+                ("Nesterov momentum needs twice as many gradient evaluations as standard momentum", False,
+                 "It evaluates the gradient once per step, only at a different point (the look-ahead point)."),
+            ],
+            multiple=True,
+        ),
+        Question(
+            "On a quadratic with condition number κ = 100, roughly how many times fewer steps does momentum "
+            "(best η and β) need than gradient descent (best η) for the same accuracy?",
+            [
+                ("about 2", False, "Compare 1 − 2/κ with 1 − 2/√κ."),
+                ("about 10", True, "The rates are ≈ 1 − 2/κ and ≈ 1 − 2/√κ, so the step counts differ by ≈ √κ = 10 "
+                                   f"(exactly: ln({q_rho_m:.4f})/ln({q_rho_gd:.4f}) = {q_gain:.1f})."),
+                ("about 100", False, f"The best rates for κ = 100 are {q_rho_gd:.4f} = 99/101 for gradient descent and "
+                                     f"{q_rho_m:.4f} = 9/11 for momentum; gradient descent needs "
+                                     f"ln({q_rho_m:.4f})/ln({q_rho_gd:.4f}) = {q_gain:.1f} times as many steps, not 100."),
+            ],
+            multiple=False,
+        ),
+        NumericQuestion(
+            "The gradient along the valley floor stays the same at every step. With momentum $\\alpha = 0.95$, "
+            "the step along the floor grows towards how many times the plain gradient step $\\gamma g$?",
+            q_speedup, 1e-3, relative=True,
+            explanation=f"Δw = −γg (1 + α + α² + …) → −γg/(1 − α): a factor 1/(1 − 0.95) = {q_speedup:g}.",
+        ),
+        NumericQuestion(
+            "Momentum β = 0.5 on a quadratic whose largest curvature is $L = 1$: the iteration converges "
+            "for every learning rate $\\eta$ below which value?",
+            q_edge, 1e-6, relative=True,
+            explanation=f"The stability condition is 0 < ηL < 2(1 + β): η < {q_edge:g}. Without momentum "
+                        "the limit would be 2/L = 2.",
+        ),
+    )

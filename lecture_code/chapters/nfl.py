@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from lecture_code.core.optimizers import adam, apply_updates
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.validate import check_int
 from lecture_code.core.mlp import MLP, mlp_logits, train_mlp
 
@@ -60,6 +61,7 @@ __all__ = [
     "draw_pair",
     "shift_task",
     "train_shift_models",
+    "self_check_quiz",
 ]
 
 
@@ -462,3 +464,62 @@ def train_shift_models(task: dict[str, Array], steps: int = 400, lr: float = 0.0
     out["shared-weight convolution"] = {"params": int(theta.size), "train": acc(_conv_logits(theta, Xtr, width, kernels), ytr),
                                         "test": acc(_conv_logits(theta, Xte, width, kernels), yte)}
     return out
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def self_check_quiz(q_three_right: int, fits_found: int, labellings: int) -> Quiz:
+    """The chapter's self-check: which statements on deep learning and No Free Lunch are true (with
+    the chapter's MLP, which reproduced ``fits_found`` of the ``labellings`` labellings of its 4
+    training points), the average off-training accuracy over all targets, and on how many of the 256
+    targets a learner gets exactly 3 of the 4 off-training points right (``q_three_right``, counted by
+    the chapter's experiment, :func:`nfl_experiment`)."""
+    return quiz(
+        Question(
+                    "Take neural networks with many layers, optimized by backprop (with momentum or Adam), "
+            "as an example of deep learning. Which statements are true? (The lecture's second statement, "
+            "'Deep learning can fit everything', can be read two ways: both readings are listed.)",
+            [
+                ("Deep learning performs better than most other algorithms on real-world problems.", True,
+                 "Empirically yes, on the problems we care about (images, sound, text). NFL does not forbid it: "
+                 "real-world problems are a tiny, highly structured part of all possible problems."),
+                            ("Deep learning can fit everything, read as: a large enough network can represent any "
+                 "labelling of a finite training set.", True,
+                 "With as many hidden units as training points any labelling can be represented (Zhang et al. "
+                 "2017, Thm. 1); the 16-unit MLP above can represent all 16 labellings of its 4 training points."),
+                ("Deep learning can fit everything, read as: training a given network always finds such a fit.",
+                 False,
+                 f"Representing is not finding: the 16-unit MLP above reproduces only {fits_found} of the "
+                 f"{labellings} labellings of its 4 training points after 300 steps of Adam. And a fit says "
+                 "nothing about the points not seen."),
+                ("Deep learning performs better than other algorithms on all problems.", False,
+                 "No Free Lunch: averaged over all problems every learner is at 1/2, so a win on some "
+                 "problems is paid for on others."),
+            ],
+            multiple=True,
+        ),
+        Question(
+            "A learner is trained on 4 of 8 points. Averaged over all 256 labelings, its accuracy on the "
+            "other 4 points is ...",
+            [
+                ("1/2, whatever the learner does", True,
+                 "For each training labeling the 16 possible test labelings agree with any fixed prediction "
+                 "half of the time, point by point."),
+                ("higher for a well-tuned MLP than for a constant predictor", False,
+                 "The table above: both are exactly 1/2."),
+                            ("it depends on which 4 points are used for training", False,
+                 "The argument never uses which points are in the training set."),
+            ],
+            multiple=False,
+        ),
+        NumericQuestion(
+            "Same setting: on how many of the 256 targets does a learner get exactly 3 of the 4 off-training "
+            "points right?",
+            q_three_right, 0, unit="targets",
+            explanation=f"Each of the 16 training labellings leaves all 2⁴ = 16 labellings of the test points "
+                        f"possible, and C(4, 3) = 4 of them agree with the prediction on exactly 3 points: "
+                        f"16 · 4 = {q_three_right}, for every learner (the table above).",
+        ),
+    )

@@ -43,6 +43,7 @@ from scipy.linalg import expm, logm
 from lecture_code.core.mlp import MLPRegression
 from lecture_code.core.optimizers import sgd
 from lecture_code.core.plotting import BookFigure, color, contour_trace, new_figure, status_annotation
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.runner import run
 from lecture_code.core.surfaces import get_surface, grid
 from lecture_code.core.validate import check_int
@@ -100,6 +101,7 @@ __all__ = [
     "draw_escape_times",
     "deep_linear_hessian",
     "strict_saddle_evidence",
+    "conjecture_quiz",
 ]
 
 
@@ -1008,3 +1010,62 @@ def strict_saddle_evidence(seed: int = 0) -> list[dict]:
                          lambda_min=float(np.linalg.eigvalsh(Hm)[0]),
                          predicted=-2 * float(np.linalg.svd(Y @ X.T, compute_uv=False)[0]) if H_layers == 2 else 0.0))
     return rows
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def conjecture_quiz(g_bounce: float) -> Quiz:
+    """The chapter's quiz: minima and saddles of a deep network, the coin-flip model's fraction of
+    minima for 10 parameters, what a stalled training loss justifies (with ``g_bounce``, the chapter's
+    median gradient norm of the run at η = 0.3), the origin of ``(1 − w1 w2 w3)²``, and the steps
+    gradient descent with η = 0.1 takes to leave ``x1² − x2²`` from ``x2 = 10⁻⁴``
+    (:func:`steps_to_escape`)."""
+    q_escape = steps_to_escape(1e-4, lr=0.1)   # the numeric question's answer, from the library
+    return quiz(
+        Question(
+            "A deep neural network with many neurons ...",
+            [
+                ("has a huge number of equivalent minima and even many more saddle points", True,
+                 "Permutations give (n!)^m equivalent minima; the saddles between them grow even faster (next chapter)."),
+                ("gradient descent is slow close to a saddle point", True,
+                 "The gradient vanishes at the saddle, so steps near it are tiny: x1² − x2² above."),
+                ("close to a saddle point there is only one dimension to go down", False,
+                 "Only for a first-order saddle; at high loss most saddles have many directions of escape."),
+            ],
+        ),
+        Question(
+            "Under the coin-flip model, what fraction of the critical points of a function of 10 parameters are minima?",
+            [("1/2", False, "That is N = 1."), ("1/10", False, "The signs must all agree: a product, not a sum."),
+             ("1/1024", True, "2^-10: all ten coins must come up 'positive'.")],
+            multiple=False,
+        ),
+        Question(
+            "The training loss has stopped decreasing. Which conclusions are justified?",
+            [
+                ("the weights are at a critical point", False,
+                 f"Not necessarily: with η = 0.3 above the loss stops improving while |∇E| ≈ {g_bounce:.2f}."),
+                ("check the gradient norm before concluding anything", True,
+                 "A small gradient norm is the 'simple test' of the lecture Challenges in Optimization."),
+                ("if |∇E| is tiny, the point may still be a saddle", True, "Look at the Hessian's smallest eigenvalue."),
+            ],
+        ),
+        Question(
+            "For L = (1 − w1 w2 w3)², the origin is ...",
+            [
+                ("a local minimum, since the Hessian is positive semi-definite", False,
+                 "The Hessian is zero, so the second-order test says nothing; w = (t, t, t) gives L = (1 − t³)² < 1 for small t > 0."),
+                ("a saddle point that the Hessian cannot detect", True, "All eigenvalues are 0, yet the loss decreases along (t, t, t)."),
+                ("a global minimum", False, "The global minima have w1 w2 w3 = 1 and loss 0."),
+            ],
+            multiple=False,
+        ),
+        NumericQuestion(
+            "Gradient descent with $\\eta = 0.1$ on $x_1^2 - x_2^2$ starts at $x_2 = 10^{-4}$. After how many steps "
+            "is $|x_2| \\ge 1$ for the first time?",
+            q_escape, 0, unit="steps",
+            explanation=f"Each step multiplies x₂ by 1 + 2η = 1.2, so it takes ⌈ln(10⁴)/ln 1.2⌉ = {q_escape} steps, "
+                        "most of them next to the saddle.",
+        ),
+    )

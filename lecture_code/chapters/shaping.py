@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lecture_code.core.initialization import mean_field_variances, signal_propagation
+from lecture_code.core.quiz import Question, Quiz, quiz
 from lecture_code.core.plotting import BookFigure, color, new_figure
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "lottery_summary",
     "strong_summary",
     "draw_strong",
+    "self_check_quiz",
 ]
 
 def _f32(a) -> np.ndarray:
@@ -287,3 +289,63 @@ def draw_strong(res: dict) -> BookFigure:
     fig.update_yaxes(title_text="test error", type="log", range=[np.log10(0.01), np.log10(1.1)], tickvals=ticks,
                      ticktext=[f"{t:.0%}" for t in ticks])
     return fig
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def self_check_quiz() -> Quiz:
+    """The chapter's self-check: batch norm in evaluation mode, what Santurkar et al.'s noise
+    experiment argues, the weight variance that keeps a deep ReLU network's signal (He's 2/n), Xavier's
+    uniform bound for 100 inputs and 50 outputs (√(6/150) = 0.2), edge-popup, and what Blum & Rivest's
+    NP-completeness implies."""
+    return quiz(
+        Question(
+            "Batch norm in evaluation mode normalizes with ...",
+            [("the statistics of the current mini-batch", False, "That is training mode."),
+             ("running averages of the training batches' statistics", True,
+              "So a single test example gets the same output whatever else is in its batch."),],
+            multiple=False,
+        ),
+        Question(
+            "Santurkar et al. add noise with a random, changing mean and variance after every batch-norm layer. "
+            "The networks still train about as well as with plain batch norm. What does this argue?",
+            [("batch norm's benefit does not come from keeping each layer's input distribution fixed", True,
+              "The noise makes each layer's inputs shift from step to step many times more than with batch norm alone "
+              "(about as much as in the plain network), and training does not suffer."),
+             ("noise always helps training", False, "The experiment shows it does not hurt much here, not that it helps."),
+             ("batch norm reduces internal covariate shift", False,
+              "That is the explanation the experiment argues against."),],
+        ),
+        Question(
+            "For a deep ReLU network with square layers of n units, which weight variance keeps the forward signal's variance constant?",
+            [("1/n (LeCun)", False, "ReLU halves E[h²]; with 1/n the variance halves every layer."),
+             ("2/(n_in + n_out) (Xavier)", False, "For square layers this is 1/n as well."),
+             ("2/n (He)", True, "The gain 2 and ReLU's ½ multiply to 1 in every layer, forward and backward."),],
+            multiple=False,
+        ),
+        Question(
+            "Xavier's uniform form draws w from U(−a, a). For a layer with 100 inputs and 50 outputs, a is ...",
+            [("√(6/150) = 0.2", True, "a = √(3·Var) with Var = 2/(100 + 50): a² = 6/150."),
+             ("√(2/150) ≈ 0.115", False, "That is the standard deviation of the Gaussian form; U(−a, a) has variance a²/3."),
+             ("2/150 ≈ 0.0133", False, "That is the variance, not a bound."),],
+            multiple=False,
+        ),
+        Question(
+            "Edge-popup finds a subnetwork of a random network that classifies well. Which statements hold?",
+            [("no weight of the network is changed", True, "Only the scores that select the weights are trained."),
+             ("nothing is learned from the data", False,
+              "The mask is learned by gradient descent: one bit per weight, which weights to keep."),
+             ("the same mask works on any other random weights", False,
+              "On a fresh draw of random weights the found mask is near chance: it fits these particular weights."),],
+        ),
+        Question(
+            "Blum & Rivest proved that training a 3-node network is NP-complete. What follows?",
+            [("gradient descent cannot train neural networks", False, "It is a worst-case statement about specific hard instances."),
+             ("unless P = NP, no algorithm trains every such network on every data set in polynomial time", True,
+              "That is what NP-completeness means."),
+             ("the digits networks of these chapters are hard to train", False,
+              "They trained in seconds; typical instances are not worst cases."),],
+        ),
+    )

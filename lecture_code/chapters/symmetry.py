@@ -27,10 +27,11 @@ import plotly.graph_objects as go
 from lecture_code.core.mlp import MLP
 from lecture_code.core.optimizers import adam
 from lecture_code.core.plotting import color, new_figure, status_annotation
+from lecture_code.core.quiz import NumericQuestion, Question, Quiz, quiz
 from lecture_code.core.relu_minima import PUBLISHED, family_mix
 from lecture_code.core.symmetry import (
-    crossing_width, overparameterization_ratio, pair_saddle_manifolds, per_neuron_factor, symmetry_induced_manifolds,
-    theorem_factor,
+    crossing_width, first_order_saddle_lines, n_permutation_minima, overparameterization_ratio, pair_saddle_manifolds,
+    per_neuron_factor, symmetry_induced_manifolds, theorem_factor,
 )
 from lecture_code.core.synthetic import regression_data
 from lecture_code.core.teacher_student import CommitteeProblem, Squeeze, committee_problem, squeeze
@@ -51,6 +52,9 @@ __all__ = [
     "draw_ablation",
     "reproduction_numbers",
     "authors_numbers",
+    "opening_quiz",
+    "equivalent_minima_quiz",
+    "saddle_lines_quiz",
 ]
 
 
@@ -383,3 +387,65 @@ def authors_numbers(data: dict, authors: dict, k_max: int = 12) -> dict:
         max_loss_gap_rest=max(abs(rows[key]["mean_loss"] - PUBLISHED[key][2]) for key in rest),
         max_lambda_gap=max(abs(rows[key]["mean_min_eigenvalue"] - PUBLISHED[key][1]) for key in rows),
     )
+
+
+# ---- the chapter's quiz -----------------------------------------------------------------------
+# Defined here, not in the chapter's cells, so that the notebook (JupyterLab, the in-browser site,
+# a downloaded .ipynb) shows no answer: the cells only call them (docs/CONVENTIONS.md, "Quizzes").
+
+def opening_quiz() -> Quiz:
+    """The lecture's opening quiz: how many minima a network of 9 layers of 10 neurons has (more
+    than 1000: (10!)^9 permuted copies of each), and how many saddles (many more)."""
+    return quiz(
+        Question(
+            "A deep neural network with 9 layers of 10 neurons each has typically ...",
+            [("between 1 and 1000 minima (global or local)", False,
+              f"Relabelling the 10 neurons of one layer alone gives 10! = {math.factorial(10):,} equivalent minima."),
+             ("more than 1000 minima (global or local)", True,
+              f"At least (10!)^9 ≈ 10^{math.floor(math.log10(math.factorial(10) ** 9))} copies of every minimum, "
+              "by permutation symmetry.")],
+            multiple=False,
+        ),
+        Question(
+            "The same network ...",
+            [("has many minima and in addition a few saddle points", False, "See the counts below."),
+             ("has many minima and about as many saddle points", False, "See the counts below."),
+             ("has many minima and even many more saddle points", True,
+              "Between permuted minima sit symmetry-induced saddles; their number grows faster than n!.")],
+            multiple=False,
+        ),
+    )
+
+
+def equivalent_minima_quiz() -> Quiz:
+    """Equivalent and near-optimal solutions, and how many equivalent global minima permutation
+    symmetry gives 2 hidden layers of 4 neurons (:func:`~lecture_code.core.symmetry.n_permutation_minima`,
+    (4!)² = 576)."""
+    return quiz(
+        Question(
+            "A deep neural network with many neurons ...",
+            [("has always many equivalent 'optimal' solutions (global minima)", True,
+              "Every minimum comes with (n!)^m permuted copies, all distinct for generic weights."),
+             ("has typically many near-optimal solutions, not related by permutation symmetry", True,
+              "Different sets of hyperplanes can explain the data almost equally well.")],
+        ),
+        NumericQuestion(
+            "A network with 2 hidden layers of 4 neurons each has found a global minimum. At least how many "
+            "equivalent global minima (the one found included) does permutation symmetry give?",
+            n_permutation_minima(4, 2), 0,
+            explanation=f"Each layer's 4 neurons can be relabelled in 4! = 24 ways, independently: "
+                        f"(4!)² = {n_permutation_minima(4, 2)}.",
+        ),
+    )
+
+
+def saddle_lines_quiz() -> Quiz:
+    """How many lines of first-order permutation saddles a layer of 5 neurons has
+    (:func:`~lecture_code.core.symmetry.first_order_saddle_lines`, 5!/2! · 4 = 240)."""
+    return quiz(NumericQuestion(
+        "A layer of 5 neurons: how many lines of first-order permutation saddles does the construction give "
+        "(5 labels on 4 positions, one position taken twice)?",
+        first_order_saddle_lines(5), 0,
+        explanation=f"4 choices for the doubled position, 5!/2! = 60 ways to distribute the labels: "
+                    f"60 · 4 = {first_order_saddle_lines(5)}, twice the 5! = 120 minima.",
+    ), title="Count it")
