@@ -159,16 +159,18 @@ test:
 	@mkdir -p _build/tests && date +%s.%N > _build/tests/set-up.end
 	@echo "unit tests and the grader's tests: running beside the build (their reports come at the end)"
 	@# (tests/test_site.py, browser tests only, reads the built pages as it is collected: not beside the build)
-	@PYTEST_CPUTIME_NAME=grading $(PY) -m pytest -q -n 0 -m "$(GRADING_TESTS)" --ignore=tests/test_site.py \
+	@# (a shell without job control starts them deaf to Ctrl-C: the trap stops them with the rest)
+	@trap 'kill $$grading $$unit 2>/dev/null; exit 130' INT TERM; \
+	PYTEST_CPUTIME_NAME=grading $(PY) -m pytest -q -n 0 -m "$(GRADING_TESTS)" --ignore=tests/test_site.py \
 	  > _build/tests/grading.log 2>&1 & grading=$$!; \
 	PYTEST_CPUTIME_NAME=unit $(PY) -m pytest -q -n 0 -m "$(UNIT_TESTS)" --ignore=tests/test_site.py \
 	  > _build/tests/unit.log 2>&1 & unit=$$!; \
 	$(MAKE) --no-print-directory book && date +%s.%N > _build/tests/build.end && \
 	  $(PY) -m pytest -q -n $(TEST_WORKERS) -m "$(SITE_TESTS)"; site=$$?; \
-	wait $$unit; unit=$$?; wait $$grading; graded=$$?; \
+	wait $$unit; unit_rc=$$?; wait $$grading; grading_rc=$$?; \
 	echo "---- unit tests, run beside the build (_build/tests/unit.log) ----"; cat _build/tests/unit.log; \
 	echo "---- the grader's tests, run beside the build (_build/tests/grading.log) ----"; cat _build/tests/grading.log; \
-	exit $$(( site != 0 || unit != 0 || graded != 0 ))
+	exit $$(( site != 0 || unit_rc != 0 || grading_rc != 0 ))
 
 ## unit: only the unit tests (no build, no browser)
 unit: setup
