@@ -133,7 +133,8 @@ print([checker._run(q, ns)[0] for q in ex.questions])
 print([checker._run(q, {"factor": lambda eta, lam: ...})[0] for q in ex.questions])
 """
     res = subprocess.run([PY, "-c", script], cwd=scaffolded, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(scaffolded)})
+                         env={**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},  # not the outer run's plugins
+                              "PYTHONPATH": str(scaffolded)})
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.split("\n")[:2] == ["[True]", "[False]"], res.stdout
 
@@ -141,7 +142,8 @@ print([checker._run(q, {"factor": lambda eta, lam: ...})[0] for q in ex.question
 def test_a_scaffolded_chapter_keeps_the_layout(scaffolded):
     res = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_layout.py",
                           "-k", "not runs_without_torch and not browser_runs"], cwd=scaffolded, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(scaffolded)})
+                         env={**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},  # not the outer run's plugins
+                              "PYTHONPATH": str(scaffolded)})
     assert res.returncode == 0, res.stdout[-3000:]
 
 
