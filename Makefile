@@ -135,42 +135,36 @@ lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- tests and measurements -----------------------------------------------------------
-# `make test` runs three pytest processes side by side once the set-up is done:
-# * the grader's tests that need no built site (marked `grading` by tests/conftest.py): they
-#   mostly wait -- for sandboxes to start, for time limits to strike -- and run one after the
-#   other, as they must (they look at machine-wide state);
-# * the other unit tests (neither `browser` nor `build`), beside the build, which leaves a core
-#   idle much of the time;
-# * after the build, the build and browser tests, on every core (pytest-xdist).
-# The first two report at the end (their logs are in _build/tests/). How long each part takes
-# on a fresh clone: `make bench` (benchmarks/bench_suite.py).
-## TEST_WORKERS: processes for the build and browser tests (auto: one per core; 0: one process)
+# The tests run on every core (pytest-xdist). The grader's tests (marked `grading` by
+# tests/conftest.py) mostly wait -- for sandboxes to start, for time limits to strike -- and need
+# no built site: those that need none run in a process of their own beside the build and the
+# other tests, one after the other as they must (they look at machine-wide state); their report
+# follows the others' (its log: _build/tests/grading.log). (Running the other unit tests beside
+# the build too was slower: they took the CPU the build needs.) How long each part takes on a
+# fresh clone: `make bench BENCH=suite` (benchmarks/bench_suite.py).
+## TEST_WORKERS: test processes side by side, besides the grader's tests (auto: one per core; 0: one process)
 TEST_WORKERS ?= auto
 GRADING_TESTS := grading and not build and not browser
-UNIT_TESTS := not grading and not build and not browser
-SITE_TESTS := build or browser
 # Python may write bytecode caches here (gitignored), whatever the environment says: pytest
 # otherwise rewrites the asserts of every test module again in every test process.
 test unit bench: export PYTHONDONTWRITEBYTECODE :=
-## test: set up, build, then run every test (unit, build, browser; the unit tests beside the build)
+## test: set up, build, then run every test (unit, build, browser; the grader's tests beside the build)
 test:
 	@# the set-up's independent parts side by side: pip, npm, apt-get
 	@$(MAKE) --no-print-directory -j 3 setup debian-packages
 	@mkdir -p _build/tests && date +%s.%N > _build/tests/set-up.end
-	@echo "unit tests and the grader's tests: running beside the build (their reports come at the end)"
-	@# (tests/test_site.py, browser tests only, reads the built pages as it is collected: not beside the build)
-	@# (a shell without job control starts them deaf to Ctrl-C: the trap stops them with the rest)
-	@trap 'kill $$grading $$unit 2>/dev/null; exit 130' INT TERM; \
+	@echo "the grader's tests: running beside the build and the other tests (their report comes at the end)"
+	@# (tests/test_site.py, browser tests only, reads the built pages as it is collected: not beside the build;
+	@# a shell without job control starts the run deaf to Ctrl-C: the trap stops it with the rest)
+	@trap 'kill $$grading 2>/dev/null; exit 130' INT TERM; \
 	PYTEST_CPUTIME_NAME=grading $(PY) -m pytest -q -n 0 -m "$(GRADING_TESTS)" --ignore=tests/test_site.py \
 	  > _build/tests/grading.log 2>&1 & grading=$$!; \
-	PYTEST_CPUTIME_NAME=unit $(PY) -m pytest -q -n 0 -m "$(UNIT_TESTS)" --ignore=tests/test_site.py \
-	  > _build/tests/unit.log 2>&1 & unit=$$!; \
 	$(MAKE) --no-print-directory book && date +%s.%N > _build/tests/build.end && \
-	  $(PY) -m pytest -q -n $(TEST_WORKERS) -m "$(SITE_TESTS)"; site=$$?; \
-	wait $$unit; unit_rc=$$?; wait $$grading; grading_rc=$$?; \
-	echo "---- unit tests, run beside the build (_build/tests/unit.log) ----"; cat _build/tests/unit.log; \
-	echo "---- the grader's tests, run beside the build (_build/tests/grading.log) ----"; cat _build/tests/grading.log; \
-	exit $$(( site != 0 || unit_rc != 0 || grading_rc != 0 ))
+	  $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not ($(GRADING_TESTS))"; rest=$$?; \
+	wait $$grading; grading_rc=$$?; \
+	echo "---- the grader's tests, run beside the build and the others (_build/tests/grading.log) ----"; \
+	cat _build/tests/grading.log; \
+	exit $$(( rest != 0 || grading_rc != 0 ))
 
 ## unit: only the unit tests (no build, no browser)
 unit: setup

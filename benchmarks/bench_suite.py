@@ -3,9 +3,8 @@
 The last commit is cloned into a temporary folder and ``make test`` runs there, as CI runs it,
 with ``benchmarks/pytest_cputime.py`` measuring each test. ``make test`` writes down when its set-up
 (pip, npm, apt-get side by side) and its build ended (``_build/tests/*.end``), so the whole is
-split into three phases: set-up; the build with the unit tests and the grader's tests beside it
-(two processes, which may go on into the next phase); the build and browser tests on every
-core. Each pytest run's own time is recorded too, and the tests' CPU time is split by kind
+split into three phases: set-up; the build with the grader's tests beside it (one process,
+which goes on into the next phase); the other tests on every core. Each pytest run's own time is recorded too, and the tests' CPU time is split by kind
 (unit, build, browser) and the workers' own start-up and collection.
 
 The whole is recorded with its wall time and the CPU time of all its processes (browsers,
@@ -97,7 +96,7 @@ def run() -> list[dict]:
             marks[mark] = float(f.read_text()) if f.is_file() else None
         split = split_by_kind(timings) if timings.is_dir() else {"kinds": {}, "outside": float("nan")}
         runs = {p.stem: json.loads(p.read_text())["session"]["wall"] for p in timings.glob("*.json")
-                if p.stem in ("main", "grading", "unit")} if timings.is_dir() else {}
+                if p.stem in ("main", "grading")} if timings.is_dir() else {}
     cores = os.cpu_count() or 1
     where = f"fresh clone of {commit}" if mode != "here" else f"this checkout ({commit}, set up and built)"
     whole = phases["make test"]
@@ -111,13 +110,13 @@ def run() -> list[dict]:
         rows.append(dict(name="make test, phase 1: set-up (pip, npm, apt-get side by side)", value=marks["set-up"] - started,
                          unit="s", target="", note="a no-op in a checkout already set up"))
     if marks["set-up"] is not None and marks["build"] is not None:
-        rows.append(dict(name="make test, phase 2: the build, the unit and grader's tests beside it",
+        rows.append(dict(name="make test, phase 2: the build, the grader's tests beside it",
                          value=marks["build"] - marks["set-up"], unit="s", target="",
-                         note="make book; the runs beside it may go on into phase 3 (their own times below)"))
+                         note="make book; the grader's tests beside it go on into phase 3 (their own time below)"))
     if marks["build"] is not None:
-        rows.append(dict(name="make test, phase 3: the build and browser tests, the rest of the runs beside them",
+        rows.append(dict(name="make test, phase 3: the other tests, the grader's beside them",
                          value=started + whole["wall"] - marks["build"], unit="s", target="", note="until the last test ends"))
-    for run, what in (("main", "the build and browser tests (pytest -n auto)"), ("unit", "the unit tests (one process)"),
+    for run, what in (("main", "every test but the grader's that need no build (pytest -n auto)"),
                       ("grading", "the grader's tests (one process, one after the other)")):
         if run in runs:
             rows.append(dict(name=f"make test: {what}, from its start to its end", value=runs[run], unit="s", target="", note=""))
