@@ -74,10 +74,10 @@ def pytest_itemcollected(item):
     files of :data:`ONE_AT_A_TIME`."""
     if item.path.name.startswith(ONE_AT_A_TIME):
         item.add_marker(pytest.mark.grading)
-    if item.get_closest_marker("xdist_group") is not None:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group("machine-wide state: the grading tests"))
         return
-    if item.path.name.startswith(ONE_AT_A_TIME):
-        item.add_marker(pytest.mark.xdist_group("machine-wide state: the grading tests"))
+    if item.get_closest_marker("xdist_group") is not None:
         return
     module = item.nodeid.split("::")[0]
     params = getattr(getattr(item, "callspec", None), "params", {})
