@@ -183,13 +183,23 @@ class PageLog:
 
 
 def open_page(context, base: str, path: str):
-    """Open ``path`` of the site; returns (page, log) after MathJax and plotly settled."""
+    """Open ``path`` of the site; returns (page, log) after MathJax typeset and, on a page with
+    figures, figures.js fitted them (and on a phone rearranged them)."""
     page = context.new_page()
     log = PageLog(page, base)
     page.goto(base + path, wait_until="load")
     _wait_for_math(page)
-    page.wait_for_timeout(300)
+    wait_for_figures(page)
     return page, log
+
+
+def wait_for_figures(page) -> None:
+    """Wait until figures.js has fitted every figure of the page to its column (and on a phone
+    rearranged it): ``<html data-lc-figures="settled">``. A page without figures has nothing to
+    wait for."""
+    page.wait_for_function(
+        "() => !document.querySelector('div.plotly-graph-div') || document.documentElement.dataset.lcFigures === 'settled'"
+    )
 
 
 def _wait_for_math(page) -> None:

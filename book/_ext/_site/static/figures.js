@@ -126,10 +126,10 @@
   }
 
   function adapt(gd) {
-    if (gd._lcNarrow || !gd.layout || !gd._fullLayout || gd.clientWidth >= NARROW) { return; }
+    if (gd._lcNarrow || !gd.layout || !gd._fullLayout || gd.clientWidth >= NARROW) { return Promise.resolve(); }
     var plan = narrowLayout(gd), marginB = gd._fullLayout.margin.b;
     gd._lcNarrow = plan.update;
-    Plotly.relayout(gd, plan.update).then(function () {
+    var done = Plotly.relayout(gd, plan.update).then(function () {
       return wrapTexts(gd);
     }).then(function () {
       return legendBelow(gd);
@@ -145,6 +145,7 @@
         Plotly.relayout(gd, gd._lcNarrow).then(function () { return wrapTexts(gd); });
       });
     }
+    return done;
   }
 
   function box(e) { var b = e.getBoundingClientRect(); return b.width > 2 && b.height > 2 ? b : null; }
@@ -181,12 +182,16 @@
     return Promise.resolve();
   }
 
+  /* Once every figure is fitted (and on a phone rearranged), <html data-lc-figures="settled">:
+   * what the browser tests wait for instead of a fixed time. */
   function all() {
+    var done = [];
     document.querySelectorAll("div.plotly-graph-div").forEach(function (gd) {
-      fit(gd).then(function () {
-        if (gd.clientWidth < NARROW) { adapt(gd); } else { return clearLegend(gd); }
-      });
+      done.push(fit(gd).then(function () {
+        return gd.clientWidth < NARROW ? adapt(gd) : clearLegend(gd);
+      }));
     });
+    Promise.allSettled(done).then(function () { document.documentElement.dataset.lcFigures = "settled"; });
   }
 
   if (document.readyState === "complete") { all(); } else { window.addEventListener("load", all); }
