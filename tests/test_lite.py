@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -327,11 +328,25 @@ def _cells_with_errors(page) -> list[str]:
     return LiteRun(url=page.url, cells=cells(page)).errors()
 
 
+@pytest.fixture(scope="module")
+def momentum_notebook(lite_browser):
+    """The momentum chapter opened through its page's link, all cells run: ``(page, log, run)``
+    in a namespace whose ``reused`` says whether the chapters below have since run in its kernel
+    (``lite_kernel``: one kernel start for all of them)."""
+    page, log, run = _open_through_link(lite_browser, "book/momentum.html")
+    notebook = types.SimpleNamespace(page=page, log=log, run=run, reused=False)
+    yield notebook
+    notebook.page.close()
+
+
 @pytest.mark.browser
-def test_chapter_runs_in_the_browser_with_live_sliders(lite_browser):
+def test_chapter_runs_in_the_browser_with_live_sliders(lite_browser, momentum_notebook):
     from tests.litecheck import slider_changes_figure
 
-    page, log, run = _open_through_link(lite_browser, "book/momentum.html")
+    if momentum_notebook.reused:  # the other chapters ran in its kernel first: open it again
+        page, log, run = _open_through_link(lite_browser, "book/momentum.html")
+    else:
+        page, log, run = momentum_notebook.page, momentum_notebook.log, momentum_notebook.run
     try:
         assert run.cells and all(c["count"] is not None for c in run.cells if c["source"].strip())
         assert not run.errors(), run.errors()
@@ -345,7 +360,8 @@ def test_chapter_runs_in_the_browser_with_live_sliders(lite_browser):
         assert not log.external, f"requests outside the site: {log.external}"
         assert not log.missing, f"missing files: {sorted(set(log.missing))}"
     finally:
-        page.close()
+        if page is not momentum_notebook.page:
+            page.close()
 
 
 @pytest.fixture(scope="module")
@@ -389,28 +405,21 @@ BROWSER_CHAPTERS = sorted(p for p, v in VERDICTS.items() if v.runs_in_browser an
 
 
 @pytest.fixture(scope="module")
-def lite_kernel(lite_browser):
-    """One in-browser notebook whose kernel has started (its own browser page, not a link's: the
-    momentum test above opens a chapter through its link), for the chapters below: a Pyodide
-    kernel takes 10-20 s of CPU to start, the same for every chapter, so they share one."""
-    from tests.litecheck import wait_kernel
-    from tests.sitecheck import PageLog
-    import time
-
-    base, context = lite_browser
-    page = context.new_page()
-    log = PageLog(page, base)
-    page.goto(f"{base}lite/notebooks/index.html?path={BROWSER_CHAPTERS[0]}.ipynb", wait_until="load")
-    wait_kernel(page, time.perf_counter())
-    yield base, page, log
-    page.close()
+def lite_kernel(lite_browser, momentum_notebook):
+    """The momentum chapter's in-browser notebook (opened through its link, its kernel started:
+    ``momentum_notebook``), for the chapters below: a Pyodide kernel takes 10-20 s of CPU to
+    start, the same for every chapter, so they share one. The momentum test, placed above,
+    checks its chapter first; run after them, it opens the chapter again."""
+    base, _ = lite_browser
+    momentum_notebook.reused = True
+    yield base, momentum_notebook.page, momentum_notebook.log
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("page_name", [p for p in BROWSER_CHAPTERS if p != "book/momentum"])
 def test_every_browser_chapter_runs(lite_kernel, page_name):
     """Each chapter that links to the browser runs there end to end (momentum: above, in full,
-    through its link in a kernel of its own): its cells, as the Lite site serves them, run in a
+    through its link): its cells, as the Lite site serves them, run in the momentum chapter's
     kernel cleared by ``%reset -f``, without an error, and draw their figures."""
     from tests.litecheck import LiteRun, cells, execute, load_notebook, run_all
 
