@@ -395,12 +395,23 @@
   }
 
   var newPlot = Plotly.newPlot, addFrames = Plotly.addFrames;
-  Plotly.newPlot = function (gd, data, layout, config) {
+  function draw(gd, data, layout, config) {
     var dark = isDark();
     if (dark) { pageColors(); data = walk(data, "", [], true); layout = themed(layout, true); }
     var el = typeof gd === "string" ? document.getElementById(gd) : gd;
     if (el) { el._lcTheme = dark ? "dark" : "light"; }
     return newPlot.call(Plotly, gd, data, layout, config);
+  }
+  /* A figure met while the page is still being read is drawn once the whole page is there: the
+   * page's table of contents, after the figures in the page, narrows their column when it
+   * arrives, and a figure drawn before would be drawn a second time at the narrower width. */
+  Plotly.newPlot = function (gd, data, layout, config) {
+    if (document.readyState !== "loading") { return draw(gd, data, layout, config); }
+    return new Promise(function (resolve, reject) {
+      document.addEventListener("DOMContentLoaded", function () {
+        try { draw(gd, data, layout, config).then(resolve, reject); } catch (e) { reject(e); }
+      });
+    });
   };
   Plotly.addFrames = function (gd, frames, indices) {
     var el = typeof gd === "string" ? document.getElementById(gd) : gd;
