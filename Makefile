@@ -148,6 +148,9 @@ GRADING_TESTS := grading and not build and not browser
 # Python may write bytecode caches here (gitignored), whatever the environment says: pytest
 # otherwise rewrites the asserts of every test module again in every test process.
 test unit bench: export PYTHONDONTWRITEBYTECODE :=
+# Test processes run side by side, one per core (and their browsers, kernels and sandboxes):
+# torch keeps to one thread in each, as the build's kernels do (two threads on a busy core stall).
+test unit: export OMP_NUM_THREADS ?= 1
 ## test: set up, build, then run every test (unit, build, browser; the grader's tests beside the build)
 test:
 	@# the set-up's independent parts side by side: pip, npm, apt-get

@@ -103,47 +103,47 @@
     }).join("<br>");
   }
 
-  function wrapTexts(gd) {
+  /* The relayout that wraps the figure's long annotation texts for its width ({} if none is long). */
+  function wrapUpdate(gd) {
     var update = {}, width = Math.max(30, Math.floor(gd.clientWidth / 6.5));
     (gd.layout.annotations || []).forEach(function (a, k) {
       var text = a.text || "", w = wrapped(text, width);
       if (w !== text) { update["annotations[" + k + "].text"] = w; }
     });
-    return Object.keys(update).length ? Plotly.relayout(gd, update) : Promise.resolve();
+    return update;
   }
 
-  function legendBelow(gd) {
-    var L = gd._fullLayout;
-    if (!L.showlegend) { return Promise.resolve(0); }
-    return Plotly.relayout(gd, {
-      "legend.orientation": "h", "legend.xref": "container", "legend.yref": "container",
-      "legend.x": 0, "legend.xanchor": "left", "legend.y": 0, "legend.yanchor": "bottom",
-      "legend.font.size": 11
-    }).then(function () {
-      var box = gd.querySelector("g.legend");
-      return box ? Math.ceil(box.getBBox().height) + 12 : 0;
-    });
-  }
+  /* The legend as one horizontal block at the bottom of the figure. */
+  var LEGEND_BELOW = {
+    "legend.orientation": "h", "legend.xref": "container", "legend.yref": "container",
+    "legend.x": 0, "legend.xanchor": "left", "legend.y": 0, "legend.yanchor": "bottom",
+    "legend.font.size": 11
+  };
 
+  /* The narrow arrangement in two relayouts, or one for a figure without a legend (each
+   * relayout draws the figure again): subplots stacked, smaller fonts, long texts wrapped, the
+   * legend below, then the figure made taller by the stacked subplots and the legend's height
+   * (known once the legend is drawn below). */
   function adapt(gd) {
     if (gd._lcNarrow || !gd.layout || !gd._fullLayout || gd.clientWidth >= NARROW) { return Promise.resolve(); }
-    var plan = narrowLayout(gd), marginB = gd._fullLayout.margin.b;
+    var plan = narrowLayout(gd), marginB = gd._fullLayout.margin.b, legend = gd._fullLayout.showlegend;
     gd._lcNarrow = plan.update;
-    var done = Plotly.relayout(gd, plan.update).then(function () {
-      return wrapTexts(gd);
-    }).then(function () {
-      return legendBelow(gd);
-    }).then(function (extra) {
+    var update = Object.assign({}, plan.update, wrapUpdate(gd), legend ? LEGEND_BELOW : {});
+    function grow(extra) {
       var height = plan.height + extra;
       // the figure's box (and plotly's wrapper around it) were given the wide height: grow them
       gd.style.height = height + "px";
       if (gd.parentElement && gd.parentElement.style.height) { gd.parentElement.style.height = height + "px"; }
-      return Plotly.relayout(gd, {"margin.b": marginB + extra, "height": height});
-    });
-    if (gd.on) {
-      gd.on("plotly_animated", function () {
-        Plotly.relayout(gd, gd._lcNarrow).then(function () { return wrapTexts(gd); });
-      });
+      return {"margin.b": marginB + extra, "height": height};
+    }
+    var done = legend
+      ? Plotly.relayout(gd, update).then(function () {
+          var box = gd.querySelector("g.legend");
+          return Plotly.relayout(gd, grow(box ? Math.ceil(box.getBBox().height) + 12 : 0));
+        })
+      : Plotly.relayout(gd, Object.assign(update, grow(0)));
+    if (gd.on) {  // a slider's frame brings back the wide layout and texts: narrow them again
+      gd.on("plotly_animated", function () { Plotly.relayout(gd, Object.assign({}, gd._lcNarrow, wrapUpdate(gd))); });
     }
     return done;
   }
