@@ -145,6 +145,8 @@ lab: setup
 ## TEST_WORKERS: test processes side by side, besides the grader's tests (auto: one per core; 0: one process)
 TEST_WORKERS ?= auto
 GRADING_TESTS := grading and not build and not browser
+# the files that hold them (conftest marks every test of a tests/test_grading* file `grading`)
+GRADING_FILES := tests/test_grading*.py
 # Python may write bytecode caches here (gitignored), whatever the environment says: pytest
 # otherwise rewrites the asserts of every test module again in every test process.
 test unit bench: export PYTHONDONTWRITEBYTECODE :=
@@ -157,10 +159,10 @@ test:
 	@$(MAKE) --no-print-directory -j 3 setup debian-packages
 	@mkdir -p _build/tests && date +%s.%N > _build/tests/set-up.end
 	@echo "the grader's tests: running beside the build and the other tests (their report comes at the end)"
-	@# (tests/test_site.py, browser tests only, reads the built pages as it is collected: not beside the build;
+	@# (it collects only GRADING_FILES;
 	@# a shell without job control starts the run deaf to Ctrl-C: the trap stops it with the rest)
 	@trap 'kill $$grading 2>/dev/null; exit 130' INT TERM; \
-	PYTEST_CPUTIME_NAME=grading $(PY) -m pytest -q -n 0 -m "$(GRADING_TESTS)" --ignore=tests/test_site.py \
+	PYTEST_CPUTIME_NAME=grading $(PY) -m pytest -q -n 0 -m "$(GRADING_TESTS)" $(GRADING_FILES) \
 	  > _build/tests/grading.log 2>&1 & grading=$$!; \
 	$(MAKE) --no-print-directory book && date +%s.%N > _build/tests/build.end && \
 	  $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not ($(GRADING_TESTS))"; rest=$$?; \

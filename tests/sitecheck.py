@@ -16,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("BOOK_SITE", ROOT / "_build" / "html"))
@@ -33,20 +34,41 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: Where a project's GitHub Pages site lives (``https://<org>.github.io/<repo>/``): the tests
+#: that need it serve the site there, with nothing at ``/`` (``serve(prefix=SUB_PATH)``).
+SUB_PATH = "/loss-landscape-book/"
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under ``prefix`` only; 404 elsewhere."""
+
+    prefix = "/"
+
+    def translate_path(self, path: str) -> str:
+        route = urlsplit(path).path
+        if route + "/" == self.prefix:
+            route = self.prefix
+        if not route.startswith(self.prefix):
+            return str(Path(self.directory) / "__outside_the_sub_path__")
+        return super().translate_path("/" + path[len(self.prefix):])
+
     def log_message(self, *args) -> None:  # noqa: D102
         pass
 
 
 @contextlib.contextmanager
-def serve(directory: Path = SITE) -> Iterator[str]:
-    """Serve ``directory`` on a free port of 127.0.0.1; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+def serve(directory: Path = SITE, prefix: str = "/") -> Iterator[str]:
+    """Serve ``directory`` on a free port of 127.0.0.1 under the address path ``prefix`` (404
+    elsewhere, as a host that serves the site under a sub-path does); yields the base URL."""
+    if not (prefix.startswith("/") and prefix.endswith("/")):
+        raise ValueError(f"prefix must start and end with '/', got {prefix!r}")
+    handler_class = type("_Handler", (_QuietHandler,), {"prefix": prefix})
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     finally:
         server.shutdown()
         server.server_close()

@@ -4,18 +4,16 @@ GitHub project pages serve a site at ``https://<org>.github.io/<repo>/``: every 
 site uses must be relative. The site is served here under ``/loss-landscape-book/`` with
 nothing at ``/``; every link, image, script, stylesheet and font of every page (and the
 anchors links point to) must be found there, and in Chromium the pages draw their figures and
-math, search finds, and the in-browser site starts its Python. The example workflows
+math and search finds (the in-browser site runs its chapters under the sub-path in
+tests/test_lite.py). The example workflows
 (docs/deploy/) are checked for what Pages needs, since CI here runs no GitHub Actions.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import re
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
@@ -26,9 +24,9 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import pytest
 import yaml
 
-from tests.sitecheck import ROOT, SITE, chromium, open_page
+from tests.sitecheck import ROOT, SITE, SUB_PATH, chromium, open_page, serve
 
-PREFIX = "/loss-landscape-book/"
+PREFIX = SUB_PATH
 #: Limit for a page to load and settle (the site's heaviest chapters on a busy 2-core machine).
 TIMEOUT_MS = 120_000
 WORKFLOW = ROOT / "docs" / "deploy" / "github-pages.yml"
@@ -84,31 +82,11 @@ def test_the_site_has_no_jekyll_marker_missing():
 
 
 # ---- the site under a sub-path ---------------------------------------------------------------
-class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site under PREFIX only, as a project's GitHub Pages site is; 404 elsewhere."""
-
-    def translate_path(self, path: str) -> str:
-        route = urlsplit(path).path
-        if route + "/" == PREFIX:
-            route = PREFIX
-        if not route.startswith(PREFIX):
-            return str(Path(self.directory) / "__outside_the_sub_path__")
-        return super().translate_path("/" + path[len(PREFIX):])
-
-    def log_message(self, *args) -> None:  # noqa: D102
-        pass
-
-
 @contextlib.contextmanager
 def serve_under_prefix() -> Iterator[str]:
-    handler = functools.partial(_SubPathHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """The built site served under PREFIX only, as a project's GitHub Pages site is; 404 elsewhere."""
+    with serve(SITE, prefix=PREFIX) as base:
+        yield base
 
 
 class _Refs(HTMLParser):
@@ -219,9 +197,10 @@ BROWSER_PAGES = ["book/intro.html", "book/landscape.html", "exercises/adam.html"
 
 
 @pytest.mark.browser
-def test_pages_search_and_the_in_browser_site_work_under_a_sub_path():
-    from tests import litecheck
-
+def test_pages_and_search_work_under_a_sub_path():
+    """One page of every kind draws its figures and math under the sub-path, and search finds.
+    (The in-browser site is tested under the sub-path by tests/test_lite.py: every chapter
+    that runs in the browser runs there, opened through its page's link.)"""
     with serve_under_prefix() as base, chromium() as instance:
         context = instance.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
@@ -245,17 +224,6 @@ def test_pages_search_and_the_in_browser_site_work_under_a_sub_path():
             page.wait_for_load_state("load")
             assert page.url.startswith(base + "book/"), page.url
             assert not log.external and not log.failed and not log.errors, (log.external, log.failed, log.errors)
-            page.close()
-            # the in-browser site: opened from a chapter, its Python starts and imports the book's package
-            page, log = open_page(context, base, "book/intro.html")
-            page.set_default_timeout(litecheck.KERNEL_TIMEOUT_MS)
-            url = litecheck.follow_link(page)
-            assert url.startswith(base + "lite/"), url
-            litecheck.wait_kernel(page, 0.0)
-            out = litecheck.execute(page, "import lecture_code, sys; print('ok', lecture_code.__name__, sys.platform)")
-            assert out.strip() == "ok lecture_code emscripten", out
-            assert not log.external, f"the in-browser site requests outside {PREFIX}: {log.external[:5]}"
-            assert not log.failed, f"the in-browser site: failed requests {log.failed[:5]}"
             page.close()
         finally:
             context.close()

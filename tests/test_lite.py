@@ -301,10 +301,13 @@ def test_scipy_is_loaded_only_by_the_notebooks_that_need_it():
 
 @pytest.fixture(scope="module")
 def lite_browser():
-    from tests.sitecheck import browser, serve
+    """The site served under a sub-path (``SUB_PATH``, nothing at ``/``), as a project's GitHub
+    Pages site is, and one browser context: everything the in-browser site loads must be found
+    there."""
+    from tests.sitecheck import SUB_PATH, browser, serve
 
     _lite_site()
-    with serve(SITE) as base, browser() as context:
+    with serve(SITE, prefix=SUB_PATH) as base, browser() as context:
         yield base, context
 
 

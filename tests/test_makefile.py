@@ -53,3 +53,19 @@ def test_every_variable_a_user_may_set_is_listed_with_its_default():
             assert name in variables or name in plumbing, f"{mk.name}: {name} has no `## ` help line"
     out = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True).stdout
     assert "GRADE_ATTEMPTS=latest" in out and "SOLUTIONS=0" in out  # defaults shown
+
+
+def test_the_graders_run_collects_every_file_whose_tests_it_selects():
+    """`make test` runs the tests marked ``grading`` in a process of their own that collects only
+    ``GRADING_FILES``, and leaves them out of the other run: a test marked so in another file
+    would run in neither. The mark comes from conftest (files named ``ONE_AT_A_TIME``) only
+    (no test module adds the mark itself)."""
+    from tests.conftest import ONE_AT_A_TIME
+
+    out = subprocess.run(["make", "-s", "--no-print-directory", "--eval", "print-%: ; @echo $($*)", "print-GRADING_FILES"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    collected = {path for pattern in out for path in ROOT.glob(pattern)}
+    marked = {path for path in (ROOT / "tests").glob("test_*.py") if path.name.startswith(ONE_AT_A_TIME)}
+    assert collected and collected == marked, (sorted(p.name for p in collected ^ marked))
+    by_hand = [p.name for p in (ROOT / "tests").glob("*.py") if p.name != "conftest.py" and "mark.grading" in p.read_text()]
+    assert not by_hand, f"tests marked `grading` outside conftest: {by_hand}"
