@@ -138,3 +138,24 @@ def test_pages_offer_their_notebook_for_download():
         assert any(c.cell_type == "code" for c in nb.cells)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
         assert f"_sources/book/{md.stem}.ipynb" in html.read_text()
+
+
+def test_a_rebuild_keeps_the_source_listings_and_refreshes_them_when_the_site_changes(tmp_path):
+    """The library's source listings (viewcode's ``_modules/`` pages) are written again whenever
+    the build writes pages (so a changed template or asset reaches them), and a build with
+    nothing to do leaves them as they are: `make book` then `make test` must not lose them."""
+    book = _book(tmp_path, "print('fine')")
+    (book / "lecture_code" / "marker.py").write_text('"""A marker."""\n\nVALUE = "first"\n\n\ndef value():\n    """The value."""\n    return VALUE\n')
+    (book / "book" / "api.md").write_text("# API\n\n```{eval-rst}\n.. automodule:: lecture_code.marker\n   :members:\n```\n")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/page\nchapters:\n  - file: book/api\n")
+    listing = book / "_build" / "html" / "_modules" / "lecture_code" / "marker.html"
+    out = _build(book)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-2000:]
+    assert listing.is_file() and "value" in listing.read_text()
+    first = listing.stat().st_mtime_ns
+    again = _build(book)  # nothing changed: nothing is written, nothing removed
+    assert again.returncode == 0 and "no targets are out of date" in again.stdout + again.stderr
+    assert listing.is_file() and listing.stat().st_mtime_ns == first
+    (book / "book" / "page.md").write_text((book / "book" / "page.md").read_text() + "\nMore text.\n")
+    third = _build(book)  # pages written: the listing is written again, though its module did not change
+    assert third.returncode == 0 and listing.is_file() and listing.stat().st_mtime_ns > first

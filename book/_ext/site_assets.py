@@ -565,11 +565,14 @@ def _add_paths(app: Sphinx, config) -> None:
     config.site_assets_signature = _signature(app, config)
 
 
-def _fresh_source_pages(app: Sphinx) -> None:
+def _fresh_source_pages(app: Sphinx):
     """sphinx.ext.viewcode rewrites a module's source page only when the module is newer than
     the page, so a changed template or asset choice would never reach the ``_modules/`` pages
-    of an incremental build: remove them and let viewcode write them all (a second or two)."""
+    of an incremental build: remove them and let viewcode write them all (a second or two).
+    Done when the builder collects its extra pages, right before viewcode (priority 500) does:
+    a build with nothing out of date collects none, and keeps them."""
     shutil.rmtree(Path(app.outdir) / "_modules", ignore_errors=True)
+    return []
 
 
 def _no_jekyll(app: Sphinx, exception) -> None:
@@ -580,7 +583,7 @@ def _no_jekyll(app: Sphinx, exception) -> None:
 
 
 def setup(app: Sphinx):
-    app.connect("builder-inited", _fresh_source_pages)
+    app.connect("html-collect-pages", _fresh_source_pages, priority=400)
     app.add_config_value("site_assets_signature", "", "html")
     app.add_config_value("site_repository", "", "html")
     app.connect("config-inited", _add_paths)
