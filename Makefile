@@ -153,7 +153,7 @@ test unit bench: export PYTHONDONTWRITEBYTECODE :=
 # Test processes run side by side, one per core (and their browsers, kernels and sandboxes):
 # torch keeps to one thread in each, as the build's kernels do (two threads on a busy core stall).
 test unit: export OMP_NUM_THREADS ?= 1
-## test: set up, build, then run every test (unit, build, browser; the grader's tests beside the build)
+## test: set up, build, then run every test (unit, build, browser; the grader's tests in a process of their own from the build's start)
 test:
 	@# the set-up's independent parts side by side: pip, npm, apt-get
 	@$(MAKE) --no-print-directory -j 3 setup debian-packages
@@ -165,14 +165,15 @@ test:
 	PYTEST_CPUTIME_NAME=grading $(PY) -m pytest -q -n 0 -m "$(GRADING_TESTS)" $(GRADING_FILES) \
 	  > _build/tests/grading.log 2>&1 & grading=$$!; \
 	$(MAKE) --no-print-directory book && date +%s.%N > _build/tests/build.end && \
+	  echo "---- every other test, on every core (the grader's tests still running beside them) ----" && \
 	  $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not ($(GRADING_TESTS))"; rest=$$?; \
 	wait $$grading; grading_rc=$$?; \
 	echo "---- the grader's tests, run beside the build and the others (_build/tests/grading.log) ----"; \
 	cat _build/tests/grading.log; \
 	exit $$(( rest != 0 || grading_rc != 0 ))
 
-## unit: only the unit tests (no build, no browser)
-unit: setup
+## unit: every test that needs no build and no browser (the grader's sandbox tests included: bubblewrap)
+unit: setup bubblewrap
 	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser and not build"
 
 ## BENCH: the benchmarks `make bench` runs and records (e.g. BENCH=suite; default: all of them)
@@ -201,13 +202,13 @@ data: setup
 ## NAME: the new exercise's or chapter's name (make new-exercise / new-chapter): lower-case letters, digits, _
 NAME ?=
 .PHONY: new-exercise new-chapter
-## new-exercise NAME=x   a graded exercise: solutions/x.md, its _toc.yml entry, exercises/x.ipynb and its public checks
+## new-exercise: (NAME=x) a graded exercise - solutions/x.md, its _toc.yml entry, exercises/x.ipynb and its public checks
 new-exercise: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make new-exercise NAME=name_of_the_exercise"; exit 2; }
 	$(PY) docs/scaffold.py exercise "$(NAME)"
 	$(PY) -m grading build
 
-## new-chapter NAME=x    a chapter: book/x.md, lecture_code/chapters/x.py, its _toc.yml entry
+## new-chapter: (NAME=x) a chapter - book/x.md, lecture_code/chapters/x.py, its _toc.yml entry
 new-chapter: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make new-chapter NAME=name_of_the_chapter"; exit 2; }
 	$(PY) docs/scaffold.py chapter "$(NAME)"

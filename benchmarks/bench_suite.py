@@ -63,8 +63,10 @@ def split_by_kind(folder: Path) -> dict:
             k["count"] += 1
             k["cpu"] += max(row["cpu"], 0.0)  # < 0: a closed browser's orphaned renderers left the tree
             k["wall"] += row["wall"]
-            in_tests += row["cpu"]
-        outside += worker["session"]["cpu"] - in_tests
+            in_tests += row["own"]
+        # the process's own CPU outside its tests (start-up, collection): the tree's would lose
+        # the orphaned renderers and could come out negative
+        outside += worker["session"]["own"] - in_tests
     return {"kinds": kinds, "outside": outside}
 
 
@@ -122,14 +124,14 @@ def run() -> list[dict]:
             rows.append(dict(name=f"make test: {what}, from its start to its end", value=runs[run], unit="s", target="", note=""))
     counted = sum(k["cpu"] for k in split["kinds"].values()) + split["outside"]
     rows.append(dict(name="make test, tests: CPU time counted per test", value=counted, unit="s", target="",
-                     note="higher than the phase's CPU time above: getrusage loses the renderers a closing browser orphans"))
+                     note="can be higher than the CPU time of all processes above: getrusage loses the renderers a closing browser orphans, the per-test count sees them while they run"))
     for kind in ("unit", "build", "browser"):
         k = split["kinds"].get(kind)
         if k:
             rows.append(dict(name=f"make test, tests, {kind}: CPU time", value=k["cpu"], unit="s", target="",
                              note=f"{k['count']} tests; their wall times add up to {k['wall']:.0f} s over the workers"))
     rows.append(dict(name="make test, tests: workers' start-up and collection, CPU time", value=split["outside"], unit="s",
-                     target="", note="CPU time of the workers outside any test"))
+                     target="", note="each pytest process's own CPU time outside its tests, added up"))
     return rows
 
 

@@ -9,8 +9,11 @@ negative value for the test that closed the browser; count a test's CPU as ``max
 the tree used while the test ran). Load it with ``-p benchmarks.pytest_cputime`` and name an output folder
 in ``PYTEST_CPUTIME_DIR``; each worker writes ``<worker>.json``::
 
-    {"tests": [{"id", "kind": "unit" | "build" | "browser", "wall", "cpu"}, ...],
-     "session": {"wall", "cpu"}, "load": [1, 5, 15 minute load averages at the end]}
+    {"tests": [{"id", "kind": "unit" | "build" | "browser", "wall", "cpu", "own"}, ...],
+     "session": {"wall", "cpu", "own"}, "load": [1, 5, 15 minute load averages at the end]}
+
+(``own``: the process's own CPU time, without its children: what it spent outside the tests,
+its start-up and collection, is ``session.own`` less the tests' ``own``.)
 
 Each test is also appended, as it ends, to ``<worker>.jsonl``. ``session`` covers the worker from its start (imports and collection included) to its end; with
 xdist the controller writes ``main.json`` (no tests; its process tree holds the workers); a
@@ -45,6 +48,13 @@ def tree_cpu() -> float:
     return total
 
 
+def own_cpu() -> float:
+    """CPU seconds of this process alone (its start-up, collection and the tests' own Python):
+    unlike the tree's, it loses nothing when a browser's orphaned renderers leave the tree."""
+    t = os.times()
+    return t.user + t.system
+
+
 def _name() -> str:
     """This process's file name: the xdist worker's name, else ``PYTEST_CPUTIME_NAME`` (``make
     test`` names its run of the grader's tests ``grading``), else ``main``."""
@@ -60,9 +70,10 @@ def kind(item: pytest.Item) -> str:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    cpu, wall = tree_cpu(), time.perf_counter()
+    cpu, own, wall = tree_cpu(), own_cpu(), time.perf_counter()
     yield
-    row = {"id": item.nodeid, "kind": kind(item), "wall": time.perf_counter() - wall, "cpu": tree_cpu() - cpu}
+    row = {"id": item.nodeid, "kind": kind(item), "wall": time.perf_counter() - wall, "cpu": tree_cpu() - cpu,
+           "own": own_cpu() - own}
     _ROWS.append(row)
     folder = os.environ.get("PYTEST_CPUTIME_DIR")
     if folder:  # also one line per test as it ends, so an interrupted run still tells
@@ -78,6 +89,6 @@ def pytest_sessionfinish(session):
     worker = _name()
     Path(folder).mkdir(parents=True, exist_ok=True)
     (Path(folder) / f"{worker}.json").write_text(json.dumps({
-        "tests": _ROWS, "session": {"wall": time.perf_counter() - _T0, "cpu": tree_cpu()},
+        "tests": _ROWS, "session": {"wall": time.perf_counter() - _T0, "cpu": tree_cpu(), "own": own_cpu()},
         "load": list(os.getloadavg()),
     }))
