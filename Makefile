@@ -142,7 +142,7 @@ lab: setup
 # follows the others' (its log: _build/tests/grading.log). (Running the other unit tests beside
 # the build too was slower: they took the CPU the build needs.) How long each part takes on a
 # fresh clone: `make bench BENCH=suite` (benchmarks/bench_suite.py).
-## TEST_WORKERS: test processes side by side, besides the grader's tests (auto: one per core; 0: one process)
+## TEST_WORKERS: test processes side by side (auto: one per core; 0: one process); make test runs the grader's tests in one more
 TEST_WORKERS ?= auto
 GRADING_TESTS := grading and not build and not browser
 # the files that hold them (conftest marks every test of a tests/test_grading* file `grading`)
