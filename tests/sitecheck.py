@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 SUB_PATH = "/loss-landscape-book/"
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the site under ``prefix`` only; 404 elsewhere."""
 
     prefix = "/"
@@ -62,7 +62,7 @@ def serve(directory: Path = SITE, prefix: str = "/") -> Iterator[str]:
     elsewhere, as a host that serves the site under a sub-path does); yields the base URL."""
     if not (prefix.startswith("/") and prefix.endswith("/")):
         raise ValueError(f"prefix must start and end with '/', got {prefix!r}")
-    handler_class = type("_Handler", (_QuietHandler,), {"prefix": prefix})
+    handler_class = type("_Handler", (_SiteHandler,), {"prefix": prefix})
     handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -11,14 +11,12 @@ tests/test_lite.py). The example workflows
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
@@ -26,7 +24,6 @@ import yaml
 
 from tests.sitecheck import ROOT, SITE, SUB_PATH, chromium, open_page, serve
 
-PREFIX = SUB_PATH
 #: Limit for a page to load and settle (the site's heaviest chapters on a busy 2-core machine).
 TIMEOUT_MS = 120_000
 WORKFLOW = ROOT / "docs" / "deploy" / "github-pages.yml"
@@ -82,13 +79,6 @@ def test_the_site_has_no_jekyll_marker_missing():
 
 
 # ---- the site under a sub-path ---------------------------------------------------------------
-@contextlib.contextmanager
-def serve_under_prefix() -> Iterator[str]:
-    """The built site served under PREFIX only, as a project's GitHub Pages site is; 404 elsewhere."""
-    with serve(SITE, prefix=PREFIX) as base:
-        yield base
-
-
 class _Refs(HTMLParser):
     """Addresses an HTML page refers to (links, scripts, images, styles) and its ids."""
 
@@ -137,10 +127,10 @@ def test_every_link_and_asset_resolves_under_a_sub_path():
     assert SITE.is_dir(), "the site is not built: run `make book` first"
     missing: list[str] = []
     anchors: list[str] = []
-    with serve_under_prefix() as base:
+    with serve(SITE, prefix=SUB_PATH) as base:
         status, _, _ = _fetch(base.rstrip("/"))
         assert status == 200, "the site's address without the final slash should lead to the site"
-        assert _fetch(base.replace(PREFIX, "/") + "index.html")[0] == 404, "the test server must serve the sub-path only"
+        assert _fetch(base.replace(SUB_PATH, "/") + "index.html")[0] == 404, "the test server must serve the sub-path only"
         checked: dict[str, int] = {}
         ids: dict[str, set[str]] = {}
         queue = [base + page for page in _site_pages()]
@@ -187,7 +177,7 @@ def test_every_link_and_asset_resolves_under_a_sub_path():
                 anchors.append(f"{page_url}: #{fragment} not in {target[len(base):]}")
     assert len(checked) > len(_site_pages()) + 40, f"only {len(checked)} addresses checked"
     assert len(wanted_anchors) > 100, f"only {len(wanted_anchors)} links to anchors checked"
-    assert not missing, f"{len(missing)} addresses not found under {PREFIX}: {missing[:10]}"
+    assert not missing, f"{len(missing)} addresses not found under {SUB_PATH}: {missing[:10]}"
     assert not anchors, f"{len(anchors)} links to missing anchors: {anchors[:10]}"
 
 
@@ -201,7 +191,7 @@ def test_pages_and_search_work_under_a_sub_path():
     """One page of every kind draws its figures and math under the sub-path, and search finds.
     (The in-browser site is tested under the sub-path by tests/test_lite.py: every chapter
     that runs in the browser runs there, opened through its page's link.)"""
-    with serve_under_prefix() as base, chromium() as instance:
+    with serve(SITE, prefix=SUB_PATH) as base, chromium() as instance:
         context = instance.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
         try:
@@ -211,7 +201,7 @@ def test_pages_and_search_work_under_a_sub_path():
                 drawn = page.locator("div.plotly-graph-div .main-svg").count()
                 raw = page.evaluate("() => Array.from(document.querySelectorAll('.math'))"
                                     ".filter(e => !e.querySelector('mjx-container')).length")
-                assert not log.external, f"{path}: requests outside {PREFIX}: {log.external[:5]}"
+                assert not log.external, f"{path}: requests outside {SUB_PATH}: {log.external[:5]}"
                 assert not log.failed and not log.errors, f"{path}: {log.failed[:5]} {log.errors[:5]}"
                 assert drawn >= figures and raw == 0, f"{path}: {figures} figures, {drawn} drawn, {raw} raw formulas"
                 page.close()
