@@ -201,7 +201,20 @@ class PageLog:
                 r.abort()
 
         page.route("**/*", route)
-        page.on("requestfailed", lambda req: self.failed.append(req.url))
+        self._pending: set = set()
+        page.on("request", lambda req: self._pending.add(req))
+        page.on("requestfinished", lambda req: self._pending.discard(req))
+        page.on("requestfailed", lambda req: (self._pending.discard(req), self.failed.append(req.url)))
+
+    def wait_for_requests(self, page, timeout_ms: float = 30_000) -> None:
+        """Wait until every request the page started has finished or failed (leaving a page
+        earlier aborts what is still on its way: a failed request that would be the test's doing)."""
+        waited = 0
+        while self._pending:
+            if waited >= timeout_ms:
+                raise TimeoutError(f"requests still open after {timeout_ms} ms: {[r.url for r in self._pending][:5]}")
+            page.wait_for_timeout(50)
+            waited += 50
 
 
 def open_page(context, base: str, path: str):

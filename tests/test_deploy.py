@@ -207,8 +207,12 @@ def test_pages_and_search_work_under_a_sub_path():
                 page.close()
             # search: the index, the result pages and their snippets are found under the sub-path
             page, log = open_page(context, base, "search.html?q=momentum")
-            page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3",
+            page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3"
+                                   " && /finished/.test(document.querySelector('#search-results p.search-summary').textContent)",
                                    timeout=TIMEOUT_MS)
+            # every result's page is fetched for its snippet, all at once: leaving before the last
+            # arrives would abort it (a failed request that is the test's doing, not the site's)
+            log.wait_for_requests(page)
             first = page.locator("#search-results li a").first
             first.click()
             page.wait_for_load_state("load")
