@@ -71,7 +71,7 @@ def first_visit_weights(site: Path) -> dict[str, dict]:
             visit = first_visit(instance, base, page)
             gz = 0
             for r in visit["resources"]:
-                local = site / urlparse(r["url"]).path.lstrip("/")
+                local = site / urlparse(r["url"]).path.removeprefix(urlparse(base).path)
                 gz += len(gzip.compress(local.read_bytes(), 6)) if local.is_file() else r["decoded"]
             html = (site / page).read_text()
             weights[page] = dict(bytes=visit["bytes"], gzip=gz, requests=visit["requests"],

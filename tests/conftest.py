@@ -35,7 +35,8 @@ if _EXT not in sys.path:
 
 @pytest.fixture(scope="session")
 def site_url():
-    """The built site (``make book``), served on a free port of 127.0.0.1."""
+    """The built site (``make book``), served on a free port of 127.0.0.1 under the sub-path a
+    project's GitHub Pages site has (``sitecheck.SUB_PATH``, nothing at ``/``)."""
     assert SITE.is_dir(), "the site is not built: run `make book` first"
     with serve() as base:
         yield base

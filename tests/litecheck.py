@@ -2,8 +2,9 @@
 
     .venv/bin/python -m tests.litecheck book/momentum.html   # open its link, run all, report
 
-Every request that does not go to the local server is aborted and recorded (``PageLog``), so
-what passes here works with no network.
+Every request outside the site (another host, or the local server outside the sub-path the
+site is served under) is aborted and recorded (``PageLog``), so what passes here works with no
+network.
 """
 
 from __future__ import annotations

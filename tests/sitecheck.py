@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 
 
 #: Where a project's GitHub Pages site lives (``https://<org>.github.io/<repo>/``): the tests
-#: that need it serve the site there, with nothing at ``/`` (``serve(prefix=SUB_PATH)``).
+#: serve the site there, with nothing at ``/`` (:func:`serve`'s default).
 SUB_PATH = "/loss-landscape-book/"
 
 
@@ -57,9 +57,13 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(directory: Path = SITE, prefix: str = "/") -> Iterator[str]:
+def serve(directory: Path = SITE, prefix: str = SUB_PATH) -> Iterator[str]:
     """Serve ``directory`` on a free port of 127.0.0.1 under the address path ``prefix`` (404
-    elsewhere, as a host that serves the site under a sub-path does); yields the base URL."""
+    elsewhere, as a host that serves the site under a sub-path does); yields the base URL.
+
+    By default under :data:`SUB_PATH`, as GitHub Pages serves a project's site: every browser
+    test then also checks that the pages ask for nothing outside it (``PageLog.external``), which
+    a site served at ``/`` could not show (an address starting with ``/`` works there only)."""
     if not (prefix.startswith("/") and prefix.endswith("/")):
         raise ValueError(f"prefix must start and end with '/', got {prefix!r}")
     handler_class = type("_Handler", (_SiteHandler,), {"prefix": prefix})
@@ -183,7 +187,8 @@ def open_first_visit(context, base: str, path: str):
 
 
 class PageLog:
-    """Console errors and requests leaving the local server, recorded for one page."""
+    """Console errors, failed requests and requests outside the site's address ``base`` (another
+    host, or the local server outside the sub-path: ``external``, aborted), recorded for one page."""
 
     def __init__(self, page, base: str):
         self.errors: list[str] = []

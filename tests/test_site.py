@@ -1,8 +1,10 @@
 """Browser tests: every page of the built site in headless Chromium, with the network cut.
 
 Needs the built site (`make book`) and Debian's chromium (`make chromium`); `make test`
-does both first. Every request that does not go to the local server is aborted and
-recorded, so a page that works here works offline.
+does both first. The site is served under a sub-path, as GitHub Pages serves a project's site
+(``sitecheck.SUB_PATH``, nothing at ``/``): every request outside it (another host, or the local
+server outside the sub-path) is aborted and recorded, so a page that works here works offline
+and from any static host.
 
 Each page is loaded once at 1280 px, as a reader's first visit (fresh browser context, empty
 cache: fixture ``visit``), and every 1280 px check of that page reads the same load: first the
@@ -18,8 +20,9 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.sitecheck import ROOT, SITE, open_first_visit, open_page
+from tests.sitecheck import ROOT, SITE, SUB_PATH, open_first_visit, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -134,7 +137,7 @@ def test_first_visit_weight_and_no_console_error(visit):
     path, first = visit.path, visit.first
     html = (SITE / path).read_text()
     assert not first["errors"], f"{path} console errors: {first['errors']}"
-    assert not first["external"], f"{path} requested outside the local server: {first['external']}"
+    assert not first["external"], f"{path} requested outside the site ({SUB_PATH}): {first['external']}"
     limit = LIMIT_FIGURE_PAGE if "plotly-graph-div" in html else LIMIT_TEXT_PAGE
     heaviest = sorted(first["resources"], key=lambda r: -r["decoded"])[:5]
     assert first["bytes"] <= limit, (
@@ -152,7 +155,7 @@ def test_first_visit_weight_and_no_console_error(visit):
 
 def test_page_loads_offline_without_errors_and_typesets_math(visit):
     path, page, log = visit.path, visit.page, visit.log
-    assert not log.external, f"{path} requested outside the local server: {log.external}"
+    assert not log.external, f"{path} requested outside the site ({SUB_PATH}): {log.external}"
     assert not log.failed, f"{path} had failed requests: {log.failed}"
     assert not log.errors, f"{path} console errors: {log.errors}"
     n_math = page.locator(".math").count()
@@ -257,6 +260,17 @@ def test_figure_labels_do_not_collide_at_1280px(visit):
 # ---- checks that move sliders and answer quizzes (after the ones that only look) -----------
 
 
+def _click_and_wait_for_the_frame(page, gd, label, what: str) -> None:
+    """Click a slider's step label and wait until the figure has drawn the frame it asks for
+    (the figure's script animates to it: ``plotly_animated``)."""
+    gd.evaluate("(gd) => { gd.__lcAnimated = false; gd.once('plotly_animated', () => { gd.__lcAnimated = true; }); }")
+    label.click(force=True)
+    try:
+        page.wait_for_function("(gd) => gd.__lcAnimated", arg=gd.element_handle(), timeout=10_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{what}: no frame was drawn within 10 s") from None
+
+
 def test_every_slider_changes_its_figure(visit):
     path, page, log = visit.path, visit.page, visit.log
     figures = page.locator("div.plotly-graph-div")
@@ -269,13 +283,12 @@ def test_every_slider_changes_its_figure(visit):
             before = gd.evaluate(FINGERPRINT)
             label = gd.locator("g.slider-group").nth(k).locator("g.slider-label-group").nth(target)
             label.scroll_into_view_if_needed()
-            label.click(force=True)
-            page.wait_for_timeout(150)
+            _click_and_wait_for_the_frame(page, gd, label, f"{path}: figure {f}, slider {k} moved to step {target}")
             after = gd.evaluate(FINGERPRINT)
             assert after != before, f"{path}: figure {f}, slider {k} moved to step {target} but the figure did not change"
             # move it back so the next slider starts from the page's default state
-            gd.locator("g.slider-group").nth(k).locator("g.slider-label-group").nth(active).click(force=True)
-            page.wait_for_timeout(100)
+            _click_and_wait_for_the_frame(page, gd, gd.locator("g.slider-group").nth(k).locator("g.slider-label-group").nth(active),
+                                          f"{path}: figure {f}, slider {k} moved back to step {active}")
     assert not log.errors, f"{path}: console errors while moving sliders: {log.errors}"
 
 
