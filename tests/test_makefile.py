@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 MAKEFILES = [ROOT / "Makefile", ROOT / "grading" / "grading.mk", ROOT / "lite" / "lite.mk"]
 
@@ -70,3 +72,30 @@ def test_the_graders_run_collects_every_file_whose_tests_it_selects():
     by_hand = [p.name for p in (ROOT / "tests").glob("*.py") if p.name not in ("conftest.py", Path(__file__).name)
                and "mark.grading" in p.read_text()]
     assert not by_hand, f"tests marked `grading` outside conftest: {by_hand}"
+
+
+def test_what_the_lock_leaves_out_is_neither_locked_nor_installed():
+    """``LEFT_OUT`` (jsonschema's optional "iri" format checker: 1.3 s of CPU at every import of
+    jsonschema) is in neither the lock nor the environment set up from it, and nothing installed
+    needs it (``pip check``: only an optional extra asks for it); notebooks still validate."""
+    import importlib.metadata
+
+    import nbformat
+
+    out = subprocess.run(["make", "-s", "--no-print-directory", "--eval", "print-%: ; @echo $($*)", "print-LEFT_OUT"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert out, "LEFT_OUT is empty"
+    locked = {re.split(r"[=<>]", line)[0].lower() for line in (ROOT / "requirements.txt").read_text().splitlines()
+              if line and not line.startswith("#")}
+    for name in out:
+        assert name.lower() not in locked, f"{name} is in requirements.txt"
+        try:
+            importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        raise AssertionError(f"{name} is installed in the environment (make setup uninstalls it)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    nbformat.validate(nb)
+    bad = {**nb, "cells": [{"cell_type": "code", "source": "1"}]}  # no outputs, no metadata
+    with pytest.raises(nbformat.validator.NotebookValidationError, match="required property"):
+        nbformat.validate(bad)  # jsonschema still checks
