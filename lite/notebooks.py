@@ -139,8 +139,12 @@ def _public_checks(root: Path, notebook: Path, sources: list[str]) -> list[Path]
     return files
 
 
-def analyse(notebook: Path, root: Path = ROOT) -> Verdict:
-    """Follow the imports of ``notebook`` through the project's own modules."""
+def analyse(notebook: Path, root: Path = ROOT, modules: dict[str, set[str]] | None = None) -> Verdict:
+    """Follow the imports of ``notebook`` through the project's own modules.
+
+    ``modules``: what each project module imports, by its dotted name, filled as modules are read
+    (:func:`decide` hands one to every notebook of a build, so each module is parsed once)."""
+    modules = {} if modules is None else modules
     notebook = Path(notebook)
     rel = str(notebook.resolve().relative_to(root.resolve())) if notebook.is_absolute() else str(notebook)
     notebook = root / rel
@@ -174,8 +178,9 @@ def analyse(notebook: Path, root: Path = ROOT) -> Verdict:
                 continue  # an attribute imported from a module, not a submodule
             seen.add(mod)
             parent.setdefault(mod, importer)
-            is_pkg = file.name == "__init__.py"
-            todo += [(m, mod) for m in imported_modules(file.read_text(encoding="utf-8"), mod, is_pkg)]
+            if mod not in modules:
+                modules[mod] = imported_modules(file.read_text(encoding="utf-8"), mod, file.name == "__init__.py")
+            todo += [(m, mod) for m in modules[mod]]
 
     def chain(importer: str) -> list[str]:
         out = [importer]
@@ -215,7 +220,8 @@ def decide(root: Path = ROOT) -> dict[str, Verdict]:
     # each notebook by its path relative to the build root: the instructor site's root
     # (_build/instructor-src) is made of symbolic links into the repository, which a resolved
     # absolute path would leave
-    return {str(p.relative_to(root).with_suffix("")): analyse(p.relative_to(root), root)
+    modules: dict[str, set[str]] = {}  # each project module parsed once for all notebooks
+    return {str(p.relative_to(root).with_suffix("")): analyse(p.relative_to(root), root, modules)
             for p in toc_notebooks(root)}
 
 

@@ -87,6 +87,14 @@ def test_verdicts_on_a_small_project(tmp_path):
     assert d.runs_in_browser and d.packages == set()  # magics are ignored, stdlib is free
 
 
+def test_the_books_verdicts_are_each_notebooks_own():
+    """``decide`` parses each project module once for all the book's notebooks: every verdict
+    (blockers, packages, import chains) is the one the notebook gets analysed on its own."""
+    alone = {page: analyse(Path(page + (".ipynb" if (ROOT / (page + ".ipynb")).is_file() else ".md")), ROOT)
+             for page in VERDICTS}
+    assert VERDICTS == alone
+
+
 def test_a_notebook_jupyterlab_cannot_open_is_named(tmp_path):
     """A notebook JupyterLab cannot open (kernelspec without display_name) gets a clear error."""
     bad = tmp_path / "bad.md"
