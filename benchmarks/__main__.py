@@ -33,17 +33,44 @@ def _meets(value: float, target: str) -> str:
     return "yes" if ok else "**no**"
 
 
+EARLIER = "## Earlier results (one table, before sections)"
+
+
 def _sections(text: str) -> dict[str, str]:
-    """The file's sections by benchmark module (``## bench_x`` to the next heading); a file
-    from before sections were kept has none, and is rewritten whole."""
+    """The file's sections by benchmark module (``## bench_x`` to the next heading), and the one
+    table of a file from before sections were kept (``~earlier``: kept until each of its rows is
+    recorded again in a section, see :func:`_earlier_rows_not_recorded_since`)."""
     found: dict[str, str] = {}
-    for block in re.split(r"(?m)^(?=## )", text):
+    blocks = re.split(r"(?m)^(?=## )", text)
+    for block in blocks:
         m = re.match(r"## (bench_\w+)\n", block)
         if m:
             found[m.group(1)] = block.strip()
-    if not found and "| benchmark |" in text:   # one table, from before sections: kept as it was
-        found["~earlier"] = "## Earlier results (one table, before sections)\n\n" + text[text.index("Recorded"):].strip()
+        elif block.startswith(EARLIER):
+            found["~earlier"] = block.strip()
+    if not any(b.startswith("## ") for b in blocks) and "| benchmark |" in text:   # no sections yet
+        found["~earlier"] = EARLIER + "\n\n" + text[text.index("Recorded"):].strip()
     return found
+
+
+def _row_names(section: str) -> set[str]:
+    return {line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ") and "---" not in line}
+
+
+def _earlier_rows_not_recorded_since(sections: dict[str, str]) -> dict[str, str]:
+    """The earlier table without the rows a section has recorded again (dropped with it once empty)."""
+    if "~earlier" not in sections:
+        return sections
+    since = set().union(*(_row_names(s) for k, s in sections.items() if k != "~earlier"))
+    lines = [line for line in sections["~earlier"].splitlines()
+             if not (line.startswith("| ") and "---" not in line and line.split("|")[1].strip() in since
+                     and line.split("|")[1].strip() != "benchmark")]
+    out = dict(sections)
+    if _row_names("\n".join(lines)) <= {"benchmark"}:
+        del out["~earlier"]
+    else:
+        out["~earlier"] = "\n".join(lines)
+    return out
 
 
 def main(argv: list[str]) -> int:
@@ -82,6 +109,7 @@ def main(argv: list[str]) -> int:
             shown = "failed" if v is None else (f"{v:.4g} {r['unit']}" if isinstance(v, (int, float)) else f"{v} {r['unit']}")
             table.append(f"| {r['name']} | {shown} | {r['target']} | {_meets(v, r['target']) if isinstance(v, (int, float)) else ''} | {r['note']} |")
         sections[name] = "\n".join(table)
+    sections = _earlier_rows_not_recorded_since(sections)
     head = ["# Benchmark results", "",
             "Recorded by `make bench` (`make bench BENCH=x` records the section of `benchmarks/bench_x.py` only;",
             "each section says when). Targets are goals recorded here, never asserted in tests.", ""]
