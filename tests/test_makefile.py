@@ -96,6 +96,6 @@ def test_what_the_lock_leaves_out_is_neither_locked_nor_installed():
         raise AssertionError(f"{name} is installed in the environment (make setup uninstalls it)")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
     nbformat.validate(nb)
-    bad = {**nb, "cells": [{"cell_type": "code", "source": "1"}]}  # no outputs, no metadata
+    bad = {**nb, "cells": [{"id": "bad", "cell_type": "code", "source": "1"}]}  # no outputs, no metadata
     with pytest.raises(nbformat.validator.NotebookValidationError, match="required property"):
         nbformat.validate(bad)  # jsonschema still checks
