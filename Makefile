@@ -62,15 +62,15 @@ endif
 # (rfc3987-syntax, and lark, its parser) builds a grammar each time Python imports jsonschema,
 # 1.3 s of CPU in every process that reads a notebook (nbformat): the build's, every test
 # process's, JupyterLab's. Only jupyter-events asks for it (an extra of jsonschema); without it
-# jsonschema skips those formats. The lock is complete, so it is installed as it is (--no-deps:
-# pip would otherwise fetch the extra's packages, unpinned; `pip check` below says the lock is
-# whole); a .venv set up from an older lock drops them. (Binder's image, which pip resolves
-# from binder/requirements.txt, still has them.)
+# jsonschema skips those formats. pip, resolving the lock, still fetches them (and setuptools,
+# which `pip freeze` leaves out of the lock: --no-deps would keep the venv's old one, too old for
+# pyproject.toml): they are removed right after. (Binder's image, which pip resolves from
+# binder/requirements.txt, keeps them.)
 LEFT_OUT := rfc3987-syntax lark
 
 $(STAMP): $(call inputs,venv,requirements.txt pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt
 	@$(PY) -m pip uninstall --quiet --disable-pip-version-check -y $(LEFT_OUT) > /dev/null 2>&1 || true
 	@# the bytecode pip would write one file after the other, on every core (the grading sandbox
 	@# mounts the environment read-only: what it imports must be compiled beforehand), but not
