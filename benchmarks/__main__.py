@@ -53,23 +53,26 @@ def _sections(text: str) -> dict[str, str]:
     return found
 
 
+def _row_name(line: str) -> str | None:
+    """The first cell of a table row (the header's is "benchmark"); None for any other line."""
+    return line.split("|")[1].strip() if line.startswith("| ") and "---" not in line else None
+
+
 def _row_names(section: str) -> set[str]:
-    return {line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ") and "---" not in line}
+    return {name for name in map(_row_name, section.splitlines()) if name is not None}
 
 
 def _earlier_rows_not_recorded_since(sections: dict[str, str]) -> dict[str, str]:
     """The earlier table without the rows a section has recorded again (dropped with it once empty)."""
     if "~earlier" not in sections:
         return sections
-    since = set().union(*(_row_names(s) for k, s in sections.items() if k != "~earlier"))
-    lines = [line for line in sections["~earlier"].splitlines()
-             if not (line.startswith("| ") and "---" not in line and line.split("|")[1].strip() in since
-                     and line.split("|")[1].strip() != "benchmark")]
+    since = set().union(*(_row_names(s) for k, s in sections.items() if k != "~earlier")) - {"benchmark"}
+    kept = "\n".join(line for line in sections["~earlier"].splitlines() if _row_name(line) not in since)
     out = dict(sections)
-    if _row_names("\n".join(lines)) <= {"benchmark"}:
+    if _row_names(kept) <= {"benchmark"}:
         del out["~earlier"]
     else:
-        out["~earlier"] = "\n".join(lines)
+        out["~earlier"] = kept
     return out
 
 
