@@ -19,6 +19,8 @@ TOC ?=
 LAB_ARGS ?=
 ## LECTURE_BUILD_JOBS: chapters executed side by side by the build (default: one per core; 1: one by one)
 export LECTURE_BUILD_JOBS ?=
+## LECTURE_BUILD_FORKS: 0 starts each chapter's kernel afresh (default: forked from one process that has done the imports, book/_ext/kernel_forks.py)
+export LECTURE_BUILD_FORKS ?=
 # Kernels and ARPACK share 2 cores: one BLAS thread each is faster here.
 ## OPENBLAS_NUM_THREADS: BLAS threads per process (kernels run side by side)
 export OPENBLAS_NUM_THREADS ?= 1

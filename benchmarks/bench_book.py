@@ -4,6 +4,8 @@
   on 2 cores (chapters execute two at a time into the cache while the strict Sphinx pass reads
   the other pages, then reads each chapter as its run ends); the lecture_build log of the build
   (per-chapter seconds) is kept in the note;
+* the same clean build with every kernel started afresh (``LECTURE_BUILD_FORKS=0``), for
+  comparison: the build forks its kernels from one process that has imported their packages;
 * no-op rebuild of the same output: target < 10 s;
 * each page's first-visit weight: every response a fresh browser context loads (HTML,
   CSS, JS, fonts, the page's plotly.js bundle and MathJax), measured in headless Chromium:
@@ -31,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 JB = Path(sys.executable).parent / "jupyter-book"
 
 
-def _build(out: Path) -> float:
+def _build(out: Path, **env: str) -> float:
     """Wall time of one strict build into ``out`` (its CPU time is in :data:`LAST_CPU`, the
     lecture_build lines of its log in :data:`LAST_LOG`)."""
     global LAST_CPU, LAST_LOG
@@ -39,7 +41,7 @@ def _build(out: Path) -> float:
     t0 = time.perf_counter()
     done = subprocess.run(
         [str(JB), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going", "--path-output", str(out)],
-        check=True, capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+        check=True, capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **env},
     )
     LAST_LOG = "; ".join(line.split("] ", 1)[-1] for line in (done.stdout + done.stderr).splitlines()
                          if line.startswith("[lecture_build]") and ": " in line and "executing" not in line)
@@ -111,6 +113,9 @@ def run() -> list[dict]:
         clean_cpu, clean_log = LAST_CPU, LAST_LOG
         noop = _build(out)
         weights = first_visit_weights(out / "_build" / "html")
+    with tempfile.TemporaryDirectory() as tmp:  # the same, every kernel started afresh
+        unforked = _build(Path(tmp), LECTURE_BUILD_FORKS="0")
+        unforked_cpu = LAST_CPU
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     rows.append(dict(name="clean build of the book", value=clean, unit="s", target="< 45",
                      note=f"{os.cpu_count()} cores, load average {load_before:.1f} before / {load:.1f} after "
@@ -121,6 +126,9 @@ def run() -> list[dict]:
     rows.append(dict(name=f"clean build: CPU time / {cores} cores", value=clean_cpu / cores, unit="s", target="< 45",
                      note="the wall time on an idle machine if the cores are kept busy (kernels run in parallel); "
                           "the serial Sphinx pass makes the real figure a few seconds higher"))
+    rows.append(dict(name="clean build, each kernel started afresh (LECTURE_BUILD_FORKS=0)", value=unforked, unit="s",
+                     target="", note=f"CPU time {unforked_cpu:.1f} s; the book's build forks its kernels from one "
+                                      "process that has done their imports (book/_ext/kernel_forks.py)"))
     rows.append(dict(name="no-op rebuild", value=noop, unit="s", target="< 10"))
     for page, w in weights.items():
         rows.append(dict(name=f"first-visit weight {page}", value=w["bytes"] / 1e6, unit="MB",

@@ -18,6 +18,10 @@
    runs end, so the strict read finds every page cached. A page that fails here is left out
    of the cache, so myst-nb runs it again and the build fails with its traceback, as before.
    ``LECTURE_BUILD_JOBS=1`` turns this off.
+5. **Kernels forked, not started.** Those runs' kernels are forked from one process that has
+   imported ipykernel, numpy, PyTorch, plotly and ``lecture_code`` once (``kernel_forks.py``):
+   each saves the ~2.5 s of CPU a kernel spends on those imports. ``LECTURE_BUILD_FORKS=0``
+   starts every kernel afresh.
 """
 
 from __future__ import annotations
@@ -103,8 +107,9 @@ def _execute_one(job: dict) -> dict:
     """Run one notebook in its own kernel (myst-nb's execution call, same options)."""
     from jupyter_cache.executors.utils import single_nb_execution
 
+    extra = {"kernel_manager_class": job["kernel_manager_class"]} if job.get("kernel_manager_class") else {}
     result = single_nb_execution(job["nb"], cwd=job["cwd"], timeout=job["timeout"],
-                                 allow_errors=job["allow_errors"], meta_override=True)
+                                 allow_errors=job["allow_errors"], meta_override=True, **extra)
     return {**job, "seconds": result.time, "error": result.err}
 
 
@@ -158,9 +163,19 @@ def _pre_execute(app: Sphinx, env, docnames) -> None:
     # longest first (from the last build; new pages by size), so the slow ones do not start last
     jobs.sort(key=lambda j: (-known.get(j["docname"], 0.0), -len(j["nb"].cells)))
     workers = min(_jobs(), len(jobs))
-    LOGGER.info("[lecture_build] executing %d notebooks, %d at a time", len(jobs), workers)
+    server = None
+    if os.environ.get("LECTURE_BUILD_FORKS", "1") != "0":
+        import kernel_forks
+
+        # its imports run while Sphinx reads the other pages
+        server = kernel_forks.Server(kernel_forks.book_packages(app.srcdir))
+        manager = kernel_forks.manager_class(server)
+        for job in jobs:
+            job["kernel_manager_class"] = manager
+    LOGGER.info("[lecture_build] executing %d notebooks, %d at a time%s", len(jobs), workers,
+                ", kernels forked" if server else "")
     pool = ThreadPoolExecutor(max_workers=workers)  # the kernels are the processes
-    app.lecture_exec = dict(pool=pool, cache=cache, known=known, times_file=times_file, t0=time.perf_counter(),
+    app.lecture_exec = dict(pool=pool, cache=cache, known=known, times_file=times_file, t0=time.perf_counter(), server=server,
                             pending={j["docname"]: pool.submit(_execute_one, j) for j in jobs})
     guess = [known.get(j["docname"], len(j["nb"].cells) / 10) for j in jobs]
     ends = [jobs[i]["docname"] for i in _finish_order(guess, workers)]
@@ -203,6 +218,8 @@ def _finish_execution(app: Sphinx, *_args) -> None:
         if not future.cancel():
             _store(app, future.result())
     state["pool"].shutdown(wait=True)
+    if state.get("server") is not None:
+        state["server"].close()
     LOGGER.info("[lecture_build] parallel execution took %.1f s", time.perf_counter() - state["t0"])
     state["times_file"].parent.mkdir(parents=True, exist_ok=True)
     state["times_file"].write_text(json.dumps(state["known"], indent=1, sort_keys=True) + "\n")
