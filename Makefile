@@ -130,11 +130,20 @@ bubblewrap:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
 # ---- the book --------------------------------------------------------------------------
-# `make book SOLUTIONS=1` builds the instructor site instead (grading/grading.mk).
+# `make book SOLUTIONS=1` builds the instructor site instead (grading/grading.mk). lite/lite.mk
+# sets BOOK_BESIDE: the in-browser site's build, run beside Sphinx (its output, in
+# BOOK_BESIDE_LOG, follows Sphinx's).
 ## book: set everything up, then build the site strictly into _build/html (the in-browser site too)
 book: setup
 ifneq ($(SOLUTIONS),1)
-	$(JB) build . --builder html -W -n --keep-going $(if $(TOC),--toc $(TOC))
+	@trap 'kill $$beside 2>/dev/null; exit 130' INT TERM; beside=; \
+	if [ -n "$(BOOK_BESIDE)" ]; then mkdir -p $(dir $(BOOK_BESIDE_LOG)); \
+	  ( $(BOOK_BESIDE) ) > $(BOOK_BESIDE_LOG) 2>&1 & beside=$$!; fi; \
+	echo "$(JB) build . --builder html -W -n --keep-going $(if $(TOC),--toc $(TOC))$(if $(BOOK_BESIDE),   (the in-browser site builds beside it))"; \
+	$(BOOK_ENV) $(JB) build . --builder html -W -n --keep-going $(if $(TOC),--toc $(TOC)); sphinx=$$?; \
+	beside_rc=0; if [ -n "$$beside" ]; then wait $$beside; beside_rc=$$?; cat $(BOOK_BESIDE_LOG); \
+	  test $$beside_rc = 0 || echo "the in-browser site's build failed (above; $(BOOK_BESIDE_LOG))"; fi; \
+	exit $$(( sphinx != 0 || beside_rc != 0 ))
 endif
 
 ## serve: serve _build/html on http://127.0.0.1:8000

@@ -29,11 +29,20 @@ $(LITE_STAMP): $(call inputs,lite-tools,lite/requirements-build.txt) $(STAMP)
 	@touch $@
 
 .PHONY: lite
+LITE_BUILD = JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(LITE_PY) lite/build.py --output $(LITE_OUT)
 ## lite: only (re)build the in-browser site _build/html/lite (make book does it too)
 lite: $(LITE_STAMP) $(ASSETS)
-	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(LITE_PY) lite/build.py --output $(LITE_OUT)
+	$(LITE_BUILD)
 
 # The student site links to the Lite site; the instructor site (SOLUTIONS=1) does not need it.
+# `make book` builds it beside Sphinx (the Makefile's book rule): of its ~20 s, less than half
+# is CPU (the rest is copying Pyodide's files and waiting for `jupyter lite build`), so on 2
+# cores it costs the build a few seconds instead of its whole time. Sphinx writes each page's
+# "run in the browser" notice as if the wheel were there already (LECTURE_LITE_SITE names the
+# folder being built: book/_ext/lite_links.py); if the Lite build fails, so does `make book`.
 ifneq ($(SOLUTIONS),1)
-book: lite
+book: $(LITE_STAMP)
+BOOK_BESIDE = $(LITE_BUILD)
+BOOK_BESIDE_LOG = _build/lite.log
+BOOK_ENV = LECTURE_LITE_SITE=$(abspath $(LITE_OUT))
 endif

@@ -644,6 +644,34 @@ def test_every_downloadable_notebook_says_what_to_install():
         assert ("nothing needs installing" in text) == in_browser, path
 
 
+def test_a_page_links_the_wheel_when_it_is_there_or_being_built_beside_sphinx(tmp_path, monkeypatch):
+    """``make book`` builds the Lite site beside Sphinx and names its folder (LECTURE_LITE_SITE):
+    pages link the wheel before the file is there. Without the file and without that build
+    (another folder named, or none), no page links a wheel that will not exist."""
+    import lite_links
+    from lite import install
+
+    app = types.SimpleNamespace(outdir=str(tmp_path / "html"), lite_verdicts={"book/x": types.SimpleNamespace(
+        runs_in_browser=False, blockers={"torch": "imports torch"}, packages={"torch"})})
+
+    def linked() -> bool:
+        context = {"body": "<p>page</p>"}
+        lite_links._add_notice(app, "book/x", "page.html", context, doctree=object())
+        return 'class="lc-wheel-link"' in context["body"]
+
+    monkeypatch.delenv("LECTURE_LITE_SITE", raising=False)
+    assert not linked()
+    monkeypatch.setenv("LECTURE_LITE_SITE", str(tmp_path / "elsewhere" / "lite"))
+    assert not linked()
+    monkeypatch.setenv("LECTURE_LITE_SITE", str(tmp_path / "html" / "." / "lite"))
+    assert linked()
+    monkeypatch.delenv("LECTURE_LITE_SITE")
+    wheel = tmp_path / "html" / install.WHEEL_FOLDER / install.wheel_name()
+    wheel.parent.mkdir(parents=True)
+    wheel.write_bytes(b"")
+    assert linked()
+
+
 @pytest.mark.browser
 def test_torch_pages_link_the_launch_menu_and_say_how_to_install():
     """The notice on a page that needs PyTorch: the launch menu's own addresses as links, the

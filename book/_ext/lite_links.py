@@ -118,11 +118,21 @@ _STYLE = (
 )
 
 
+def _lite_site_being_built(app: Sphinx) -> bool:
+    """Whether the Lite site (and the wheel in it) is being built into this site's ``lite``
+    folder beside Sphinx: ``make book`` says so in ``LECTURE_LITE_SITE`` and fails if that build
+    fails, so the page may link the wheel before the file is there."""
+    import os
+
+    folder = os.environ.get("LECTURE_LITE_SITE", "")
+    return bool(folder) and Path(folder).resolve() == (Path(app.outdir) / "lite").resolve()
+
+
 def _add_notice(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     verdict = getattr(app, "lite_verdicts", {}).get(pagename)
     if verdict is None or doctree is None or "body" not in context:
         return
-    wheel = (Path(app.outdir) / install.WHEEL_FOLDER / install.wheel_name()).is_file()
+    wheel = (Path(app.outdir) / install.WHEEL_FOLDER / install.wheel_name()).is_file() or _lite_site_being_built(app)
     context["body"] = _STYLE + notice_html(pagename, verdict, launch_links(context), wheel) + context["body"]
 
 
