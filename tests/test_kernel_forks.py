@@ -48,6 +48,7 @@ CELLS = [
     "from lecture_code.core.optimizers import sgd\nfrom lecture_code.core.runner import run\n"
     "from lecture_code.core.problems import narrow_valley\nrun(sgd(0.1), narrow_valley(), (10.0, 10.0), 3).points",
     "x = 41\nx + 1",
+    "import os, signal\nprint(os.getsid(0) == os.getpid(), signal.getsignal(signal.SIGPIPE))",
     "import os\nopen('made_here.txt', 'w').write('x')\nprint(sorted(os.listdir('.')))",
 ]
 

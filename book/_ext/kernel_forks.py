@@ -129,6 +129,7 @@ def _become_kernel(request: dict, fds: list[int]) -> None:
             os.dup2(fd, target)
         for fd in fds:
             os.close(fd)
+        os.setsid()  # a session of its own, as jupyter_client starts a kernel: a terminal's Ctrl-C is not for it
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
