@@ -442,7 +442,7 @@ def build(output: Path, force: bool = False) -> dict[str, object]:
     if not force and manifest_file.is_file():
         old = json.loads(manifest_file.read_text())
         if old.get("inputs") == stamp and (output / PYODIDE_DIR / "pyodide-lock.json").is_file():
-            log(f"up to date: {output} (inputs unchanged; --force rebuilds)")
+            log(f"up to date: {output} (inputs unchanged; `make lite LITE_FORCE=1` rebuilds)")
             return old
     verdicts = decide(ROOT)
     browser = {k: v for k, v in verdicts.items() if v.runs_in_browser}

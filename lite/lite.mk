@@ -1,5 +1,5 @@
 # The JupyterLite site (issue "Run it in the browser"): included from the Makefile.
-# `make book` builds it into _build/html/lite before the book (Sphinx leaves the folder alone),
+# `make book` builds it into _build/html/lite beside the book (Sphinx leaves the folder alone),
 # so every page can link to its notebook in the browser. See lite/build.py.
 #
 # The build tools (lite/requirements-build.txt) live in their own environment, .venv-lite, never
@@ -29,7 +29,9 @@ $(LITE_STAMP): $(call inputs,lite-tools,lite/requirements-build.txt) $(STAMP)
 	@touch $@
 
 .PHONY: lite
-LITE_BUILD = JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(LITE_PY) lite/build.py --output $(LITE_OUT)
+## LITE_FORCE: 1 rebuilds the in-browser site even if its inputs are unchanged (make lite, make book)
+LITE_FORCE ?=
+LITE_BUILD = JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(LITE_PY) lite/build.py --output $(LITE_OUT) $(if $(filter 1,$(LITE_FORCE)),--force)
 ## lite: only (re)build the in-browser site _build/html/lite (make book does it too)
 lite: $(LITE_STAMP) $(ASSETS)
 	$(LITE_BUILD)

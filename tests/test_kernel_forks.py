@@ -194,6 +194,26 @@ def test_a_server_that_cannot_fork_safely_is_not_used():
     assert b"threads after importing numpy" in s.error, s.error
 
 
+def test_when_the_build_ends_the_server_goes_and_a_late_kernel_starts_afresh(tmp_path):
+    """The build ends without closing the server (Ctrl-C, a crash): its input closes, it ends and
+    removes its folder; a kernel asked for just then (its client finds no server) starts afresh."""
+    s = kernel_forks.Server()
+    try:
+        assert s.ready()
+        folder = Path(s.path).parent
+        manager = kernel_forks.manager_class(s)
+        s.process.stdin.close()
+        s.process.wait(10)
+        assert not folder.exists()
+        s.ready = lambda: True  # as if the manager had asked a moment before the server went
+        assert manager(kernel_name="python3").format_kernel_cmd()[3] == kernel_forks.__file__
+        nb = _run(["import sys\nprint(sys.argv[0].endswith('ipykernel_launcher.py'))\n6 * 7"], tmp_path / "nb", manager)
+        assert nb.cells[0].outputs[0]["text"] == "True\n"
+        assert nb.cells[0].outputs[1]["data"]["text/plain"] == "42"
+    finally:
+        s.close()
+
+
 def test_the_books_package_is_imported_only_where_a_kernel_would_find_it(tmp_path):
     """A book with a lecture_code folder of its own (the build's throwaway test books): a kernel
     there imports that one, so the server must not import the installed one."""

@@ -24,7 +24,9 @@ jupyter_client still manages a process of its own for each kernel: a small *clie
 only) that asks the server for the fork, hands it its standard streams, forwards the signals
 jupyter_client sends, and exits with the kernel's exit status. If the client is killed, the
 server kills its kernel; if the build ends, the server's input closes and it ends with every
-kernel it forked.
+kernel it forked, removing its folder. A client that finds no server becomes a fresh kernel
+itself (``python -m ipykernel_launcher``). The server has a session of its own: a terminal's
+Ctrl-C stops the build, not the server directly.
 
 Only the native Python kernel (``python -m ipykernel_launcher``) of the build's own Python is
 forked (:func:`manager_class`); any other kernel starts as jupyter_client starts it.
@@ -241,13 +243,20 @@ def serve(path: str, packages: tuple[str, ...] = ()) -> None:
         for pid in kernels:
             os.waitpid(pid, 0)
         listener.close()
+        # its folder (socket, log) goes with it, also when the build ended without closing it
+        import shutil
+
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 # ---- the client (the process jupyter_client manages) ------------------------------------------
 
 def client(path: str, argv: list[str]) -> int:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    conn.connect(path)
+    try:
+        conn.connect(path)
+    except OSError:  # the server is gone (the build is ending): become the kernel jupyter_client asked for
+        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
     _send(conn, {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}, [0, 1, 2])
 
     def forward(signum, _frame):
@@ -289,7 +298,9 @@ class Server:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", f"import sys; sys.path.insert(0, {os.path.dirname(__file__)!r}); "
                  f"import kernel_forks; sys.path.pop(0); kernel_forks.serve({self.path!r}, {tuple(packages)!r})"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env, cwd=self._dir)
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env, cwd=self._dir,
+                # a terminal's Ctrl-C stops the build; the server ends with it (its input closes)
+                start_new_session=True)
         self.error = b""
 
     def ready(self) -> bool:

@@ -183,11 +183,10 @@ def _pre_execute(app: Sphinx, env, docnames) -> None:
     docnames[:] = others + ends
 
 
-def _store(app: Sphinx, result: dict) -> None:
+def _store(state: dict, result: dict) -> None:
     """Put one finished run into the cache, exactly as myst-nb would (main thread only)."""
     from jupyter_cache.base import CacheBundleIn
 
-    state = app.lecture_exec
     if result["error"] is not None:
         LOGGER.info("[lecture_build] %s failed; it runs again (and reports) when it is read", result["docname"])
         return
@@ -203,7 +202,7 @@ def _await_execution(app: Sphinx, docname: str, source: list) -> None:
     state = getattr(app, "lecture_exec", None)
     if state is None or docname not in state["pending"]:
         return
-    _store(app, state["pending"].pop(docname).result())
+    _store(state, state["pending"].pop(docname).result())
     if not state["pending"]:
         _finish_execution(app)
 
@@ -214,12 +213,14 @@ def _finish_execution(app: Sphinx, *_args) -> None:
     if state is None:
         return
     app.lecture_exec = None
-    for docname, future in state["pending"].items():  # not read (the build stopped): still cache them
-        if not future.cancel():
-            _store(app, future.result())
-    state["pool"].shutdown(wait=True)
-    if state.get("server") is not None:
-        state["server"].close()
+    try:
+        for docname, future in state["pending"].items():  # not read (the build stopped): still cache them
+            if not future.cancel():
+                _store(state, future.result())
+    finally:
+        state["pool"].shutdown(wait=True)
+        if state.get("server") is not None:
+            state["server"].close()
     LOGGER.info("[lecture_build] parallel execution took %.1f s", time.perf_counter() - state["t0"])
     state["times_file"].parent.mkdir(parents=True, exist_ok=True)
     state["times_file"].write_text(json.dumps(state["known"], indent=1, sort_keys=True) + "\n")
