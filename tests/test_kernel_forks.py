@@ -214,6 +214,22 @@ def test_when_the_build_ends_the_server_goes_and_a_late_kernel_starts_afresh(tmp
         s.close()
 
 
+def test_a_package_whose_import_draws_random_numbers_is_refused(tmp_path):
+    """A fresh kernel importing only part of such a package would start from another generator
+    state than a fork of a server that imported all of it: the server refuses to serve."""
+    (tmp_path / "drawing").mkdir()
+    (tmp_path / "drawing" / "__init__.py").write_text("")
+    (tmp_path / "drawing" / "noise.py").write_text("import torch\nNOISE = torch.rand(1)\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    s = kernel_forks.Server(("drawing",), env=env)
+    try:
+        assert not s.ready()
+    finally:
+        s.close()
+    assert b"draws random numbers" in s.error, s.error
+
+
 def test_the_books_package_is_imported_only_where_a_kernel_would_find_it(tmp_path):
     """A book with a lecture_code folder of its own (the build's throwaway test books): a kernel
     there imports that one, so the server must not import the installed one."""
