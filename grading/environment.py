@@ -20,7 +20,8 @@ Inside, they are ``/opt/venv`` and ``/opt/python``; the cache lives under ``/var
 grader's user and be writable by nobody else (checked before use); it is rebuilt when the
 environment changes (its fingerprint: Python's version, the paths, and the names and times of the
 installed packages) and built under a lock, so parallel graders share one copy; copies of other
-environments are removed once unused for a week.
+environments are removed once unused for a week, or for an hour if that environment is gone (a
+deleted checkout: the copy's hard links would keep its venv's files on disk).
 """
 
 from __future__ import annotations
@@ -257,6 +258,18 @@ def clean(keep_seconds: float = 3600.0) -> list[Path]:
     return removed
 
 
+def _stale(copy: Path, current: str, now: float | None = None) -> bool:
+    """Whether ``prepare`` removes the cached ``copy``: another environment's copy (not
+    ``current``, not one being built) unused for a week, or unused for an hour when the
+    environment it copies is gone (``.source`` names it)."""
+    if not copy.is_dir() or copy.is_symlink() or copy.name == current or copy.name.startswith("building-"):
+        return False
+    used, source = copy / ".used", copy / ".source"
+    idle = (now or time.time()) - used.stat().st_mtime if used.exists() else float("inf")
+    gone = source.is_file() and not (Path(source.read_text(encoding="utf-8").strip()) / "pyvenv.cfg").exists()
+    return idle > 7 * 86400 or (gone and idle > 3600)
+
+
 def prepare() -> Presented:
     """The presented environment for this interpreter (built on first use, then cached)."""
     root = cache_root()
@@ -272,10 +285,8 @@ def prepare() -> Presented:
             LOG.info("sandbox environment: building the presented copy of this Python environment in %s "
                      "(once per environment; later runs reuse it)...", final)
             t0 = time.monotonic()
-            for old in root.iterdir():  # environments nobody used for a week (other venvs may share the cache)
-                used = old / ".used"
-                if old.is_dir() and old.name != fp and (not used.exists()
-                                                        or time.time() - used.stat().st_mtime > 7 * 86400):
+            for old in root.iterdir():
+                if _stale(old, fp):
                     shutil.rmtree(old, ignore_errors=True)
             tmp = Path(tempfile.mkdtemp(prefix="building-", dir=root))
             try:
@@ -287,6 +298,12 @@ def prepare() -> Presented:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
         (final / ".used").touch()
+        # which environment this is a copy of (beside what the sandbox mounts, never inside): once
+        # that venv is gone (a deleted checkout), nobody can use the copy, and its hard links
+        # would keep the venv's 1-2 GB on disk (_stale)
+        source = final / ".source"
+        if not source.is_file():
+            source.write_text(os.path.realpath(sys.prefix), encoding="utf-8")
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         os.close(lock)

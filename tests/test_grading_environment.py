@@ -94,6 +94,45 @@ def test_the_cached_copy_survives_a_first_import_and_not_a_new_install(tmp_path,
     assert environment.fingerprint() != base
 
 
+def test_copies_of_environments_that_are_gone_are_pruned(tmp_path: Path) -> None:
+    """Every fresh clone that grades adds a copy (1-2 GB, hard links to its venv): once that venv
+    is gone, its copy goes after an hour unused; others' copies after a week; the current one
+    and one being built never."""
+    import time
+
+    now = time.time()
+    live_venv, gone_venv = tmp_path / "live", tmp_path / "gone"
+    live_venv.mkdir()
+    (live_venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+
+    def copy(name: str, source: Path | None, idle: float) -> Path:
+        d = tmp_path / "cache" / name
+        (d / "venv").mkdir(parents=True)
+        (d / ".used").touch()
+        os.utime(d / ".used", (now - idle, now - idle))
+        if source is not None:
+            (d / ".source").write_text(str(source))
+        return d
+
+    hour, week = 3600, 7 * 86400
+    assert environment._stale(copy("a" * 20, gone_venv, 2 * hour), "cur", now)
+    assert not environment._stale(copy("b" * 20, gone_venv, hour / 2), "cur", now)  # a run may still use it
+    assert not environment._stale(copy("c" * 20, live_venv, 2 * hour), "cur", now)
+    assert environment._stale(copy("d" * 20, live_venv, week + hour), "cur", now)
+    assert environment._stale(copy("e" * 20, None, week + hour), "cur", now)  # made before .source existed
+    assert not environment._stale(copy("f" * 20, None, 2 * hour), "cur", now)
+    assert not environment._stale(copy("cur", gone_venv, week + hour), "cur", now)
+    assert not environment._stale(copy("building-x", gone_venv, week + hour), "cur", now)
+
+
+def test_the_presented_copy_names_the_environment_it_copies() -> None:
+    """``prepare`` records the venv a copy was made from, outside what the sandbox mounts."""
+    presented = environment.prepare()
+    root = presented.venv.parent
+    assert (root / ".source").read_text() == os.path.realpath(sys.prefix)
+    assert not (presented.venv / ".source").exists()
+
+
 def test_grade_clean_removes_other_environments_copies(tmp_path: Path, monkeypatch) -> None:
     """Red team: the cache grows one copy per venv. ``make grade-clean`` (``clean()``) removes the
     others' copies, keeping the current one and any used in the last hour (a run may be using it)."""
