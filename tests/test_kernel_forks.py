@@ -197,7 +197,7 @@ def test_a_server_that_cannot_fork_safely_is_not_used():
 def test_when_the_build_ends_the_server_goes_and_a_late_kernel_starts_afresh(tmp_path):
     """The build ends without closing the server (Ctrl-C, a crash): its input closes, it ends and
     removes its folder; a kernel asked for just then (its client finds no server) starts afresh."""
-    s = kernel_forks.Server()
+    s = kernel_forks.Server(env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
     try:
         assert s.ready()
         folder = Path(s.path).parent
