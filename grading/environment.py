@@ -247,9 +247,7 @@ def clean(keep_seconds: float = 3600.0) -> list[Path]:
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for old in root.iterdir():
-            used = old / ".used"
-            if old.is_dir() and not old.is_symlink() and old.name != fp and not old.name.startswith("building-") \
-                    and (not used.exists() or time.time() - used.stat().st_mtime > keep_seconds):
+            if _other_copy(old, fp) and _idle(old) > keep_seconds:
                 shutil.rmtree(old, ignore_errors=True)
                 removed.append(old)
     finally:
@@ -258,15 +256,25 @@ def clean(keep_seconds: float = 3600.0) -> list[Path]:
     return removed
 
 
+def _other_copy(copy: Path, current: str) -> bool:
+    """Whether ``copy`` is a cached copy of another environment than ``current`` (not one being built)."""
+    return copy.is_dir() and not copy.is_symlink() and copy.name != current and not copy.name.startswith("building-")
+
+
+def _idle(copy: Path, now: float | None = None) -> float:
+    """Seconds since a grading run last used ``copy`` (never: infinite)."""
+    used = copy / ".used"
+    return (now or time.time()) - used.stat().st_mtime if used.exists() else float("inf")
+
+
 def _stale(copy: Path, current: str, now: float | None = None) -> bool:
-    """Whether ``prepare`` removes the cached ``copy``: another environment's copy (not
-    ``current``, not one being built) unused for a week, or unused for an hour when the
-    environment it copies is gone (``.source`` names it)."""
-    if not copy.is_dir() or copy.is_symlink() or copy.name == current or copy.name.startswith("building-"):
+    """Whether ``prepare`` removes the cached ``copy``: another environment's copy unused for a
+    week, or unused for an hour when the environment it copies is gone (``.source`` names it)."""
+    if not _other_copy(copy, current):
         return False
-    used, source = copy / ".used", copy / ".source"
-    idle = (now or time.time()) - used.stat().st_mtime if used.exists() else float("inf")
+    source = copy / ".source"
     gone = source.is_file() and not (Path(source.read_text(encoding="utf-8").strip()) / "pyvenv.cfg").exists()
+    idle = _idle(copy, now)
     return idle > 7 * 86400 or (gone and idle > 3600)
 
 

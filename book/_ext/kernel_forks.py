@@ -102,8 +102,7 @@ def _preload(packages: tuple[str, ...]) -> None:
             importlib.import_module(name)
         except ImportError:
             pass
-        if _threads() != 1:
-            sys.exit(f"kernel_forks: {_threads()} threads after importing {name}; forking would copy their locks")
+        _exit_if_threaded(name)
     before = _random_states()
     for name in packages:
         try:
@@ -114,13 +113,26 @@ def _preload(packages: tuple[str, ...]) -> None:
             importlib.import_module(info.name)
     if _random_states() != before:
         sys.exit(f"kernel_forks: importing {', '.join(packages)} draws random numbers; not forking")
-    if _threads() != 1:
-        sys.exit(f"kernel_forks: {_threads()} threads after importing {', '.join(packages)}; forking would copy their locks")
+    _exit_if_threaded(", ".join(packages))
+
+
+def _kill(pid: int, signum: int) -> None:
+    """Send ``signum`` to the kernel ``pid``, which may have ended already."""
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def _threads() -> int:
     """How many threads this process has (the operating system's count, not Python's)."""
     return len(os.listdir("/proc/self/task"))
+
+
+def _exit_if_threaded(imported: str) -> None:
+    """Refuse to serve once the process has a thread: forking would copy its locks, locked."""
+    if _threads() != 1:
+        sys.exit(f"kernel_forks: {_threads()} threads after importing {imported}; forking would copy their locks")
 
 
 def _become_kernel(request: dict, fds: list[int]) -> None:
@@ -225,21 +237,12 @@ def serve(path: str, packages: tuple[str, ...] = ()) -> None:
                     message, _fds = _receive(source)
                     pid = clients[source]
                     if message is None:  # its client is gone: so is the kernel
-                        try:
-                            os.kill(pid, signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
+                        _kill(pid, signal.SIGKILL)
                     elif "signal" in message:
-                        try:
-                            os.kill(pid, message["signal"])
-                        except ProcessLookupError:
-                            pass
+                        _kill(pid, message["signal"])
     finally:
         for pid in kernels:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _kill(pid, signal.SIGKILL)
         for pid in kernels:
             os.waitpid(pid, 0)
         listener.close()

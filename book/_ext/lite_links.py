@@ -14,6 +14,7 @@ the same two lines as its first cell.
 from __future__ import annotations
 
 import html
+import os
 import sys
 from pathlib import Path
 
@@ -122,8 +123,6 @@ def _lite_site_being_built(app: Sphinx) -> bool:
     """Whether the Lite site (and the wheel in it) is being built into this site's ``lite``
     folder beside Sphinx: ``make book`` says so in ``LECTURE_LITE_SITE`` and fails if that build
     fails, so the page may link the wheel before the file is there."""
-    import os
-
     folder = os.environ.get("LECTURE_LITE_SITE", "")
     return bool(folder) and Path(folder).resolve() == (Path(app.outdir) / "lite").resolve()
 
