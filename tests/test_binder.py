@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
 import subprocess
 import venv
 from pathlib import Path
@@ -69,8 +70,25 @@ def repo2docker() -> Path:
     return exe
 
 
-def test_repo2docker_renders_a_python_3_11_image_that_installs_binder_requirements(repo2docker):
-    result = subprocess.run([str(repo2docker), "--no-build", "--debug", str(ROOT)],
+def _as_binder_clones_it(to: Path) -> Path:
+    """The repository as Binder sees it, a clone: its files, committed or not (a change to
+    ``binder/`` is tested before it is committed), without what the set-up and the build leave
+    beside them (``.venv``, ``node_modules``, ``_build``: repo2docker walks every folder it is
+    given, 100,000 files here)."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():  # a file deleted but not yet committed is listed too
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, to / name)
+    return to
+
+
+def test_repo2docker_renders_a_python_3_11_image_that_installs_binder_requirements(repo2docker, tmp_path):
+    clone = _as_binder_clones_it(tmp_path / "repo")
+    assert (clone / "binder" / "requirements.txt").is_file() and (clone / "pyproject.toml").is_file()
+    result = subprocess.run([str(repo2docker), "--no-build", "--debug", str(clone)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     dockerfile = result.stdout + result.stderr
