@@ -30,8 +30,10 @@ def search():
 
         def run(query: str, snippets: int = 8):
             page, log = open_page(context, base, f"search.html?q={query}")
+            # Sphinx lists the results one by one, 5 ms apart, then says it has finished
             page.wait_for_function("() => document.querySelectorAll('#search-results ul.search li').length > 0"
-                                   " && !document.querySelector('#search-progress:not(:empty)')", timeout=TIMEOUT_MS)
+                                   " && /finished/.test(document.querySelector('#search-results p.search-summary').textContent)",
+                                   timeout=TIMEOUT_MS)
             # summaries are fetched page by page: wait for the first few
             page.wait_for_function(
                 f"() => {{ const li = Array.from(document.querySelectorAll('#search-results ul.search li'));"
