@@ -242,6 +242,14 @@ def wait_for_figures(page) -> None:
     )
 
 
+def wait_for_search(page) -> None:
+    """On ``search.html?q=...``: wait until Sphinx says the search has finished (it lists the
+    results one by one, 5 ms apart, and says so after the last one)."""
+    page.wait_for_function(
+        "() => /finished/.test((document.querySelector('#search-results p.search-summary') || {}).textContent || '')"
+    )  # the context's default timeout
+
+
 def _wait_for_math(page) -> None:
     page.wait_for_function(
         "() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise"

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import pytest
 import yaml
 
-from tests.sitecheck import ROOT, SITE, SUB_PATH, chromium, open_page, serve
+from tests.sitecheck import ROOT, SITE, SUB_PATH, chromium, open_page, serve, wait_for_search
 
 #: Limit for a page to load and settle (the site's heaviest chapters on a busy 2-core machine).
 TIMEOUT_MS = 120_000
@@ -193,8 +193,8 @@ def test_search_finds_and_leads_to_its_results_under_a_sub_path():
         try:
             # search: the index, the result pages and their snippets are found under the sub-path
             page, log = open_page(context, base, "search.html?q=momentum")
-            page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3"
-                                   " && /finished/.test(document.querySelector('#search-results p.search-summary').textContent)",
+            wait_for_search(page)
+            page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3",
                                    timeout=TIMEOUT_MS)
             # every result's page is fetched for its snippet, all at once: leaving before the last
             # arrives would abort it (a failed request that is the test's doing, not the site's)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.sitecheck import SITE, chromium, open_page, serve
+from tests.sitecheck import SITE, chromium, open_page, serve, wait_for_search
 
 pytestmark = pytest.mark.browser
 
@@ -30,10 +30,8 @@ def search():
 
         def run(query: str, snippets: int = 8):
             page, log = open_page(context, base, f"search.html?q={query}")
-            # Sphinx lists the results one by one, 5 ms apart, then says it has finished
-            page.wait_for_function("() => document.querySelectorAll('#search-results ul.search li').length > 0"
-                                   " && /finished/.test(document.querySelector('#search-results p.search-summary').textContent)",
-                                   timeout=TIMEOUT_MS)
+            wait_for_search(page)
+            assert page.locator("#search-results ul.search li").count() > 0, f"{query}: no results"
             # summaries are fetched page by page: wait for the first few
             page.wait_for_function(
                 f"() => {{ const li = Array.from(document.querySelectorAll('#search-results ul.search li'));"
