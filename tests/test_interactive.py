@@ -1,6 +1,7 @@
 """The interactive-figure pattern: sliders, precomputed frames, the two views."""
 
 import json
+import re
 
 import os
 
@@ -10,7 +11,7 @@ import pytest
 
 from lecture_code.chapters.intro import draw_parabola_run, gd_on_parabola
 from lecture_code.core.interactive import STATIC_ENV, Explorer, Slider, explore
-from lecture_code.core.plotting import new_figure, status_annotation
+from lecture_code.core.plotting import figure_html, new_figure, status_annotation
 
 
 def _explorer():
@@ -72,6 +73,52 @@ def test_mimebundle_static_only_outside_a_kernel(monkeypatch):
     monkeypatch.setenv(STATIC_ENV, "static")
     bundle = _explorer()._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html"}
+
+
+def _counting(ex):
+    """``ex`` with a demo that records its calls: ``(explorer, calls)``."""
+    calls = []
+
+    def spy(**kw):
+        calls.append(kw)
+        return ex.demo(**kw)
+
+    return Explorer(spy, ex.draw, ex.sliders, ex.fixed), calls
+
+
+def test_a_live_kernel_computes_the_figure_once_for_the_widget_and_the_html(monkeypatch):
+    """In a live kernel: the widget, and as HTML the defaults' figure, the one the widget shows
+    first, for a viewer without a kernel; the demo runs once (no frames precomputed)."""
+    import lecture_code.core.interactive as interactive
+
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    monkeypatch.setattr(interactive, "_live_kernel", lambda: True)
+    ex, calls = _counting(_explorer())
+    bundle = ex._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"}
+    assert calls == [{"lr": 0.1, "steps": 5}]
+    html = bundle["text/html"]
+    assert "Plotly.animate" not in html and "the sliders need a running Python kernel" in html
+    # the same figure as the one the widget's first view holds, and as figure() alone draws
+    box = ex.widget()
+    assert _without_ids(html).startswith(_without_ids(box.children[-1].outputs[0]["data"]["text/html"]))
+    assert _without_ids(html).startswith(_without_ids(figure_html(ex.figure())))
+
+
+def _without_ids(html: str) -> str:
+    """Plotly's HTML fragment without its element id (a new uuid each time)."""
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", html)
+
+
+def test_a_live_kernel_raises_when_the_defaults_figure_fails(monkeypatch):
+    import lecture_code.core.interactive as interactive
+
+    def demo(lr):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(interactive, "_live_kernel", lambda: True)
+    with pytest.raises(RuntimeError, match="boom"):
+        explore(demo, draw_parabola_run, Slider("lr", [0.5, 2.0], default=0.5))._repr_mimebundle_()
 
 
 def test_widget_view_recomputes_on_slider_change(monkeypatch):

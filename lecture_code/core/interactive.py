@@ -23,8 +23,12 @@ The object :func:`explore` returns displays itself twice over, in one output:
   combination of the slider values when the chapter is executed, and a small script in the
   figure switches frames when a slider moves. No kernel, no network.
 
-The output carries both mimetypes (the widget view and ``text/html``); JupyterLab prefers the
-widget, the book's build is configured to prefer the HTML.
+In a live kernel the output carries both mimetypes: the widget view, which JupyterLab prefers,
+and, for a saved notebook opened where no kernel runs (nbviewer, a notebook's HTML export), the
+figure for the sliders' defaults as ``text/html``. Precomputing every frame there as well would
+make a student wait, each time the cell runs, for frames no one sees, so a live kernel evaluates
+``demo`` once per display, for the widget and the HTML alike. The book's build
+(``LECTURE_CODE_BUILD=static``) stores only the static view.
 
 Rules for ``draw`` so that the frames can be swapped:
 
@@ -267,6 +271,11 @@ class Explorer:
 
     def widget(self):
         """Live ipywidgets view: one slider per parameter above the figure."""
+        return self._live_view()[0]
+
+    def _live_view(self) -> tuple[Any, dict[str, Any], Exception | None]:
+        """The widget view, the output bundle it shows first (the defaults' figure) and the
+        exception that figure raised, if any (then the view shows it as an error message)."""
         import ipywidgets as widgets
 
         controls = {}
@@ -283,35 +292,42 @@ class Explorer:
             )
         out = widgets.Output()
 
-        def redraw(change: Any = None) -> None:
+        def redraw(change: Any = None) -> Exception | None:
             # Replace the Output widget's content directly (a state update) rather than
             # capturing display messages with `with out:`; headless clients (nbclient,
             # jupytext --execute) handle the latter badly, and it flickers.
             params = {name: control.value for name, control in controls.items()}
+            error = None
             try:
                 data = dict(self.figure(**params)._repr_mimebundle_())
             except Exception as exc:  # show the problem instead of killing the view
+                error = exc
                 data = {"text/html": f"<pre style='color:#B00020'>{html.escape(repr(exc))}</pre>"}
             data.setdefault("text/plain", "<figure>")
             # (IPython's display formatter would *publish* a plotly figure to the cell
             # instead of returning its data, so the bundle is built here.)
             out.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+            return error
 
         for control in controls.values():
             control.observe(redraw, names="value")
-        redraw()
-        return widgets.VBox([*controls.values(), out])
+        error = redraw()
+        return widgets.VBox([*controls.values(), out]), out.outputs[0]["data"], error
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         names = ", ".join(f"{s.name}={s.format(s.default)}" for s in self.sliders)
-        bundle: dict[str, Any] = {
-            "text/plain": f"<interactive figure: {getattr(self.demo, '__name__', 'demo')}({names})>",
-            "text/html": self.static_html(),
+        plain = f"<interactive figure: {getattr(self.demo, '__name__', 'demo')}({names})>"
+        if not _live_kernel():
+            return {"text/plain": plain, "text/html": self.static_html()}
+        box, first, error = self._live_view()
+        if error is not None:  # the defaults' figure fails: a bug, shown as the cell's error
+            raise error
+        note = f"<p><small>Shown for {html.escape(names)}; the sliders need a running Python kernel.</small></p>"
+        return {
+            "text/plain": plain,
+            "text/html": first["text/html"] + note,
+            _WIDGET_MIME: {"version_major": 2, "version_minor": 0, "model_id": box.model_id},
         }
-        if _live_kernel():
-            box = self.widget()
-            bundle[_WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": box.model_id}
-        return bundle
 
 
 def _live_kernel() -> bool:
