@@ -99,3 +99,26 @@ def test_what_the_lock_leaves_out_is_neither_locked_nor_installed():
     bad = {**nb, "cells": [{"id": "bad", "cell_type": "code", "source": "1"}]}  # no outputs, no metadata
     with pytest.raises(nbformat.validator.NotebookValidationError, match="required property"):
         nbformat.validate(bad)  # jsonschema still checks
+
+
+def test_the_environment_holds_exactly_the_lock():
+    """However the set-up installed it (uv, or pip when uv could not: book/_ext/install_lock.py),
+    ``.venv`` holds every package of the lock at its pinned version (a local build label such as
+    torch's ``+cpu`` allowed, as ``==`` allows it), and besides them only the project itself and
+    the installer uv."""
+    import importlib.metadata
+
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    pinned = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pinned[canonicalize_name(name)] = Version(version)
+    installed = {canonicalize_name(d.metadata["Name"]): Version(d.version) for d in importlib.metadata.distributions()}
+    wrong = {n: (str(v), str(installed.get(n))) for n, v in pinned.items()
+             if n not in installed or installed[n].public != v.public}
+    assert not wrong, f"pinned vs installed: {wrong}"
+    extra = set(installed) - set(pinned) - {"lecture-code", "uv"}
+    assert not extra, f"installed but not in the lock: {sorted(extra)}"
