@@ -2,7 +2,7 @@
 
 The last commit is cloned into a temporary folder and ``make test`` runs there, as CI runs it,
 with ``benchmarks/pytest_cputime.py`` measuring each test. ``make test`` writes down when its set-up
-(pip, npm, apt-get side by side) and its build ended (``_build/tests/*.end``), so the whole is
+(uv, npm, apt-get side by side) and its build ended (``_build/tests/*.end``), so the whole is
 split into three phases: set-up; the build with the grader's tests beside it (one process,
 which goes on into the next phase); the other tests on every core. Each pytest run's own time is recorded too, and the tests' CPU time is split by kind
 (unit, build, browser) and the workers' own start-up and collection.
