@@ -76,6 +76,12 @@ def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, text=True, **kw)
 
 
+def _last_line(text: str) -> str:
+    """The last line of an installer's error output (the one that says why)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"
+
+
 def install(lock: Path, python: str = sys.executable) -> str:
     """Install ``lock`` into ``python``'s environment; returns the installer that did it."""
     pip = [python, "-m", "pip", "--disable-pip-version-check"]
@@ -90,9 +96,9 @@ def install(lock: Path, python: str = sys.executable) -> str:
         if done.returncode == 0:
             print(f"{lock}: installed by {UV} in {time.perf_counter() - start:.1f} s")
             return "uv"
-        print(f"{lock}: uv failed ({done.stderr.strip()[-500:]}); pip installs it instead", file=sys.stderr)
+        print(f"{lock}: uv failed ({_last_line(done.stderr)}); pip installs it instead", file=sys.stderr)
     else:
-        print(f"{lock}: {UV} could not be installed ({got_uv.stderr.strip()[-300:]}); pip installs it",
+        print(f"{lock}: {UV} could not be installed ({_last_line(got_uv.stderr)}); pip installs it",
               file=sys.stderr)
     _run([*pip, "install", "--quiet", "--no-compile", "--no-deps", "-r", str(lock)], check=True)
     print(f"{lock}: installed by pip in {time.perf_counter() - start:.1f} s")
