@@ -88,7 +88,8 @@ def _counting(ex):
 
 def test_a_live_kernel_computes_the_figure_once_for_the_widget_and_the_html(monkeypatch):
     """In a live kernel: the widget, and as HTML the defaults' figure, the one the widget shows
-    first, for a viewer without a kernel; the demo runs once (no frames precomputed)."""
+    first, for a front end that shows HTML instead of widgets; the demo runs once (no frames
+    precomputed)."""
     import lecture_code.core.interactive as interactive
 
     monkeypatch.delenv(STATIC_ENV, raising=False)

@@ -23,10 +23,11 @@ The object :func:`explore` returns displays itself twice over, in one output:
   combination of the slider values when the chapter is executed, and a small script in the
   figure switches frames when a slider moves. No kernel, no network.
 
-In a live kernel the output carries both mimetypes: the widget view, which JupyterLab prefers,
-and, for a saved notebook opened where no kernel runs (nbviewer, a notebook's HTML export), the
-figure for the sliders' defaults as ``text/html``. Precomputing every frame there as well would
-make a student wait, each time the cell runs, for frames no one sees, so a live kernel evaluates
+In a live kernel the output carries the widget view, which JupyterLab shows, and as
+``text/html``, for a front end that shows HTML instead, the figure for the sliders' defaults with
+a note that the sliders need a running kernel (this HTML, like the static site's, draws only
+where the page has loaded plotly.js). Precomputing every frame there as well would make a
+student wait, each time the cell runs, for frames no one sees, so a live kernel evaluates
 ``demo`` once per display, for the widget and the HTML alike. The book's build
 (``LECTURE_CODE_BUILD=static``) stores only the static view.
 
@@ -321,6 +322,8 @@ class Explorer:
             return {"text/plain": plain, "text/html": self.static_html()}
         box, first, error = self._live_view()
         if error is not None:  # the defaults' figure fails: a bug, shown as the cell's error
+            for widget in (box, *box.children):
+                widget.close()
             raise error
         note = f"<p><small>Shown for {html.escape(names)}; the sliders need a running Python kernel.</small></p>"
         return {
