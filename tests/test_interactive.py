@@ -99,7 +99,7 @@ def test_a_live_kernel_computes_the_figure_once_for_the_widget_and_the_html(monk
     assert set(bundle) == {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"}
     assert calls == [{"lr": 0.1, "steps": 5}]
     html = bundle["text/html"]
-    assert "Plotly.animate" not in html and "the sliders need a running Python kernel" in html
+    assert "Plotly.animate" not in html and "run the notebook in Jupyter to draw it and move its sliders" in html
     # the same figure as the one the widget's first view holds, and as figure() alone draws
     box = ex.widget()
     assert _without_ids(html).startswith(_without_ids(box.children[-1].outputs[0]["data"]["text/html"]))

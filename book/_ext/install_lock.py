@@ -8,8 +8,10 @@ looks (the indexes, ``find-links`` folders and constraint files of pip's configu
 ``pip config list``) and, as pip does, to take the best match from all of them
 (``--index-strategy unsafe-best-match``: the lock pins every version, and ``torch==2.13.0``
 must find the CPU wheel ``2.13.0+cpu`` in a ``find-links`` folder as pip does). It installs
-with ``--no-deps`` (the lock is complete, ``make lock``) and ``--no-cache`` (nothing is left in
-the user's home: a temporary cache, removed when it ends).
+with ``--no-deps`` (the lock is complete, ``make lock``), ``--no-cache`` and its credentials
+folder in a temporary one (nothing is left in the user's home), and ``--no-config`` (a uv
+configuration of the user's own does not change what is installed). uv stays in the
+environment (it is not in the lock): a changed lock is installed by it again.
 
 If uv cannot be installed (no network to PyPI) or fails, pip installs the lock, as before: the
 set-up is never less able than pip alone, only slower. ``tests/test_makefile.py`` checks that
@@ -27,6 +29,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -90,9 +93,11 @@ def install(lock: Path, python: str = sys.executable) -> str:
     uv = Path(python).parent / "uv"
     if got_uv.returncode == 0 and uv.exists():
         config = _run([*pip, "config", "list"], capture_output=True)
-        cmd = [str(uv), "pip", "install", "--python", python, "--no-deps", "--no-cache", "--quiet",
-               "--index-strategy", "unsafe-best-match", *pip_sources(config.stdout), "-r", str(lock)]
-        done = _run(cmd, capture_output=True)
+        cmd = [str(uv), "pip", "install", "--python", python, "--no-deps", "--no-cache", "--no-config",
+               "--quiet", "--index-strategy", "unsafe-best-match", *pip_sources(config.stdout), "-r", str(lock)]
+        with tempfile.TemporaryDirectory(prefix="install-lock-") as scratch:
+            # uv would make its credentials folder in the home directory: here it goes with the rest
+            done = _run(cmd, capture_output=True, env={**os.environ, "UV_CREDENTIALS_DIR": scratch})
         if done.returncode == 0:
             print(f"{lock}: installed by {UV} in {time.perf_counter() - start:.1f} s")
             return "uv"

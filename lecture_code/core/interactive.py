@@ -25,8 +25,8 @@ The object :func:`explore` returns displays itself twice over, in one output:
 
 In a live kernel the output carries the widget view, which JupyterLab shows, and as
 ``text/html``, for a front end that shows HTML instead, the figure for the sliders' defaults with
-a note that the sliders need a running kernel (this HTML, like the static site's, draws only
-where the page has loaded plotly.js). Precomputing every frame there as well would make a
+a note to run the notebook in Jupyter (this HTML, like the static site's, draws only where the
+page has loaded plotly.js: not in a notebook's HTML export, where the note is what a reader sees). Precomputing every frame there as well would make a
 student wait, each time the cell runs, for frames no one sees, so a live kernel evaluates
 ``demo`` once per display, for the widget and the HTML alike. The book's build
 (``LECTURE_CODE_BUILD=static``) stores only the static view.
@@ -325,7 +325,8 @@ class Explorer:
             for widget in (box, *box.children):
                 widget.close()
             raise error
-        note = f"<p><small>Shown for {html.escape(names)}; the sliders need a running Python kernel.</small></p>"
+        note = (f"<p><small>Interactive figure ({html.escape(names)}): run the notebook in Jupyter "
+                "to draw it and move its sliders.</small></p>")
         return {
             "text/plain": plain,
             "text/html": first["text/html"] + note,
