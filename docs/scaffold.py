@@ -247,10 +247,28 @@ def _toc_add(text: str, entry: str, caption: str, before_caption: str | None) ->
     return "\n".join(lines)
 
 
+#: The kernel's name as JupyterLab writes it into a notebook it saves (ipykernel's kernelspec).
+KERNEL_DISPLAY_NAME = "Python 3 (ipykernel)"
+
+
+def as_saved(text: str) -> str:
+    """A MyST notebook ``text`` as jupytext writes it when JupyterLab saves it (its front matter
+    spelled out, with jupytext's version; a blank line after a cell's options): a chapter in this
+    form is left as it is when a reader opens and saves it (``tests/test_layout.py``)."""
+    import jupytext
+
+    notebook = jupytext.reads(text, fmt="md:myst")
+    notebook.metadata["kernelspec"]["display_name"] = KERNEL_DISPLAY_NAME
+    out = jupytext.writes(notebook, fmt="md:myst")
+    return out if out.endswith("\n") else out + "\n"
+
+
 def _new(path: Path, text: str) -> None:
     if path.exists():
         raise ScaffoldError(f"{path.relative_to(ROOT)} exists already")
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".md" and text.startswith(FRONT_MATTER):
+        text = as_saved(text)
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
 

@@ -1,5 +1,6 @@
 """The package's two layers, checked on the source: core imports only core, a chapter module
-imports only core (never another chapter), and nothing imports the old flat modules."""
+imports only core (never another chapter), and nothing imports the old flat modules; and the
+chapters' own files are in the form JupyterLab saves them."""
 
 from __future__ import annotations
 
@@ -120,3 +121,23 @@ def test_every_module_has_its_test_file():
     assert not core, f"core modules without tests/test_<module>.py: {core}"
     chapters = sorted(m for m in modules(PACKAGE / "chapters") if f"test_chapter_{m}.py" not in tests)
     assert not chapters, f"chapter modules without tests/test_chapter_<chapter>.py: {chapters}"
+
+
+def test_opening_and_saving_a_chapter_in_jupyterlab_changes_nothing():
+    """Every MyST notebook (chapters, exercises, solutions) is in the form jupytext writes when
+    JupyterLab saves it (its autosave included), so a reader who opens one leaves the working copy
+    clean. jupytext writes it here as it does there, with the kernel's name JupyterLab records."""
+    import jupytext
+
+    sources = [p for folder in ("book", "exercises", "solutions") for p in sorted((ROOT / folder).rglob("*.md"))
+               if ".ipynb_checkpoints" not in p.parts and p.read_text(encoding="utf-8").startswith("---\njupytext:")]
+    assert len(sources) >= 10, sources
+    changed = []
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        notebook = jupytext.reads(text, fmt="md:myst")
+        notebook.metadata["kernelspec"]["display_name"] = "Python 3 (ipykernel)"
+        saved = jupytext.writes(notebook, fmt="md:myst")
+        if saved.rstrip("\n") != text.rstrip("\n"):
+            changed.append(str(path.relative_to(ROOT)))
+    assert not changed, f"JupyterLab would rewrite {changed}: write them as docs/scaffold.as_saved does"
