@@ -125,6 +125,33 @@ def test_intro_runs_in_jupyterlab_with_live_sliders(lab):
         # the quiz renders in the notebook too
         assert page.locator(".jp-OutputArea .lc-quiz").count() == 1
         assert not errors, errors
+        # what JupyterLab saves (its autosave too) is the chapter's file as committed: the notebook
+        # as the page holds it, saved through the server (jupytext) under another name
+        _saved_as_the_committed_file(base, token, page, "book/intro.md")
         # leave no kernel behind
         page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
         page.wait_for_timeout(500)
+
+
+def _saved_as_the_committed_file(base: str, token: str, page, chapter: str) -> None:
+    """Save the open notebook's model as JupyterLab's save does (the contents API, which
+    jupytext serves for .md) to a scratch file, and compare it with ``chapter`` byte for byte."""
+    import difflib
+    import json
+
+    model = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.toJSON()")
+    scratch = ROOT / "_build" / "tests" / f"lab-saved-{os.getpid()}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    target = scratch / Path(chapter).name
+    try:
+        request = urllib.request.Request(
+            f"{base}/api/contents/{target.relative_to(ROOT).as_posix()}", method="PUT",
+            data=json.dumps({"type": "notebook", "format": "json", "content": model}).encode(),
+            headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=60).read()
+        saved, committed = target.read_text(encoding="utf-8"), (ROOT / chapter).read_text(encoding="utf-8")
+        diff = "\n".join(difflib.unified_diff(committed.splitlines(), saved.splitlines(), "committed", "saved", lineterm=""))
+        assert saved == committed, f"JupyterLab would rewrite {chapter}:\n{diff[:3000]}"
+    finally:
+        target.unlink(missing_ok=True)
+        scratch.rmdir()
