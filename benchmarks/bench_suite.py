@@ -109,7 +109,7 @@ def run() -> list[dict]:
     rows.append(dict(name="make test: CPU time / cores", value=whole["cpu"] / cores, unit="s", target="",
                      note="the wall time on an idle machine if every core were kept busy"))
     if marks["set-up"] is not None:
-        rows.append(dict(name="make test, phase 1: set-up (pip, npm, apt-get side by side)", value=marks["set-up"] - started,
+        rows.append(dict(name="make test, phase 1: set-up (uv, npm, apt-get side by side)", value=marks["set-up"] - started,
                          unit="s", target="", note="a no-op in a checkout already set up"))
     if marks["set-up"] is not None and marks["build"] is not None:
         rows.append(dict(name="make test, phase 2: the build, the grader's tests beside it",
