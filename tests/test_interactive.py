@@ -123,15 +123,7 @@ def test_a_live_kernel_raises_when_the_defaults_figure_fails(monkeypatch):
 
 
 def test_widget_view_recomputes_on_slider_change(monkeypatch):
-    ex = _explorer()
-    calls = []
-    original = ex.demo
-
-    def spy(**kw):
-        calls.append(kw)
-        return original(**kw)
-
-    ex = Explorer(spy, ex.draw, ex.sliders)
+    ex, calls = _counting(_explorer())
     box = ex.widget()
     lr_slider, out = box.children[0], box.children[-1]
     before = out.outputs[0]["data"]["text/html"]

@@ -46,8 +46,8 @@ def pip_sources(config_list: str) -> list[str]:
     Each line is ``SECTION.OPTION='VALUE'`` (the section ``global``, ``install``, or ``:env:``
     for a ``PIP_*`` variable); a value may hold several whitespace-separated entries. Every
     source pip may use is passed on once, in the order first seen; ``index-url`` once only (uv,
-    like pip, takes one); ``no-index`` as ``--no-index``. Local folders and files that do not exist are left out (pip warns and
-    goes on; uv would stop).
+    like pip, takes one); ``no-index`` as ``--no-index``. Local folders and files that do not
+    exist are left out (pip warns and goes on; uv would stop).
     """
     out: list[str] = []
     seen: set[tuple[str, str]] = set()
@@ -56,13 +56,14 @@ def pip_sources(config_list: str) -> list[str]:
         if not sep or "." not in key:
             continue
         option = key.rsplit(".", 1)[1].strip()
+        entries = shlex.split(value)
         if option == "no-index":
-            if shlex.split(value) and shlex.split(value)[0].lower() in ("1", "true", "yes", "on"):
+            if entries and entries[0].lower() in ("1", "true", "yes", "on"):
                 out.append("--no-index")
             continue
         if option not in SOURCES:
             continue
-        for entry in shlex.split(value):
+        for entry in entries:
             for item in entry.split():
                 local = item.removeprefix("file://") if item.startswith(("/", "file://")) else None
                 if local is not None and not Path(local).exists():

@@ -26,9 +26,10 @@ The object :func:`explore` returns displays itself twice over, in one output:
 In a live kernel the output carries the widget view, which JupyterLab shows, and as
 ``text/html``, for a front end that shows HTML instead, the figure for the sliders' defaults with
 a note to run the notebook in Jupyter (this HTML, like the static site's, draws only where the
-page has loaded plotly.js: not in a notebook's HTML export, where the note is what a reader sees). Precomputing every frame there as well would make a
-student wait, each time the cell runs, for frames no one sees, so a live kernel evaluates
-``demo`` once per display, for the widget and the HTML alike. The book's build
+page has loaded plotly.js: not in a notebook's HTML export, where the note is what a reader
+sees). Precomputing every frame there as well would make a student wait, each time the cell
+runs, for frames no one sees, so a live kernel evaluates ``demo`` once per display, for the
+widget and the HTML alike. The book's build
 (``LECTURE_CODE_BUILD=static``) stores only the static view.
 
 Rules for ``draw`` so that the frames can be swapped:
